@@ -1,0 +1,39 @@
+"""Pick the compute device once; everything else receives it explicitly."""
+from __future__ import annotations
+
+import torch
+
+DEVICE_CHOICES = ("auto", "cpu", "cuda", "mps")
+
+
+def mps_available() -> bool:
+    backend = getattr(torch.backends, "mps", None)
+    return bool(backend is not None and backend.is_available())
+
+
+def pick_device(name: str = "auto") -> torch.device:
+    """``auto`` prefers CUDA, then Apple MPS, then CPU. An explicit name must be usable here."""
+    name = (name or "auto").strip().lower()
+    if name == "auto":
+        if torch.cuda.is_available():
+            return torch.device("cuda")
+        if mps_available():
+            return torch.device("mps")
+        return torch.device("cpu")
+    kind = name.split(":")[0]
+    if kind not in DEVICE_CHOICES:
+        raise ValueError(f"unknown device {name!r}; choose one of {', '.join(DEVICE_CHOICES)} (or cuda:N)")
+    if kind == "cuda" and not torch.cuda.is_available():
+        raise ValueError("device 'cuda' was asked for but no CUDA GPU is available; use --device auto or cpu")
+    if kind == "mps" and not mps_available():
+        raise ValueError("device 'mps' was asked for but Apple MPS is not available; use --device auto or cpu")
+    return torch.device(name)
+
+
+def device_label(device: torch.device) -> str:
+    """Human-readable name, e.g. 'cuda (NVIDIA H200)' or 'cpu (2 threads)'."""
+    if device.type == "cuda":
+        return f"{device} ({torch.cuda.get_device_name(device)})"
+    if device.type == "cpu":
+        return f"cpu ({torch.get_num_threads()} threads)"
+    return str(device)

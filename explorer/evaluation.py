@@ -1,0 +1,128 @@
+"""Turn a model into the metric dictionary: one batched forward, then the pure metric functions."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from torch import nn
+
+from explorer import metrics as M
+from explorer.models import logits as model_logits
+from toy_data import Dataset
+
+
+@dataclass(frozen=True)
+class Grid:
+    """A fixed square grid over the data's bounding box (2D datasets)."""
+
+    xs: np.ndarray  # (G,)
+    ys: np.ndarray  # (G,)
+
+    @classmethod
+    def around(cls, x: np.ndarray, resolution: int = 100, margin: float = 0.15) -> "Grid":
+        lo, hi = x.min(axis=0), x.max(axis=0)
+        pad = (hi - lo) * margin + 1e-3
+        return cls(np.linspace(lo[0] - pad[0], hi[0] + pad[0], resolution, dtype=np.float32),
+                   np.linspace(lo[1] - pad[1], hi[1] + pad[1], resolution, dtype=np.float32))
+
+    @property
+    def points(self) -> np.ndarray:
+        """(G*G, 2) row-major: row j*G + i is (xs[i], ys[j]), so reshape(G, G) gives z[y, x]."""
+        gx, gy = np.meshgrid(self.xs, self.ys)
+        return np.stack([gx.ravel(), gy.ravel()], axis=1).astype(np.float32)
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return len(self.ys), len(self.xs)
+
+
+def perturbation_noise(n_points: int, n_features: int, samples: int, seed: int) -> np.ndarray:
+    """Fixed standard-normal directions so a Lipschitz estimate is comparable across steps and models."""
+    return np.random.default_rng(seed).standard_normal((samples, n_points, n_features)).astype(np.float32)
+
+
+def local_lipschitz(model: nn.Module, x: np.ndarray, sigma: float, output_space: str = "probs",
+                    samples: int = 32, seed: int = 0, device: torch.device | None = None) -> np.ndarray:
+    """Per-point local Lipschitz estimate ‖f(x) − f(x+ξ)‖/‖ξ‖, ξ ~ N(0, σ²I), in logits or probs."""
+    noise = perturbation_noise(len(x), x.shape[1], samples, seed)
+    xs = np.concatenate([x, (x[None] + sigma * noise).reshape(-1, x.shape[1])])
+    out = _outputs(model, xs, output_space, device)
+    return M.lipschitz_ratios(out[: len(x)], out[len(x):].reshape(samples, len(x), -1),
+                              x, x[None] + sigma * noise)
+
+
+def _outputs(model, x, output_space, device):
+    z = model_logits(model, x, device)
+    return (torch.softmax(z, 1) if output_space == "probs" else z).numpy()
+
+
+class Evaluator:
+    """Computes every metric of :data:`explorer.metrics.METRICS` for any model of a scenario.
+
+    ``eval_inputs`` are the points on which agreement and boundary change are measured (the grid
+    for 2D data, the test set for images). The original model's and the retrained model's
+    predictions there are computed once.
+    """
+
+    def __init__(self, data: Dataset, forget_ids, eval_inputs: np.ndarray, original: nn.Module,
+                 retrain: nn.Module | None, device: torch.device, lipschitz_sigma: float = 0.1,
+                 lipschitz_space: str = "probs", lipschitz_samples: int = 16, seed: int = 0):
+        forget_ids = np.asarray(sorted(set(int(i) for i in forget_ids)), dtype=int)
+        retain_mask = np.ones(len(data.x_train), dtype=bool)
+        retain_mask[forget_ids] = False
+        self.device = device
+        self.sets = {
+            "retain": (data.x_train[retain_mask], data.y_train[retain_mask]),
+            "forget": (data.x_train[forget_ids], data.y_train[forget_ids]),
+            "test": (data.x_test, data.y_test),
+        }
+        self.eval_inputs = np.asarray(eval_inputs, dtype=np.float32)
+        self.lipschitz_space = lipschitz_space
+        fx = self.sets["forget"][0]
+        self._noise_in = fx[None] + lipschitz_sigma * perturbation_noise(len(fx), fx.shape[1], lipschitz_samples, seed)
+        # One stacked input: retain | forget | test | eval inputs | perturbed forget points.
+        self._inputs = np.concatenate([self.sets["retain"][0], fx, self.sets["test"][0], self.eval_inputs,
+                                       self._noise_in.reshape(-1, fx.shape[1])])
+        sizes = [len(self.sets["retain"][0]), len(fx), len(self.sets["test"][0]), len(self.eval_inputs)]
+        self._cuts = np.cumsum(sizes)
+        self.original_labels = self._forward(original)["eval"].argmax(1)
+        self.retrain_labels = None
+        self.retrain_forget_probs = None
+        if retrain is not None:
+            out = self._forward(retrain)
+            self.retrain_labels = out["eval"].argmax(1)
+            self.retrain_forget_probs = out["forget"]
+
+    def _forward(self, model: nn.Module) -> dict[str, np.ndarray]:
+        z = model_logits(model, self._inputs, self.device)
+        p = torch.softmax(z, 1).numpy()
+        z = z.numpy()
+        r, f, t, e = self._cuts
+        space = p if self.lipschitz_space == "probs" else z
+        return {"retain": p[:r], "forget": p[r:f], "test": p[f:t], "eval": p[t:e],
+                "forget_space": space[r:f], "noisy_space": space[e:].reshape(-1, f - r, space.shape[1])}
+
+    def evaluate(self, model: nn.Module, with_probs: bool = False) -> tuple[dict[str, float], np.ndarray | None]:
+        """All metrics for ``model`` and, if asked, its class probabilities on the evaluation inputs."""
+        out = self._forward(model)
+        labels = out["eval"].argmax(1)
+        fx = self.sets["forget"][0]
+        values = {
+            "retain_acc": M.accuracy(out["retain"], self.sets["retain"][1]),
+            "forget_acc": M.accuracy(out["forget"], self.sets["forget"][1]),
+            "test_acc": M.accuracy(out["test"], self.sets["test"][1]),
+            "mia": M.mia(out["retain"], out["test"], out["forget"]),
+            "forget_entropy": M.mean_entropy(out["forget"]),
+            "agreement_with_retrain": (M.label_agreement(labels, self.retrain_labels)
+                                       if self.retrain_labels is not None else float("nan")),
+            "boundary_change": 1.0 - M.label_agreement(labels, self.original_labels),
+            "js_to_retrain": (float(M.js_divergence(out["forget"], self.retrain_forget_probs).mean())
+                              if self.retrain_forget_probs is not None else float("nan")),
+            "forget_lipschitz": float(M.lipschitz_ratios(out["forget_space"], out["noisy_space"], fx,
+                                                         self._noise_in).mean()),
+        }
+        return values, (out["eval"].astype(np.float32) if with_probs else None)
+
+    def __call__(self, model: nn.Module, with_probs: bool = False):
+        return self.evaluate(model, with_probs)

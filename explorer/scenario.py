@@ -1,0 +1,146 @@
+"""A scenario is everything needed to reproduce a run: data, model, training, forget set, methods.
+
+It round-trips through plain dicts (the CLI's JSON report and scenario files) and is validated
+with one-line messages, so every entry point (CLI, app, URL) rejects bad input the same way.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, fields, replace
+
+import numpy as np
+
+from explorer.models import ModelConfig
+from explorer.training import TrainConfig, default_train_config
+from toy_data import Dataset, DatasetSpec, default_spec
+
+
+class ScenarioError(ValueError):
+    """Bad user input; the message is one line meant for the user."""
+
+
+@dataclass(frozen=True)
+class ForgetSpec:
+    """Exactly one way of choosing the forget set."""
+
+    ids: tuple[int, ...] = ()
+    forget_class: int | None = None
+    random_fraction: float | None = None
+    point: tuple[float, ...] | None = None  # forget the training point nearest to this
+    named: str | None = None  # a named training point of the dataset (two_blobs' targets)
+
+    def chosen(self) -> list[str]:
+        return [name for name, on in [("ids", bool(self.ids)), ("class", self.forget_class is not None),
+                                      ("random", self.random_fraction is not None),
+                                      ("point", self.point is not None), ("named", self.named is not None)] if on]
+
+    def resolve(self, data: Dataset, seed: int = 0) -> list[int]:
+        """The sorted training ids this spec selects; raises ScenarioError on bad or empty choices."""
+        chosen = self.chosen()
+        if len(chosen) > 1:
+            raise ScenarioError(f"conflicting forget options ({' and '.join(chosen)}); give exactly one")
+        n = len(data.x_train)
+        if not chosen:
+            raise ScenarioError("the forget set is empty; choose at least one training point to forget")
+        if self.ids:
+            bad = [i for i in self.ids if not 0 <= i < n]
+            if bad:
+                raise ScenarioError(f"forget id {bad[0]} is out of range: the training set has ids 0..{n - 1}")
+            ids = sorted(set(int(i) for i in self.ids))
+        elif self.forget_class is not None:
+            if not 0 <= self.forget_class < data.n_classes:
+                raise ScenarioError(f"class {self.forget_class} does not exist: classes are 0..{data.n_classes - 1}")
+            ids = np.flatnonzero(data.y_train == self.forget_class).tolist()
+        elif self.random_fraction is not None:
+            if not 0 < self.random_fraction < 1:
+                raise ScenarioError(f"random forget fraction must be in (0, 1), got {self.random_fraction}")
+            k = int(round(self.random_fraction * n))
+            ids = sorted(np.random.default_rng(seed).choice(n, size=k, replace=False).tolist())
+        elif self.point is not None:
+            try:
+                ids = [data.nearest_train_id(self.point)]
+            except ValueError as err:
+                raise ScenarioError(str(err)) from None
+        else:
+            if self.named not in data.named_points:
+                names = ", ".join(data.named_points) or "none"
+                raise ScenarioError(f"dataset {data.name!r} has no named point {self.named!r} (it has: {names})")
+            ids = [data.named_points[self.named]]
+        if not ids:
+            raise ScenarioError("the forget set is empty; choose at least one training point to forget")
+        if len(ids) >= n:
+            raise ScenarioError("cannot forget every training point: nothing would be left to retrain on")
+        return ids
+
+
+@dataclass(frozen=True)
+class Scenario:
+    dataset: DatasetSpec = field(default_factory=DatasetSpec)
+    model: ModelConfig = field(default_factory=ModelConfig)
+    train: TrainConfig = field(default_factory=TrainConfig)
+    forget: ForgetSpec = field(default_factory=ForgetSpec)
+    method: str = "jit"
+    compare: tuple[str, ...] = ()
+    configs: dict = field(default_factory=dict)  # method name -> {field: value} overrides
+    presets: dict = field(default_factory=dict)  # method name -> preset name
+    device: str = "auto"
+    seed: int = 0  # seeds the random forget set and the methods' own randomness
+    grid_resolution: int = 100
+    record_every: int = 1
+
+    @property
+    def methods(self) -> list[str]:
+        return list(dict.fromkeys([self.method, *self.compare]))
+
+    def to_dict(self) -> dict:
+        out = asdict(self)
+        out["compare"] = list(self.compare)
+        out["forget"]["ids"] = list(self.forget.ids)
+        return out
+
+    @classmethod
+    def from_dict(cls, raw: dict) -> "Scenario":
+        """Rebuild from :meth:`to_dict` output (or a report's ``scenario``); unknown keys are an error."""
+        if not isinstance(raw, dict):
+            raise ScenarioError("a scenario must be a JSON object")
+        try:
+            raw = dict(raw)
+            raw.pop("forget_ids", None)  # resolved ids are informational; the spec is authoritative
+            parts = {
+                "dataset": _build(DatasetSpec, raw.pop("dataset", {})),
+                "model": _build(ModelConfig, raw.pop("model", {})),
+                "train": _build(TrainConfig, raw.pop("train", {})),
+                "forget": _build(ForgetSpec, raw.pop("forget", {}), tuples=("ids", "point")),
+            }
+            if "compare" in raw:
+                raw["compare"] = tuple(raw["compare"])
+            return _build(cls, {**raw, **parts})
+        except (TypeError, ValueError) as err:
+            raise ScenarioError(f"invalid scenario: {err}") from None
+
+
+def _build(kind, values: dict, tuples: tuple[str, ...] = ()):
+    if not isinstance(values, dict):
+        raise ScenarioError(f"{kind.__name__} must be an object")
+    known = {f.name for f in fields(kind)}
+    unknown = set(values) - known
+    if unknown:
+        raise ScenarioError(f"unknown {kind.__name__} field(s): {', '.join(sorted(unknown))}")
+    values = {k: (tuple(v) if k in tuples and v is not None else v) for k, v in values.items()}
+    return kind(**values)
+
+
+def default_scenario(dataset: str = "moons", **dataset_overrides) -> Scenario:
+    """Sensible defaults for a dataset: the MLP for 2D toys, the CNN for images."""
+    spec = default_spec(dataset, **dataset_overrides)
+    image = spec.name in IMAGE_DATASETS
+    model = ModelConfig(kind="cnn", width=64) if image else ModelConfig()
+    train = default_train_config(image, seed=spec.seed)
+    return Scenario(dataset=spec, model=model, train=train)
+
+
+IMAGE_DATASETS = ("digits",)
+
+
+def with_train_seed(scenario: Scenario) -> Scenario:
+    """The train seed follows the data seed unless the user set it apart."""
+    return replace(scenario, train=replace(scenario.train, seed=scenario.dataset.seed))

@@ -1,0 +1,151 @@
+"""JiT ("Just in Time") zero-shot unlearning: smooth the model around each forget sample.
+
+Foster et al., "An Information Theoretic Approach to Machine Unlearning", arXiv 2402.01401;
+published code: github.com/jwf40/Information-Theoretic-Unlearning, src/lipschitz.py.
+
+For a forget batch x (B samples) and N Gaussian perturbations x̃ = x + σε the loss is
+
+    (1/N) Σₙ Σᵢ ‖f(xᵢ) − f(x̃ᵢₙ)‖₂ / ‖xᵢ − x̃ᵢₙ‖₂
+
+and one plain SGD step at rate η is taken per forget batch. All N·B perturbed inputs go through
+the network in one forward pass. Each behaviour of the published code is a named switch.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Literal
+
+import torch
+from torch import nn
+
+from explorer.trajectory import Trajectory
+from explorer.unlearning.base import DataAccess, Preset, Recorder, RunContext, UnlearnData, register
+
+
+@dataclass(frozen=True)
+class JiTConfig:
+    sigma: float = 0.1  # std of the Gaussian input perturbations
+    eta: float = 0.05  # SGD learning rate
+    perturbations: int = 25  # N
+    passes: int = 30  # full passes over the forget set, fresh noise each time (the paper does 1)
+    batch_size: int = 128  # forget samples per SGD step (the published scripts use 128 or 64)
+    output_space: Literal["logits", "probs"] = "logits"  # published: raw logits
+    # Published-code behaviours, each a switch (the "published" preset turns them all on):
+    detach_perturbed: bool = True  # f(x̃) is a constant target (published: computed under no_grad)
+    clamp_to_batch_range: bool = False  # clamp x̃ to [min(x), max(x)] over the whole batch tensor
+    accumulate_grads: bool = False  # never zero gradients between batches of a pass (published)
+    reduction: Literal["sum", "mean"] = "sum"  # over the batch; published: sum
+    train_mode: bool = False  # run the model in train mode (dropout/batch-norm active), as published
+
+    def validate(self) -> None:
+        if not self.sigma > 0:
+            raise ValueError(f"sigma must be > 0, got {self.sigma}")
+        if not self.eta > 0:
+            raise ValueError(f"eta (learning rate) must be > 0, got {self.eta}")
+        if self.perturbations < 1:
+            raise ValueError(f"the number of perturbations N must be >= 1, got {self.perturbations}")
+        if self.passes < 1:
+            raise ValueError(f"passes must be >= 1, got {self.passes}")
+        if self.batch_size < 1:
+            raise ValueError(f"batch size must be >= 1, got {self.batch_size}")
+        if self.output_space not in ("logits", "probs"):
+            raise ValueError(f"output space must be 'logits' or 'probs', got {self.output_space!r}")
+        if self.reduction not in ("sum", "mean"):
+            raise ValueError(f"reduction must be 'sum' or 'mean', got {self.reduction!r}")
+
+
+PUBLISHED_SWITCHES = dict(detach_perturbed=True, clamp_to_batch_range=True, accumulate_grads=True,
+                          reduction="sum", train_mode=True)
+_CODE = "jwf40/Information-Theoretic-Unlearning"
+
+
+def _published(**values) -> JiTConfig:
+    return JiTConfig(passes=1, perturbations=25, **PUBLISHED_SWITCHES, **values)
+
+
+PRESETS: dict[str, Preset] = {
+    "explorer": Preset(JiTConfig(), "this explorer's default for the 2D toys: 30 small passes to animate"),
+    "explorer-probs": Preset(JiTConfig(output_space="probs", eta=0.5),
+                             "this explorer: the same in softmax-probability space (gradients are ~10x smaller)"),
+    "published": Preset(replace(JiTConfig(), **PUBLISHED_SWITCHES),
+                        f"{_CODE} src/lipschitz.py: every quirk of the released code on, explorer σ/η"),
+    "digits-class": Preset(JiTConfig(sigma=0.5, eta=0.02, perturbations=25, passes=5, output_space="probs",
+                                     batch_size=64),
+                           "this explorer, digits full-class forgetting: the usable window found by the σ×η sweep"),
+    "paper-vgg-full-class": Preset(_published(sigma=0.5, eta=3e-4, batch_size=128),
+                                   f"{_CODE} src/forget_full_class_main.py (VGG11)"),
+    "paper-vgg-sub-class": Preset(_published(sigma=0.01, eta=3e-4, batch_size=64),
+                                  f"{_CODE} src/forget_subclass_main.py (VGG11)"),
+    "paper-vgg-random": Preset(_published(sigma=0.01, eta=3e-4, batch_size=128),
+                               f"{_CODE} src/forget_random_main.py (VGG11)"),
+    "paper-vit-full-class": Preset(_published(sigma=0.8, eta=1.5, batch_size=128),
+                                   f"{_CODE} src/forget_full_class_main.py (ViT-B/16)"),
+    "paper-vit-sub-class": Preset(_published(sigma=1.5, eta=0.5, batch_size=64),
+                                  f"{_CODE} src/forget_subclass_main.py (ViT-B/16)"),
+    "paper-vit-random": Preset(_published(sigma=0.5, eta=0.1, batch_size=128),
+                               f"{_CODE} src/forget_random_main.py (ViT-B/16)"),
+    "notebook-simplecnn": Preset(JiTConfig(sigma=0.8, eta=2e-5, perturbations=100, passes=1, batch_size=64,
+                                           clamp_to_batch_range=True, train_mode=True),
+                                 f"{_CODE} src/Bonus Experiments.ipynb (zero_grad every step)"),
+}
+
+
+def _space(z: torch.Tensor, output_space: str) -> torch.Tensor:
+    return torch.softmax(z, dim=-1) if output_space == "probs" else z
+
+
+def perturb(x: torch.Tensor, noise: torch.Tensor, config: JiTConfig) -> torch.Tensor:
+    """x̃ = x + σ·ε for noise ε of shape (N, B, d); optionally clamped to the batch's min/max."""
+    x_tilde = x.unsqueeze(0) + config.sigma * noise
+    if config.clamp_to_batch_range:
+        x_tilde = x_tilde.clamp(x.min(), x.max())
+    return x_tilde
+
+
+def jit_loss(model: nn.Module, x: torch.Tensor, noise: torch.Tensor, config: JiTConfig) -> torch.Tensor:
+    """The JiT objective for one forget batch ``x`` (B, d) and standard-normal ``noise`` (N, B, d)."""
+    n, b, d = noise.shape
+    x_tilde = perturb(x, noise, config)
+    flat = x_tilde.reshape(n * b, d)
+    if config.detach_perturbed:
+        clean = _space(model(x), config.output_space)
+        with torch.no_grad():  # the perturbed outputs are constant targets, as published
+            noisy = _space(model(flat), config.output_space)
+    else:  # gradient through both branches: one forward of the (N+1)·B inputs
+        both = _space(model(torch.cat([x, flat])), config.output_space)
+        clean, noisy = both[:b], both[b:]
+    out_change = (clean.unsqueeze(0) - noisy.reshape(n, b, -1)).norm(dim=-1)
+    in_change = (x.unsqueeze(0) - x_tilde).norm(dim=-1)  # the actual (post-clamp) distance, as published
+    per_sample = (out_change / in_change).mean(dim=0)  # (B,): mean over the N perturbations
+    return per_sample.sum() if config.reduction == "sum" else per_sample.mean()
+
+
+def noise_generator(device: torch.device, seed: int) -> torch.Generator:
+    gen = torch.Generator(device=device if device.type in ("cuda", "mps") else "cpu")
+    return gen.manual_seed(seed)
+
+
+@register("jit", config=JiTConfig, access=DataAccess(forget_inputs=True), presets=PRESETS,
+          summary="JiT: flatten the function around each forget sample (zero-shot, label-free)")
+def jit(model: nn.Module, data: UnlearnData, config: JiTConfig, ctx: RunContext) -> Trajectory:
+    x_all = torch.as_tensor(data.forget_x, dtype=torch.float32, device=ctx.device)
+    n_batches = -(-len(x_all) // config.batch_size)
+    optimizer = torch.optim.SGD(model.parameters(), lr=config.eta)
+    generator = noise_generator(ctx.device, ctx.seed)
+    recorder = Recorder(model, ctx, total_steps=config.passes * n_batches)
+    step = 0
+    for epoch in range(1, config.passes + 1):
+        model.train(config.train_mode)
+        optimizer.zero_grad(set_to_none=True)  # the published pass zeroes once, before its loop
+        for start in range(0, len(x_all), config.batch_size):
+            x = x_all[start:start + config.batch_size]
+            noise = torch.randn((config.perturbations, *x.shape), generator=generator, device=ctx.device)
+            if not config.accumulate_grads:
+                optimizer.zero_grad(set_to_none=True)
+            loss = jit_loss(model, x, noise, config)
+            loss.backward()
+            optimizer.step()
+            step += 1
+            if not recorder.step(step, epoch, float(loss.detach())):
+                return recorder.trajectory
+    return recorder.finish(step, config.passes)

@@ -1,0 +1,123 @@
+"""The Dataset record, the generator registry and the shared train/test split."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field, asdict
+from typing import Callable
+
+import numpy as np
+from sklearn.model_selection import train_test_split
+
+
+@dataclass(frozen=True)
+class DatasetSpec:
+    """Everything needed to rebuild a dataset exactly. Unused fields are ignored by a generator."""
+
+    name: str = "moons"
+    samples: int = 400
+    noise: float = 0.2
+    classes: int = 2
+    seed: int = 0
+    test_fraction: float = 0.25
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class Dataset:
+    name: str
+    x_train: np.ndarray  # (n, d) float32
+    y_train: np.ndarray  # (n,) int64
+    x_test: np.ndarray
+    y_test: np.ndarray
+    n_classes: int
+    image_shape: tuple[int, ...] | None = None  # (channels, h, w) for image sets
+    class_names: list[str] = field(default_factory=list)
+    named_points: dict[str, int] = field(default_factory=dict)  # name -> training id
+    spec: DatasetSpec | None = None
+
+    @property
+    def is_2d(self) -> bool:
+        return self.image_shape is None and self.x_train.shape[1] == 2
+
+    @property
+    def n_features(self) -> int:
+        return int(self.x_train.shape[1])
+
+    @property
+    def ids(self) -> np.ndarray:
+        return np.arange(len(self.x_train))
+
+    def nearest_train_id(self, point) -> int:
+        """Training id of the sample closest (Euclidean) to ``point``."""
+        point = np.asarray(point, dtype=np.float32).reshape(1, -1)
+        if point.shape[1] != self.n_features:
+            raise ValueError(
+                f"a point needs {self.n_features} coordinates for dataset {self.name!r}, got {point.shape[1]}"
+            )
+        return int(np.argmin(((self.x_train - point) ** 2).sum(axis=1)))
+
+
+Generator = Callable[[DatasetSpec], Dataset]
+DATASETS: dict[str, Generator] = {}
+DEFAULTS: dict[str, dict] = {}  # per-dataset overrides of DatasetSpec's defaults
+
+
+def register_dataset(name: str, **defaults):
+    def wrap(fn: Generator) -> Generator:
+        DATASETS[name] = fn
+        DEFAULTS[name] = defaults
+        return fn
+
+    return wrap
+
+
+def default_spec(name: str, **overrides) -> DatasetSpec:
+    """The spec a user gets for ``name`` when they set nothing else (``None`` overrides are ignored)."""
+    if name not in DATASETS:
+        raise ValueError(f"unknown dataset {name!r}; choose one of {', '.join(DATASETS)}")
+    fields = {"name": name, **DEFAULTS[name]}
+    fields.update({k: v for k, v in overrides.items() if v is not None})
+    return DatasetSpec(**fields)
+
+
+def dataset_names() -> list[str]:
+    return list(DATASETS)
+
+
+def validate_spec(spec: DatasetSpec) -> None:
+    if spec.name not in DATASETS:
+        raise ValueError(f"unknown dataset {spec.name!r}; choose one of {', '.join(DATASETS)}")
+    if not 20 <= spec.samples <= 20000:
+        raise ValueError(f"samples must be between 20 and 20000, got {spec.samples}")
+    if not 0 <= spec.noise <= 5:
+        raise ValueError(f"noise must be between 0 and 5, got {spec.noise}")
+    if not 2 <= spec.classes <= 10:
+        raise ValueError(f"classes must be between 2 and 10, got {spec.classes}")
+    if not 0.05 <= spec.test_fraction <= 0.9:
+        raise ValueError(f"test fraction must be between 0.05 and 0.9, got {spec.test_fraction}")
+
+
+def load_dataset(spec: DatasetSpec | None = None, **params) -> Dataset:
+    """Build a dataset from a spec (or keyword fields of one). Pure: same spec, same arrays."""
+    spec = spec if spec is not None else DatasetSpec(**params)
+    validate_spec(spec)
+    data = DATASETS[spec.name](spec)
+    data.spec = spec
+    return data
+
+
+def split(name, x, y, spec: DatasetSpec, n_classes: int, **extra) -> Dataset:
+    """Stratified, seeded train/test split shared by every generator."""
+    x_tr, x_te, y_tr, y_te = train_test_split(
+        x, y, test_size=spec.test_fraction, random_state=spec.seed, stratify=y
+    )
+    return Dataset(
+        name=name,
+        x_train=np.ascontiguousarray(x_tr, dtype=np.float32),
+        y_train=np.asarray(y_tr, dtype=np.int64),
+        x_test=np.ascontiguousarray(x_te, dtype=np.float32),
+        y_test=np.asarray(y_te, dtype=np.int64),
+        n_classes=n_classes,
+        **extra,
+    )
