@@ -54,9 +54,10 @@ def build_initial(scenario: Scenario, data: Dataset) -> nn.Module:
         raise ScenarioError(str(err)) from None
 
 
-def train_original(scenario: Scenario, progress: Progress | None = None, device: torch.device | None = None) -> Trained:
+def train_original(scenario: Scenario, progress: Progress | None = None, device: torch.device | None = None,
+                   data: Dataset | None = None) -> Trained:
     device = device or resolve_device(scenario)
-    data = load_data(scenario)
+    data = data if data is not None else load_data(scenario)
     initial = build_initial(scenario, data)
     try:
         scenario.train.validate()
@@ -157,8 +158,9 @@ def run(scenario: Scenario, progress: Progress | None = None, record_probs: bool
         trained: Trained | None = None) -> RunOutcome:
     """The whole headless pipeline: train, resolve the forget set, retrain, unlearn, measure."""
     validate(scenario)
-    trained = trained or train_original(scenario, progress)
-    forget_ids = scenario.forget.resolve(trained.data, scenario.seed)
+    data = trained.data if trained is not None else load_data(scenario)
+    forget_ids = scenario.forget.resolve(data, scenario.seed)  # bad forget sets fail before any training
+    trained = trained or train_original(scenario, progress, data=data)
     retrain, _, retrain_seconds = retrain_reference(scenario, trained, forget_ids, progress)
     evaluator = make_evaluator(scenario, trained, forget_ids, retrain)
     outcome = RunOutcome(scenario, trained, forget_ids, retrain, retrain_seconds, evaluator)

@@ -25,16 +25,20 @@ from explorer.unlearning.base import DataAccess, Preset, Recorder, RunContext, U
 @dataclass(frozen=True)
 class JiTConfig:
     sigma: float = 0.1  # std of the Gaussian input perturbations
-    eta: float = 0.05  # SGD learning rate
+    eta: float = 0.02  # SGD learning rate
     perturbations: int = 25  # N
     passes: int = 30  # full passes over the forget set, fresh noise each time (the paper does 1)
     batch_size: int = 128  # forget samples per SGD step (the published scripts use 128 or 64)
-    output_space: Literal["logits", "probs"] = "logits"  # published: raw logits
+    # Default: softmax probabilities, where "flat inside a class, steep at the boundary" holds, so
+    # interior points barely move anything. In raw logits (published) a ReLU net is steep everywhere,
+    # and JiT also reshapes the function around interior points (see README, "What the explorer shows").
+    output_space: Literal["logits", "probs"] = "probs"
     # Published-code behaviours, each a switch (the "published" preset turns them all on):
     detach_perturbed: bool = True  # f(x̃) is a constant target (published: computed under no_grad)
     clamp_to_batch_range: bool = False  # clamp x̃ to [min(x), max(x)] over the whole batch tensor
     accumulate_grads: bool = False  # never zero gradients between batches of a pass (published)
-    reduction: Literal["sum", "mean"] = "sum"  # over the batch; published: sum
+    # Over the batch. Published: sum. Default mean, so one η fits forget sets of 1 or 300 points.
+    reduction: Literal["sum", "mean"] = "mean"
     train_mode: bool = False  # run the model in train mode (dropout/batch-norm active), as published
 
     def validate(self) -> None:
@@ -60,15 +64,16 @@ _CODE = "jwf40/Information-Theoretic-Unlearning"
 
 
 def _published(**values) -> JiTConfig:
-    return JiTConfig(passes=1, perturbations=25, **PUBLISHED_SWITCHES, **values)
+    return JiTConfig(passes=1, perturbations=25, output_space="logits", **PUBLISHED_SWITCHES, **values)
 
 
 PRESETS: dict[str, Preset] = {
     "explorer": Preset(JiTConfig(), "this explorer's default for the 2D toys: 30 small passes to animate"),
-    "explorer-probs": Preset(JiTConfig(output_space="probs", eta=0.5),
-                             "this explorer: the same in softmax-probability space (gradients are ~10x smaller)"),
-    "published": Preset(replace(JiTConfig(), **PUBLISHED_SWITCHES),
-                        f"{_CODE} src/lipschitz.py: every quirk of the released code on, explorer σ/η"),
+    "explorer-logits": Preset(JiTConfig(output_space="logits", eta=0.001),
+                              "this explorer: the same in raw-logit space (logit gradients are ~20x larger)"),
+    "published": Preset(replace(JiTConfig(output_space="logits", eta=0.001), **PUBLISHED_SWITCHES),
+                        f"{_CODE} src/lipschitz.py: every quirk of the released code on (logits, sum, "
+                        "clamp, accumulated gradients, train mode), explorer σ/η/passes"),
     "digits-class": Preset(JiTConfig(sigma=0.5, eta=0.02, perturbations=25, passes=5, output_space="probs",
                                      batch_size=64),
                            "this explorer, digits full-class forgetting: the usable window found by the σ×η sweep"),
@@ -85,7 +90,8 @@ PRESETS: dict[str, Preset] = {
     "paper-vit-random": Preset(_published(sigma=0.5, eta=0.1, batch_size=128),
                                f"{_CODE} src/forget_random_main.py (ViT-B/16)"),
     "notebook-simplecnn": Preset(JiTConfig(sigma=0.8, eta=2e-5, perturbations=100, passes=1, batch_size=64,
-                                           clamp_to_batch_range=True, train_mode=True),
+                                           output_space="logits", reduction="sum", clamp_to_batch_range=True,
+                                           train_mode=True),
                                  f"{_CODE} src/Bonus Experiments.ipynb (zero_grad every step)"),
 }
 

@@ -1,0 +1,265 @@
+"""Headless command line: `python -m explorer run ...` writes a JSON report; `bench` measures speed.
+
+Bad input exits with status 2 and one line on stderr, never a traceback.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+from explorer.scenario import ForgetSpec, Scenario, ScenarioError, default_scenario
+from toy_data import dataset_names
+
+
+class UsageError(Exception):
+    """Raised instead of argparse's multi-line usage dump."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # one line, no usage block
+        raise UsageError(message)
+
+
+def _floats(text: str, what: str) -> tuple[float, ...]:
+    try:
+        return tuple(float(v) for v in text.split(",") if v.strip())
+    except ValueError:
+        raise UsageError(f"{what} must be comma-separated numbers, got {text!r}") from None
+
+
+def _ints(text: str, what: str) -> tuple[int, ...]:
+    try:
+        return tuple(int(v) for v in text.split(",") if v.strip())
+    except ValueError:
+        raise UsageError(f"{what} must be comma-separated integers, got {text!r}") from None
+
+
+def _switch(parser, name: str, help_text: str) -> None:
+    parser.add_argument(f"--{name}", dest=name.replace("-", "_"), action=argparse.BooleanOptionalAction,
+                        default=None, help=help_text)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="python -m explorer", description=__doc__)
+    sub = parser.add_subparsers(dest="command", parser_class=_Parser)
+
+    run = sub.add_parser("run", help="train, forget, retrain, unlearn and write a JSON report")
+    run.add_argument("--scenario", help="start from a scenario JSON (the app's download or a report); flags override it")
+    data = run.add_argument_group("data")
+    data.add_argument("--dataset", help=f"one of: {', '.join(dataset_names())} (default moons)")
+    data.add_argument("--samples", type=int)
+    data.add_argument("--noise", type=float)
+    data.add_argument("--classes", type=int, help="classes for blobs / arms for spiral")
+    data.add_argument("--seed", type=int, help="data, initial weights, random forget set and noise (default 0)")
+    data.add_argument("--test-fraction", type=float)
+    model = run.add_argument_group("model and training")
+    model.add_argument("--model", choices=["mlp", "cnn"])
+    model.add_argument("--depth", type=int)
+    model.add_argument("--width", type=int)
+    model.add_argument("--activation")
+    model.add_argument("--epochs", type=int, help="upper bound; training stops once converged")
+    model.add_argument("--lr", type=float, help="training learning rate")
+    model.add_argument("--weight-decay", type=float)
+    model.add_argument("--batch-size", type=int, help="training batch size (0 = full batch)")
+    forget = run.add_argument_group("forget set (exactly one)")
+    forget.add_argument("--forget-ids", help="comma-separated training ids, e.g. 3,17,42")
+    forget.add_argument("--forget-class", type=int, help="every training point of this class")
+    forget.add_argument("--forget-random", type=float, help="this fraction of the training set, at random")
+    forget.add_argument("--forget-point", help="the training point nearest to X,Y")
+    forget.add_argument("--forget-named", help="a named point of the dataset (two_blobs: high_information_target, "
+                                               "low_information_target)")
+    forget.add_argument("--forget-subclass", help="CLASS:CLUSTER, a k-means cluster (0 = largest) inside a class")
+    method = run.add_argument_group("unlearning")
+    method.add_argument("--method", help="the method to run (default jit)")
+    method.add_argument("--compare", help="more methods to run on the same forget set, comma-separated")
+    method.add_argument("--preset", help="a preset of --method (see `python -m explorer methods`)")
+    method.add_argument("--sigma", type=float, help="JiT: perturbation std σ")
+    method.add_argument("--eta", type=float, help="JiT: SGD learning rate η")
+    method.add_argument("--perturbations", type=int, help="JiT: perturbations per sample N")
+    method.add_argument("--passes", type=int, help="JiT: passes over the forget set")
+    method.add_argument("--jit-batch-size", type=int, help="JiT: forget samples per step")
+    method.add_argument("--output-space", choices=["logits", "probs"], help="JiT: where ‖f(x) − f(x̃)‖ is measured")
+    method.add_argument("--reduction", choices=["sum", "mean"], help="JiT: over the batch")
+    _switch(method, "detach-perturbed", "JiT: treat f(x̃) as a constant target (published)")
+    _switch(method, "clamp-to-batch-range", "JiT: clamp x̃ to the batch's min/max (published)")
+    _switch(method, "accumulate-grads", "JiT: never zero gradients between batches (published)")
+    _switch(method, "train-mode", "JiT: run the model in train mode (published)")
+    run.add_argument("--device", help="auto (CUDA, then MPS, then CPU), cpu, cuda, cuda:N or mps")
+    run.add_argument("--record-every", type=int, help="record metrics every k-th step (default 1)")
+    run.add_argument("--grid-resolution", type=int, help="2D evaluation grid size (default 100)")
+    run.add_argument("--out", help="write the JSON report here (default: stdout)")
+
+    sub.add_parser("methods", help="list the registered unlearning methods and their presets")
+
+    bench = sub.add_parser("bench", help="measure the JiT engine (and the app's latency) and write JSON")
+    bench.add_argument("--out", default="bench.json")
+    bench.add_argument("--repeats", type=int, default=7, help="timed repetitions per measurement (median)")
+    bench.add_argument("--device", default="auto")
+    return parser
+
+
+JIT_FLAGS = ("sigma", "eta", "perturbations", "passes", "output_space", "reduction", "detach_perturbed",
+             "clamp_to_batch_range", "accumulate_grads", "train_mode")
+
+
+def scenario_from_args(args: argparse.Namespace) -> Scenario:
+    if args.scenario:
+        try:
+            raw = json.loads(Path(args.scenario).read_text())
+        except (OSError, json.JSONDecodeError) as err:
+            raise ScenarioError(f"cannot read scenario {args.scenario!r}: {err}") from None
+        base = Scenario.from_dict(raw.get("scenario", raw) if isinstance(raw, dict) else raw)
+        if args.dataset and args.dataset != base.dataset.name:
+            base = replace(base, dataset=replace(base.dataset, name=args.dataset))
+    else:
+        try:
+            base = default_scenario(args.dataset or "moons", seed=args.seed)
+        except ValueError as err:
+            raise ScenarioError(str(err)) from None
+    given = lambda **kv: {k: v for k, v in kv.items() if v is not None}  # noqa: E731
+    dataset = replace(base.dataset, **given(samples=args.samples, noise=args.noise, classes=args.classes,
+                                            seed=args.seed, test_fraction=args.test_fraction))
+    model = replace(base.model, **given(kind=args.model, depth=args.depth, width=args.width,
+                                        activation=args.activation))
+    train = replace(base.train, **given(epochs=args.epochs, lr=args.lr, weight_decay=args.weight_decay,
+                                        batch_size=args.batch_size, seed=args.seed))
+    forget = _forget_from_args(args) or base.forget
+    method = args.method or base.method
+    configs = {k: dict(v) for k, v in base.configs.items()}
+    jit_values = given(**{k: getattr(args, k) for k in JIT_FLAGS}, batch_size=args.jit_batch_size)
+    if jit_values:
+        configs["jit"] = {**configs.get("jit", {}), **jit_values}
+    presets = dict(base.presets)
+    if args.preset:
+        presets[method] = args.preset
+    compare = tuple(m.strip() for m in args.compare.split(",") if m.strip()) if args.compare else base.compare
+    return replace(base, dataset=dataset, model=model, train=train, forget=forget, method=method,
+                   compare=compare, configs=configs, presets=presets,
+                   **given(device=args.device, seed=args.seed, record_every=args.record_every,
+                           grid_resolution=args.grid_resolution))
+
+
+def _forget_from_args(args) -> ForgetSpec | None:
+    options = {}
+    if args.forget_ids is not None:
+        options["ids"] = _ints(args.forget_ids, "--forget-ids")
+        if not options["ids"]:
+            raise ScenarioError("the forget set is empty; --forget-ids lists no id")
+    if args.forget_class is not None:
+        options["forget_class"] = args.forget_class
+    if args.forget_random is not None:
+        options["random_fraction"] = args.forget_random
+    if args.forget_point is not None:
+        options["point"] = _floats(args.forget_point, "--forget-point")
+    if args.forget_named is not None:
+        options["named"] = args.forget_named
+    if args.forget_subclass is not None:
+        parts = _ints(args.forget_subclass.replace(":", ","), "--forget-subclass")
+        if len(parts) != 2:
+            raise UsageError(f"--forget-subclass takes CLASS:CLUSTER, got {args.forget_subclass!r}")
+        options["subclass"] = parts
+    if len(options) > 1:
+        raise ScenarioError(f"conflicting forget options ({', '.join('--forget-' + k for k in _flag_names(options))}); "
+                            "give exactly one")
+    return ForgetSpec(**options) if options else None
+
+
+def _flag_names(options: dict) -> list[str]:
+    names = {"ids": "ids", "forget_class": "class", "random_fraction": "random", "point": "point",
+             "named": "named", "subclass": "subclass"}
+    return [names[k] for k in options]
+
+
+def cmd_run(args) -> int:
+    from explorer import pipeline  # heavy imports only when needed
+
+    scenario = scenario_from_args(args)
+    outcome = pipeline.run(scenario)
+    text = json.dumps(outcome.report(), indent=2)
+    if args.out:
+        try:
+            Path(args.out).write_text(text)
+        except OSError as err:
+            raise ScenarioError(f"cannot write {args.out!r}: {err}") from None
+        print(summary(outcome.report()))
+    else:
+        print(text)
+    return 0
+
+
+def summary(report: dict) -> str:
+    """A short table of the headline metrics per model."""
+    keys = ["retain_acc", "forget_acc", "test_acc", "mia", "agreement_with_retrain"]
+    lines = [f"{'model':<14}" + "".join(f"{k:>24}" for k in keys) + f"{'seconds':>10}"]
+    for name, entry in report["models"].items():
+        cells = "".join(f"{_fmt(entry['metrics'].get(k)):>24}" for k in keys)
+        lines.append(f"{name:<14}{cells}{_fmt(entry.get('seconds')):>10}")
+    stopped = [f"{n}: {e['stopped']}" for n, e in report["models"].items() if e.get("stopped")]
+    return "\n".join(lines + stopped)
+
+
+def _fmt(value) -> str:
+    return "-" if value is None else f"{value:.3f}"
+
+
+def cmd_methods(_args) -> int:
+    from explorer.unlearning import METHODS
+
+    for name, spec in METHODS.items():
+        print(f"{name}: {spec.summary} [uses {spec.access.describe()}; "
+              f"{'zero-shot' if spec.access.zero_shot else 'not zero-shot'}]")
+        for preset, entry in spec.presets.items():
+            print(f"    preset {preset}: {entry.source}")
+    return 0
+
+
+def cmd_bench(args) -> int:
+    from explorer import bench
+
+    result = bench.run_all(repeats=args.repeats, device=args.device)
+    Path(args.out).write_text(json.dumps(result, indent=2))
+    print(bench.format_table(result))
+    return 0
+
+
+# Options whose value may start with '-' (negative coordinates): argparse would take "-0.5,-0.5"
+# for an option, so the value is glued on as --forget-point=-0.5,-0.5 before parsing.
+NEGATIVE_VALUE_OPTIONS = ("--forget-point", "--forget-ids")
+
+
+def _glue_negative_values(argv: list[str]) -> list[str]:
+    out, i = [], 0
+    while i < len(argv):
+        if argv[i] in NEGATIVE_VALUE_OPTIONS and i + 1 < len(argv) and argv[i + 1].startswith("-"):
+            out.append(f"{argv[i]}={argv[i + 1]}")
+            i += 2
+        else:
+            out.append(argv[i])
+            i += 1
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(_glue_negative_values(list(sys.argv[1:] if argv is None else argv)))
+        if args.command is None:
+            parser.print_help()
+            return 2
+        return {"run": cmd_run, "methods": cmd_methods, "bench": cmd_bench}[args.command](args)
+    except (UsageError, ScenarioError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("error: interrupted", file=sys.stderr)
+        return 130
+    except Exception as err:  # noqa: BLE001 — the CLI promises no traceback, whatever happens
+        print(f"error: unexpected {type(err).__name__}: {err}".splitlines()[0], file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

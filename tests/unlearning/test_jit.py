@@ -1,0 +1,215 @@
+"""The JiT engine: loss equal to a plain loop, every published-code switch, recording, rollback."""
+from dataclasses import replace
+
+import numpy as np
+import pytest
+import torch
+from torch import nn
+
+from explorer.bench import reference_loop_loss
+from explorer.models import ModelConfig, build_model
+from explorer.unlearning import RunContext, run_method
+from explorer.unlearning.jit import JiTConfig, jit_loss
+from toy_data import default_spec, load_dataset
+
+CPU = torch.device("cpu")
+
+
+def plain_loop_loss(model, x, noise, config):
+    """Per sample, per perturbation, scalar by scalar: the formula as written."""
+    total = 0.0
+    space = (lambda z: torch.softmax(z, -1)) if config.output_space == "probs" else (lambda z: z)
+    lo, hi = x.min(), x.max()
+    per_sample = []
+    for i in range(x.shape[0]):
+        terms = []
+        for n in range(noise.shape[0]):
+            xt = x[i] + config.sigma * noise[n, i]
+            if config.clamp_to_batch_range:
+                xt = xt.clamp(lo, hi)
+            fx = space(model(x[i:i + 1]))[0]
+            ft = space(model(xt[None]))[0]
+            terms.append(torch.linalg.norm(fx - ft) / torch.linalg.norm(x[i] - xt))
+        per_sample.append(torch.stack(terms).mean())
+    total = torch.stack(per_sample)
+    return total.sum() if config.reduction == "sum" else total.mean()
+
+
+@pytest.fixture
+def setup():
+    model = build_model(ModelConfig(width=16), 2, 3, seed=0)
+    x = torch.randn(7, 2, generator=torch.Generator().manual_seed(1))
+    noise = torch.randn(5, 7, 2, generator=torch.Generator().manual_seed(2))
+    return model, x, noise
+
+
+@pytest.mark.parametrize("space", ["logits", "probs"])
+@pytest.mark.parametrize("reduction", ["sum", "mean"])
+@pytest.mark.parametrize("clamp", [False, True])
+@pytest.mark.parametrize("detach", [True, False])
+def test_loss_equals_a_plain_loop_on_identical_noise(setup, space, reduction, clamp, detach):
+    model, x, noise = setup
+    cfg = JiTConfig(sigma=0.3, output_space=space, reduction=reduction, clamp_to_batch_range=clamp,
+                    detach_perturbed=detach)
+    assert jit_loss(model, x, noise, cfg).item() == pytest.approx(plain_loop_loss(model, x, noise, cfg).item(), rel=1e-5)
+
+
+def test_loss_and_gradient_equal_the_published_loop_structure(setup):
+    model, x, noise = setup
+    cfg = JiTConfig(sigma=0.3, output_space="logits", reduction="sum", clamp_to_batch_range=True)
+    ours, theirs = jit_loss(model, x, noise, cfg), reference_loop_loss(model, x, noise, cfg)
+    assert ours.item() == pytest.approx(theirs.item(), rel=1e-5)
+    g1 = torch.autograd.grad(ours, list(model.parameters()))
+    g2 = torch.autograd.grad(theirs, list(model.parameters()))
+    for a, b in zip(g1, g2):
+        torch.testing.assert_close(a, b, rtol=1e-4, atol=1e-6)
+
+
+class CountingMLP(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.net = build_model(ModelConfig(width=8), 2, 2, seed=0)
+        self.batch_sizes = []
+
+    def forward(self, x):
+        self.batch_sizes.append(x.shape[0])
+        return self.net(x)
+
+
+@pytest.mark.parametrize("detach, expected", [(True, [4, 10 * 4]), (False, [11 * 4])])
+def test_all_perturbations_go_through_the_network_in_one_forward(detach, expected):
+    model = CountingMLP()
+    x, noise = torch.randn(4, 2), torch.randn(10, 4, 2)
+    jit_loss(model, x, noise, JiTConfig(detach_perturbed=detach))
+    assert model.batch_sizes == expected
+
+
+def test_detaching_the_perturbed_branch_changes_the_gradient(setup):
+    model, x, noise = setup
+    grads = []
+    for detach in (True, False):
+        loss = jit_loss(model, x, noise, JiTConfig(sigma=0.3, detach_perturbed=detach, output_space="logits"))
+        grads.append(torch.autograd.grad(loss, list(model.parameters()))[0])
+    assert not torch.allclose(grads[0], grads[1])
+
+
+def test_clamping_keeps_perturbed_inputs_inside_the_batch_range():
+    from explorer.unlearning.jit import perturb
+    x = torch.rand(6, 4)
+    xt = perturb(x, torch.randn(9, 6, 4) * 10, JiTConfig(sigma=1.0, clamp_to_batch_range=True))
+    assert xt.min() >= x.min() and xt.max() <= x.max()
+    free = perturb(x, torch.randn(9, 6, 4) * 10, JiTConfig(sigma=1.0))
+    assert free.min() < x.min() and free.max() > x.max()
+
+
+def test_sum_is_batch_size_times_mean(setup):
+    model, x, noise = setup
+    s = jit_loss(model, x, noise, JiTConfig(reduction="sum"))
+    m = jit_loss(model, x, noise, JiTConfig(reduction="mean"))
+    assert s.item() == pytest.approx(m.item() * x.shape[0], rel=1e-6)
+
+
+@pytest.fixture(scope="module")
+def moons():
+    return load_dataset(default_spec("moons", samples=200))
+
+
+def _run(model, data, ids, cfg, **ctx):
+    return run_method("jit", model, data, ids, cfg, RunContext(device=CPU, **ctx))
+
+
+def test_accumulated_gradients_differ_from_zeroed_ones_only_with_several_batches(moons):
+    model = build_model(ModelConfig(width=16), 2, 2, seed=0)
+    ids = list(range(12))
+    base = JiTConfig(passes=1, batch_size=4, output_space="logits", eta=0.01)
+    zeroed = _run(model, moons, ids, base).model
+    accumulated = _run(model, moons, ids, replace(base, accumulate_grads=True)).model
+    diff = max(float((a - b).abs().max()) for a, b in zip(zeroed.parameters(), accumulated.parameters()))
+    assert diff > 1e-4
+    one_batch = replace(base, batch_size=12)
+    a = _run(model, moons, ids, one_batch).model
+    b = _run(model, moons, ids, replace(one_batch, accumulate_grads=True)).model
+    assert all(torch.equal(p, q) for p, q in zip(a.parameters(), b.parameters()))
+
+
+def test_train_mode_switch_reaches_the_model(moons):
+    model = build_model(ModelConfig(width=16, dropout=0.5), 2, 2, seed=0)
+    seen = []
+    model.net[0].register_forward_hook(lambda m, i, o: seen.append(m.training))
+    _run(model, moons, [0, 1], JiTConfig(passes=1, train_mode=True))
+    assert True in seen
+    seen.clear()
+    _run(model, moons, [0, 1], JiTConfig(passes=1, train_mode=False))
+    # During the JiT steps the model is in eval mode (evaluation is always in eval mode).
+    assert seen and not any(seen)
+
+
+def test_the_given_model_is_never_mutated_and_a_new_one_is_returned(moons):
+    model = build_model(ModelConfig(width=16), 2, 2, seed=0)
+    before = [p.detach().clone() for p in model.parameters()]
+    result = _run(model, moons, [0, 5], JiTConfig(eta=0.5, passes=3))
+    assert result.model is not model
+    assert all(torch.equal(a, b) for a, b in zip(before, model.parameters()))
+    assert any(not torch.equal(a, b) for a, b in zip(before, result.model.parameters()))
+
+
+def test_trajectory_records_every_kth_step_with_metrics_and_probs(moons):
+    model = build_model(ModelConfig(width=16), 2, 2, seed=0)
+    evaluate = lambda m, with_probs: ({"mean_logit": float(m(torch.zeros(1, 2)).mean())},
+                                      np.zeros((3, 2), np.float32) if with_probs else None)
+    result = _run(model, moons, list(range(10)), JiTConfig(passes=7, batch_size=5), evaluate=evaluate,
+                  record_every=3, record_probs=True)
+    traj = result.trajectory
+    assert traj.steps == [0, 3, 6, 9, 12, 14]  # 14 steps (7 passes x 2 batches), every 3rd, plus the last
+    assert all("mean_logit" in p.metrics and p.probs.shape == (3, 2) for p in traj.points)
+    assert [p.epoch for p in traj.points][-1] == 7 and traj.stopped is None
+    assert traj.points[1].loss is not None and np.isfinite(traj.points[1].loss)
+
+
+def test_divergence_stops_the_run_and_keeps_the_last_good_weights(moons):
+    model = build_model(ModelConfig(width=16), 2, 2, seed=0)
+    result = _run(model, moons, [0, 1, 2], JiTConfig(eta=1e38, passes=5, output_space="logits"))
+    assert result.trajectory.stopped and "diverged" in result.trajectory.stopped
+    assert all(torch.isfinite(p).all() for p in result.model.parameters())
+    assert len(result.trajectory) <= 3
+
+
+def test_same_seed_same_result_other_seed_other_result(moons):
+    model = build_model(ModelConfig(width=16), 2, 2, seed=0)
+    cfg = JiTConfig(passes=2, eta=0.1)
+    a = _run(model, moons, [0, 1], cfg, seed=1).model
+    b = _run(model, moons, [0, 1], cfg, seed=1).model
+    c = _run(model, moons, [0, 1], cfg, seed=2).model
+    assert all(torch.equal(p, q) for p, q in zip(a.parameters(), b.parameters()))
+    assert any(not torch.equal(p, q) for p, q in zip(a.parameters(), c.parameters()))
+
+
+@pytest.mark.parametrize("bad, message", [
+    (dict(sigma=0), "sigma"), (dict(eta=0), "eta"), (dict(perturbations=0), "perturbations"),
+    (dict(passes=0), "passes"), (dict(output_space="bits"), "output space"), (dict(reduction="max"), "reduction"),
+])
+def test_bad_configs_are_refused(bad, message):
+    with pytest.raises(ValueError, match=message):
+        JiTConfig(**bad).validate()
+
+
+def test_presets_load_and_published_turns_every_switch_on():
+    from explorer.unlearning import get_method
+    spec = get_method("jit")
+    for name in spec.presets:
+        spec.config_from(preset=name)
+    published = spec.config_from(preset="published")
+    assert (published.detach_perturbed, published.clamp_to_batch_range, published.accumulate_grads,
+            published.reduction, published.train_mode, published.output_space) == (True, True, True, "sum", True, "logits")
+    default = spec.default_config()
+    assert (default.clamp_to_batch_range, default.accumulate_grads, default.train_mode) == (False, False, False)
+
+
+def test_jit_is_zero_shot_and_sees_only_forget_inputs():
+    from explorer.unlearning import UnlearnData, get_method
+    access = get_method("jit").access
+    assert access.zero_shot and not access.forget_labels
+    data = load_dataset(default_spec("moons", samples=100))
+    views = UnlearnData.restricted(access, data, [1, 2])
+    assert views.forget_x.shape == (2, 2)
+    assert views.forget_y is None and views.retain_x is None and views.train_x is None
