@@ -1,6 +1,8 @@
 """Pick the compute device once; everything else receives it explicitly."""
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 import torch
 
 DEVICE_CHOICES = ("auto", "cpu", "cuda", "mps")
@@ -37,3 +39,19 @@ def device_label(device: torch.device) -> str:
     if device.type == "cpu":
         return f"cpu ({torch.get_num_threads()} threads)"
     return str(device)
+
+
+@contextmanager
+def torch_threads(n: int | None = 1):
+    """Run a block with ``n`` intra-op threads, restoring the process-wide setting afterwards.
+
+    The explorer's models are tiny: one thread avoids synchronisation overhead, and on a busy
+    2-core machine it was 10x faster or more. ``None`` leaves the setting alone.
+    """
+    before = torch.get_num_threads()
+    if n is not None:
+        torch.set_num_threads(n)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)

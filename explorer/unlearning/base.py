@@ -67,7 +67,8 @@ class UnlearnData:
             retain_x=data.x_train[retain] if access.retain else None,
             retain_y=data.y_train[retain] if access.retain else None,
             train_x=data.x_train if access.full_train_stats else None,
-            train_y=data.y_train if access.full_train_stats else None,
+            # Training-set labels only for label-based methods (SSD); label-free ones (LF-SSD) get inputs.
+            train_y=data.y_train if access.full_train_stats and access.forget_labels else None,
             forget_class=whole_class if access.class_level_only or access.forget_labels else None,
         )
 

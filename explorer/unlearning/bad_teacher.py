@@ -1,0 +1,81 @@
+"""Bad Teacher ("blindspot"): distil from a competent and an incompetent teacher.
+
+The student starts at θ0. For forget samples the target is the softmax of an *incompetent*
+teacher (a randomly initialised copy of the architecture); for a random subset of the retain set
+it is the competent teacher's (θ0). Loss: KL(target ‖ softmax(student/T)), minimised with Adam.
+Sources: ../shared/notes/unlearning.md §1.6 and ../shared/notes/paper.md §4.4 — Chundawat et al.,
+AAAI 2023, arXiv 2205.08096, vikram2000b/bad-teaching-unlearning unlearn.py; the JiT/SSD wrapper
+``blindspot``: 30 % of D_r, Adam lr 1e-4, 1 epoch, batch 256, T = 1.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+from explorer.trajectory import Trajectory
+from explorer.unlearning._common import (as_x, batch_indices, check_common, cpu_generator, frozen_copy,
+                                         make_optimizer, n_batches, random_copy)
+from explorer.unlearning.base import DataAccess, Preset, Recorder, RunContext, UnlearnData, register
+
+
+@dataclass(frozen=True)
+class BadTeacherConfig:
+    epochs: int = 30
+    lr: float = 1e-3
+    batch_size: int = 64
+    retain_fraction: float = 0.3  # share of D_r distilled from the competent teacher
+    temperature: float = 1.0
+
+    def validate(self) -> None:
+        check_common("bad_teacher", lr=self.lr, epochs=self.epochs, batch_size=self.batch_size)
+        if not 0 <= self.retain_fraction <= 1:
+            raise ValueError(f"bad_teacher: retain fraction must be in [0, 1], got {self.retain_fraction}")
+        if not self.temperature > 0:
+            raise ValueError(f"bad_teacher: temperature must be > 0, got {self.temperature}")
+
+
+_WRAP = "jwf40/Information-Theoretic-Unlearning src/forget_*_strategies.py blindspot"
+PRESETS = {
+    "explorer": Preset(BadTeacherConfig(),
+                       f"this explorer: {_WRAP}'s 30 % retain subset and T = 1, with more steps (a 2D toy has one "
+                       "batch where CIFAR has ~60) and lr 1e-3"),
+    "jit-repo": Preset(BadTeacherConfig(epochs=1, lr=1e-4, batch_size=256),
+                       f"{_WRAP}: 1 epoch, Adam lr 1e-4, batch 256, 30 % of D_r, T = 1"),
+    "jit-repo-vit": Preset(BadTeacherConfig(epochs=1, lr=1e-4, batch_size=128), f"{_WRAP} (ViT): batch 128"),
+}
+
+
+@register("bad_teacher", config=BadTeacherConfig, presets=PRESETS,
+          access=DataAccess(forget_inputs=True, forget_labels=False, retain=True),
+          summary="Bad Teacher: distil the forget set from a random network and the rest from the original")
+def bad_teacher(model: nn.Module, data: UnlearnData, config: BadTeacherConfig, ctx: RunContext) -> Trajectory:
+    dev = ctx.device
+    gen = cpu_generator(ctx.seed)
+    keep = torch.randperm(len(data.retain_x), generator=gen)[: int(round(config.retain_fraction * len(data.retain_x)))]
+    x = np.concatenate([data.forget_x, data.retain_x[keep.numpy()]])
+    is_forget = torch.zeros(len(x), dtype=torch.bool)
+    is_forget[: len(data.forget_x)] = True
+    x, is_forget = as_x(x, dev), is_forget.to(dev)
+    competent, incompetent = frozen_copy(model), random_copy(model, ctx.seed + 7, dev)
+    with torch.no_grad():  # both teachers are fixed: their targets are computed once
+        t = config.temperature
+        target = torch.where(is_forget[:, None], F.softmax(incompetent(x) / t, 1), F.softmax(competent(x) / t, 1))
+    opt = make_optimizer("adam", model.parameters(), config.lr)
+    recorder = Recorder(model, ctx, total_steps=config.epochs * n_batches(len(x), config.batch_size))
+    step = 0
+    for epoch in range(1, config.epochs + 1):
+        model.train()
+        for idx in batch_indices(len(x), config.batch_size, gen, dev):
+            opt.zero_grad(set_to_none=True)
+            log_p = F.log_softmax(model(x[idx]) / config.temperature, 1)
+            loss = F.kl_div(log_p, target[idx], reduction="batchmean")
+            loss.backward()
+            opt.step()
+            step += 1
+            if not recorder.step(step, epoch, float(loss.detach())):
+                return recorder.trajectory
+    return recorder.finish(step, config.epochs)

@@ -1,0 +1,112 @@
+"""Gradient ascent on the forget set (NegGrad / GA) and NegGrad+ (ascent on D_f, descent on D_r).
+
+NegGrad:  minimise −CE(f_θ(x_f), y_f) over D_f. Unbounded: run long enough it destroys the model
+          (the Recorder rolls back if it diverges).
+NegGrad+: loss = α·(CE(retain batch) + (wd/2)‖θ − θ0‖²) − (1 − α)·CE(forget batch), one step per
+          retain batch with the forget batches cycled alongside.
+Sources: ../shared/notes/unlearning.md §1.4 — OPTML-Group/Unlearn-Sparse README (GA lr 1e-4, 5 epochs),
+Unlearn-Saliency issue #8 (raise GA lr to 5e-4–1e-3), meghdadk/SCRUB small_scale_unlearning.ipynb
+(NegGrad+: α 0.95, 10 epochs, SGD lr 0.01), Kurmanji et al. arXiv 2302.09880.
+"""
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+
+from torch import nn
+from torch.nn import functional as F
+
+from explorer.trajectory import Trajectory
+from explorer.unlearning._common import (as_x, as_y, batch_indices, check_common, cpu_generator, make_optimizer,
+                                         n_batches, train_ce)
+from explorer.unlearning.base import DataAccess, Preset, Recorder, RunContext, UnlearnData, register
+
+
+@dataclass(frozen=True)
+class NegGradConfig:
+    epochs: int = 30  # passes over the forget set (one step per forget batch)
+    lr: float = 1e-3
+    batch_size: int = 128
+    optimizer: str = "sgd"
+    momentum: float = 0.0
+
+    def validate(self) -> None:
+        check_common("neggrad", lr=self.lr, epochs=self.epochs, batch_size=self.batch_size,
+                     optimizer=self.optimizer, momentum=self.momentum)
+
+
+NEGGRAD_PRESETS = {
+    "explorer": Preset(NegGradConfig(),
+                       "this explorer: JiT's budget (30 passes over the forget set) at the top of the lr range the "
+                       "SalUn maintainers recommend for GA (Unlearn-Saliency issue #8: 5e-4 to 1e-3)"),
+    "unlearn-sparse": Preset(NegGradConfig(epochs=5, lr=1e-4),
+                             "OPTML-Group/Unlearn-Sparse README: GA lr 1e-4, 5 epochs"),
+    "salun-issue-8": Preset(NegGradConfig(epochs=5, lr=1e-3),
+                            "OPTML-Group/Unlearn-Saliency issue #8: raise GA lr to 5e-4–1e-3 if forget accuracy "
+                            "does not drop"),
+}
+
+
+@register("neggrad", config=NegGradConfig, access=DataAccess(forget_inputs=True, forget_labels=True),
+          presets=NEGGRAD_PRESETS,
+          summary="Gradient ascent on the forget set's cross-entropy (needs forget labels, no retain data)")
+def neggrad(model: nn.Module, data: UnlearnData, config: NegGradConfig, ctx: RunContext) -> Trajectory:
+    return train_ce(model, as_x(data.forget_x, ctx.device), as_y(data.forget_y, ctx.device), ctx,
+                    epochs=config.epochs, batch_size=config.batch_size, optimizer=config.optimizer, lr=config.lr,
+                    momentum=config.momentum, ascent=True)
+
+
+@dataclass(frozen=True)
+class NegGradPlusConfig:
+    alpha: float = 0.95  # weight of the retain term; 1 − α weighs the ascent on the forget set
+    epochs: int = 10  # passes over the retain set
+    lr: float = 0.01
+    batch_size: int = 64  # retain batch size (batch sizes: this explorer's choice)
+    forget_batch_size: int = 64  # forget batches, cycled alongside the retain batches
+    optimizer: str = "sgd"
+    momentum: float = 0.9
+    weight_decay: float = 5e-4  # wd in (wd/2)‖θ − θ0‖², pulling towards the original weights
+
+    def validate(self) -> None:
+        check_common("neggrad_plus", lr=self.lr, epochs=self.epochs, batch_size=self.batch_size,
+                     optimizer=self.optimizer, momentum=self.momentum, weight_decay=self.weight_decay)
+        if not 0 <= self.alpha <= 1:
+            raise ValueError(f"neggrad_plus: alpha must be in [0, 1], got {self.alpha}")
+        if self.forget_batch_size < 0:
+            raise ValueError(f"neggrad_plus: forget batch size must be >= 0, got {self.forget_batch_size}")
+
+
+NEGGRAD_PLUS_PRESETS = {
+    "scrub-notebook": Preset(NegGradPlusConfig(),
+                             "meghdadk/SCRUB small_scale_unlearning.ipynb: NegGrad+ α 0.95, 10 epochs, SGD lr 0.01"),
+}
+
+
+@register("neggrad_plus", config=NegGradPlusConfig,
+          access=DataAccess(forget_inputs=True, forget_labels=True, retain=True), presets=NEGGRAD_PLUS_PRESETS,
+          summary="NegGrad+: descend on the retain set while ascending on the forget set (α-weighted)")
+def neggrad_plus(model: nn.Module, data: UnlearnData, config: NegGradPlusConfig, ctx: RunContext) -> Trajectory:
+    dev = ctx.device
+    rx, ry = as_x(data.retain_x, dev), as_y(data.retain_y, dev)
+    fx, fy = as_x(data.forget_x, dev), as_y(data.forget_y, dev)
+    theta0 = [p.detach().clone() for p in model.parameters()]
+    opt = make_optimizer(config.optimizer, model.parameters(), config.lr, config.momentum)
+    gen = cpu_generator(ctx.seed)
+    forget_batches = itertools.cycle(list(batch_indices(len(fx), config.forget_batch_size, None, dev)))
+    recorder = Recorder(model, ctx, total_steps=config.epochs * n_batches(len(rx), config.batch_size))
+    step = 0
+    for epoch in range(1, config.epochs + 1):
+        model.train()
+        for idx in batch_indices(len(rx), config.batch_size, gen, dev):
+            fidx = next(forget_batches)
+            opt.zero_grad(set_to_none=True)
+            drift = sum(((p - p0) ** 2).sum() for p, p0 in zip(model.parameters(), theta0))
+            retain_loss = F.cross_entropy(model(rx[idx]), ry[idx]) + 0.5 * config.weight_decay * drift
+            forget_loss = F.cross_entropy(model(fx[fidx]), fy[fidx])
+            loss = config.alpha * retain_loss - (1 - config.alpha) * forget_loss
+            loss.backward()
+            opt.step()
+            step += 1
+            if not recorder.step(step, epoch, float(loss.detach())):
+                return recorder.trajectory
+    return recorder.finish(step, config.epochs)

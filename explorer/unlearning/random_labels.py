@@ -1,0 +1,52 @@
+"""Random labels ("amnesiac" in the JiT/SSD repos): relabel each forget sample with a random *wrong*
+label, mix it into the retain set and keep training.
+
+Update: minimise CE over D_r ∪ {(x_f, ỹ_f)}, ỹ_f drawn uniformly from the classes other than y_f
+(drawn once, seeded by the run's seed).
+Sources: ../shared/notes/unlearning.md §1.5 and ../shared/notes/paper.md §4.4 (AMN: 3 epochs, Adam
+lr 1e-4); Graves et al., AAAI 2021 (Amnesiac Machine Learning). Known to push forget accuracy far
+below retrain's under random forgetting (paper Table 4: D_f 51 % vs retrain 91 %).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from torch import nn
+
+from explorer.trajectory import Trajectory
+from explorer.unlearning._common import as_x, as_y, check_common, cpu_generator, random_wrong_labels, train_ce
+from explorer.unlearning.base import DataAccess, Preset, RunContext, UnlearnData, register
+
+
+@dataclass(frozen=True)
+class RandomLabelsConfig:
+    epochs: int = 3
+    lr: float = 1e-3
+    batch_size: int = 64
+    optimizer: str = "adam"
+
+    def validate(self) -> None:
+        check_common("random_labels", lr=self.lr, epochs=self.epochs, batch_size=self.batch_size,
+                     optimizer=self.optimizer)
+
+
+PRESETS = {
+    "explorer": Preset(RandomLabelsConfig(),
+                       "this explorer: the JiT repo's 3 epochs of Adam with lr raised to 1e-3, because a 2D toy has "
+                       "~5 batches per epoch where CIFAR has ~200"),
+    "jit-repo": Preset(RandomLabelsConfig(epochs=3, lr=1e-4, batch_size=256),
+                       "jwf40/Information-Theoretic-Unlearning src/forget_*_strategies.py amnesiac: 3 epochs, "
+                       "Adam 1e-4 (batch size: this explorer's guess)"),
+}
+
+
+@register("random_labels", config=RandomLabelsConfig,
+          access=DataAccess(forget_inputs=True, forget_labels=True, retain=True), presets=PRESETS,
+          summary="Amnesiac: give forget points random wrong labels and train on them with the retain set")
+def random_labels(model: nn.Module, data: UnlearnData, config: RandomLabelsConfig, ctx: RunContext) -> Trajectory:
+    wrong = random_wrong_labels(data.forget_y, data.n_classes, cpu_generator(ctx.seed + 1))
+    x = np.concatenate([data.retain_x, data.forget_x])
+    y = np.concatenate([data.retain_y, wrong])
+    return train_ce(model, as_x(x, ctx.device), as_y(y, ctx.device), ctx, epochs=config.epochs,
+                    batch_size=config.batch_size, optimizer=config.optimizer, lr=config.lr)

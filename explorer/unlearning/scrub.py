@@ -1,0 +1,107 @@
+"""SCRUB: a student that moves away from the original (teacher) on the forget set and stays close
+to it on the retain set.
+
+Teacher = frozen θ0, student starts at θ0. DistillKL(T) = KL(p_t^T ‖ p_s^T)·T² (batch mean).
+Each epoch e = 1..E: if e ≤ msteps, one *max* pass over D_f minimising −DistillKL; then one *min*
+pass over D_r minimising γ·CE(student, y) + α·DistillKL.
+Sources: ../shared/notes/unlearning.md §1.7 — Kurmanji et al., NeurIPS 2023, arXiv 2302.09880,
+meghdadk/SCRUB thirdparty/repdistiller/helper/loops.py (train_distill) and
+small_scale_unlearning.ipynb; the large-scale settings are also the JiT repo's.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+from explorer.trajectory import Trajectory
+from explorer.unlearning._common import (as_x, as_y, batch_indices, check_common, cpu_generator, frozen_copy,
+                                         make_optimizer, n_batches)
+from explorer.unlearning.base import DataAccess, Preset, Recorder, RunContext, UnlearnData, register
+
+
+@dataclass(frozen=True)
+class ScrubConfig:
+    epochs: int = 10
+    msteps: int = 3  # epochs that start with a max pass over the forget set
+    lr: float = 5e-4
+    optimizer: str = "adam"
+    momentum: float = 0.0
+    weight_decay: float = 0.1
+    lr_decay_epochs: tuple[int, ...] = (5, 8, 9)  # lr × lr_decay_rate after each of these epochs
+    lr_decay_rate: float = 0.1
+    temperature: float = 2.0
+    alpha: float = 0.5  # weight of the KL term in the min pass
+    gamma: float = 1.0  # weight of the CE term in the min pass
+    batch_size: int = 64  # retain batches (batch sizes: this explorer's choice for its small sets)
+    forget_batch_size: int = 16
+
+    def validate(self) -> None:
+        check_common("scrub", lr=self.lr, epochs=self.epochs, batch_size=self.batch_size, optimizer=self.optimizer,
+                     momentum=self.momentum, weight_decay=self.weight_decay)
+        if not 0 <= self.msteps <= self.epochs:
+            raise ValueError(f"scrub: msteps must be between 0 and epochs ({self.epochs}), got {self.msteps}")
+        if not self.temperature > 0:
+            raise ValueError(f"scrub: temperature must be > 0, got {self.temperature}")
+        if self.alpha < 0 or self.gamma < 0:
+            raise ValueError(f"scrub: alpha and gamma must be >= 0, got {self.alpha} and {self.gamma}")
+        if self.forget_batch_size < 0:
+            raise ValueError(f"scrub: forget batch size must be >= 0, got {self.forget_batch_size}")
+
+
+_REPO = "meghdadk/SCRUB"
+PRESETS = {
+    "small-scale": Preset(ScrubConfig(),
+                          f"{_REPO} small_scale_unlearning.ipynb: Adam 5e-4, T 2, α 0.5, γ 1, msteps 3, 10 epochs, "
+                          "wd 0.1, lr ×0.1 after epochs 5, 8, 9"),
+    "large-scale": Preset(ScrubConfig(epochs=3, msteps=2, lr=5e-4, optimizer="sgd", momentum=0.9, weight_decay=5e-4,
+                                      lr_decay_epochs=(), temperature=4.0, alpha=0.001, gamma=0.99),
+                          f"{_REPO} large-scale settings, also jwf40/Information-Theoretic-Unlearning's scrub: "
+                          "SGD 5e-4, "
+                          "momentum 0.9, wd 5e-4, T 4, α 0.001, γ 0.99, msteps 2, 3 epochs"),
+}
+
+
+def distill_kl(student_logits: torch.Tensor, teacher_logits: torch.Tensor, t: float) -> torch.Tensor:
+    log_p_s = F.log_softmax(student_logits / t, dim=1)
+    p_t = F.softmax(teacher_logits / t, dim=1)
+    return F.kl_div(log_p_s, p_t, reduction="sum") * t * t / len(student_logits)
+
+
+@register("scrub", config=ScrubConfig, presets=PRESETS,
+          access=DataAccess(forget_inputs=True, forget_labels=False, retain=True),
+          summary="SCRUB: push the student from the original on the forget set, keep it close on the retain set")
+def scrub(model: nn.Module, data: UnlearnData, config: ScrubConfig, ctx: RunContext) -> Trajectory:
+    dev = ctx.device
+    rx, ry, fx = as_x(data.retain_x, dev), as_y(data.retain_y, dev), as_x(data.forget_x, dev)
+    teacher = frozen_copy(model)
+    opt = make_optimizer(config.optimizer, model.parameters(), config.lr, config.momentum, config.weight_decay)
+    gen = cpu_generator(ctx.seed)
+    per_min, per_max = n_batches(len(rx), config.batch_size), n_batches(len(fx), config.forget_batch_size)
+    total = config.epochs * per_min + config.msteps * per_max
+    recorder = Recorder(model, ctx, total_steps=total)
+    t = config.temperature
+    step = 0
+    for epoch in range(1, config.epochs + 1):
+        lr = config.lr * config.lr_decay_rate ** sum(epoch > e for e in config.lr_decay_epochs)
+        for group in opt.param_groups:
+            group["lr"] = lr
+        model.train()
+        passes = [("max", fx, None, config.forget_batch_size)] if epoch <= config.msteps else []
+        passes.append(("min", rx, ry, config.batch_size))
+        for kind, x, y, size in passes:
+            for idx in batch_indices(len(x), size, gen, dev):
+                opt.zero_grad(set_to_none=True)
+                out = model(x[idx])
+                with torch.no_grad():
+                    target = teacher(x[idx])
+                kl = distill_kl(out, target, t)
+                loss = -kl if kind == "max" else config.gamma * F.cross_entropy(out, y[idx]) + config.alpha * kl
+                loss.backward()
+                opt.step()
+                step += 1
+                if not recorder.step(step, epoch, float(loss.detach())):
+                    return recorder.trajectory
+    return recorder.finish(step, config.epochs)

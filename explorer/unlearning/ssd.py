@@ -1,0 +1,118 @@
+"""Selective Synaptic Dampening (SSD) and its label-free variant (LF-SSD): a one-shot weight edit.
+
+Importances: ℐ_D = mean over minibatches of D (the full training set) of (∂L/∂θ)²; ℐ_Df the same
+over the forget set. Parameter i is selected when ℐ_Df,i > α·ℐ_D,i, and then dampened:
+θ_i ← β_i·θ_i with β_i = min((λ·ℐ_D,i / ℐ_Df,i)^exponent, lower_bound). SSD only ever shrinks weights.
+SSD uses L = CE(f(x), y) and squared gradients; LF-SSD uses L = mean_batch ‖f(x)‖²₂ and |gradients|,
+so it needs no labels.
+Sources: ../shared/notes/unlearning.md §1.8 — Foster, Schoepf, Brintrup, AAAI 2024, arXiv 2308.07707,
+if-loops/selective-synaptic-dampening src/ssd.py (ParameterPerturber); LF-SSD: arXiv 2402.19308 and
+the SSD README; per-setting (α, λ) from the SSD paper and the JiT repo's scripts (../shared/notes/paper.md §4.4).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+from explorer.trajectory import Trajectory
+from explorer.unlearning._common import as_x, as_y, batch_indices
+from explorer.unlearning.base import DataAccess, Preset, Recorder, RunContext, UnlearnData, register
+
+
+@dataclass(frozen=True)
+class SSDConfig:
+    alpha: float = 10.0  # selection weighting: select where ℐ_Df > α·ℐ_D
+    lam: float = 1.0  # dampening constant λ
+    exponent: float = 1.0
+    lower_bound: float = 1.0  # β is capped here, so weights are never scaled up
+    batch_size: int = 64  # minibatch size of the importance passes (0 = full batch)
+
+    def validate(self) -> None:
+        if not self.alpha > 0:
+            raise ValueError(f"ssd: alpha (selection weighting) must be > 0, got {self.alpha}")
+        if not self.lam > 0:
+            raise ValueError(f"ssd: lambda (dampening constant) must be > 0, got {self.lam}")
+        if not self.exponent > 0:
+            raise ValueError(f"ssd: exponent must be > 0, got {self.exponent}")
+        if not 0 < self.lower_bound <= 1:
+            raise ValueError(f"ssd: lower bound must be in (0, 1], got {self.lower_bound}")
+        if self.batch_size < 0:
+            raise ValueError(f"ssd: batch size must be >= 0 (0 = full batch), got {self.batch_size}")
+
+
+_SSD = "if-loops/selective-synaptic-dampening"
+_JIT = "jwf40/Information-Theoretic-Unlearning src/forget_*_main.py ssd_tuning"
+PRESETS = {
+    "resnet18": Preset(SSDConfig(alpha=10, lam=1), f"arXiv 2308.07707 / {_SSD}: ResNet-18 on CIFAR, α 10, λ 1"),
+    "vit": Preset(SSDConfig(alpha=5, lam=1), f"arXiv 2308.07707 / {_SSD}: ViT, α 5, λ 1"),
+    "pins": Preset(SSDConfig(alpha=50, lam=0.1), f"arXiv 2308.07707 / {_SSD}: PinsFaceRecognition, α 50, λ 0.1"),
+    "jit-repo-vgg-random": Preset(SSDConfig(alpha=10, lam=4), f"{_JIT} (random forgetting, VGG): α 10, λ 4"),
+    "jit-repo-vgg-sub-class": Preset(SSDConfig(alpha=5, lam=6), f"{_JIT} (sub-class, VGG): α 5, λ 6"),
+    "jit-repo-full-class": Preset(SSDConfig(alpha=1, lam=1), f"{_JIT} (full class): α 1, λ 1 as passed"),
+    "jit-repo-vit-random": Preset(SSDConfig(alpha=3.5, lam=1), f"{_JIT} (random forgetting, ViT): α 3.5, λ 1"),
+}
+LF_PRESETS = {
+    "resnet18": Preset(SSDConfig(alpha=10, lam=1), f"{_SSD} README (LF-SSD, arXiv 2402.19308): SSD's α 10, λ 1"),
+    "vit": Preset(SSDConfig(alpha=5, lam=1), f"{_SSD} README (LF-SSD): SSD's ViT α 5, λ 1"),
+}
+
+
+def importances(model: nn.Module, x: torch.Tensor, y: torch.Tensor | None, batch_size: int,
+                label_free: bool) -> list[torch.Tensor]:
+    """Mean over minibatches of grad² (SSD, CE loss) or |grad| (LF-SSD, ‖f(x)‖² loss), per parameter."""
+    params = [p for p in model.parameters()]
+    total = [torch.zeros_like(p) for p in params]
+    batches = 0
+    for idx in batch_indices(len(x), batch_size, None, x.device):
+        model.zero_grad(set_to_none=True)
+        out = model(x[idx])
+        loss = out.pow(2).sum(dim=1).mean() if label_free else F.cross_entropy(out, y[idx])
+        loss.backward()
+        for acc, p in zip(total, params):
+            if p.grad is not None:
+                acc += p.grad.detach().abs() if label_free else p.grad.detach().pow(2)
+        batches += 1
+    model.zero_grad(set_to_none=True)
+    return [acc / max(batches, 1) for acc in total]
+
+
+@torch.no_grad()
+def dampen(model: nn.Module, imp_full: list[torch.Tensor], imp_forget: list[torch.Tensor], config: SSDConfig) -> int:
+    """θ ← β·θ on the selected parameters; returns how many scalars were dampened."""
+    changed = 0
+    for p, full, forget in zip(model.parameters(), imp_full, imp_forget):
+        selected = forget > config.alpha * full
+        beta = ((config.lam * full) / forget.clamp_min(1e-30)).pow(config.exponent).clamp(max=config.lower_bound)
+        p[selected] = p[selected] * beta[selected]
+        changed += int(selected.sum())
+    return changed
+
+
+def _run(model: nn.Module, data: UnlearnData, config: SSDConfig, ctx: RunContext, label_free: bool) -> Trajectory:
+    dev = ctx.device
+    recorder = Recorder(model, ctx, total_steps=1)
+    model.eval()  # importances are gradients of the trained function, not of a dropout sample
+    fy = None if label_free else as_y(data.forget_y, dev)
+    ty = None if label_free else as_y(data.train_y, dev)
+    imp_full = importances(model, as_x(data.train_x, dev), ty, config.batch_size, label_free)
+    imp_forget = importances(model, as_x(data.forget_x, dev), fy, config.batch_size, label_free)
+    changed = dampen(model, imp_full, imp_forget, config)
+    recorder.step(1, 1, float(changed))  # the "loss" of this one-shot edit: the number of dampened weights
+    return recorder.finish(1, 1)
+
+
+@register("ssd", config=SSDConfig, presets=PRESETS,
+          access=DataAccess(forget_inputs=True, forget_labels=True, full_train_stats=True),
+          summary="SSD: shrink the weights far more important to the forget set than to the training set")
+def ssd(model: nn.Module, data: UnlearnData, config: SSDConfig, ctx: RunContext) -> Trajectory:
+    return _run(model, data, config, ctx, label_free=False)
+
+
+@register("lf_ssd", config=SSDConfig, presets=LF_PRESETS,
+          access=DataAccess(forget_inputs=True, forget_labels=False, full_train_stats=True),
+          summary="LF-SSD: label-free SSD (importances from ‖f(x)‖² and |gradient|)")
+def lf_ssd(model: nn.Module, data: UnlearnData, config: SSDConfig, ctx: RunContext) -> Trajectory:
+    return _run(model, data, config, ctx, label_free=True)
