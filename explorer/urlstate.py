@@ -1,0 +1,244 @@
+"""A scenario and its forget ids <-> URL query parameters (flat strings, only non-default values).
+
+Keys: ``ds`` dataset name, ``d.<field>`` other dataset fields, ``m.<field>`` model, ``t.<field>``
+training, ``method``, ``p.<method>`` preset, ``c.<method>.<field>`` method settings, ``seed``,
+``device``, ``grid``, ``f`` forget ids as ranges (``3-5,9``). Decoding never fails: every bad
+parameter is dropped (its default is used) and reported as a one-line notice.
+"""
+from __future__ import annotations
+
+from dataclasses import fields, replace
+from typing import Any, Iterable, Mapping
+
+from explorer.scenario import Scenario, ScenarioError, default_scenario
+from explorer.unlearning import get_method, method_names
+from toy_data import dataset_names
+from toy_data.base import validate_spec
+
+MAX_IDS_TEXT = 20000
+SECTIONS = {"d": "dataset", "m": "model", "t": "train"}
+TOP = {"seed": "seed", "device": "device", "grid": "grid_resolution", "method": "method"}
+
+
+# ----------------------------------------------------------------------------------------------
+# forget ids as compact ranges
+
+def encode_ids(ids: Iterable[int]) -> str:
+    ids = sorted(set(int(i) for i in ids))
+    parts, i = [], 0
+    while i < len(ids):
+        j = i
+        while j + 1 < len(ids) and ids[j + 1] == ids[j] + 1:
+            j += 1
+        parts.append(str(ids[i]) if j == i else f"{ids[i]}-{ids[j]}")
+        i = j + 1
+    return ",".join(parts)
+
+
+def decode_ids(text: str) -> list[int]:
+    """Inverse of :func:`encode_ids`; ValueError on anything else."""
+    text = (text or "").strip()
+    if not text:
+        return []
+    if len(text) > MAX_IDS_TEXT:
+        raise ValueError("too long")
+    out: set[int] = set()
+    for part in text.split(","):
+        part = part.strip()
+        if "-" in part[1:]:
+            a, b = part.split("-", 1)
+            lo, hi = int(a), int(b)
+            if lo < 0 or hi < lo or hi - lo > 100000:
+                raise ValueError(f"bad range {part!r}")
+            out.update(range(lo, hi + 1))
+        else:
+            v = int(part)
+            if v < 0:
+                raise ValueError(f"negative id {v}")
+            out.add(v)
+    return sorted(out)
+
+
+# ----------------------------------------------------------------------------------------------
+# values
+
+def _fmt(value: Any) -> str:
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, float):
+        return repr(value)
+    return str(value)
+
+
+def _parse(text: str, like: Any) -> Any:
+    """Parse ``text`` as the type of the default value ``like``."""
+    text = str(text).strip()
+    if isinstance(like, bool):
+        low = text.lower()
+        if low in ("1", "true", "yes", "on"):
+            return True
+        if low in ("0", "false", "no", "off"):
+            return False
+        raise ValueError(f"expected 0/1, got {text!r}")
+    if isinstance(like, int):
+        f = float(text)
+        if f != int(f):
+            raise ValueError(f"expected a whole number, got {text!r}")
+        return int(f)
+    if isinstance(like, float):
+        v = float(text)
+        if v != v or v in (float("inf"), float("-inf")):
+            raise ValueError(f"expected a finite number, got {text!r}")
+        return v
+    if like is None or isinstance(like, str):
+        return text
+    raise ValueError("unsupported setting")
+
+
+def _diff(obj, base) -> dict[str, Any]:
+    return {f.name: getattr(obj, f.name) for f in fields(obj)
+            if getattr(obj, f.name) != getattr(base, f.name)}
+
+
+# ----------------------------------------------------------------------------------------------
+# scenario -> params
+
+def to_params(scenario: Scenario, forget_ids: Iterable[int] = ()) -> dict[str, str]:
+    """Flat string parameters holding everything that differs from ``default_scenario(dataset)``."""
+    base = default_scenario(scenario.dataset.name)
+    out = {"ds": scenario.dataset.name}
+    for short, attr in SECTIONS.items():
+        for name, value in _diff(getattr(scenario, attr), getattr(base, attr)).items():
+            if attr == "dataset" and name == "name":
+                continue
+            out[f"{short}.{name}"] = _fmt(value)
+    for key, attr in TOP.items():
+        if getattr(scenario, attr) != getattr(base, attr):
+            out[key] = _fmt(getattr(scenario, attr))
+    for method, preset in sorted(scenario.presets.items()):
+        if preset:
+            out[f"p.{method}"] = str(preset)
+    for method, values in sorted(scenario.configs.items()):
+        for name, value in sorted((values or {}).items()):
+            out[f"c.{method}.{name}"] = _fmt(value)
+    ids = encode_ids(forget_ids)
+    if ids:
+        out["f"] = ids
+    return out
+
+
+# ----------------------------------------------------------------------------------------------
+# params -> scenario
+
+def _first(value) -> str:
+    if isinstance(value, (list, tuple)):
+        return str(value[-1]) if value else ""
+    return str(value)
+
+
+def from_params(params: Mapping[str, Any]) -> tuple[Scenario, list[int], list[str]]:
+    """(scenario, forget ids, notices). Unknown or invalid parameters fall back to defaults."""
+    raw = {str(k): _first(v) for k, v in dict(params).items()}
+    notices: list[str] = []
+
+    def bad(key: str, why: str) -> None:
+        notices.append(f"Ignored URL parameter {key}={raw.get(key, '')!r} ({why}); using the default.")
+
+    name = raw.pop("ds", "moons") or "moons"
+    if name not in dataset_names() or name in _image_datasets():
+        notices.append(f"Ignored URL parameter ds={name!r} (unknown 2D dataset); using moons.")
+        name = "moons"
+    scenario = default_scenario(name)
+    consumed: set[str] = set()
+
+    # dataset / model / train: one field at a time, each validated with its section
+    for short, attr in SECTIONS.items():
+        for key in sorted(k for k in raw if k.startswith(short + ".")):
+            consumed.add(key)
+            field_name = key[len(short) + 1:]
+            section = getattr(scenario, attr)
+            if field_name not in {f.name for f in fields(section)} or (attr == "dataset" and field_name == "name"):
+                bad(key, "unknown setting")
+                continue
+            try:
+                candidate = replace(section, **{field_name: _parse(raw[key], getattr(section, field_name))})
+                _validate_section(attr, candidate)
+            except (ValueError, TypeError) as err:
+                bad(key, str(err).split("\n")[0])
+                continue
+            scenario = replace(scenario, **{attr: candidate})
+
+    for key, attr in TOP.items():
+        if key not in raw:
+            continue
+        consumed.add(key)
+        try:
+            value = _parse(raw[key], getattr(scenario, attr))
+            if attr == "method" and value not in method_names():
+                raise ValueError(f"unknown method; valid: {', '.join(method_names())}")
+            if attr == "grid_resolution" and not 10 <= value <= 400:
+                raise ValueError("must be between 10 and 400")
+            if attr == "device":
+                from explorer.device import pick_device
+                pick_device(value)
+            scenario = replace(scenario, **{attr: value})
+        except (ValueError, TypeError) as err:
+            bad(key, str(err).split("\n")[0])
+
+    presets = {}
+    for key in sorted(k for k in raw if k.startswith("p.")):
+        consumed.add(key)
+        method = key[2:]
+        try:
+            get_method(method).config_from(None, raw[key])
+            presets[method] = raw[key]
+        except ValueError as err:
+            bad(key, str(err))
+    configs: dict[str, dict] = {}
+    for key in sorted(k for k in raw if k.startswith("c.")):
+        consumed.add(key)
+        try:
+            _, method, field_name = key.split(".", 2)
+            spec = get_method(method)
+            base = spec.config_from(None, presets.get(method))
+            if field_name not in {f.name for f in fields(base)}:
+                raise ValueError(f"{method} has no setting {field_name}")
+            value = _parse(raw[key], getattr(base, field_name))
+            trial = {**configs.get(method, {}), field_name: value}
+            spec.config_from(trial, presets.get(method))
+            configs.setdefault(method, {})[field_name] = value
+        except ValueError as err:
+            bad(key, str(err).split("\n")[0])
+    scenario = replace(scenario, presets=presets, configs=configs)
+
+    ids: list[int] = []
+    if "f" in raw:
+        consumed.add("f")
+        try:
+            ids = decode_ids(raw["f"])
+        except ValueError as err:
+            bad("f", f"not a list of ids: {err}")
+    for key in sorted(set(raw) - consumed):
+        notices.append(f"Ignored unknown URL parameter {key!r}.")
+    return scenario, ids, notices
+
+
+def _validate_section(attr: str, value) -> None:
+    if attr == "dataset":
+        validate_spec(value)
+    else:
+        value.validate()
+
+
+def _image_datasets() -> tuple[str, ...]:
+    from explorer.scenario import IMAGE_DATASETS
+    return IMAGE_DATASETS
+
+
+def round_trip_ok(scenario: Scenario, ids: Iterable[int]) -> bool:
+    """True when ``scenario`` and ``ids`` survive encoding unchanged (used by tests and the app)."""
+    back, back_ids, notices = from_params(to_params(scenario, ids))
+    return not notices and back == scenario and back_ids == sorted(set(int(i) for i in ids))
+
+
+__all__ = ["to_params", "from_params", "encode_ids", "decode_ids", "round_trip_ok", "ScenarioError"]

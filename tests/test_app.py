@@ -1,0 +1,356 @@
+"""AppTest flows of the explorer: load, select, Unlearn, figures, URL round trip and every error case.
+
+Selections are injected the way the browser sends them (a JSON string widget state on the chart's id,
+../shared/notes/env.md §4 way B). Small settings (160 samples, 300 epochs, 10 passes) keep it quick;
+trained models are cached across tests by the app's own cache.
+"""
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from streamlit.proto.WidgetStates_pb2 import WidgetState
+from streamlit.testing.v1 import AppTest
+
+from explorer import urlstate
+from explorer.scenario import Scenario
+from toy_data import default_spec, load_dataset
+
+APP = str(Path(__file__).resolve().parents[1] / "app.py")
+FAST = {"d.samples": "160", "t.epochs": "300", "c.jit.passes": "10"}
+pytestmark = pytest.mark.timeout(300)
+
+
+def start(params=None, **extra) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=240)
+    for k, v in {**FAST, **(params or {}), **extra}.items():
+        at.query_params[k] = v
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def forget_text(at) -> str:
+    texts = [m.value for m in at.markdown if "Forget set:" in m.value]
+    assert len(texts) == 1
+    return texts[0].lstrip("# ").strip()
+
+
+def qp(at) -> dict:
+    """The page's query parameters as plain strings."""
+    return {k: (v[-1] if isinstance(v, list) else v) for k, v in dict(at.query_params).items()}
+
+
+def charts(at):
+    return at.get("plotly_chart")
+
+
+def spec(chart) -> dict:
+    return json.loads(chart.proto.spec)
+
+
+def select(at, ids, kind="points"):
+    """Send a selection event on the editor chart exactly as the browser would."""
+    chart = charts(at)[0]
+    points = [{"curve_number": 2, "point_number": i, "point_index": i, "customdata": int(i)} for i in ids]
+    region = [{"xref": "x", "yref": "y", "x": [-9, 9], "y": [-9, 9]}]
+    sel = {"selection": {"points": points, "point_indices": [int(i) for i in ids],
+                         "box": region if kind == "box" else [], "lasso": region if kind == "lasso" else []}}
+    ws = at._tree.get_widget_states()
+    ws.widgets.append(WidgetState(id=chart.proto.id, string_value=json.dumps(sel)))
+    at._run(ws)
+    assert not at.exception, at.exception
+
+
+def no_traceback(at):
+    assert not at.exception
+    for el in [*at.error, *at.warning, *at.markdown, *at.info]:
+        assert "Traceback" not in str(el.value)
+
+
+def unlearn(at):
+    at.button(key="unlearn").click().run()
+    no_traceback(at)
+
+
+def test_load_shows_editor_empty_forget_set_and_unlearn_button():
+    at = start()
+    assert forget_text(at) == "Forget set: 0 points"
+    assert at.button(key="unlearn").label == "Unlearn"
+    assert len(charts(at)) == 1 and not at.error
+    editor = spec(charts(at)[0])
+    pts = editor["data"][-1]
+    assert pts["type"] == "scatter" and pts["customdata"] == list(range(len(pts["x"])))
+    assert editor["layout"]["xaxis"]["autorange"] is False
+    # every sidebar control has a tooltip
+    for kind in ("selectbox", "number_input", "slider", "checkbox", "button"):
+        for w in getattr(at, kind):
+            assert w.help, f"{kind} {w.label!r} has no help"
+
+
+def test_selection_maps_to_ids_with_three_classes_and_url_follows():
+    at = start({"ds": "blobs", "d.classes": "3"})
+    data = load_dataset(default_spec("blobs", classes=3, samples=160))
+    editor = spec(charts(at)[0])["data"][-1]
+    # the chart's point i is training sample i, whatever its class
+    assert np.allclose(editor["x"], data.x_train[:, 0]) and np.allclose(editor["y"], data.x_train[:, 1])
+    picks = [int(np.flatnonzero(data.y_train == c)[0]) for c in range(3)]
+    select(at, picks, "box")
+    assert forget_text(at) == "Forget set: 3 points"
+    assert urlstate.decode_ids(qp(at)["f"]) == sorted(picks)
+    marked = spec(charts(at)[0])["data"][-1]["marker"]["symbol"]
+    assert [i for i, s in enumerate(marked) if s == "x"] == sorted(picks)
+
+
+def test_click_toggles_box_adds_undo_and_clear():
+    at = start()
+    select(at, [5])
+    assert forget_text(at) == "Forget set: 1 points"
+    select(at, [7])
+    assert forget_text(at) == "Forget set: 2 points"
+    select(at, [5])  # clicking a forgotten point removes it
+    assert forget_text(at) == "Forget set: 1 points"
+    assert "dragmode" not in spec(charts(at)[0])["layout"]  # clicks: Streamlit's default tool
+    select(at, [1, 2, 3, 7], "lasso")  # drag selections add
+    assert forget_text(at) == "Forget set: 4 points"
+    assert spec(charts(at)[0])["layout"]["dragmode"] == "lasso"  # the drag tool stays on
+    at.button(key="undo").click().run()
+    assert forget_text(at) == "Forget set: 1 points"
+    at.button(key="clear").click().run()
+    assert forget_text(at) == "Forget set: 0 points"
+    at.button(key="undo").click().run()
+    assert forget_text(at) == "Forget set: 1 points"
+
+
+def test_presets_whole_class_and_k_most_informative():
+    at = start()
+    at.selectbox(key="w.fp.kind").set_value("class").run()
+    at.number_input(key="w.fp.class").set_value(1).run()
+    at.button(key="apply_preset").click().run()
+    n_class = int((load_dataset(default_spec("moons", samples=160)).y_train == 1).sum())
+    assert forget_text(at) == f"Forget set: {n_class} points"
+    at.selectbox(key="w.fp.kind").set_value("info").run()
+    at.number_input(key="w.fp.k").set_value(4).run()
+    at.button(key="apply_preset").click().run()
+    assert forget_text(at) == "Forget set: 4 points"
+    for kind in ("boundary", "deep"):
+        at.selectbox(key="w.fp.kind").set_value(kind).run()
+        at.button(key="apply_preset").click().run()
+        assert forget_text(at) == "Forget set: 1 points"
+    at.selectbox(key="w.fp.kind").set_value("random").run()
+    at.button(key="apply_preset").click().run()
+    assert forget_text(at) == f"Forget set: {round(0.05 * 120)} points"
+    no_traceback(at)
+
+
+def test_unlearn_builds_animation_with_frames_fixed_ranges_and_retrain_trace():
+    at = start()
+    select(at, [3, 10, 42], "box")
+    unlearn(at)
+    assert not at.error
+    figs = [spec(c) for c in charts(at)]
+    player = next(f for f in figs if f.get("frames"))
+    assert 2 <= len(player["frames"]) <= 60
+    names = [t.get("name") for t in player["data"]]
+    assert "retrained boundary" in names and "original boundary" in names and "JiT boundary" in names
+    for key, axis in player["layout"].items():
+        if key.startswith(("xaxis", "yaxis")):
+            assert axis["autorange"] is False and len(axis["range"]) == 2
+    assert player["layout"]["sliders"][0]["steps"] and player["layout"]["updatemenus"][0]["buttons"]
+    side = next(f for f in figs if not f.get("frames") and sum(t["type"] == "heatmap" for t in f["data"]) == 3)
+    assert [a["text"] for a in side["layout"]["annotations"]][:3] == ["original", "JiT result", "retrained (gold standard)"]
+    # downloads: scenario JSON the CLI can load, metrics CSV, HTML of the animation
+    labels = [b.proto.label for b in at.get("download_button")]
+    assert {"Scenario JSON", "Metrics CSV", "Animation HTML"} <= set(labels)
+    sizes = sum(len(c.proto.spec) for c in charts(at))
+    assert sizes < 5_000_000
+
+
+@pytest.fixture
+def downloads(monkeypatch):
+    """Capture what download buttons serve: {file name: bytes} (AppTest keeps media in a mock runtime)."""
+    from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
+    served = {}
+    original = MemoryMediaFileStorage.load_and_get_id
+
+    def capture(self, path_or_data, mimetype, kind, filename=None):
+        if filename:
+            served[filename] = path_or_data.encode() if isinstance(path_or_data, str) else bytes(path_or_data)
+        return original(self, path_or_data, mimetype, kind, filename)
+
+    monkeypatch.setattr(MemoryMediaFileStorage, "load_and_get_id", capture)
+    return served
+
+
+def test_downloads_serve_scenario_json_and_metrics_csv(downloads):
+    at = start()
+    select(at, [8, 9])
+    unlearn(at)
+    exported = json.loads(downloads["scenario.json"])
+    assert exported["forget_ids"] == [8, 9]
+    back = Scenario.from_dict(exported)
+    assert back.forget.ids == (8, 9) and back.dataset.samples == 160 and back.method == "jit"
+    rows = downloads["metrics.csv"].decode().splitlines()
+    assert rows[0].startswith("model,step,epoch,loss,retain_acc")
+    assert rows[1].startswith("jit,0,") and rows[-1].startswith("retrain,")
+
+
+def _scenario_export(at) -> str:
+    """The scenario JSON as the app builds it for the page's current URL."""
+    from explorer.ui import compute
+    scenario, ids, _ = urlstate.from_params(qp(at))
+    return compute.scenario_json(scenario, ids)
+
+
+def test_empty_forget_set_is_refused_and_changes_nothing():
+    at = start()
+    unlearn(at)
+    assert len(at.error) == 1 and "empty" in at.error[0].value
+    assert len(charts(at)) == 1  # no result appeared
+
+
+def test_selecting_every_point_is_refused_and_keeps_the_previous_result():
+    at = start()
+    select(at, [4])
+    unlearn(at)
+    before = [c.proto.spec for c in charts(at)[1:3]]
+    n = len(spec(charts(at)[0])["data"][-1]["x"])
+    select(at, list(range(n)), "box")
+    assert forget_text(at) == f"Forget set: {n} points"
+    unlearn(at)
+    assert len(at.error) == 1 and "Every training point" in at.error[0].value
+    assert [c.proto.spec for c in charts(at)[1:3]] == before
+
+
+def test_diverging_run_is_rolled_back_with_a_message():
+    at = start({"c.jit.eta": "1e30", "c.jit.output_space": "logits"})
+    select(at, [3, 4, 5])
+    unlearn(at)
+    warnings = [w.value for w in at.warning]
+    assert any("diverged" in w and "rolled back" in w for w in warnings), warnings
+    player = next(spec(c) for c in charts(at) if spec(c).get("frames"))
+    assert len(player["frames"]) >= 1
+
+
+def test_unexpected_failure_shows_one_line_not_a_traceback(monkeypatch):
+    from explorer.ui import compute
+
+    def boom(*a, **k):
+        raise RuntimeError("simulated failure\nsecond line")
+
+    at = start()
+    select(at, [2])
+    monkeypatch.setattr(compute, "run_explore", boom)
+    unlearn(at)
+    assert len(at.error) == 1 and at.error[0].value == "Unlearning failed: RuntimeError: simulated failure"
+
+
+def test_bad_url_parameters_fall_back_with_notices():
+    at = start({"ds": "moons", "d.noise": "lots", "m.activation": "swish", "c.jit.sigma": "-1", "f": "x-y",
+                "bogus": "1"})
+    notices = [w.value for w in at.warning]
+    for key in ("d.noise", "m.activation", "c.jit.sigma", "parameter f=", "bogus"):
+        assert any(key in n for n in notices), (key, notices)
+    assert at.number_input(key="w.d.noise").value == default_spec("moons").noise
+    assert forget_text(at) == "Forget set: 0 points"
+    no_traceback(at)
+
+
+def test_url_round_trip_rebuilds_the_same_scenario_and_forget_set():
+    at = start({"ds": "blobs", "d.classes": "3", "m.width": "32"})
+    at.number_input(key="w.d.noise").set_value(0.35).run()
+    at.selectbox(key="w.m.activation").set_value("tanh").run()
+    select(at, [1, 2, 3, 30], "box")
+    params = qp(at)
+    assert params["f"] == "1-3,30" and params["m.activation"] == "tanh"
+    again = AppTest.from_file(APP, default_timeout=240)
+    for k, v in params.items():
+        again.query_params[k] = v
+    again.run()
+    no_traceback(again)
+    assert not again.warning
+    assert forget_text(again) == "Forget set: 4 points"
+    for key in ("w.ds", "w.d.noise", "w.d.classes", "w.m.width", "w.m.activation", "w.t.epochs"):
+        widget = again.selectbox(key=key) if key in ("w.ds", "w.m.activation") else again.number_input(key=key)
+        original = at.selectbox(key=key) if key in ("w.ds", "w.m.activation") else at.number_input(key=key)
+        assert widget.value == original.value, key
+    assert qp(again) == params
+
+
+def test_changing_a_setting_keeps_the_forget_set_and_says_what_was_dropped():
+    at = start()
+    select(at, [1, 5, 110], "box")
+    at.number_input(key="w.d.noise").set_value(0.25).run()
+    assert forget_text(at) == "Forget set: 3 points"  # same ids kept
+    at.number_input(key="w.d.samples").set_value(100).run()  # 75 training points now
+    assert forget_text(at) == "Forget set: 2 points"
+    assert any("dropped 1" in w.value for w in at.warning)
+    no_traceback(at)
+
+
+def test_method_picker_lists_the_registry_and_jit_settings_have_tooltips():
+    from explorer.unlearning import method_names
+    at = start()
+    options = at.selectbox(key="w.method").options
+    assert "jit" in [o.split(" ")[0] for o in options]
+    assert len(options) == len([m for m in method_names() if m != "retrain"])
+    for field in ("sigma", "eta", "perturbations", "passes"):
+        assert at.number_input(key=f"w.c.jit.{field}").help
+
+
+def test_figure2_tab_shows_retrain_and_jit_rows():
+    from explorer.unlearning import METHODS
+    at = start()
+    at.button(key="fig2").click().run()
+    no_traceback(at)
+    fig = next(spec(c) for c in charts(at) if any("high-information" in (a.get("text") or "")
+                                                   for a in spec(c)["layout"].get("annotations", [])))
+    cols = 3 if "greedy" in METHODS else 2
+    assert sum(t["type"] == "heatmap" for t in fig["data"]) == 2 * cols
+    titles = [a["text"] for a in fig["layout"]["annotations"]]
+    assert "retrained" in titles and "JiT" in " ".join(titles)
+    assert any("gold standard" in c.value for c in at.caption)
+
+
+def test_training_failure_is_one_line_and_stops_cleanly(monkeypatch):
+    from explorer.ui import panels
+
+    def boom(*a, **k):
+        raise FloatingPointError("training diverged at epoch 3 (loss nan); lower the learning rate")
+
+    monkeypatch.setattr(panels, "train_original", boom)
+    at = start({"d.seed": "987"})  # settings nobody trained yet, so the cache cannot answer
+    assert [e.value for e in at.error] == [
+        "Training the original model failed: training diverged at epoch 3 (loss nan); lower the learning rate. "
+        "Change the settings in the sidebar."]
+    no_traceback(at)
+
+
+def test_every_registered_method_runs_or_explains_itself():
+    """Method pickers are generic over the registry: each method either animates or says why not."""
+    from explorer.ui.panels import zoo
+    at = start()
+    select(at, [3, 50, 90], "box")
+    for method in zoo():
+        at.selectbox(key="w.method").set_value(method).run()
+        unlearn(at)
+        errors = [e.value for e in at.error]
+        if errors:
+            assert len(errors) == 1 and "\n" not in errors[0], (method, errors)
+        else:
+            player = next(spec(c) for c in charts(at) if spec(c).get("frames"))
+            assert 1 <= len(player["frames"]) <= 60, method
+
+
+def test_downloaded_scenario_runs_in_the_cli(tmp_path, capsys, downloads):
+    """The app's scenario JSON is what `python -m explorer run --scenario FILE` loads."""
+    from explorer.cli import main
+    at = start()
+    select(at, [6, 7, 21], "box")
+    path = tmp_path / "scenario.json"
+    path.write_bytes(downloads["scenario.json"])  # the "current settings" button, served on every run
+    assert main(["run", "--scenario", str(path)]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["scenario"]["forget_ids"] == [6, 7, 21]
+    assert report["scenario"]["dataset"]["samples"] == 160
+    assert {"original", "retrain", "jit"} <= set(report["models"])

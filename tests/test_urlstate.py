@@ -1,0 +1,79 @@
+"""Scenario + forget ids <-> URL query parameters; bad parameters fall back with a notice."""
+from dataclasses import replace
+
+import pytest
+
+from explorer import urlstate as U
+from explorer.models import ModelConfig
+from explorer.scenario import default_scenario
+
+
+@pytest.mark.parametrize("ids", [[], [0], [1, 2, 3], [0, 2, 3, 4, 9, 10, 11, 50]])
+def test_ids_round_trip(ids):
+    text = U.encode_ids(ids)
+    assert U.decode_ids(text) == ids
+
+
+def test_ids_are_compact():
+    assert U.encode_ids([5, 1, 2, 3, 9]) == "1-3,5,9"
+
+
+@pytest.mark.parametrize("bad", ["a", "1,,2", "-3", "5-2", "1.5"])
+def test_bad_ids_raise(bad):
+    with pytest.raises(ValueError):
+        U.decode_ids(bad)
+
+
+def test_default_scenario_gives_short_params():
+    assert U.to_params(default_scenario("moons")) == {"ds": "moons"}
+
+
+def test_full_round_trip():
+    s = default_scenario("blobs", classes=4, noise=0.3, seed=7, samples=300)
+    s = replace(s, model=ModelConfig(depth=3, width=32, activation="tanh"),
+                train=replace(s.train, lr=0.02, epochs=800, weight_decay=1e-4),
+                method="jit", presets={"jit": "published"},
+                configs={"jit": {"sigma": 0.3, "passes": 12, "clamp_to_batch_range": True}},
+                seed=3, grid_resolution=80)
+    params = U.to_params(s, [4, 5, 6, 20])
+    assert all(isinstance(v, str) for v in params.values())
+    back, ids, notices = U.from_params(params)
+    assert notices == []
+    assert back == s
+    assert ids == [4, 5, 6, 20]
+    assert U.round_trip_ok(s, [4, 5, 6, 20])
+
+
+def test_list_values_from_query_params_are_accepted():
+    back, ids, notices = U.from_params({"ds": ["circles"], "f": ["1-2"]})
+    assert back.dataset.name == "circles" and ids == [1, 2] and notices == []
+
+
+@pytest.mark.parametrize("key,value", [
+    ("ds", "nope"), ("ds", "digits"), ("d.noise", "abc"), ("d.samples", "5"), ("d.classes", "99"),
+    ("m.activation", "swish"), ("m.width", "0"), ("t.lr", "-1"), ("t.lr", "nan"), ("method", "magic"),
+    ("p.jit", "nope"), ("c.jit.sigma", "-2"), ("c.jit.nosuch", "1"), ("c.nomethod.sigma", "1"),
+    ("c.jit.output_space", "banana"), ("c.jit.train_mode", "maybe"), ("grid", "3"), ("device", "tpu"),
+    ("f", "x,y"), ("d.name", "circles"), ("zzz", "1"), ("m.depth", "2.5"),
+])
+def test_bad_params_fall_back_with_a_notice(key, value):
+    params = {"ds": "moons", "d.noise": "0.3", "f": "1-3", key: value}
+    if key == "ds":
+        params = {"ds": value}
+    scenario, ids, notices = U.from_params(params)
+    assert len(notices) == 1 and key in notices[0]
+    default = default_scenario(scenario.dataset.name)
+    if key == "ds":
+        assert scenario.dataset.name == "moons"
+    if key == "d.noise":
+        assert scenario.dataset.noise == default.dataset.noise
+    if key not in ("ds", "d.noise"):
+        assert scenario.dataset.noise == 0.3  # the good parameters still apply
+        assert ids == ([1, 2, 3] if key != "f" else [])
+    # the bad field kept its default
+    if key == "m.width":
+        assert scenario.model.width == default.model.width
+    if key == "t.lr":
+        assert scenario.train.lr == default.train.lr
+    if key.startswith("c.jit"):
+        assert scenario.configs.get("jit", {}) == {}
