@@ -1,0 +1,54 @@
+"""Image benchmark for ``python -m explorer bench`` (issue 5): digits CNN training, then JiT on a
+100-image random forget set with the retrain reference and every image view built.
+
+Targets on a 2-core CPU: training ≤ 5 s; unlearn + retrain + figures ≤ 3 s.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import replace
+
+import numpy as np
+
+TRAIN_TARGET_S = 5.0
+UNLEARN_TARGET_S = 3.0
+
+
+def image_benchmark(forget: int = 100, seed: int = 0) -> dict:
+    """Seconds for each stage (wall clock, this process, whatever device ``auto`` picks)."""
+    from explorer import image_views as V
+    from explorer import pipeline
+    from explorer.scenario import default_scenario
+
+    scenario = replace(default_scenario("digits"), presets={"jit": "digits-class"}, seed=seed)
+    start = time.perf_counter()
+    trained = pipeline.train_original(scenario)
+    train_s = time.perf_counter() - start
+    ids = np.sort(np.random.default_rng(seed).choice(len(trained.data.x_train), size=forget, replace=False))
+    start = time.perf_counter()
+    run = V.run_images(scenario, trained, ids, "jit")
+    run_s = time.perf_counter() - start
+    start = time.perf_counter()
+    figs = V.run_figures(run, trained.data)
+    coords = V.embed_2d(trained.data.x_train, "pca", seed=seed)
+    figs["map"] = V.map_figure(coords, trained.data.y_train, trained.data.class_names, ids)
+    figs["thumbnails"] = V.thumbnails_figure(trained.data.x_train, trained.data.image_shape, ids,
+                                             trained.data.y_train, trained.data.class_names)
+    figures_s = time.perf_counter() - start
+    total = run.seconds["retrain"] + run.seconds["unlearn"] + figures_s
+    return {
+        "dataset": "digits", "model": "cnn", "device": trained.device.type,
+        "train_images": int(len(trained.data.x_train)), "forget_images": int(forget),
+        "digits_cnn_train_s": round(train_s, 3), "train_epochs": trained.history.epochs_run,
+        "test_acc": round(float(run.models["original"]["metrics"]["test_acc"]), 4),
+        "retrain_s": round(run.seconds["retrain"], 3), "jit_s": round(run.seconds["unlearn"], 3),
+        "jit_method_s": round(float(run.result.seconds), 3), "figures_s": round(figures_s, 3),
+        "figures": len(figs), "unlearn_retrain_figures_s": round(total, 3),
+        "targets": {"digits_cnn_train_s": TRAIN_TARGET_S, "unlearn_retrain_figures_s": UNLEARN_TARGET_S},
+        "within_targets": bool(train_s <= TRAIN_TARGET_S and total <= UNLEARN_TARGET_S),
+    }
+
+
+if __name__ == "__main__":  # pragma: no cover
+    import json
+    print(json.dumps(image_benchmark(), indent=2))

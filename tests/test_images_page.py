@@ -1,0 +1,148 @@
+"""AppTest flows of the images page: pick by map (click/box/lasso payloads, add/remove/clear/undo),
+by class, by sub-class and random, then Unlearn and check the results render."""
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "images.py")
+
+
+def forget_count(at) -> int:
+    for m in at.markdown:
+        if m.value.startswith("#### Forget set:"):
+            return int(m.value.split(":")[1].split()[0])
+    raise AssertionError("no forget-set heading on the page")
+
+
+def charts(at):
+    return [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+
+
+def no_errors(at):
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+
+
+def selection_event(ids, kind="points"):
+    pts = [{"curve_number": 0, "point_index": i, "point_number": i, "customdata": i, "x": 0.0, "y": 0.0} for i in ids]
+    return {"selection": {"points": pts, "point_indices": list(ids),
+                          "box": [{"x": [0, 1], "y": [0, 1]}] if kind == "box" else [],
+                          "lasso": [{"x": [0, 1, 0], "y": [0, 1, 1]}] if kind == "lasso" else []}}
+
+
+@pytest.fixture(scope="module")
+def app():
+    at = AppTest.from_file(PAGE, default_timeout=300).run()
+    no_errors(at)
+    return at
+
+
+def unlearn_and_check(at, expected_forget: int):
+    at.button(key="img.unlearn").click().run()
+    no_errors(at)
+    table = at.dataframe[0].value
+    assert list(table["method"])[:3] == ["original", "retrain", "jit"]
+    specs = charts(at)
+    planes = [s for s in specs if s.get("frames") and "plane" in json.dumps(s["layout"].get("title", ""))]
+    assert planes, "the boundary-through-an-image view is missing"
+    assert 2 <= len(planes[0]["frames"]) <= 60
+    assert forget_count(at) == expected_forget
+    return table
+
+
+def test_page_trains_and_shows_accuracy_and_confusion(app):
+    labels = [m.label for m in app.metric]
+    assert "test accuracy" in labels
+    acc = float(app.metric[labels.index("test accuracy")].value.rstrip("%")) / 100
+    assert acc > 0.9
+    assert any(s["data"][0]["type"] == "heatmap" and "Confusion" in json.dumps(s["layout"]) for s in charts(app))
+    assert forget_count(app) == 0
+    assert app.button(key="img.unlearn").disabled
+
+
+def test_pick_by_map_add_remove_clear_undo_then_unlearn(app):
+    at = app
+    at.session_state["img.map"] = selection_event([4, 7, 11], "points")
+    at.run()
+    no_errors(at)
+    assert forget_count(at) == 3
+    at.session_state["img.map"] = selection_event([20, 21, 22, 23], "box")
+    at.run()
+    assert forget_count(at) == 7
+    at.radio(key="img.map_mode").set_value("remove").run()
+    at.session_state["img.map"] = selection_event([4, 20], "lasso")
+    at.run()
+    assert forget_count(at) == 5
+    at.button(key="img.clear").click().run()
+    assert forget_count(at) == 0
+    at.button(key="img.undo").click().run()
+    assert forget_count(at) == 5
+    # the forgotten ids are marked on the map (crosses in the one selectable trace)
+    spec = next(s for s in charts(at) if s["data"][0].get("customdata") is not None)
+    symbols = spec["data"][0]["marker"]["symbol"]
+    assert [i for i, s in enumerate(symbols) if s == "x"] == [7, 11, 21, 22, 23]
+    at.radio(key="img.map_mode").set_value("add").run()
+    unlearn_and_check(at, 5)
+
+
+def test_pick_by_class_then_unlearn(app):
+    at = app
+    at.selectbox(key="img.class").set_value(3).run()
+    at.button(key="img.pick_class").click().run()
+    no_errors(at)
+    n = forget_count(at)
+    assert 120 <= n <= 150
+    table = unlearn_and_check(at, n)
+    jit = table[table["method"] == "jit"].iloc[0]
+    original = table[table["method"] == "original"].iloc[0]
+    assert jit["forget_acc"] < 0.5 * original["forget_acc"]  # the digits-class preset is the default
+
+
+def test_pick_by_subclass_then_unlearn(app):
+    at = app
+    at.selectbox(key="img.sub_class").set_value(5).run()
+    at.selectbox(key="img.sub_cluster").set_value(1).run()
+    at.button(key="img.pick_sub").click().run()
+    no_errors(at)
+    n = forget_count(at)
+    assert 10 <= n < 110  # one of three clusters of class 5 (~135 images)
+    at.multiselect(key="img.compare").set_value(["finetune"]).run()
+    table = unlearn_and_check(at, n)
+    assert "finetune" in list(table["method"])  # baselines join the same comparison table
+    at.multiselect(key="img.compare").set_value([]).run()
+
+
+def test_pick_random_then_unlearn(app):
+    at = app
+    at.number_input(key="img.random_pct").set_value(5.0).run()
+    at.button(key="img.pick_random").click().run()
+    no_errors(at)
+    n = forget_count(at)
+    assert n == round(0.05 * 1347)
+    unlearn_and_check(at, n)
+    # the σ×η sweep panel runs on the same forget set and shows both heatmaps
+    at.text_input(key="img.sweep_sigmas").set_value("0.7").run()
+    at.text_input(key="img.sweep_etas.probs").set_value("0.05, 0.2").run()
+    at.button(key="img.sweep_run").click().run()
+    no_errors(at)
+    sweep = [s for s in charts(at) if "JiT in probs space" in json.dumps(s["layout"])]
+    assert sweep and len(sweep[0]["data"]) == 2
+    at.text_input(key="img.sweep_sigmas").set_value("0.7, abc").run()
+    at.button(key="img.sweep_run").click().run()
+    assert not at.exception and at.error and "could not read numbers" in at.error[0].value
+
+
+def test_faces_dataset_trains_picks_and_unlearns():
+    at = AppTest.from_file(PAGE, default_timeout=300).run()
+    at.selectbox(key="img.dataset").set_value("faces").run()
+    no_errors(at)
+    assert forget_count(at) == 0  # a new dataset starts with an empty forget set
+    assert [o for o in at.selectbox(key="img.class").options] == ["0: non-face", "1: face"]
+    at.number_input(key="img.random_pct").set_value(10.0).run()
+    at.button(key="img.pick_random").click().run()
+    no_errors(at)
+    assert forget_count(at) == 15
+    unlearn_and_check(at, 15)
