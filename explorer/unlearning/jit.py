@@ -74,9 +74,12 @@ PRESETS: dict[str, Preset] = {
     "published": Preset(replace(JiTConfig(output_space="logits", eta=0.001), **PUBLISHED_SWITCHES),
                         f"{_CODE} src/lipschitz.py: every quirk of the released code on (logits, sum, "
                         "clamp, accumulated gradients, train mode), explorer σ/η/passes"),
-    "digits-class": Preset(JiTConfig(sigma=0.5, eta=0.02, perturbations=25, passes=5, output_space="probs",
-                                     batch_size=64),
-                           "this explorer, digits full-class forgetting: the usable window found by the σ×η sweep"),
+    "digits-class": Preset(JiTConfig(sigma=0.7, eta=0.2, perturbations=25, passes=10, batch_size=256,
+                                     output_space="probs", reduction="mean", detach_perturbed=True,
+                                     clamp_to_batch_range=False, accumulate_grads=False, train_mode=False),
+                           "this explorer, digits CNN, full-class forgetting: the probability-space window of a "
+                           "σ×η sweep on class 3 (whole class in one batch, 10 steps); logit space had no window. "
+                           "The window moves with the class: re-check with the sweep for other classes"),
     "paper-vgg-full-class": Preset(_published(sigma=0.5, eta=3e-4, batch_size=128),
                                    f"{_CODE} src/forget_full_class_main.py (VGG11)"),
     "paper-vgg-sub-class": Preset(_published(sigma=0.01, eta=3e-4, batch_size=64),
@@ -122,7 +125,11 @@ def jit_loss(model: nn.Module, x: torch.Tensor, noise: torch.Tensor, config: JiT
         clean, noisy = both[:b], both[b:]
     out_change = (clean.unsqueeze(0) - noisy.reshape(n, b, -1)).norm(dim=-1)
     in_change = (x.unsqueeze(0) - x_tilde).norm(dim=-1)  # the actual (post-clamp) distance, as published
-    per_sample = (out_change / in_change).mean(dim=0)  # (B,): mean over the N perturbations
+    # Clamping can map x̃ back onto x (e.g. a single 2D forget point: the batch range is that point);
+    # the published code then divides 0 by 0. Such a perturbation carries no information: it adds 0.
+    moved = in_change > 0
+    ratio = torch.where(moved, out_change / in_change.clamp_min(torch.finfo(in_change.dtype).tiny), 0.0)
+    per_sample = ratio.mean(dim=0)  # (B,): mean over the N perturbations
     return per_sample.sum() if config.reduction == "sum" else per_sample.mean()
 
 
