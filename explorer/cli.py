@@ -90,6 +90,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--device", help="auto (CUDA, then MPS, then CPU), cpu, cuda, cuda:N or mps")
     run.add_argument("--record-every", type=int, help="record metrics every k-th step (default 1)")
     run.add_argument("--grid-resolution", type=int, help="2D evaluation grid size (default 100)")
+    run.add_argument("--threads", type=int, help="torch CPU threads (default: torch's; 1 is fastest for the 2D toys)")
     run.add_argument("--out", help="write the JSON report here (default: stdout)")
 
     sub.add_parser("methods", help="list the registered unlearning methods and their presets")
@@ -175,9 +176,13 @@ def _flag_names(options: dict) -> list[str]:
 
 def cmd_run(args) -> int:
     from explorer import pipeline  # heavy imports only when needed
+    from explorer.device import torch_threads
 
     scenario = scenario_from_args(args)
-    outcome = pipeline.run(scenario)
+    if args.threads is not None and args.threads < 1:
+        raise ScenarioError(f"--threads must be >= 1, got {args.threads}")
+    with torch_threads(args.threads):
+        outcome = pipeline.run(scenario)
     text = json.dumps(outcome.report(), indent=2)
     if args.out:
         try:
@@ -193,10 +198,10 @@ def cmd_run(args) -> int:
 def summary(report: dict) -> str:
     """A short table of the headline metrics per model."""
     keys = ["retain_acc", "forget_acc", "test_acc", "mia", "agreement_with_retrain"]
-    lines = [f"{'model':<14}" + "".join(f"{k:>24}" for k in keys) + f"{'seconds':>10}"]
+    lines = [f"{'model':<14}" + "".join(f"{k:>24}" for k in keys) + f"{'avg_gap':>9}{'seconds':>9}"]
     for name, entry in report["models"].items():
         cells = "".join(f"{_fmt(entry['metrics'].get(k)):>24}" for k in keys)
-        lines.append(f"{name:<14}{cells}{_fmt(entry.get('seconds')):>10}")
+        lines.append(f"{name:<14}{cells}{_fmt(entry.get('avg_gap')):>9}{_fmt(entry.get('seconds')):>9}")
     stopped = [f"{n}: {e['stopped']}" for n, e in report["models"].items() if e.get("stopped")]
     return "\n".join(lines + stopped)
 

@@ -13,6 +13,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from explorer.comparison import avg_gap, gaps
 from explorer.device import pick_device
 from explorer.evaluation import Evaluator, Grid
 from explorer.models import build_model
@@ -146,7 +147,9 @@ class RunOutcome:
             "retrain": {"metrics": retrain_metrics, "seconds": self.retrain_seconds},
         }
         for name, result in self.results.items():
-            entry = {"metrics": result.trajectory.final.metrics, "seconds": result.seconds,
+            metrics = result.trajectory.final.metrics
+            entry = {"metrics": metrics, "seconds": result.seconds,
+                     "gaps": gaps(metrics, retrain_metrics), "avg_gap": avg_gap(metrics, retrain_metrics),
                      "trajectory": result.trajectory.to_list()}
             if result.trajectory.stopped:
                 entry["stopped"] = result.trajectory.stopped

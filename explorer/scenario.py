@@ -12,6 +12,7 @@ import numpy as np
 from explorer.models import ModelConfig
 from explorer.training import TrainConfig, default_train_config
 from toy_data import Dataset, DatasetSpec, default_spec
+from toy_data.images import IMAGE_DATASETS
 
 
 class ScenarioError(ValueError):
@@ -161,11 +162,3 @@ def default_scenario(dataset: str = "moons", **dataset_overrides) -> Scenario:
     model = ModelConfig(kind="cnn", width=64) if image else ModelConfig()
     train = default_train_config(image, seed=spec.seed)
     return Scenario(dataset=spec, model=model, train=train)
-
-
-IMAGE_DATASETS = ("digits",)
-
-
-def with_train_seed(scenario: Scenario) -> Scenario:
-    """The train seed follows the data seed unless the user set it apart."""
-    return replace(scenario, train=replace(scenario.train, seed=scenario.dataset.seed))

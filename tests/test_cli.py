@@ -51,6 +51,9 @@ def test_the_contract_report(contract_report):
     assert models["original"]["metrics"]["boundary_change"] == 0
     assert models["retrain"]["metrics"]["agreement_with_retrain"] == 1
     assert models["retrain"]["seconds"] > 0 and models["jit"]["seconds"] > 0
+    assert set(models["jit"]["gaps"]) == set(METRIC_NAMES) and models["jit"]["avg_gap"] >= 0
+    assert models["jit"]["gaps"]["test_acc"] == pytest.approx(
+        models["jit"]["metrics"]["test_acc"] - models["retrain"]["metrics"]["test_acc"])
     trajectory = models["jit"]["trajectory"]
     assert [p["step"] for p in trajectory] == list(range(31))  # 30 passes of one batch, plus step 0
     assert trajectory[0]["metrics"] == pytest.approx(models["original"]["metrics"], nan_ok=True)
@@ -120,6 +123,7 @@ BAD_INPUT = {
     "bad number": (["--forget-ids", "1", "--sigma", "abc"], "invalid float"),
     "unknown preset": (["--forget-ids", "1", "--preset", "nope"], "unknown preset"),
     "cnn on 2D data": (["--forget-ids", "1", "--model", "cnn"], "image"),
+    "zero threads": (["--forget-ids", "1", "--threads", "0"], "--threads must be >= 1"),
 }
 
 

@@ -124,7 +124,7 @@ def test_accumulated_gradients_differ_from_zeroed_ones_only_with_several_batches
     base = JiTConfig(passes=1, batch_size=4, output_space="logits", eta=0.01)
     zeroed = _run(model, moons, ids, base).model
     accumulated = _run(model, moons, ids, replace(base, accumulate_grads=True)).model
-    diff = max(float((a - b).abs().max()) for a, b in zip(zeroed.parameters(), accumulated.parameters()))
+    diff = max(float((a - b).detach().abs().max()) for a, b in zip(zeroed.parameters(), accumulated.parameters()))
     assert diff > 1e-4
     one_batch = replace(base, batch_size=12)
     a = _run(model, moons, ids, one_batch).model
@@ -155,7 +155,7 @@ def test_the_given_model_is_never_mutated_and_a_new_one_is_returned(moons):
 
 def test_trajectory_records_every_kth_step_with_metrics_and_probs(moons):
     model = build_model(ModelConfig(width=16), 2, 2, seed=0)
-    evaluate = lambda m, with_probs: ({"mean_logit": float(m(torch.zeros(1, 2)).mean())},
+    evaluate = lambda m, with_probs: ({"mean_logit": m(torch.zeros(1, 2)).mean().item()},
                                       np.zeros((3, 2), np.float32) if with_probs else None)
     result = _run(model, moons, list(range(10)), JiTConfig(passes=7, batch_size=5), evaluate=evaluate,
                   record_every=3, record_probs=True)
@@ -213,3 +213,19 @@ def test_jit_is_zero_shot_and_sees_only_forget_inputs():
     views = UnlearnData.restricted(access, data, [1, 2])
     assert views.forget_x.shape == (2, 2)
     assert views.forget_y is None and views.retain_x is None and views.train_x is None
+
+
+def test_a_perturbation_clamped_back_onto_its_sample_adds_nothing_instead_of_dividing_by_zero():
+    model = build_model(ModelConfig(width=8), 2, 2, seed=0)
+    x = torch.tensor([[-0.5, -0.5]])  # one 2D point: the batch range is that single value
+    loss = jit_loss(model, x, torch.randn(6, 1, 2), JiTConfig(clamp_to_batch_range=True))
+    assert loss.item() == 0.0
+    two = torch.tensor([[-0.5, -0.5], [0.5, 0.5]])
+    assert torch.isfinite(jit_loss(model, two, torch.randn(6, 2, 2), JiTConfig(clamp_to_batch_range=True)))
+
+
+def test_published_preset_runs_on_a_single_2d_point(moons):
+    from explorer.unlearning import get_method
+    model = build_model(ModelConfig(width=16), 2, 2, seed=0)
+    result = _run(model, moons, [7], get_method("jit").config_from(preset="published"))
+    assert result.trajectory.stopped is None
