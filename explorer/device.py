@@ -1,6 +1,7 @@
 """Pick the compute device once; everything else receives it explicitly."""
 from __future__ import annotations
 
+import ctypes
 from contextlib import contextmanager
 
 import torch
@@ -13,8 +14,29 @@ def mps_available() -> bool:
     return bool(backend is not None and backend.is_available())
 
 
+def tune_cpu_allocator() -> bool:
+    """On glibc, keep freed activation buffers of up to 32 MB in the heap instead of returning them
+    to the OS. JiT's batched forward allocates ~10 MB of activations per step (N·B images through the
+    CNN); with glibc's defaults each step paid mmap/munmap page faults, which made one big batch
+    slower than 25 small ones. Idempotent; returns False where there is no glibc (macOS, Windows)."""
+    global _ALLOCATOR_TUNED
+    if _ALLOCATOR_TUNED is None:
+        try:
+            libc = ctypes.CDLL("libc.so.6")
+            m_trim_threshold, m_mmap_threshold = -1, -3
+            _ALLOCATOR_TUNED = bool(libc.mallopt(m_mmap_threshold, 32 * 1024 * 1024)
+                                    and libc.mallopt(m_trim_threshold, 256 * 1024 * 1024))
+        except (OSError, AttributeError):
+            _ALLOCATOR_TUNED = False
+    return _ALLOCATOR_TUNED
+
+
+_ALLOCATOR_TUNED: bool | None = None
+
+
 def pick_device(name: str = "auto") -> torch.device:
     """``auto`` prefers CUDA, then Apple MPS, then CPU. An explicit name must be usable here."""
+    tune_cpu_allocator()  # CPU-side buffers matter on every device (data, metrics, CPU fallbacks)
     name = (name or "auto").strip().lower()
     if name == "auto":
         if torch.cuda.is_available():

@@ -53,7 +53,10 @@ class MLP(nn.Module):
 
 
 class SmallCNN(nn.Module):
-    """conv-act-pool, conv-act-pool, dense-act, dense. Takes flat rows and folds them into images."""
+    """conv-pool-act, conv-pool-act, dense-act, dense. Takes flat rows and folds them into images.
+
+    Pooling before the activation gives the same function for monotone activations (max and ReLU
+    commute) with a quarter of the activation work, which matters for JiT's N·B-image forward."""
 
     def __init__(self, image_shape: tuple[int, int, int], n_classes: int, channels: int, width: int,
                  activation: str, dropout: float):
@@ -62,8 +65,8 @@ class SmallCNN(nn.Module):
         c, h, w = self.image_shape
         act = ACTIVATIONS[activation]
         self.features = nn.Sequential(
-            nn.Conv2d(c, channels, 3, padding=1), act(), nn.MaxPool2d(2),
-            nn.Conv2d(channels, 2 * channels, 3, padding=1), act(), nn.MaxPool2d(2),
+            nn.Conv2d(c, channels, 3, padding=1), nn.MaxPool2d(2), act(),
+            nn.Conv2d(channels, 2 * channels, 3, padding=1), nn.MaxPool2d(2), act(),
             nn.Flatten(),
         )
         flat = 2 * channels * (h // 4) * (w // 4)

@@ -124,11 +124,14 @@ def jit_loss(model: nn.Module, x: torch.Tensor, noise: torch.Tensor, config: JiT
         both = _space(model(torch.cat([x, flat])), config.output_space)
         clean, noisy = both[:b], both[b:]
     out_change = (clean.unsqueeze(0) - noisy.reshape(n, b, -1)).norm(dim=-1)
-    in_change = (x.unsqueeze(0) - x_tilde).norm(dim=-1)  # the actual (post-clamp) distance, as published
-    # Clamping can map x̃ back onto x (e.g. a single 2D forget point: the batch range is that point);
-    # the published code then divides 0 by 0. Such a perturbation carries no information: it adds 0.
-    moved = in_change > 0
-    ratio = torch.where(moved, out_change / in_change.clamp_min(torch.finfo(in_change.dtype).tiny), 0.0)
+    if config.clamp_to_batch_range:
+        in_change = (x.unsqueeze(0) - x_tilde).norm(dim=-1)  # the actual post-clamp distance, as published
+        # Clamping can map x̃ back onto x (e.g. a single 2D point: the batch range is that point), where
+        # the published code divides 0 by 0. Such a perturbation carries no information: it adds 0.
+        tiny = torch.finfo(in_change.dtype).tiny
+        ratio = torch.where(in_change > 0, out_change / in_change.clamp_min(tiny), 0.0)
+    else:
+        ratio = out_change / (config.sigma * noise.norm(dim=-1))  # ‖x − x̃‖ = σ‖ε‖ without the clamp
     per_sample = ratio.mean(dim=0)  # (B,): mean over the N perturbations
     return per_sample.sum() if config.reduction == "sum" else per_sample.mean()
 
