@@ -42,6 +42,7 @@ def main() -> None:
             panels.editor(trained, scenario)
         with right:
             panels.forget_controls(trained, scenario)
+            panels.compare_controls(scenario)
             panels.unlearn_button(trained, scenario)
             panels.share(scenario)
         panels.results(scenario)

@@ -432,6 +432,14 @@ def _score_text(scores: dict[str, float] | None) -> str:
     return "<br>".join(parts)
 
 
+def wrap_panels(panels: Sequence[dict], per_row: int) -> list[list[dict]]:
+    """Panels in rows of at most ``per_row`` (the rows :func:`small_multiples` takes)."""
+    if per_row < 1:
+        raise ValueError(f"per_row must be >= 1, got {per_row}")
+    panels = list(panels)
+    return [panels[k:k + per_row] for k in range(0, len(panels), per_row)] or [[]]
+
+
 def small_multiples(x: np.ndarray, y: np.ndarray, xs, ys, n_classes: int, forget_ids: Sequence[int],
                     rows: Sequence[Sequence[dict]], original_probs: np.ndarray | None = None,
                     row_titles: Sequence[str] | None = None, height_per_row: int = 330,

@@ -524,12 +524,15 @@ def run_figures(run: ImageRun, data) -> dict[str, go.Figure]:
     return figs
 
 
+SWEEP_LABELS = {"avg_gap": "avg gap to retrain"}  # sweep values that are not metrics of explorer.metrics
+
+
 def sweep_figure(sweep, metrics: Sequence[str] = ("retain_acc", "forget_acc"), title: str = "",
                  height: int = 340) -> go.Figure:
     """Side-by-side heatmaps of a :class:`explorer.sweep.SweepResult` (rows η, columns σ), each
     cell annotated; a usable window is high retain accuracy AND low forget accuracy."""
-    fig = make_subplots(rows=1, cols=len(metrics), subplot_titles=[M.METRICS[m].label if m in M.METRICS else m
-                                                                   for m in metrics], horizontal_spacing=0.12)
+    fig = make_subplots(rows=1, cols=len(metrics), subplot_titles=[M.METRICS[m].label if m in M.METRICS
+                                                                   else SWEEP_LABELS.get(m, m) for m in metrics], horizontal_spacing=0.12)
     xs = [f"{s:g}" for s in sweep.sigmas]
     ys = [f"{e:g}" for e in sweep.etas]
     for k, m in enumerate(metrics):

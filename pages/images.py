@@ -11,7 +11,6 @@ import logging
 from dataclasses import replace
 
 import numpy as np
-import pandas as pd
 import streamlit as st
 
 from explorer import image_views as V
@@ -19,6 +18,7 @@ from explorer import pipeline, selection
 from explorer.models import ModelConfig, predict_proba
 from explorer.scenario import Scenario, ScenarioError, subclass_ids, SUBCLASS_CLUSTERS
 from explorer.training import default_train_config
+from explorer.ui import shared
 from explorer.unlearning import get_method, method_names
 from toy_data import default_spec
 from toy_data.images import IMAGE_DATASETS
@@ -231,16 +231,7 @@ def unlearn(trained, scenario: Scenario) -> None:
 
 
 def comparison_table(run) -> None:
-    from explorer.comparison import comparison_rows
-    shown = ["retain_acc", "forget_acc", "test_acc", "mia", "forget_entropy", "agreement_with_retrain"]
-    rows = comparison_rows(run.models, shown)
-    table = pd.DataFrame([{"method": r["method"], **{m: r[m] for m in shown},
-                           "avg gap to retrain": r["avg_gap"], "seconds": r["seconds"],
-                           "zero-shot": {True: "yes", False: "no", None: "—"}[r["zero_shot"]]} for r in rows])
-    st.dataframe(table.style.format(precision=3, na_rep="—"), hide_index=True, key="img.table")
-    for r in rows:
-        if r.get("stopped"):
-            st.warning(f"{r['method']}: {r['stopped']}")
+    shared.comparison_table(run.models, key="img.table")
 
 
 def results(trained, scenario: Scenario) -> None:
@@ -281,13 +272,6 @@ def results(trained, scenario: Scenario) -> None:
     sweep_panel(trained, scenario, run)
 
 
-def _floats(text: str) -> list[float]:
-    try:
-        return [float(v) for v in text.replace(";", ",").split(",") if v.strip()]
-    except ValueError:
-        raise ValueError(f"could not read numbers from {text!r}; write them comma-separated, e.g. 0.1, 0.5") from None
-
-
 def sweep_panel(trained, scenario: Scenario, run) -> None:
     with st.expander("σ×η sweep: where does JiT have a usable window?"):
         st.caption("JiT once per (σ, η) on this forget set, with the other settings of the chosen preset; compare "
@@ -302,7 +286,7 @@ def sweep_panel(trained, scenario: Scenario, run) -> None:
             from explorer.sweep import sweep_jit
             sc = replace(scenario, configs={"jit": {**scenario.configs.get("jit", {}), "output_space": space}})
             bar = st.progress(0.0, text="sweeping…")
-            result = sweep_jit(sc, trained, run.forget_ids, _floats(sigmas), _floats(etas),
+            result = sweep_jit(sc, trained, run.forget_ids, shared.parse_floats(sigmas), shared.parse_floats(etas),
                                progress=lambda done, total: bar.progress(done / max(total, 1), text=f"{done}/{total} cells"),
                                retrain=run.retrain_model)
             bar.empty()

@@ -354,3 +354,70 @@ def test_downloaded_scenario_runs_in_the_cli(tmp_path, capsys, downloads):
     assert report["scenario"]["forget_ids"] == [6, 7, 21]
     assert report["scenario"]["dataset"]["samples"] == 160
     assert {"original", "retrain", "jit"} <= set(report["models"])
+
+
+def test_compare_methods_table_per_method_animation_and_zero_shot_filter():
+    """Issue 4 point 5: baselines on the same forget set, a comparison table with gaps to retrain and the
+    zero-shot column, small multiples of every boundary, the animation per method, a zero-shot filter."""
+    from explorer.unlearning import METHODS
+    at = start()
+    assert at.multiselect(key="w.cmp").help and at.checkbox(key="w.cmp.zs").help
+    assert at.multiselect(key="w.cmp").value == []  # nothing extra by default: click-to-animation unchanged
+    select(at, [3, 10, 42], "box")
+    at.multiselect(key="w.cmp").set_value(["finetune", "neggrad", "emmn"]).run()
+    unlearn(at)
+    assert not at.error
+    table = next(d.value for d in at.dataframe if "avg gap to retrain" in d.value.columns)
+    assert list(table["method"]) == ["original", "retrain", "jit", "finetune", "neggrad"]
+    assert {"forget_acc gap", "retain_acc gap", "zero-shot", "seconds"} <= set(table.columns)
+    zero_shot = dict(zip(table["method"], table["zero-shot"]))
+    assert zero_shot["jit"] == "yes" and zero_shot["neggrad"] == "yes" and zero_shot["finetune"] == "no"
+    assert table.loc[table["method"] == "retrain", "avg gap to retrain"].iloc[0] == 0
+    # emmn only forgets whole classes: one line saying so, no crash, no row
+    assert any(i.value.startswith("emmn did not run:") and "whole classes" in i.value for i in at.info)
+    figs = [spec(c) for c in charts(at)]
+    side = next(f for f in figs if not f.get("frames") and sum(t["type"] == "heatmap" for t in f["data"]) == 5)
+    titles = [a["text"] for a in side["layout"]["annotations"]]
+    assert {"original", "JiT result", "retrained (gold standard)", "finetune", "neggrad"} <= set(titles)
+    player = next(f for f in figs if f.get("frames"))
+    assert "JiT boundary" in [t.get("name") for t in player["data"]]
+    at.selectbox(key="w.anim_method").set_value("neggrad").run()
+    no_traceback(at)
+    player = next(spec(c) for c in charts(at) if spec(c).get("frames"))
+    names = [t.get("name") for t in player["data"]]
+    assert "neggrad boundary" in names and "JiT boundary" not in names
+    assert any("under neggrad" in h.value for h in at.subheader)
+    # zero-shot only: the choices shrink to the registry's zero-shot methods, the selection follows
+    at.checkbox(key="w.cmp.zs").check().run()
+    options = at.multiselect(key="w.cmp").options
+    assert options and all(METHODS[m].access.zero_shot for m in options)
+    assert "finetune" not in options and "jit" not in options and "retrain" not in options
+    assert at.multiselect(key="w.cmp").value == ["neggrad", "emmn"]
+    no_traceback(at)
+
+
+def test_sigma_eta_sweep_runs_on_a_tiny_grid():
+    at = start()
+    select(at, [3, 10])
+    unlearn(at)
+    n_charts = len(charts(at))
+    sig = next(t for t in at.text_input if t.key.startswith("w.sweep.sigmas"))
+    eta = next(t for t in at.text_input if t.key.startswith("w.sweep.etas"))
+    assert len(sig.value.split(",")) == 4 and len(eta.value.split(",")) == 4  # 4×4 log-spaced by default
+    assert sig.help and eta.help and at.button(key="sweep_run").help
+    sig.set_value("0.1, 0.3").run()
+    eta.set_value("0.01, 0.1").run()
+    at.button(key="sweep_run").click().run()
+    no_traceback(at)
+    assert not at.error
+    assert len(charts(at)) == n_charts + 1
+    fig = next(spec(c) for c in charts(at) if "σ×η" in (spec(c)["layout"].get("title") or {}).get("text", ""))
+    heatmaps = [t for t in fig["data"] if t["type"] == "heatmap"]
+    assert len(heatmaps) == 4 and all(len(h["x"]) == 2 and len(h["y"]) == 2 for h in heatmaps)
+    titles = [a["text"] for a in fig["layout"]["annotations"]]
+    assert "avg gap to retrain" in titles
+    at.run()  # cached: shown again without pressing the button
+    assert len(charts(at)) == n_charts + 1
+    eta.set_value("0.01, bad").run()
+    assert at.error and "comma-separated" in at.error[0].value
+    no_traceback(at)

@@ -236,3 +236,13 @@ def test_compute_run_animation_and_exports(tiny):
         compute.check_forget_set(trained, [])
     with pytest.raises(ScenarioError, match="Every training point"):
         compute.check_forget_set(trained, range(len(trained.data.x_train)))
+
+
+def test_wrap_panels_chunks_rows():
+    from explorer.figures import wrap_panels
+    panels = [{"title": str(k)} for k in range(7)]
+    rows = wrap_panels(panels, 4)
+    assert [len(r) for r in rows] == [4, 3] and [p["title"] for r in rows for p in r] == [str(k) for k in range(7)]
+    assert wrap_panels(panels[:3], 4) == [panels[:3]]
+    with pytest.raises(ValueError):
+        wrap_panels(panels, 0)

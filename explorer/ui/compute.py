@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import logging
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -30,6 +31,18 @@ small_model_threads = torch_threads
 
 
 @dataclass
+class MethodRun:
+    """One more method run on the same forget set for comparison (same evaluator, same retrain)."""
+
+    method: str
+    trajectory: Trajectory  # thinned to at most figures.MAX_FRAMES points, probabilities kept
+    final_probs: np.ndarray
+    model: nn.Module
+    seconds: float
+    stopped: str | None = None
+
+
+@dataclass
 class ExploreResult:
     """Everything the result panels need, detached from the (cached) trained model."""
 
@@ -44,10 +57,22 @@ class ExploreResult:
     retrain: nn.Module
     seconds: dict[str, float] = field(default_factory=dict)  # stage -> seconds
     stopped: str | None = None
+    others: dict[str, MethodRun] = field(default_factory=dict)  # compared methods, in the order chosen
+    refused: dict[str, str] = field(default_factory=dict)  # compared method -> one-line reason it did not run
+    retrain_seconds: float | None = None
 
     @property
     def final_metrics(self) -> dict[str, float]:
         return self.trajectory.final.metrics
+
+    def run_of(self, method: str) -> MethodRun:
+        """The main method or a compared one, as a MethodRun."""
+        if method in self.others:
+            return self.others[method]
+        if method != self.method:
+            raise KeyError(f"{method} was not run")
+        return MethodRun(self.method, self.trajectory, self.final_probs, self.model,
+                         self.seconds.get("unlearn", float("nan")), self.stopped)
 
 
 def check_forget_set(trained: Trained, forget_ids) -> list[int]:
@@ -68,24 +93,57 @@ def compute_retrain(scenario: Scenario, trained: Trained, forget_ids, progress=N
     return model, seconds
 
 
+def with_compare(scenario: Scenario, methods) -> Scenario:
+    """``scenario`` with ``methods`` to compare (not the main method, not retrain, no repeats), each at its
+    default settings: the registry's "explorer" preset where the method has one, else its defaults."""
+    from explorer.unlearning import get_method
+    chosen = tuple(dict.fromkeys(m for m in methods if m not in (scenario.method, "retrain")))
+    presets = {m: "explorer" for m in chosen if "explorer" in get_method(m).presets}
+    return replace(scenario, compare=chosen, presets={**presets, **scenario.presets})
+
+
 def run_explore(scenario: Scenario, trained: Trained, forget_ids, method: str | None = None,
                 retrain: nn.Module | None = None, progress=None) -> ExploreResult:
-    """Retrain reference (unless given), then ``method`` with recorded probabilities on the grid."""
+    """Retrain reference (unless given), then ``method`` with recorded probabilities on the grid, then
+    every method of ``scenario.compare`` the same way (a method that refuses this forget set, e.g. a
+    class-level-only one, is listed in ``refused`` with its one-line reason)."""
     method = method or scenario.method
     ids = check_forget_set(trained, forget_ids)
     times: dict[str, float] = {}
+    retrain_seconds = None
     if retrain is None:
         retrain, times["retrain"] = compute_retrain(scenario, trained, ids, progress)
+        retrain_seconds = times["retrain"]
     start = time.perf_counter()
     evaluator = make_evaluator(scenario, trained, ids, retrain)
     references = {"original": evaluator.evaluate(trained.model)[0], "retrain": evaluator.evaluate(retrain)[0]}
     original_probs = predict_proba(trained.model, trained.eval_inputs)
     retrain_probs = predict_proba(retrain, trained.eval_inputs)
     times["references"] = time.perf_counter() - start
+    main = run_method(scenario, trained, ids, evaluator, method, progress)
+    times["unlearn"] = main.seconds
+    res = ExploreResult(method, ids, main.trajectory, original_probs, retrain_probs, main.final_probs, references,
+                        main.model, retrain, times, main.stopped, retrain_seconds=retrain_seconds)
+    for other in scenario.compare:
+        if other in (method, "retrain") or other in res.others or other in res.refused:
+            continue
+        try:
+            res.others[other] = run_method(scenario, trained, ids, evaluator, other, progress)
+        except ScenarioError as err:  # e.g. a class-level-only method on a forget set that is not one class
+            res.refused[other] = one_line(err)
+        except Exception as err:  # noqa: BLE001 - one failing baseline must not lose the main result
+            logging.getLogger("explorer.app").exception("compare method %s failed", other)
+            res.refused[other] = f"failed: {type(err).__name__}: {one_line(err)}".rstrip(": ")
+    return res
+
+
+def run_method(scenario: Scenario, trained: Trained, ids, evaluator, method: str, progress=None) -> MethodRun:
+    """One method from the trained model with probabilities recorded on the grid; rolled back to the last
+    finite state if its outputs stop being finite."""
     start = time.perf_counter()
     guard = GuardedEvaluator(evaluator)
     result = unlearn(scenario, method, trained, ids, guard, record_probs=True, progress=progress)
-    times["unlearn"] = time.perf_counter() - start
+    seconds = time.perf_counter() - start
     stopped = result.trajectory.stopped
     if guard.bad_index is not None:  # outputs went non-finite while the weights stayed finite
         if guard.good_index is None:
@@ -100,8 +158,7 @@ def run_explore(scenario: Scenario, trained: Trained, forget_ids, method: str | 
     trajectory = result.trajectory.thinned(figures.MAX_FRAMES)
     final_probs = trajectory.final.probs if trajectory.final.probs is not None else predict_proba(
         result.model, trained.eval_inputs)
-    return ExploreResult(method, ids, trajectory, original_probs, retrain_probs, final_probs, references,
-                         result.model, retrain, times, stopped)
+    return MethodRun(method, trajectory, final_probs, result.model, seconds, stopped)
 
 
 class GuardedEvaluator:
@@ -146,19 +203,21 @@ def method_label(name: str) -> str:
     return {"jit": "JiT", "retrain": "retrain"}.get(name, name)
 
 
-def animation(trained: Trained, res: ExploreResult, height: int = 720):
+def animation(trained: Trained, res: ExploreResult, height: int = 720, method: str | None = None):
+    """The boundary animation of the main method, or of ``method`` (a compared one)."""
     g = trained.grid
-    pts = res.trajectory.points
+    run = res.run_of(method or res.method)
+    pts = run.trajectory.points
     losses = [p.loss for p in pts]
     return figures.animation_figure(
         trained.data.x_train, trained.data.y_train, g.xs, g.ys, trained.data.n_classes, res.forget_ids,
         [p.step for p in pts], [p.probs for p in pts], [p.metrics for p in pts],
         res.original_probs, res.retrain_probs, res.references,
         losses=losses if any(v is not None for v in losses) else None,
-        method_label=method_label(res.method), height=height)
+        method_label=method_label(run.method), height=height)
 
 
-def side_by_side(trained: Trained, res: ExploreResult):
+def side_by_side(trained: Trained, res: ExploreResult, per_row: int = 4):
     g, d = trained.grid, trained.data
     panels = [[
         {"title": "original", "probs": res.original_probs, "scores": res.references["original"], "color": "#555"},
@@ -166,8 +225,22 @@ def side_by_side(trained: Trained, res: ExploreResult):
         {"title": "retrained (gold standard)", "probs": res.retrain_probs, "scores": res.references["retrain"],
          "dash": "dash", "color": "#000"},
     ]]
-    return figures.small_multiples(d.x_train, d.y_train, g.xs, g.ys, d.n_classes, res.forget_ids, panels,
-                                   original_probs=res.original_probs)
+    panels[0] += [{"title": method_label(name) + (" (rolled back)" if run.stopped else ""), "probs": run.final_probs,
+                   "scores": run.trajectory.final.metrics, "color": "#6a1b9a"} for name, run in res.others.items()]
+    return figures.small_multiples(d.x_train, d.y_train, g.xs, g.ys, d.n_classes, res.forget_ids,
+                                   figures.wrap_panels(panels[0], per_row), original_probs=res.original_probs,
+                                   height_per_row=330 if len(panels[0]) <= per_row else 300)
+
+
+def comparison_models(res: ExploreResult, original_seconds: float | None = None) -> dict[str, dict]:
+    """The report-style ``{name: {"metrics", "seconds", "stopped"}}`` that explorer.comparison reads:
+    original, retrain, the main method, then each compared method that ran."""
+    models = {"original": {"metrics": res.references["original"], "seconds": original_seconds},
+              "retrain": {"metrics": res.references["retrain"], "seconds": res.retrain_seconds}}
+    for name in (res.method, *res.others):
+        run = res.run_of(name)
+        models[name] = {"metrics": run.trajectory.final.metrics, "seconds": run.seconds, "stopped": run.stopped}
+    return models
 
 
 def lipschitz_grid(model: nn.Module, trained: Trained, scenario: Scenario, resolution: int = 50):
@@ -198,6 +271,21 @@ def information(trained: Trained, scenario: Scenario, res: ExploreResult | None,
     label = f"after {method_label(res.method)}" if res is not None else "after (run Unlearn first)"
     return figures.information_figure(d.x_train, d.y_train, xs, ys, res.forget_ids if res else [], before, after,
                                       alpha, after_label=label)
+
+
+def log_grid(center: float, n: int = 4, span: float = 10.0) -> list[float]:
+    """``n`` log-spaced values from ``center/√span`` to ``center·√span`` (3 significant digits): a small
+    default σ or η axis around the current setting."""
+    if not (center > 0 and np.isfinite(center)) or n < 1 or span < 1:
+        raise ValueError(f"log_grid needs center > 0, n >= 1 and span >= 1, got {center}, {n}, {span}")
+    if n == 1:
+        return [float(f"{center:.3g}")]
+    values = np.geomspace(center / np.sqrt(span), center * np.sqrt(span), n)
+    return [float(f"{v:.3g}") for v in values]
+
+
+def sweep_key(result_key: str, sigmas, etas) -> str:
+    return json.dumps([result_key, [float(v) for v in sigmas], [float(v) for v in etas]])
 
 
 # ----------------------------------------------------------------------------------------------

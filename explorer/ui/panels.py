@@ -51,6 +51,17 @@ HELP = {
     "accumulate_grads": "Published code: never zero gradients between batches of a pass.",
     "reduction": "Sum (published) or mean of the per-sample loss over the batch.",
     "train_mode": "Published code: run the model in train mode (dropout active) while unlearning.",
+    "compare": ("Other registered methods to run on the same forget set when you press Unlearn, each at its default "
+                "settings (the 'explorer' preset where it has one), measured against the same retrained model. "
+                "Each adds its own time; the main method's animation is unchanged. Methods that only forget whole "
+                "classes (unsir, emmn) say so instead of running when the forget set is not one class."),
+    "zero_shot": ("Only offer zero-shot methods: those that never see the retain data or training-set statistics "
+                  "(by the registry's data-access declarations: jit, neggrad, greedy, emmn)."),
+    "anim_method": "Which method's trajectory the animation above shows (the main method or a compared one).",
+    "sweep_sigmas": "σ values (comma-separated, > 0): columns of the heatmaps. Default: 4 log-spaced values from σ/10 to 10·σ, σ from the sidebar.",
+    "sweep_etas": "η values (comma-separated, > 0): rows of the heatmaps. Default: 4 log-spaced values from η/10 to 10·η, η from the sidebar.",
+    "sweep_run": ("Run JiT once per (σ, η) on this scenario and forget set (the other JiT settings as in the sidebar), "
+                  "against the cached retrained model. A 4×4 grid takes seconds on a laptop CPU."),
 }
 
 PANEL_HELP = {
@@ -64,8 +75,17 @@ PANEL_HELP = {
                   "the model retrained without the forget set (the gold standard). Right: each metric per step with "
                   "the retrained value (dashed) and the original value (dotted); the dot follows the slider. "
                   "Press ▶ Play or drag the slider."),
-    "side": ("**What am I looking at?** The three models side by side, final state only: does the unlearned "
-             "boundary look like the retrained one? Key scores are in each panel's corner."),
+    "side": ("**What am I looking at?** The models side by side (original, unlearned, retrained, then each method "
+             "chosen under *Compare with*), final state only: does the unlearned boundary look like the retrained "
+             "one? Key scores are in each panel's corner."),
+    "compare": ("**What am I looking at?** Every method that ran on this forget set, with each metric, its signed gap "
+                "to the retrained model (0 = indistinguishable from retraining on that number), the average absolute "
+                "gap over retain/forget/test accuracy and MIA (SalUn's Avg. Gap), time, and whether the method is "
+                "zero-shot (never sees the retain data)."),
+    "sweep": ("**What am I looking at?** JiT run once per (σ, η) cell on this forget set; each heatmap is one metric "
+              "(rows η, columns σ). Look for the window where forget and test accuracy stay near the retrained model's, "
+              "retain accuracy stays high and the average gap is small; large η or σ is where JiT collapses, tiny "
+              "ones change nothing."),
     "info": ("**What am I looking at?** The paper's explanation of *why* some points matter. α(x) = share of a "
              "point's neighbours with its own label: low α (big, dark markers) = the point carries information "
              "the rest of the data does not, so retraining without it moves the boundary. The background is the "
@@ -451,8 +471,29 @@ def result_key(scenario: Scenario, ids) -> str:
     return json.dumps([scenario.to_dict(), list(ids)], sort_keys=True)
 
 
+def compare_controls(scenario: Scenario) -> None:
+    """The "Compare with" multiselect and its zero-shot filter (choices drop what the filter hides)."""
+    ss = st.session_state
+    zero_shot = st.checkbox("zero-shot only", key="w.cmp.zs", help=HELP["zero_shot"])
+    options = compare_options(scenario.method, zero_shot)
+    ss["w.cmp"] = [m for m in ss.get("w.cmp", []) if m in options]
+    st.multiselect("Compare with", options, key="w.cmp", help=HELP["compare"])
+    st.caption("Zero-shot (never see the retain data): " + ", ".join(method_names(zero_shot_only=True)) + ".")
+
+
+def compare_options(main: str, zero_shot_only: bool) -> list[str]:
+    """Registered methods that can be compared with ``main`` (never itself or the retrain reference)."""
+    return [m for m in method_names(zero_shot_only=zero_shot_only) if m not in (main, "retrain")]
+
+
+def compared(scenario: Scenario) -> Scenario:
+    """``scenario`` with the methods chosen under "Compare with"."""
+    return compute.with_compare(scenario, st.session_state.get("w.cmp", []))
+
+
 def unlearn_button(trained: Trained, scenario: Scenario) -> None:
     ss = st.session_state
+    scenario = compared(scenario)
     clicked = st.button("Unlearn", type="primary", key="unlearn", width="stretch",
                         help="Run the chosen method on the forget set, and retrain without it for reference.")
     if not clicked:
@@ -470,6 +511,7 @@ def unlearn_button(trained: Trained, scenario: Scenario) -> None:
             retrain, retrain_seconds = retrain_for(key, tuple(ids), scenario, trained, progress)
             res = compute.run_explore(scenario, trained, ids, scenario.method, retrain=retrain, progress=progress)
             res.seconds = {"retrain (cached per forget set)": retrain_seconds, **res.seconds}
+            res.retrain_seconds = retrain_seconds
             bar.progress(1.0, text="Building the animation…")
             figs = {"animation": compute.animation(trained, res), "side": compute.side_by_side(trained, res)}
         bar.empty()
@@ -486,6 +528,7 @@ def unlearn_button(trained: Trained, scenario: Scenario) -> None:
 
 def results(scenario: Scenario) -> None:
     ss = st.session_state
+    scenario = compared(scenario)
     entry = ss.get("result")
     if not entry:
         st.info("Pick points to forget, then press **Unlearn** to watch the boundary move.")
@@ -493,12 +536,20 @@ def results(scenario: Scenario) -> None:
     res, trained = entry["res"], entry["trained"]
     if entry["key"] != result_key(scenario, ss["forget"].ids):
         st.info("The result below is for earlier settings or an earlier forget set; press Unlearn to update it.")
-    label = compute.method_label(res.method)
-    if res.stopped:
-        st.warning(f"{label} diverged and was rolled back: {res.stopped}")
+    shown = res.method
+    if res.others:
+        choices = [res.method, *res.others]
+        if ss.get("w.anim_method") not in choices:
+            ss["w.anim_method"] = res.method
+        shown = st.columns([1, 2])[0].selectbox("Animate", choices, key="w.anim_method", help=HELP["anim_method"],
+                                                format_func=compute.method_label)
+    run = res.run_of(shown)
+    label = compute.method_label(shown)
+    if run.stopped:
+        st.warning(f"{label} diverged and was rolled back: {run.stopped}")
     st.subheader(f"How the boundary moves under {label}")
     st.markdown(PANEL_HELP["animation"])
-    st.plotly_chart(entry["figs"]["animation"], key="player", theme=None, config={"displaylogo": False})
+    st.plotly_chart(_animation_for(entry, shown), key="player", theme=None, config={"displaylogo": False})
     with st.expander("What “better” means for each metric", expanded=False):
         st.markdown("\n".join(f"- **{METRICS[m].label}** — {METRICS[m].better}"
                               for m in compute.figures.ANIMATION_METRICS))
@@ -507,8 +558,97 @@ def results(scenario: Scenario) -> None:
     st.subheader("Side by side")
     st.markdown(PANEL_HELP["side"])
     st.plotly_chart(entry["figs"]["side"], key="side", theme=None, config={"displaylogo": False})
+    comparison(entry)
+    sweep(entry)
     information(entry)
     downloads(entry)
+
+
+def _animation_for(entry, method: str):
+    """The animation figure of ``method``, built once per result (the main method's is built by Unlearn)."""
+    res = entry["res"]
+    if method == res.method:
+        return entry["figs"]["animation"]
+    key = f"animation:{method}"
+    if key not in entry["figs"]:
+        entry["figs"][key] = compute.animation(entry["trained"], res, method=method)
+    return entry["figs"][key]
+
+
+def comparison(entry) -> None:
+    from explorer.ui import shared
+    res = entry["res"]
+    st.subheader("Compared with retraining" + (" and other methods" if res.others else ""))
+    st.markdown(PANEL_HELP["compare"])
+    trained = entry["trained"]
+    models = compute.comparison_models(res, original_seconds=trained.history.seconds)
+    shared.comparison_table(models, key="compare_table")
+    for name, reason in res.refused.items():
+        st.info(f"{name} did not run: {reason}")
+    if not res.others and not res.refused:
+        st.caption("Choose methods under **Compare with** (next to Unlearn) to add them to this table and the panels above.")
+
+
+def sweep(entry) -> None:
+    """σ×η sweep of JiT on this result's scenario and forget set (cached per scenario + forget set + grid)."""
+    from explorer.pipeline import method_config
+    from explorer.sweep import sweep_jit
+    from explorer.ui import shared
+    ss = st.session_state
+    res, trained, scenario = entry["res"], entry["trained"], entry["scenario"]
+    with st.expander("σ×η sweep: where does JiT work, and where does it collapse?", expanded=False):
+        st.markdown(PANEL_HELP["sweep"])
+        try:
+            cfg = method_config(scenario, "jit")
+        except ScenarioError as err:
+            st.caption(compute.one_line(err))
+            return
+        c1, c2 = st.columns(2)
+        sigmas = c1.text_input("σ values", ", ".join(f"{v:g}" for v in compute.log_grid(cfg.sigma, span=100)),
+                               key=f"w.sweep.sigmas.{cfg.sigma:g}", help=HELP["sweep_sigmas"])
+        etas = c2.text_input("η values", ", ".join(f"{v:g}" for v in compute.log_grid(cfg.eta, span=100)),
+                             key=f"w.sweep.etas.{cfg.eta:g}", help=HELP["sweep_etas"])
+        cache = ss.setdefault("sweeps", {})
+        try:
+            grid = (shared.parse_floats(sigmas), shared.parse_floats(etas))
+        except ValueError as err:
+            st.error(compute.one_line(err))
+            return
+        key = compute.sweep_key(entry["key"], *grid)
+        if st.button("Run sweep", key="sweep_run", help=HELP["sweep_run"]):
+            bar = st.progress(0.0, text="sweeping…")
+            try:
+                result = sweep_jit(scenario, trained, res.forget_ids, grid[0], grid[1], retrain=res.retrain,
+                                   progress=lambda done, total: bar.progress(done / max(total, 1),
+                                                                             text=f"{done}/{total} cells"))
+            except (ValueError, ScenarioError) as err:
+                bar.empty()
+                st.error(f"Sweep: {compute.one_line(err)}")
+                return
+            except Exception as err:  # noqa: BLE001 - the page must never show a traceback
+                bar.empty()
+                log.exception("sweep failed")
+                st.error(f"Sweep failed: {type(err).__name__}: {compute.one_line(err)}".rstrip(": "))
+                return
+            bar.empty()
+            while len(cache) >= 8:
+                cache.pop(next(iter(cache)))
+            cache[key] = result
+        result = cache.get(key)
+        if result is None:
+            st.caption("Press **Run sweep** to fill the grid.")
+            return
+        from explorer.image_views import sweep_figure
+        fig = sweep_figure(result, metrics=("forget_acc", "retain_acc", "test_acc", "avg_gap"),
+                           title=f"JiT over σ×η ({len(result.sigmas)}×{len(result.etas)} cells, {result.seconds:.1f} s)",
+                           height=400)
+        fig.update_layout(margin=dict(l=70, r=10, t=70, b=50))  # room for the first panel's η and every σ tick
+        st.plotly_chart(fig, key="sweep_fig", theme=None, config={"displaylogo": False})
+        if result.retrain_metrics:
+            r = result.retrain_metrics
+            st.caption(f"Retrained model for reference: forget {r.get('forget_acc', float('nan')):.2f}, retain "
+                       f"{r.get('retain_acc', float('nan')):.2f}, test {r.get('test_acc', float('nan')):.2f}. "
+                       "avg gap = mean |JiT − retrain| over retain/forget/test accuracy and MIA.")
 
 
 def information(entry) -> None:
