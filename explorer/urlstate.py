@@ -2,7 +2,7 @@
 
 Keys: ``ds`` dataset name, ``d.<field>`` other dataset fields, ``m.<field>`` model, ``t.<field>``
 training, ``method``, ``p.<method>`` preset, ``c.<method>.<field>`` method settings, ``seed``,
-``device``, ``grid``, ``f`` forget ids as ranges (``3-5,9``). Decoding never fails: every bad
+``device``, ``grid``, ``cmp`` methods to compare (comma-separated), ``f`` forget ids as ranges (``3-5,9``). Decoding never fails: every bad
 parameter is dropped (its default is used) and reported as a one-line notice.
 """
 from __future__ import annotations
@@ -121,6 +121,8 @@ def to_params(scenario: Scenario, forget_ids: Iterable[int] = ()) -> dict[str, s
     for method, values in sorted(scenario.configs.items()):
         for name, value in sorted((values or {}).items()):
             out[f"c.{method}.{name}"] = _fmt(value)
+    if scenario.compare:
+        out["cmp"] = ",".join(scenario.compare)
     ids = encode_ids(forget_ids)
     if ids:
         out["f"] = ids
@@ -210,6 +212,15 @@ def from_params(params: Mapping[str, Any]) -> tuple[Scenario, list[int], list[st
         except ValueError as err:
             bad(key, str(err).split("\n")[0])
     scenario = replace(scenario, presets=presets, configs=configs)
+
+    if "cmp" in raw:
+        consumed.add("cmp")
+        names = [m.strip() for m in raw["cmp"].split(",") if m.strip()]
+        unknown = [m for m in names if m not in method_names()]
+        if unknown:
+            bad("cmp", f"unknown method {unknown[0]!r}")
+        scenario = replace(scenario, compare=tuple(dict.fromkeys(
+            m for m in names if m in method_names() and m not in (scenario.method, "retrain"))))
 
     ids: list[int] = []
     if "f" in raw:

@@ -260,9 +260,10 @@ def test_url_round_trip_rebuilds_the_same_scenario_and_forget_set():
     at = start({"ds": "blobs", "d.classes": "3", "m.width": "32"})
     at.number_input(key="w.d.noise").set_value(0.35).run()
     at.selectbox(key="w.m.activation").set_value("tanh").run()
+    at.multiselect(key="w.cmp").set_value(["finetune"]).run()
     select(at, [1, 2, 3, 30], "box")
     params = qp(at)
-    assert params["f"] == "1-3,30" and params["m.activation"] == "tanh"
+    assert params["f"] == "1-3,30" and params["m.activation"] == "tanh" and params["cmp"] == "finetune"
     again = AppTest.from_file(APP, default_timeout=240)
     for k, v in params.items():
         again.query_params[k] = v
@@ -274,6 +275,7 @@ def test_url_round_trip_rebuilds_the_same_scenario_and_forget_set():
         widget = again.selectbox(key=key) if key in ("w.ds", "w.m.activation") else again.number_input(key=key)
         original = at.selectbox(key=key) if key in ("w.ds", "w.m.activation") else at.number_input(key=key)
         assert widget.value == original.value, key
+    assert again.multiselect(key="w.cmp").value == ["finetune"]
     assert qp(again) == params
 
 

@@ -34,8 +34,9 @@ def test_full_round_trip():
                 train=replace(s.train, lr=0.02, epochs=800, weight_decay=1e-4),
                 method="jit", presets={"jit": "published"},
                 configs={"jit": {"sigma": 0.3, "passes": 12, "clamp_to_batch_range": True}},
-                seed=3, grid_resolution=80)
+                seed=3, grid_resolution=80, compare=("finetune", "greedy"))
     params = U.to_params(s, [4, 5, 6, 20])
+    assert params["cmp"] == "finetune,greedy"
     assert all(isinstance(v, str) for v in params.values())
     back, ids, notices = U.from_params(params)
     assert notices == []
@@ -54,7 +55,7 @@ def test_list_values_from_query_params_are_accepted():
     ("m.activation", "swish"), ("m.width", "0"), ("t.lr", "-1"), ("t.lr", "nan"), ("method", "magic"),
     ("p.jit", "nope"), ("c.jit.sigma", "-2"), ("c.jit.nosuch", "1"), ("c.nomethod.sigma", "1"),
     ("c.jit.output_space", "banana"), ("c.jit.train_mode", "maybe"), ("grid", "3"), ("device", "tpu"),
-    ("f", "x,y"), ("d.name", "circles"), ("zzz", "1"), ("m.depth", "2.5"),
+    ("f", "x,y"), ("d.name", "circles"), ("zzz", "1"), ("m.depth", "2.5"), ("cmp", "magic"),
 ])
 def test_bad_params_fall_back_with_a_notice(key, value):
     params = {"ds": "moons", "d.noise": "0.3", "f": "1-3", key: value}

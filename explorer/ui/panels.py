@@ -175,6 +175,7 @@ def set_widgets_from(scenario: Scenario) -> None:
     ss["w.t.epochs"], ss["w.t.lr"] = scenario.train.epochs, scenario.train.lr
     ss["w.t.weight_decay"] = scenario.train.weight_decay
     ss["w.method"] = scenario.method if scenario.method in zoo() else zoo()[0]
+    ss["w.cmp"] = list(scenario.compare)
     ss["w.device"] = scenario.device
     for method in zoo():
         spec = get_method(method)
@@ -357,7 +358,7 @@ def keep_forget_set_valid(trained: Trained) -> str | None:
 
 
 def sync_url(scenario: Scenario) -> None:
-    params = urlstate.to_params(scenario, st.session_state["forget"].ids)
+    params = urlstate.to_params(compared(scenario), st.session_state["forget"].ids)
     if st.query_params.to_dict() != params:
         st.query_params.from_dict(params)
 
