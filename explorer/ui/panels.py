@@ -607,7 +607,8 @@ def sweep(entry) -> None:
         c1, c2 = st.columns(2)
         sigmas = c1.text_input("σ values", ", ".join(f"{v:g}" for v in compute.log_grid(cfg.sigma, span=100)),
                                key=f"w.sweep.sigmas.{cfg.sigma:g}", help=HELP["sweep_sigmas"])
-        etas = c2.text_input("η values", ", ".join(f"{v:g}" for v in compute.log_grid(cfg.eta, span=100)),
+        # η reaches 100x the current value: the interesting part of the map is where JiT starts to collapse.
+        etas = c2.text_input("η values", ", ".join(f"{v:g}" for v in compute.log_grid(3 * cfg.eta, span=1000)),
                              key=f"w.sweep.etas.{cfg.eta:g}", help=HELP["sweep_etas"])
         cache = ss.setdefault("sweeps", {})
         try:
