@@ -7,7 +7,6 @@ import platform
 import statistics
 import time
 
-import numpy as np
 import torch
 from torch import nn
 

@@ -5,7 +5,7 @@ with one-line messages, so every entry point (CLI, app, URL) rejects bad input t
 """
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, fields, replace
+from dataclasses import asdict, dataclass, field, fields
 
 import numpy as np
 

@@ -65,10 +65,16 @@ class TrainHistory:
         return asdict(self)
 
 
-def make_optimizer(name: str, params, lr: float, weight_decay: float = 0.0) -> torch.optim.Optimizer:
+OPTIMIZERS = ("sgd", "adam")
+
+
+def make_optimizer(name: str, params, lr: float, momentum: float = 0.0, weight_decay: float = 0.0
+                   ) -> torch.optim.Optimizer:
     if name == "sgd":
-        return torch.optim.SGD(params, lr=lr, momentum=0.9, weight_decay=weight_decay)
-    return torch.optim.Adam(params, lr=lr, weight_decay=weight_decay)
+        return torch.optim.SGD(params, lr=lr, momentum=momentum, weight_decay=weight_decay)
+    if name == "adam":
+        return torch.optim.Adam(params, lr=lr, weight_decay=weight_decay)
+    raise ValueError(f"unknown optimizer {name!r}; choose one of {', '.join(OPTIMIZERS)}")
 
 
 def train(model: nn.Module, x, y, config: TrainConfig, device: torch.device,
@@ -94,7 +100,9 @@ def fit(model: nn.Module, x, y, config: TrainConfig, device: torch.device,
     model.train()
     xt = torch.as_tensor(np.asarray(x), dtype=torch.float32, device=device)
     yt = torch.as_tensor(np.asarray(y), dtype=torch.long, device=device)
-    opt = make_optimizer(config.optimizer, model.parameters(), config.lr, config.weight_decay)
+    # SGD trains with momentum 0.9, the published pre-training recipe (JiT repo, pretrain_model.py).
+    momentum = 0.9 if config.optimizer == "sgd" else 0.0
+    opt = make_optimizer(config.optimizer, model.parameters(), config.lr, momentum, config.weight_decay)
     order_rng = torch.Generator().manual_seed(config.seed)
     batch = config.batch_size or len(xt)
     history = TrainHistory()

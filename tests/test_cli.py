@@ -1,6 +1,5 @@
 """The CLI contract: the report, reproducibility, the paper's 2D setting, and every bad-input case."""
 import json
-import shutil
 import subprocess
 import sys
 from pathlib import Path

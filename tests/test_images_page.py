@@ -3,7 +3,6 @@ by class, by sub-class and random, then Unlearn and check the results render."""
 import json
 from pathlib import Path
 
-import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 

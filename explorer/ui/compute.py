@@ -7,7 +7,6 @@ import io
 import json
 import logging
 import time
-from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 
 import numpy as np

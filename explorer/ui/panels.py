@@ -178,7 +178,6 @@ def set_widgets_from(scenario: Scenario) -> None:
     ss["w.cmp"] = list(scenario.compare)
     ss["w.device"] = scenario.device
     for method in zoo():
-        spec = get_method(method)
         preset = scenario.presets.get(method) or _default_preset(method)
         ss[f"w.p.{method}"] = preset or "(defaults)"
         for name, value in _method_values(method, preset, scenario.configs.get(method)).items():
@@ -534,7 +533,7 @@ def results(scenario: Scenario) -> None:
     if not entry:
         st.info("Pick points to forget, then press **Unlearn** to watch the boundary move.")
         return
-    res, trained = entry["res"], entry["trained"]
+    res = entry["res"]
     if entry["key"] != result_key(scenario, ss["forget"].ids):
         st.info("The result below is for earlier settings or an earlier forget set; press Unlearn to update it.")
     shown = res.method

@@ -10,10 +10,10 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from explorer.training import OPTIMIZERS, make_optimizer  # noqa: F401  (re-exported for the methods)
 from explorer.trajectory import Trajectory
 from explorer.unlearning.base import Recorder, RunContext
 
-OPTIMIZERS = ("sgd", "adam")
 SCHEDULES = ("constant", "cosine", "one_cycle", "step")
 
 
@@ -45,13 +45,6 @@ def n_batches(n: int, batch_size: int) -> int:
     return max(1, -(-n // size))
 
 
-def make_optimizer(name: str, params, lr: float, momentum: float = 0.0, weight_decay: float = 0.0
-                   ) -> torch.optim.Optimizer:
-    if name == "sgd":
-        return torch.optim.SGD(params, lr=lr, momentum=momentum, weight_decay=weight_decay)
-    if name == "adam":
-        return torch.optim.Adam(params, lr=lr, weight_decay=weight_decay)
-    raise ValueError(f"unknown optimizer {name!r}; choose one of {', '.join(OPTIMIZERS)}")
 
 
 def make_schedule(name: str, optimizer: torch.optim.Optimizer, lr: float, total_steps: int,
