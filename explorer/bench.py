@@ -6,12 +6,14 @@ import copy
 import platform
 import statistics
 import time
+from dataclasses import replace
 
 import torch
 from torch import nn
 
-from explorer.device import device_label, pick_device
+from explorer.device import device_label, pick_device, torch_threads
 from explorer.models import ModelConfig, build_model
+from explorer.scenario import ForgetSpec, default_scenario
 from explorer.unlearning.jit import JiTConfig, jit_loss, perturb
 from toy_data import default_spec, load_dataset
 
@@ -104,12 +106,49 @@ def engine_vs_loop(kind: str, device: torch.device, repeats: int) -> dict:
             "speedup": loop / engine, "floor_ratio": engine / floor_s, "max_abs_weight_diff": diff}
 
 
+# Forget sets the per-method timing runs on: a random 5 % (every method) and a whole class (the
+# class-level-only methods need one).
+METHOD_CASES = {
+    "moons": ForgetSpec(random_fraction=0.05),
+    "digits": ForgetSpec(random_fraction=0.05),
+    "digits-class": ForgetSpec(forget_class=3),
+}
+
+
+def method_scenario(case: str):
+    """The timing scenario of ``case``: every applicable method compared on its forget set."""
+    from explorer.unlearning import METHODS
+
+    forget = METHOD_CASES[case]
+    methods = [m for m in METHODS if m != "retrain"
+               and (forget.forget_class is not None or not METHODS[m].access.class_level_only)]
+    # record_every huge: first and last frame only, so the per-step measurement does not count.
+    return replace(default_scenario(case.split("-")[0]), forget=forget, method=methods[0],
+                   compare=tuple(methods[1:]), record_every=10**6)
+
+
+def method_times(device: str = "auto") -> dict:
+    """Seconds per method (its own time, measurement excluded) on each case, plus the retrain reference.
+
+    One torch thread, as the app runs these tiny models (two threads were 10x slower or worse when
+    anything else shared the 2-core machine)."""
+    from explorer import pipeline
+
+    out = {}
+    with torch_threads(1):
+        for case in METHOD_CASES:
+            report = pipeline.run(replace(method_scenario(case), device=device)).report()
+            out[case] = {name: round(entry["seconds"], 4) for name, entry in report["models"].items()}
+    return out
+
+
 def run_all(repeats: int = 7, device: str = "auto", include_app: bool = True) -> dict:
     dev = pick_device(device)
     result = {
         "machine": {"device": device_label(dev), "torch": torch.__version__, "python": platform.python_version(),
                     "processor": platform.processor() or platform.machine()},
         "jit_vs_reference_loop": {kind: engine_vs_loop(kind, dev, repeats) for kind in ("mlp", "cnn")},
+        "method_seconds": method_times(device),
     }
     if include_app:
         from explorer.bench_app import click_to_animation
@@ -127,6 +166,8 @@ def format_table(result: dict) -> str:
         lines.append(f"{kind:<6}{r['engine_seconds'] * 1e3:>11.2f}{r['reference_loop_seconds'] * 1e3:>10.2f}"
                      f"{r['floor_seconds'] * 1e3:>10.2f}{r['speedup']:>9.2f}{r['floor_ratio']:>13.2f}"
                      f"{r['max_abs_weight_diff']:>11.1e}")
+    for case, times in result.get("method_seconds", {}).items():
+        lines.append(f"methods on {case}: " + ", ".join(f"{m} {t:.2f}s" for m, t in times.items()))
     for section in ("app", "images"):
         for key, value in result.get(section, {}).items():
             lines.append(f"{section}.{key}: {value:.3f}" if isinstance(value, float) else f"{section}.{key}: {value}")

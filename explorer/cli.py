@@ -223,9 +223,19 @@ def cmd_methods(_args) -> int:
 
 def cmd_bench(args) -> int:
     from explorer import bench
+    from explorer.device import pick_device
 
+    if args.repeats < 1:
+        raise UsageError(f"--repeats must be >= 1, got {args.repeats}")
+    try:
+        pick_device(args.device)
+    except ValueError as err:
+        raise ScenarioError(str(err)) from None
     result = bench.run_all(repeats=args.repeats, device=args.device)
-    Path(args.out).write_text(json.dumps(result, indent=2))
+    try:
+        Path(args.out).write_text(json.dumps(result, indent=2))
+    except OSError as err:
+        raise ScenarioError(f"cannot write {args.out!r}: {err}") from None
     print(bench.format_table(result))
     return 0
 

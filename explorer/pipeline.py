@@ -6,7 +6,7 @@ per data/model/training settings, the retrain reference per forget set).
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Callable
 
 import numpy as np
@@ -65,7 +65,10 @@ def train_original(scenario: Scenario, progress: Progress | None = None, device:
     except ValueError as err:
         raise ScenarioError(str(err)) from None
     report = (lambda e, total, loss: progress("training the original model", e / total)) if progress else None
-    model, history = train(initial, data.x_train, data.y_train, scenario.train, device, report)
+    try:
+        model, history = train(initial, data.x_train, data.y_train, scenario.train, device, report)
+    except FloatingPointError as err:
+        raise ScenarioError(str(err)) from None
     grid = Grid.around(data.x_train, scenario.grid_resolution) if data.is_2d else None
     return Trained(data, initial.to(device), model, history, device, grid)
 
@@ -84,16 +87,22 @@ def retrain_reference(scenario: Scenario, trained: Trained, forget_ids, progress
     keep[list(forget_ids)] = False
     report = (lambda e, total, loss: progress("retraining without the forget set", e / total)) if progress else None
     start = time.perf_counter()
-    model, history = train(trained.initial, trained.data.x_train[keep], trained.data.y_train[keep],
-                           scenario.train, trained.device, report)
+    try:
+        model, history = train(trained.initial, trained.data.x_train[keep], trained.data.y_train[keep],
+                               scenario.train, trained.device, report)
+    except FloatingPointError as err:
+        raise ScenarioError(str(err)) from None
     return model, history, time.perf_counter() - start
 
 
 def method_config(scenario: Scenario, name: str):
     try:
-        return get_method(name).config_from(scenario.configs.get(name), scenario.presets.get(name))
-    except ValueError as err:
-        raise ScenarioError(str(err)) from None
+        spec = get_method(name)
+        if name == "retrain" and name not in scenario.presets:  # the scenario's own recipe, not the default
+            return replace(scenario.train, **(scenario.configs.get(name) or {}))
+        return spec.config_from(scenario.configs.get(name), scenario.presets.get(name))
+    except (TypeError, ValueError) as err:
+        raise ScenarioError(str(err).splitlines()[0]) from None
 
 
 def make_evaluator(scenario: Scenario, trained: Trained, forget_ids, retrain: nn.Module | None) -> Evaluator:
@@ -110,6 +119,8 @@ def validate(scenario: Scenario) -> None:
         raise ScenarioError(f"grid resolution must be between 10 and 400, got {scenario.grid_resolution}")
     if scenario.record_every < 1:
         raise ScenarioError(f"record-every must be >= 1, got {scenario.record_every}")
+    if not 0 <= scenario.seed < 2**32:
+        raise ScenarioError(f"seed must be between 0 and 2**32 - 1, got {scenario.seed}")
     resolve_device(scenario)
 
 
@@ -168,6 +179,8 @@ def run(scenario: Scenario, progress: Progress | None = None, record_probs: bool
     evaluator = make_evaluator(scenario, trained, forget_ids, retrain)
     outcome = RunOutcome(scenario, trained, forget_ids, retrain, retrain_seconds, evaluator)
     for name in scenario.methods:
+        if name == "retrain":  # the reference above is that model: report it once, not a second copy
+            continue
         outcome.results[name] = unlearn(scenario, name, trained, forget_ids, evaluator, record_probs, progress)
     return outcome
 

@@ -152,7 +152,32 @@ def _build(kind, values: dict, tuples: tuple[str, ...] = ()):
     if unknown:
         raise ScenarioError(f"unknown {kind.__name__} field(s): {', '.join(sorted(unknown))}")
     values = {k: (tuple(v) if k in tuples and v is not None else v) for k, v in values.items()}
+    defaults = kind()
+    for name, value in values.items():
+        default = _OPTIONAL_LIKE.get(name, getattr(defaults, name))
+        if not _same_kind(value, default):
+            raise ScenarioError(f"{kind.__name__}.{name} must be like {default!r}, got {value!r}")
     return kind(**values)
+
+
+# Example values for the fields whose default is None (ForgetSpec's options), for the type check.
+_OPTIONAL_LIKE = {"forget_class": 0, "random_fraction": 0.05, "point": (0.0, 0.0), "named": "name",
+                  "subclass": (0, 0)}
+
+
+def _same_kind(value, default) -> bool:
+    """JSON-level type check: numbers for numbers (ints for ints), strings for strings, and so on."""
+    if default is None or value is None:
+        return True
+    if isinstance(default, bool):
+        return isinstance(value, bool)
+    if isinstance(default, int):
+        return isinstance(value, int) and not isinstance(value, bool)
+    if isinstance(default, float):
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    if isinstance(default, (tuple, list)):
+        return isinstance(value, (tuple, list))
+    return isinstance(value, type(default))
 
 
 def default_scenario(dataset: str = "moons", **dataset_overrides) -> Scenario:

@@ -155,8 +155,8 @@ def _other_class_distance(x: np.ndarray, y: np.ndarray) -> np.ndarray:
 
 
 def boundary_point(data, probs: np.ndarray | None = None) -> list[int]:
-    """One correctly-labelled-side point closest to the decision boundary: the smallest margin of the
-    model's probabilities when given, else the smallest distance to another class."""
+    """The training point closest to the decision boundary: the smallest margin between the model's two
+    most likely classes when probabilities are given, else the smallest distance to another class."""
     score = _margin(probs) if probs is not None else _other_class_distance(data.x_train, data.y_train)
     return [int(np.argmin(score))]
 

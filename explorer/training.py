@@ -38,6 +38,8 @@ class TrainConfig:
             raise ValueError(f"weight decay must be >= 0, got {self.weight_decay}")
         if self.batch_size < 0:
             raise ValueError(f"batch size must be >= 0 (0 = full batch), got {self.batch_size}")
+        if not 0 <= self.seed < 2**32:
+            raise ValueError(f"training seed must be between 0 and 2**32 - 1, got {self.seed}")
         if self.optimizer not in ("adam", "sgd"):
             raise ValueError(f"unknown optimizer {self.optimizer!r}; choose adam or sgd")
 

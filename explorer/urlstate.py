@@ -178,6 +178,10 @@ def from_params(params: Mapping[str, Any]) -> tuple[Scenario, list[int], list[st
             value = _parse(raw[key], getattr(scenario, attr))
             if attr == "method" and value not in method_names():
                 raise ValueError(f"unknown method; valid: {', '.join(method_names())}")
+            if attr == "seed" and not 0 <= value < 2**32:
+                raise ValueError("must be between 0 and 2**32 - 1")
+            if attr == "method" and value == "retrain":
+                raise ValueError("retrain is the reference, not a method to run")
             if attr == "grid_resolution" and not 10 <= value <= 400:
                 raise ValueError("must be between 10 and 400")
             if attr == "device":

@@ -8,32 +8,20 @@ import sys
 import time
 
 import torch
-from dataclasses import replace
 
 from explorer import pipeline
+from explorer.bench import METHOD_CASES, method_scenario
 from explorer.comparison import comparison_rows
-from explorer.scenario import ForgetSpec, default_scenario
-from explorer.unlearning import METHODS
 
-CASES = {
-    "two_blobs": ForgetSpec(named="high_information_target"),
-    "moons": ForgetSpec(random_fraction=0.05),
-    "digits": ForgetSpec(random_fraction=0.05),
-    "digits-class": ForgetSpec(forget_class=3),
-}
 COLUMNS = ("retain_acc", "forget_acc", "test_acc", "mia", "agreement_with_retrain")
 
 
 def main(names: list[str]) -> None:
-    for name in names or list(CASES):
-        forget = CASES[name]
-        methods = [m for m in METHODS if m not in ("jit", "retrain")
-                   and (forget.forget_class is not None or not METHODS[m].access.class_level_only)]
-        scenario = replace(default_scenario(name.split("-")[0]), forget=forget, method="jit", compare=tuple(methods),
-                           record_every=10**6)  # time the methods, not the per-step measurement
+    for name in names or list(METHOD_CASES):
+        scenario = method_scenario(name)
         start = time.perf_counter()
         trained = pipeline.train_original(scenario)
-        print(f"\n== {name}: trained in {time.perf_counter() - start:.1f}s, forget set {CASES[name]}")
+        print(f"\n== {name}: trained in {time.perf_counter() - start:.1f}s, forget set {METHOD_CASES[name]}")
         report = pipeline.run(scenario, trained=trained).report()
         print(f"{'method':14s} {'secs':>6s} " + " ".join(f"{c[:10]:>10s}" for c in COLUMNS) + "    avg_gap")
         for row in comparison_rows(report["models"]):

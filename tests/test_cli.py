@@ -123,6 +123,8 @@ BAD_INPUT = {
     "unknown preset": (["--forget-ids", "1", "--preset", "nope"], "unknown preset"),
     "cnn on 2D data": (["--forget-ids", "1", "--model", "cnn"], "image"),
     "zero threads": (["--forget-ids", "1", "--threads", "0"], "--threads must be >= 1"),
+    "negative seed": (["--forget-ids", "1", "--seed", "-1"], "seed must be between 0"),
+    "diverging training": (["--forget-ids", "1", "--lr", "1e30", "--epochs", "50"], "diverged"),
 }
 
 
@@ -134,6 +136,32 @@ def test_bad_input_exits_2_with_one_clear_line(case, tmp_path, capsys):
     lines = captured.err.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: ") and message in lines[0], captured.err
     assert "Traceback" not in captured.err
+
+
+@pytest.mark.parametrize("raw, message", [
+    ({"dataset": {"samples": "abc"}}, "DatasetSpec.samples"), ({"seed": "x"}, "Scenario.seed"),
+    ({"forget": {"forget_class": "one"}}, "ForgetSpec.forget_class"),
+    ({"forget": {"ids": [1]}, "configs": {"jit": {"sigma": "big"}}}, "error: "),
+])
+def test_scenario_files_with_wrong_types_are_clean_errors(raw, message, tmp_path, capsys):
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps(raw))
+    code, _, captured = run_cli(["run", "--scenario", str(bad)], tmp_path, capsys)
+    assert code == 2 and message in captured.err and len(captured.err.strip().splitlines()) == 1, captured.err
+
+
+def test_compare_retrain_keeps_the_reference_on_the_scenario_recipe(tmp_path, capsys):
+    code, report, _ = run_cli(["run", "--samples", "100", "--forget-ids", "1,2", "--compare", "retrain",
+                               "--lr", "0.05", "--epochs", "300", "--passes", "2"], tmp_path, capsys)
+    assert code == 0 and set(report["models"]) == {"original", "retrain", "jit"}
+    assert report["models"]["retrain"]["metrics"]["agreement_with_retrain"] == 1
+
+
+@pytest.mark.parametrize("args, message", [(["--repeats", "0"], "--repeats"), (["--device", "gpu"], "unknown device")])
+def test_bad_bench_input_exits_2(args, message, capsys):
+    assert main(["bench", *args]) == 2
+    err = capsys.readouterr().err
+    assert message in err and len(err.strip().splitlines()) == 1
 
 
 def test_missing_scenario_file_is_a_clean_error(tmp_path, capsys):

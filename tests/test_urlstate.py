@@ -56,6 +56,7 @@ def test_list_values_from_query_params_are_accepted():
     ("p.jit", "nope"), ("c.jit.sigma", "-2"), ("c.jit.nosuch", "1"), ("c.nomethod.sigma", "1"),
     ("c.jit.output_space", "banana"), ("c.jit.train_mode", "maybe"), ("grid", "3"), ("device", "tpu"),
     ("f", "x,y"), ("d.name", "circles"), ("zzz", "1"), ("m.depth", "2.5"), ("cmp", "magic"),
+    ("seed", "-5"), ("d.seed", "-5"), ("t.seed", "-1"), ("method", "retrain"),
 ])
 def test_bad_params_fall_back_with_a_notice(key, value):
     params = {"ds": "moons", "d.noise": "0.3", "f": "1-3", key: value}

@@ -94,6 +94,8 @@ def validate_spec(spec: DatasetSpec) -> None:
         raise ValueError(f"noise must be between 0 and 5, got {spec.noise}")
     if not 2 <= spec.classes <= 10:
         raise ValueError(f"classes must be between 2 and 10, got {spec.classes}")
+    if not 0 <= spec.seed < 2**32:
+        raise ValueError(f"seed must be between 0 and 2**32 - 1, got {spec.seed}")
     if not 0.05 <= spec.test_fraction <= 0.9:
         raise ValueError(f"test fraction must be between 0.05 and 0.9, got {spec.test_fraction}")
 

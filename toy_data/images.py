@@ -34,7 +34,7 @@ def _subsample(x, y, spec: DatasetSpec):
 def digits(spec: DatasetSpec) -> Dataset:
     """sklearn's 8x8 digits (UCI optdigits, 1,797 images, 10 classes), pixels scaled to [0, 1].
 
-    ``samples`` caps the number of images used (a stratified, seeded subset); ``noise`` and
+    ``samples`` caps the number of images used (a seeded random subset); ``noise`` and
     ``classes`` do not apply.
     """
     bunch = load_digits()
