@@ -57,6 +57,10 @@ def _outputs(model, x, output_space, device):
     return (torch.softmax(z, 1) if output_space == "probs" else z).numpy()
 
 
+class NonFiniteOutputs(FloatingPointError):
+    """Raised by the Evaluator when a model's outputs overflow; no metric is meaningful then."""
+
+
 class Evaluator:
     """Computes every metric of :data:`explorer.metrics.METRICS` for any model of a scenario.
 
@@ -96,6 +100,9 @@ class Evaluator:
 
     def _forward(self, model: nn.Module) -> dict[str, np.ndarray]:
         z = model_logits(model, self._inputs, self.device)
+        if not torch.isfinite(z).all():
+            # Huge but finite weights can still overflow the outputs; the Recorder treats this as divergence.
+            raise NonFiniteOutputs("the model's outputs are not finite")
         p = torch.softmax(z, 1).numpy()
         z = z.numpy()
         r, f, t, e = self._cuts

@@ -115,9 +115,9 @@ def run_explore(scenario: Scenario, trained: Trained, forget_ids, method: str | 
         retrain_seconds = times["retrain"]
     start = time.perf_counter()
     evaluator = make_evaluator(scenario, trained, ids, retrain)
-    references = {"original": evaluator.evaluate(trained.model)[0], "retrain": evaluator.evaluate(retrain)[0]}
-    original_probs = predict_proba(trained.model, trained.eval_inputs)
-    retrain_probs = predict_proba(retrain, trained.eval_inputs)
+    original_metrics, original_probs = evaluator.evaluate(trained.model, with_probs=True)
+    retrain_metrics, retrain_probs = evaluator.evaluate(retrain, with_probs=True)
+    references = {"original": original_metrics, "retrain": retrain_metrics}
     times["references"] = time.perf_counter() - start
     main = run_method(scenario, trained, ids, evaluator, method, progress)
     times["unlearn"] = main.seconds
@@ -137,59 +137,15 @@ def run_explore(scenario: Scenario, trained: Trained, forget_ids, method: str | 
 
 
 def run_method(scenario: Scenario, trained: Trained, ids, evaluator, method: str, progress=None) -> MethodRun:
-    """One method from the trained model with probabilities recorded on the grid; rolled back to the last
-    finite state if its outputs stop being finite."""
+    """One method from the trained model with probabilities recorded on the grid."""
     start = time.perf_counter()
-    guard = GuardedEvaluator(evaluator)
-    result = unlearn(scenario, method, trained, ids, guard, record_probs=True, progress=progress)
+    result = unlearn(scenario, method, trained, ids, evaluator, record_probs=True, progress=progress)
     seconds = time.perf_counter() - start
-    stopped = result.trajectory.stopped
-    if guard.bad_index is not None:  # outputs went non-finite while the weights stayed finite
-        if guard.good_index is None:
-            raise ScenarioError("The model's outputs are not finite even before unlearning; retrain with other settings.")
-        points = result.trajectory.points
-        bad, good = points[guard.bad_index], points[guard.good_index]
-        result.trajectory.points = points[:guard.good_index + 1]
-        result.model.load_state_dict(guard.good_state)
-        stopped = (f"the model's outputs became non-finite at step {bad.step}; kept the weights of step "
-                   f"{good.step}. Try a smaller learning rate.")
-        result.trajectory.stopped = stopped
+    stopped = result.trajectory.stopped  # the Recorder rolled back a diverging run (loss, weights or outputs)
     trajectory = result.trajectory.thinned(figures.MAX_FRAMES)
     final_probs = trajectory.final.probs if trajectory.final.probs is not None else predict_proba(
         result.model, trained.eval_inputs)
     return MethodRun(method, trajectory, final_probs, result.model, seconds, stopped)
-
-
-class GuardedEvaluator:
-    """Wraps an Evaluator for a method's run: the Recorder rolls back when the loss or the weights stop
-    being finite, but huge finite weights can still give non-finite outputs (and the metrics then fail).
-    This remembers the last model state whose outputs were finite and the first record that was not,
-    and reports NaN metrics from then on instead of raising."""
-
-    def __init__(self, evaluator):
-        self.inner = evaluator
-        self.count = 0
-        self.good_index: int | None = None
-        self.good_state = None
-        self.bad_index: int | None = None
-
-    def evaluate(self, model, with_probs: bool = False):
-        index, self.count = self.count, self.count + 1
-        if self.bad_index is None:
-            try:
-                metrics, probs = self.inner.evaluate(model, with_probs)
-                if probs is None or np.isfinite(probs).all():
-                    self.good_index = index
-                    self.good_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
-                    return metrics, probs
-            except (ValueError, FloatingPointError):
-                pass
-            self.bad_index = index
-        n = len(self.inner.eval_inputs)
-        nan_probs = np.full((n, 1), np.nan, np.float32) if with_probs else None
-        return {m: float("nan") for m in METRIC_NAMES}, nan_probs
-
-    __call__ = evaluate
 
 
 def one_line(message) -> str:

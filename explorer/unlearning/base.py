@@ -120,16 +120,20 @@ class Recorder:
     def step(self, step: int, epoch: int, loss: float | None) -> bool:
         finite = loss is None or np.isfinite(loss)
         finite = finite and all(bool(torch.isfinite(p).all()) for p in self.model.parameters())
+        why = f"loss {loss}"
+        if finite and (step % self.ctx.record_every == 0 or step == self.total):
+            try:
+                self._record(step, epoch, loss)
+            except FloatingPointError as err:  # finite weights whose outputs overflow
+                finite, why = False, str(err)
         if not finite:
             self.model.load_state_dict(self._good)
-            self.trajectory.stopped = (f"diverged at step {step} (loss {loss}); "
+            self.trajectory.stopped = (f"diverged at step {step} ({why}); "
                                        f"kept the weights of step {step - 1}. Try a smaller learning rate.")
             if self._last_recorded != step - 1:
                 self._record(step - 1, epoch, None)
             return False
         self._good = self._snapshot()
-        if step % self.ctx.record_every == 0 or step == self.total:
-            self._record(step, epoch, loss)
         if self.ctx.progress:
             self.ctx.progress(step, self.total)
         return True

@@ -229,3 +229,22 @@ def test_published_preset_runs_on_a_single_2d_point(moons):
     model = build_model(ModelConfig(width=16), 2, 2, seed=0)
     result = _run(model, moons, [7], get_method("jit").config_from(preset="published"))
     assert result.trajectory.stopped is None
+
+
+def test_outputs_that_overflow_with_finite_weights_roll_back_like_divergence(moons):
+    from explorer.evaluation import NonFiniteOutputs
+    calls = []
+
+    def evaluate(model, with_probs):
+        calls.append(1)
+        if len(calls) == 4:  # the record after step 3
+            raise NonFiniteOutputs("the model's outputs are not finite")
+        return {"calls": float(len(calls))}, None
+
+    model = build_model(ModelConfig(width=16), 2, 2, seed=0)
+    result = _run(model, moons, [0, 1], JiTConfig(passes=6), evaluate=evaluate)
+    traj = result.trajectory
+    assert traj.stopped and "outputs are not finite" in traj.stopped and "step 3" in traj.stopped
+    assert traj.steps == [0, 1, 2]
+    two = _run(model, moons, [0, 1], JiTConfig(passes=2)).model  # the same run stopped after 2 steps
+    assert all(torch.equal(a, b) for a, b in zip(result.model.parameters(), two.parameters()))
