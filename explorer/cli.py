@@ -202,6 +202,11 @@ def summary(report: dict) -> str:
     for name, entry in report["models"].items():
         cells = "".join(f"{_fmt(entry['metrics'].get(k)):>24}" for k in keys)
         lines.append(f"{name:<14}{cells}{_fmt(entry.get('avg_gap')):>9}{_fmt(entry.get('seconds')):>9}")
+    from explorer.comparison import comparison_rows, rank_by_avg_gap
+
+    ranked = [r for r in rank_by_avg_gap(comparison_rows(report["models"])) if r["avg_gap"] is not None]
+    if len(ranked) > 1:
+        lines.append("closest to retrain (Avg. Gap): " + ", ".join(f"{r['method']} {r['avg_gap']:.3f}" for r in ranked))
     stopped = [f"{n}: {e['stopped']}" for n, e in report["models"].items() if e.get("stopped")]
     return "\n".join(lines + stopped)
 

@@ -157,6 +157,15 @@ def test_compare_retrain_keeps_the_reference_on_the_scenario_recipe(tmp_path, ca
     assert report["models"]["retrain"]["metrics"]["agreement_with_retrain"] == 1
 
 
+def test_the_summary_ranks_compared_methods_by_avg_gap(tmp_path, capsys):
+    code, report, captured = run_cli(["run", "--samples", "100", "--forget-ids", "1,2", "--compare", "greedy",
+                                      "--passes", "2"], tmp_path, capsys)
+    assert code == 0
+    gaps = {name: report["models"][name]["avg_gap"] for name in ("jit", "greedy")}
+    first, second = sorted(gaps, key=gaps.get)
+    assert f"closest to retrain (Avg. Gap): {first} {gaps[first]:.3f}, {second}" in captured.out
+
+
 @pytest.mark.parametrize("args, message", [(["--repeats", "0"], "--repeats"), (["--device", "gpu"], "unknown device")])
 def test_bad_bench_input_exits_2(args, message, capsys):
     assert main(["bench", *args]) == 2

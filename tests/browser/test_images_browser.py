@@ -1,8 +1,8 @@
 """Real browser: the images page trains digits, forgets a class, and the boundary-through-an-image
 view renders and animates (press its Play, see the frame change).
 
-Starts its own `streamlit run app.py` on a free port and opens the images page. Never skips: a
-missing /usr/bin/chromium or playwright fails the test.
+Uses conftest.py's `streamlit run app.py` server and Debian's Chromium, and opens the images page.
+Never skips: a missing /usr/bin/chromium or playwright fails the test.
 """
 from __future__ import annotations
 
