@@ -94,11 +94,16 @@ def get_trained(scenario: Scenario):
         while len(cache) >= MAX_CACHE:
             cache.pop(next(iter(cache)))
         cache[key] = trained
-    if ss.get("img.trained_key") != key:  # new data or model: a new forget set and no stale results
+    if ss.get("img.trained_key") != key:  # new data or model: no stale results; keep the forget ids that exist
         ss["img.trained_key"] = key
-        ss["img.forget"] = selection.ForgetState()
         ss.pop("img.run", None)
         ss.pop("img.map_last", None)
+        n = len(cache[key].data.x_train)
+        kept, dropped = selection.clip_to_range(forget_state().ids, n)
+        if dropped:
+            ss["img.forget"] = forget_state().set(kept)
+            st.warning(f"The training set now has {n} images: kept {len(kept)} forget image(s), dropped "
+                       f"{len(dropped)} whose id no longer exists. Undo restores them.")
     return cache[key]
 
 
@@ -222,8 +227,17 @@ def unlearn(trained, scenario: Scenario) -> None:
     if st.button("Unlearn", type="primary", key="img.unlearn", disabled=not ids,
                  help="Retrain without the forget set (the reference), run JiT from the trained model, and the baselines."):
         bar = st.progress(0.0, text="starting…")
-        run = V.run_images(scenario, trained, ids, "jit", compare=scenario.compare,
-                           progress=lambda label, f: bar.progress(min(max(f, 0.0), 1.0), text=label))
+        progress = lambda label, f: bar.progress(min(max(f, 0.0), 1.0), text=label)  # noqa: E731
+        # The retrain reference depends only on the trained setup and the forget set: reuse it when only
+        # the unlearning settings changed.
+        cache = ss.setdefault("img.retrain_cache", {})
+        key = (train_key(scenario), tuple(sorted(ids)))
+        if key not in cache:
+            cache.clear()
+            model_r, _, seconds = pipeline.retrain_reference(scenario, trained, sorted(ids), progress)
+            cache[key] = (model_r, seconds)
+        run = V.run_images(scenario, trained, ids, "jit", retrain=cache[key], compare=scenario.compare,
+                           progress=progress)
         bar.empty()
         ss["img.run"] = (run_key(scenario, ids), run, V.run_figures(run, trained.data))
     if not ids:

@@ -145,3 +145,17 @@ def test_faces_dataset_trains_picks_and_unlearns():
     no_errors(at)
     assert forget_count(at) == 15
     unlearn_and_check(at, 15)
+
+
+def test_changing_the_dataset_keeps_the_forget_ids_that_exist_and_says_which_were_dropped():
+    from explorer.selection import ForgetState
+    at = AppTest.from_file(PAGE, default_timeout=300).run()
+    at.session_state["img.forget"] = ForgetState().set([1, 2, 1000])
+    at.run()
+    assert forget_count(at) == 3
+    at.selectbox(key="img.dataset").set_value("faces").run()  # 150 training images
+    no_errors(at)
+    assert forget_count(at) == 2
+    assert any("dropped 1" in w.value for w in at.warning)
+    at.number_input(key="img.epochs").set_value(20).run()  # same data, other training: nothing dropped
+    assert forget_count(at) == 2 and not any("dropped" in w.value for w in at.warning)
