@@ -12,6 +12,7 @@ from dataclasses import replace
 import plotly.io as pio
 
 from explorer import selection
+from explorer.device import torch_threads
 from explorer.pipeline import train_original
 from explorer.scenario import default_scenario
 from explorer.ui import compute
@@ -25,13 +26,13 @@ def bench_scenario():
 def click_to_animation(repeats: int = 3) -> dict:
     """Best of ``repeats`` timed runs (the first run also warms up torch), in seconds and bytes."""
     scenario = bench_scenario()
-    with compute.small_model_threads():
+    with torch_threads():
         trained = train_original(scenario)  # cached in the app: not part of the click
     forget_ids = selection.highest_information(trained.data, 3)
     best, size, stopped = float("inf"), 0, None
     for _ in range(max(1, repeats)):
         start = time.perf_counter()
-        with compute.small_model_threads():  # as the app does
+        with torch_threads():  # as the app does
             res = compute.run_explore(scenario, trained, forget_ids, "jit")
             text = pio.to_json(compute.animation(trained, res), validate=False)
         elapsed = time.perf_counter() - start

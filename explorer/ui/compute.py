@@ -17,16 +17,10 @@ from explorer.evaluation import local_lipschitz
 from explorer.metrics import METRIC_NAMES, default_radius, information_score
 from explorer.models import predict_proba
 from explorer.pipeline import Trained, make_evaluator, method_config, retrain_reference, unlearn
-from explorer.device import torch_threads
 from explorer.scenario import ForgetSpec, Scenario, ScenarioError, default_scenario
 from explorer.trajectory import Trajectory
 
 Progress = "Callable[[str, float], None]"
-
-
-# The 2D MLPs are far too small for intra-op parallelism: one thread measured 0.93 s click-to-animation
-# vs 5.1 s with two on the busy 2-core dev box.
-small_model_threads = torch_threads
 
 
 @dataclass

@@ -13,7 +13,7 @@ from dataclasses import fields, replace
 import streamlit as st
 
 from explorer import selection, urlstate
-from explorer.device import device_label, mps_available, pick_device
+from explorer.device import device_label, mps_available, pick_device, torch_threads
 from explorer.metrics import METRICS
 from explorer.pipeline import Trained, train_original
 from explorer.scenario import IMAGE_DATASETS, Scenario, ScenarioError, default_scenario
@@ -329,7 +329,7 @@ def train(scenario: Scenario) -> Trained:
         bar.progress(min(max(frac, 0.0), 1.0), text=f"{label}…")
 
     try:
-        with compute.small_model_threads():
+        with torch_threads():
             trained = trained_for(key, progress)
     except Exception as err:  # noqa: BLE001 - bad settings or a diverging training run: say so, stop here
         bar.empty()
@@ -507,7 +507,7 @@ def unlearn_button(trained: Trained, scenario: Scenario) -> None:
             bar.progress(min(max(frac, 0.0), 1.0), text=f"{label}…")
 
         key = ss.get("trained_key", "")
-        with compute.small_model_threads():
+        with torch_threads():
             retrain, retrain_seconds = retrain_for(key, tuple(ids), scenario, trained, progress)
             res = compute.run_explore(scenario, trained, ids, scenario.method, retrain=retrain, progress=progress)
             res.seconds = {"retrain (cached per forget set)": retrain_seconds, **res.seconds}
@@ -665,7 +665,7 @@ def information(entry) -> None:
     cache = entry.setdefault("info", {})
     key = (show_alpha, show_lip)
     if key not in cache:
-        with compute.small_model_threads():
+        with torch_threads():
             cache[key] = compute.information(entry["trained"], entry["scenario"], entry["res"], show_alpha, show_lip)
     st.plotly_chart(cache[key], key="info", theme=None, config={"displaylogo": False})
 
@@ -712,7 +712,7 @@ def figure2() -> None:
     if go_:
         try:
             scenario = compute.figure2_scenario(space)
-            with st.spinner("Training two_blobs and running both rows…"), compute.small_model_threads():
+            with st.spinner("Training two_blobs and running both rows…"), torch_threads():
                 trained = train_for_figure2(scenario)
                 key = scenario_key(scenario)
                 fig = compute.figure2(trained, scenario,
