@@ -8,10 +8,7 @@ measurement and is evaluated once at the end, with one torch intra-op thread on 
 * ``"serial"``: one after the other in the calling thread.
 * ``"threads"``: a thread per worker (torch's thread setting is process-wide: it is set to one for
   the sweep and restored afterwards).
-* ``"processes"``: a persistent pool of "spawn" worker processes with one torch thread each, kept
-  for the next sweep (:func:`shutdown_pool` ends it). Workers are started behind a bare
-  ``__main__`` so they never re-run the caller's main script (Streamlit installs the app script as
-  ``__main__``; a plain spawn would execute the whole app in every worker).
+* ``"processes"``: the persistent spawn pool of :mod:`explorer.runner` (one torch thread per worker).
 * ``"auto"`` (default): processes when there are at least ``AUTO_PROCESSES_FROM`` workers, else
   serial. On a GPU cells always run serially (the accelerator parallelises each batch).
 
@@ -29,24 +26,19 @@ with more cores (it passes the same tests here, but its speed-up could not be me
 """
 from __future__ import annotations
 
-import atexit
-import os
-import sys
 import threading
 import time
-import types
-from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor, as_completed
-from concurrent.futures.process import BrokenProcessPool
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, replace
 from typing import Callable, Sequence
 
-import multiprocessing
 import numpy as np
 import torch
 
 from explorer.comparison import avg_gap
 from explorer.metrics import METRIC_NAMES
+from explorer.runner import default_workers, run_jobs, shutdown_pool  # noqa: F401  (shutdown_pool re-exported)
 
 SweepProgress = Callable[[int, int], None]  # (cells done, total cells)
 MAX_CELLS = 400
@@ -88,13 +80,6 @@ def run_cell(model, data, forget_ids, config, device, seed, evaluator, retrain_m
     metrics["avg_gap"] = avg_gap(metrics, retrain_metrics) if retrain_metrics else float("nan")
     metrics = {k: (float("nan") if v is None else float(v)) for k, v in metrics.items()}
     return {"metrics": metrics, "stopped": result.trajectory.stopped is not None, "seconds": result.seconds}
-
-
-def default_workers() -> int:
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # macOS, Windows
-        return max(1, os.cpu_count() or 1)
 
 
 def sweep_jit(scenario, trained, forget_ids, sigmas: Sequence[float], etas: Sequence[float],
@@ -177,63 +162,15 @@ def _sweep(scenario, trained, forget_ids, sigmas, etas, progress, workers, backe
                 raise
     else:
         cpu_model = trained.model.to("cpu")
-        futures: dict[Future, tuple[int, int]] = {}
-        pool = _pool(workers)
-        try:
-            with _hidden_main():
-                for i, j, cfg in cells:
-                    futures[pool.submit(run_cell, cpu_model, trained.data, forget_ids, cfg, *tail)] = (i, j)
-            for future in as_completed(futures):
-                store(*futures[future], future.result())
-                done += 1
-                if progress:
-                    progress(done, total)
-        except BrokenProcessPool:
-            shutdown_pool()
-            raise
-        except BaseException:
-            for future in futures:
-                future.cancel()
-            raise
+        jobs = [(cpu_model, trained.data, forget_ids, cfg, *tail) for _, _, cfg in cells]
+        for (i, j, _), out in zip(cells, run_jobs(run_cell, jobs, "processes", workers, progress)):
+            store(i, j, out)
     return SweepResult(sigmas, etas, metrics, time.perf_counter() - start, workers, backend, dict(retrain_metrics),
                        stopped)
 
 
-# ---- the worker pool -------------------------------------------------------------------------------
+# ---- one torch thread while threaded sweeps run ----------------------------------------------------
 
-_POOL: ProcessPoolExecutor | None = None
-_POOL_SIZE = 0
-_POOL_LOCK = threading.Lock()
-
-
-def _init_worker() -> None:
-    torch.set_num_threads(1)
-
-
-def _pool(workers: int) -> ProcessPoolExecutor:
-    global _POOL, _POOL_SIZE
-    with _POOL_LOCK:
-        if _POOL is None or _POOL_SIZE != workers:
-            if _POOL is not None:
-                _POOL.shutdown(wait=False, cancel_futures=True)
-            _POOL = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
-                                        initializer=_init_worker)
-            _POOL_SIZE = workers
-        return _POOL
-
-
-def shutdown_pool() -> None:
-    """End the worker processes (they are started on the first parallel sweep and then reused)."""
-    global _POOL, _POOL_SIZE
-    with _POOL_LOCK:
-        if _POOL is not None:
-            _POOL.shutdown(wait=False, cancel_futures=True)
-        _POOL, _POOL_SIZE = None, 0
-
-
-atexit.register(shutdown_pool)
-
-_MAIN_LOCK = threading.Lock()
 _THREADS_LOCK = threading.Lock()
 _THREADS_USERS = 0
 _THREADS_BEFORE = 0
@@ -255,17 +192,3 @@ def _single_torch_thread():
             _THREADS_USERS -= 1
             if _THREADS_USERS == 0:
                 torch.set_num_threads(_THREADS_BEFORE)
-
-
-@contextmanager
-def _hidden_main():
-    """While workers are being started, show multiprocessing a bare ``__main__``, so a spawned worker
-    does not re-import the caller's main script (under Streamlit, that is the app itself)."""
-    with _MAIN_LOCK:
-        real = sys.modules.get("__main__")
-        sys.modules["__main__"] = types.ModuleType("__main__")
-        try:
-            yield
-        finally:
-            if real is not None:
-                sys.modules["__main__"] = real

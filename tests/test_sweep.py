@@ -97,12 +97,12 @@ def test_bad_grids_are_refused(moons, sigmas, etas, message):
 
 
 def test_auto_runs_serially_on_two_workers_and_in_processes_from_three(moons, monkeypatch):
-    import explorer.sweep as sweep
+    import explorer.runner as runner
 
     scenario, trained, ids = moons
     assert sweep_jit(scenario, trained, ids, [0.1], [0.01, 0.02], workers=2).backend == "serial"
     seen = []
-    monkeypatch.setattr(sweep, "_pool", lambda n: seen.append(n) or (_ for _ in ()).throw(RuntimeError("pool")))
+    monkeypatch.setattr(runner, "process_pool", lambda n: seen.append(n) or (_ for _ in ()).throw(RuntimeError("pool")))
     with pytest.raises(RuntimeError, match="pool"):
         sweep_jit(scenario, trained, ids, [0.1, 0.2, 0.3], [0.01], workers=3)
     assert seen == [3]
