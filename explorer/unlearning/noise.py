@@ -7,11 +7,24 @@ UNSIR: learn a noise batch N maximising the error on the forget class c_f
        together with up to ``per_class`` retain samples of each other class; then *repair*: train on
        those retain samples alone.
 EMMN:  no data at all — error-maximising noise for c_f and error-minimising noise for every other class
-       (minimise CE(f(N_c), c) + reg·mean‖N_c‖²), then train on the noise batches only.
-Sources: ../shared/notes/unlearning.md §1.9 and ../shared/notes/paper.md §4.4 — Tarun et al.,
-arXiv 2111.08947, vikram2000b/Fast-Machine-Unlearning (UNSIR_noise_train); Chundawat et al.,
-"Zero-Shot Machine Unlearning", arXiv 2201.05629, ayushkumartarun/zero-shot-unlearning and the
-JiT repo's EMMN settings.
+       (minimise CE(f(N_c), c) [+ min_reg·mean‖N_c‖²]), then train on the noise batches only.
+
+Sources: Tarun et al., "Fast Yet Effective Machine Unlearning", arXiv 2111.08947 (UNSIR); Chundawat
+et al., "Zero-Shot Machine Unlearning", arXiv 2201.05629 (EMMN). The recipes are those of
+jwf40/Information-Theoretic-Unlearning, which copies UNSIR from vikram2000b/Fast-Machine-Unlearning
+(src/unlearn.py: UNSIR_noise_train lines 134-154, emmn_noise_train 156-172, emmc_create_noisy_lodaer
+175-194, UNSIR_create_noisy_loader 196-227; src/forget_full_class_strategies.py: UNSIR lines 573-642,
+emmn 764-819; the training loop fit_one_unlearning_cycle: src/unlearn.py lines 57-81).
+
+One published quirk is a named switch, on in the ``jit-repo`` presets: both noisy loaders add
+``batch[0].size(0)`` samples per noise copy — the channel count of one 3×H×W noise image (3), not
+the batch size — so only the first 3 noise samples of each batch are ever trained on
+(``three_per_copy``). The explorer's default uses every sample, as the papers describe.
+Not reproduced: the published noise optimisation also back-propagates into the model's weights and
+nothing zeroes those gradients before the first impair step (whose Adam update therefore follows the
+sum of all noise-step gradients); the published model is in train mode while the noise is learnt
+(dropout on for its VGG; the explorer's CNNs have no dropout by default); the published UNSIR takes the
+first 500 retain samples of each class in dataset order, the explorer a seeded random 500.
 """
 from __future__ import annotations
 
@@ -28,6 +41,8 @@ from explorer.unlearning._common import (as_x, as_y, batch_indices, check_common
                                          n_batches)
 from explorer.unlearning.base import DataAccess, Preset, Recorder, RunContext, UnlearnData, register
 
+PUBLISHED_PER_COPY = 3  # batch[0].size(0) of a published (B, 3, H, W) noise batch: its channel count
+
 
 def input_size(model: nn.Module) -> int:
     """Flat input width, read off the model (EMMN sees no data, so nothing else can tell it)."""
@@ -40,7 +55,8 @@ def input_size(model: nn.Module) -> int:
 
 def learn_noise(model: nn.Module, label: int, n: int, d: int, *, maximise: bool, steps: int, lr: float, reg: float,
                 generator: torch.Generator, device: torch.device) -> torch.Tensor:
-    """A batch of ``n`` inputs that maximise (or minimise) the model's error on ``label``."""
+    """A batch of ``n`` inputs that maximise (or minimise) the model's error on ``label``:
+    Adam on loss = ∓CE(f(N), label) + reg·mean_i ‖N_i‖² (reg 0: no norm penalty)."""
     noise = torch.randn((n, d), generator=generator).to(device).requires_grad_(True)
     opt = torch.optim.Adam([noise], lr=lr)
     labels = torch.full((n,), label, dtype=torch.long, device=device)
@@ -52,7 +68,9 @@ def learn_noise(model: nn.Module, label: int, n: int, d: int, *, maximise: bool,
         for _ in range(steps):
             opt.zero_grad(set_to_none=True)
             ce = F.cross_entropy(model(noise), labels)
-            loss = (-ce if maximise else ce) + reg * noise.pow(2).sum(dim=1).mean()
+            loss = -ce if maximise else ce
+            if reg:
+                loss = loss + reg * noise.pow(2).sum(dim=1).mean()
             loss.backward()
             opt.step()
     finally:
@@ -62,18 +80,25 @@ def learn_noise(model: nn.Module, label: int, n: int, d: int, *, maximise: bool,
     return noise.detach()
 
 
-def _train_phases(model, phases, batch_size, ctx) -> Trajectory:
-    """Train on each (x, y, epochs, lr) phase with a fresh Adam optimiser, recording every step."""
+def noise_copies(noise: torch.Tensor, copies: int, three_per_copy: bool) -> torch.Tensor:
+    """``copies`` copies of a noise batch; with ``three_per_copy`` only its first 3 rows per copy (published)."""
+    rows = noise[:PUBLISHED_PER_COPY] if three_per_copy else noise
+    return rows.repeat(copies, 1)
+
+
+def _train_phases(model, phases, ctx) -> Trajectory:
+    """Train on each (x, y, epochs, lr, batch size) phase with a fresh Adam optimiser (as each published
+    ``fit_one_unlearning_cycle`` call builds one), recording every step."""
     gen = cpu_generator(ctx.seed + 11)
-    total = sum(epochs * n_batches(len(x), batch_size) for x, _, epochs, _ in phases)
+    total = sum(epochs * n_batches(len(x), size) for x, _, epochs, _, size in phases)
     recorder = Recorder(model, ctx, total_steps=total)
     step = epoch_no = 0
-    for x, y, epochs, lr in phases:
+    for x, y, epochs, lr, size in phases:
         opt = make_optimizer("adam", model.parameters(), lr)
         for _ in range(epochs):
             epoch_no += 1
             model.train()
-            for idx in batch_indices(len(x), batch_size, gen, x.device):
+            for idx in batch_indices(len(x), size, gen, x.device):
                 opt.zero_grad(set_to_none=True)
                 loss = F.cross_entropy(model(x[idx]), y[idx])
                 loss.backward()
@@ -82,6 +107,12 @@ def _train_phases(model, phases, batch_size, ctx) -> Trajectory:
                 if not recorder.step(step, epoch_no, float(loss.detach())):
                     return recorder.trajectory
     return recorder.finish(step, epoch_no)
+
+
+def _check_counts(method: str, config, names) -> None:
+    for name in names:
+        if getattr(config, name) < 1:
+            raise ValueError(f"{method}: {name.replace('_', ' ')} must be >= 1, got {getattr(config, name)}")
 
 
 @dataclass(frozen=True)
@@ -96,28 +127,33 @@ class UnsirConfig:
     repair_epochs: int = 1
     lr: float = 0.02  # impair step (Adam)
     repair_lr: float = 0.01
-    batch_size: int = 64
+    batch_size: int = 64  # impair batches
+    repair_batch_size: int = 64
+    three_per_copy: bool = False  # published: each noise copy adds only 3 of the noise_batch samples
 
     def validate(self) -> None:
         check_common("unsir", lr=self.lr, batch_size=self.batch_size)
-        check_common("unsir", lr=self.repair_lr)
+        check_common("unsir", lr=self.repair_lr, batch_size=self.repair_batch_size)
         check_common("unsir", lr=self.noise_lr)
-        for name in ("noise_batch", "noise_steps", "noise_copies", "per_class", "impair_epochs"):
-            if getattr(self, name) < 1:
-                raise ValueError(f"unsir: {name.replace('_', ' ')} must be >= 1, got {getattr(self, name)}")
+        _check_counts("unsir", self, ("noise_batch", "noise_steps", "noise_copies", "per_class", "impair_epochs"))
         if self.repair_epochs < 0 or self.noise_reg < 0:
             raise ValueError("unsir: repair epochs and noise regularisation must be >= 0")
 
 
-_FMU = "vikram2000b/Fast-Machine-Unlearning (copied as UNSIR_noise_train in the JiT repo)"
+_JIT = "jwf40/Information-Theoretic-Unlearning"
+_UNSIR_SRC = (f"{_JIT} src/forget_full_class_strategies.py lines 589-631 (UNSIR) with src/unlearn.py lines 134-154 "
+              "and 196-227")
 UNSIR_PRESETS = {
-    "explorer": Preset(UnsirConfig(), f"{_FMU}'s recipe (below) with batch 64: the explorer's retain sets are "
-                                      "small, and 256 leaves too few repair steps (digits retain acc 0.48 vs 0.86)"),
-    "fast-machine-unlearning": Preset(UnsirConfig(batch_size=256),
-                                      f"{_FMU} notebook: noise 32×25 steps Adam 0.1, 80 copies, 500 per class, 1 impair "
-                                      "epoch at Adam 0.02 and 1 repair epoch at 0.01, batch 256 (lrs from memory: verify)"),
-    "jit-repo": Preset(UnsirConfig(lr=1e-4, repair_lr=1e-4),
-                       "../shared/notes/unlearning.md §1.9: 1 impair + 1 repair epoch at Adam lr 1e-4"),
+    "explorer": Preset(UnsirConfig(),
+                       f"this explorer: the recipe of {_UNSIR_SRC} (noise 32×25 Adam steps at 0.1, reg 0.1, 80 copies, "
+                       "500 per class, 1 impair + 1 repair epoch) with every noise sample in each copy, impair Adam "
+                       "0.02 and repair 0.01 at batch 64 so the small retain sets get enough steps"),
+    "jit-repo": Preset(UnsirConfig(lr=1e-4, repair_lr=1e-4, batch_size=32, repair_batch_size=128, three_per_copy=True),
+                       f"{_UNSIR_SRC}: noise batch 32, 25 steps Adam 0.1, reg 0.1 (unlearn.py 137-146); 80 copies "
+                       "of 3 samples each (batch[0].size(0), unlearn.py 205-214) + 500 retain samples per class "
+                       "(strategies 592-596); impair 1 epoch Adam 1e-4 batch 32 (607-614), repair 1 epoch Adam "
+                       "1e-4 batch 128 (626-631). The sub-class script's 250 noise steps have no preset (the "
+                       "explorer forgets whole classes only)"),
 }
 
 
@@ -132,11 +168,11 @@ def unsir(model: nn.Module, data: UnlearnData, config: UnsirConfig, ctx: RunCont
     keep = np.concatenate([rng.permutation(np.flatnonzero(data.retain_y == c))[: config.per_class]
                            for c in np.unique(data.retain_y)])
     rx, ry = as_x(data.retain_x[keep], dev), as_y(data.retain_y[keep], dev)
-    nx = noise.repeat(config.noise_copies, 1)
+    nx = noise_copies(noise, config.noise_copies, config.three_per_copy)
     ny = torch.full((len(nx),), data.forget_class, dtype=torch.long, device=dev)
-    impair = (torch.cat([nx, rx]), torch.cat([ny, ry]), config.impair_epochs, config.lr)
-    repair = (rx, ry, config.repair_epochs, config.repair_lr)
-    return _train_phases(model, [impair, repair], config.batch_size, ctx)
+    impair = (torch.cat([nx, rx]), torch.cat([ny, ry]), config.impair_epochs, config.lr, config.batch_size)
+    repair = (rx, ry, config.repair_epochs, config.repair_lr, config.repair_batch_size)
+    return _train_phases(model, [impair, repair], ctx)
 
 
 @dataclass(frozen=True)
@@ -145,28 +181,36 @@ class EmmnConfig:
     max_noise_steps: int = 25  # error-maximising noise for the forget class
     min_noise_steps: int = 30  # error-minimising noise for each retained class
     noise_lr: float = 0.1
-    noise_reg: float = 0.1
+    noise_reg: float = 0.1  # norm penalty on the error-maximising noise (as published)
+    # Norm penalty on the error-minimising noise. Published emmn_noise_train: none (0); the explorer
+    # keeps its noise as small as the forget class's by default.
+    min_noise_reg: float = 0.1
     noise_copies: int = 80  # copies of each noise batch in the training set
     epochs: int = 2
     lr: float = 1e-3
     batch_size: int = 64
+    three_per_copy: bool = False  # published: each noise copy adds only 3 of the noise_batch samples
 
     def validate(self) -> None:
         check_common("emmn", lr=self.lr, epochs=self.epochs, batch_size=self.batch_size)
         check_common("emmn", lr=self.noise_lr)
-        for name in ("noise_batch", "max_noise_steps", "min_noise_steps", "noise_copies"):
-            if getattr(self, name) < 1:
-                raise ValueError(f"emmn: {name.replace('_', ' ')} must be >= 1, got {getattr(self, name)}")
-        if self.noise_reg < 0:
-            raise ValueError(f"emmn: noise regularisation must be >= 0, got {self.noise_reg}")
+        _check_counts("emmn", self, ("noise_batch", "max_noise_steps", "min_noise_steps", "noise_copies"))
+        if self.noise_reg < 0 or self.min_noise_reg < 0:
+            raise ValueError(f"emmn: noise regularisation must be >= 0, got {self.noise_reg} and {self.min_noise_reg}")
 
 
-_ZS = "ayushkumartarun/zero-shot-unlearning / JiT repo EMMN"
+_EMMN_SRC = f"{_JIT} src/forget_full_class_strategies.py lines 764-807 (emmn) with src/unlearn.py lines 134-194"
 EMMN_PRESETS = {
-    "explorer": Preset(EmmnConfig(), f"{_ZS}: noise batch 4, 25 max / 30 min steps, 2 epochs on noise only; lr raised "
-                                     "from 1e-4 to 1e-3 and 80 copies of each batch (this explorer) to give it steps"),
-    "jit-repo": Preset(EmmnConfig(lr=1e-4, noise_copies=1),
-                       f"{_ZS} (full class): noise batch 4, 25/30 steps, 2 impair epochs, Adam lr 1e-4"),
+    "explorer": Preset(EmmnConfig(),
+                       f"this explorer: the noise of {_EMMN_SRC} (batch 4, 25 max / 30 min Adam steps at 0.1), every "
+                       "noise sample in each of the 80 copies, a norm penalty on both noises, then 2 epochs at Adam "
+                       "1e-3, batch 64"),
+    "jit-repo": Preset(EmmnConfig(min_noise_reg=0.0, noise_copies=80, epochs=2, lr=1e-4, batch_size=4,
+                                  three_per_copy=True),
+                       f"{_EMMN_SRC}: noise batch 4 (strategies 775-785); forget-class noise 25 steps with reg 0.1 "
+                       "(unlearn.py 134-154), retained-class noise 30 steps without reg (unlearn.py 156-172); 80 "
+                       "copies of 3 samples per class (batch[0].size(0), unlearn.py 175-194) at batch 4; 2 epochs "
+                       "Adam 1e-4 (strategies 805-807). On 10 classes: 2,400 noise samples, 1,200 steps"),
 }
 
 
@@ -180,9 +224,9 @@ def emmn(model: nn.Module, data: UnlearnData, config: EmmnConfig, ctx: RunContex
     xs, ys = [], []
     for c in range(data.n_classes):
         forget = c == data.forget_class
-        steps = config.max_noise_steps if forget else config.min_noise_steps
-        noise = learn_noise(model, c, config.noise_batch, d, maximise=forget, steps=steps, lr=config.noise_lr,
-                            reg=config.noise_reg, generator=gen, device=dev)
-        xs.append(noise.repeat(config.noise_copies, 1))
+        noise = learn_noise(model, c, config.noise_batch, d, maximise=forget,
+                            steps=config.max_noise_steps if forget else config.min_noise_steps, lr=config.noise_lr,
+                            reg=config.noise_reg if forget else config.min_noise_reg, generator=gen, device=dev)
+        xs.append(noise_copies(noise, config.noise_copies, config.three_per_copy))
         ys.append(torch.full((len(xs[-1]),), c, dtype=torch.long, device=dev))
-    return _train_phases(model, [(torch.cat(xs), torch.cat(ys), config.epochs, config.lr)], config.batch_size, ctx)
+    return _train_phases(model, [(torch.cat(xs), torch.cat(ys), config.epochs, config.lr, config.batch_size)], ctx)

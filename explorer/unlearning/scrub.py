@@ -3,10 +3,12 @@ to it on the retain set.
 
 Teacher = frozen θ0, student starts at θ0. DistillKL(T) = KL(p_t^T ‖ p_s^T)·T² (batch mean).
 Each epoch e = 1..E: if e ≤ msteps, one *max* pass over D_f minimising −DistillKL; then one *min*
-pass over D_r minimising γ·CE(student, y) + α·DistillKL.
-Sources: ../shared/notes/unlearning.md §1.7 — Kurmanji et al., NeurIPS 2023, arXiv 2302.09880,
-meghdadk/SCRUB thirdparty/repdistiller/helper/loops.py (train_distill) and
-small_scale_unlearning.ipynb; the large-scale settings are also the JiT repo's.
+pass over D_r minimising γ·CE(student, y) + α·DistillKL. Optionally the gradient norm is clipped
+before each step (the JiT repo's full-class copy clips at 1; SCRUB's own code does not clip).
+Sources: Kurmanji et al., NeurIPS 2023, arXiv 2302.09880; meghdadk/SCRUB
+thirdparty/repdistiller/helper/loops.py lines 137-290 (train_distill), small_scale_unlearning.ipynb and
+large_scale_unlearning.ipynb; the JiT paper's copies in jwf40/Information-Theoretic-Unlearning
+src/forget_{full_class,random,subclass}_strategies.py (train_distill and scrub).
 """
 from __future__ import annotations
 
@@ -37,6 +39,7 @@ class ScrubConfig:
     gamma: float = 1.0  # weight of the CE term in the min pass
     batch_size: int = 64  # retain batches (batch sizes: this explorer's choice for its small sets)
     forget_batch_size: int = 16
+    max_grad_norm: float = 0.0  # clip each step's gradient norm at this value; 0 = no clipping
 
     def validate(self) -> None:
         check_common("scrub", lr=self.lr, epochs=self.epochs, batch_size=self.batch_size, optimizer=self.optimizer,
@@ -49,18 +52,43 @@ class ScrubConfig:
             raise ValueError(f"scrub: alpha and gamma must be >= 0, got {self.alpha} and {self.gamma}")
         if self.forget_batch_size < 0:
             raise ValueError(f"scrub: forget batch size must be >= 0, got {self.forget_batch_size}")
+        if not self.max_grad_norm >= 0:
+            raise ValueError(f"scrub: max grad norm must be >= 0 (0 = no clipping), got {self.max_grad_norm}")
 
 
 _REPO = "meghdadk/SCRUB"
+_LOOP = f"{_REPO} thirdparty/repdistiller/helper/loops.py lines 137-290 (train_distill, no clipping)"
+_JIT = "jwf40/Information-Theoretic-Unlearning"
+# The JiT repo's scrub: SGD 5e-4, momentum 0.9, wd 5e-4, T 4, msteps 2, 3 epochs, lr decay after epochs 5, 8, 9
+# (never reached in 3 epochs); α, γ and the batch sizes come from each main script.
+_JIT_SCRUB = dict(epochs=3, msteps=2, lr=5e-4, optimizer="sgd", momentum=0.9, weight_decay=5e-4,
+                  lr_decay_epochs=(5, 8, 9), temperature=4.0)
 PRESETS = {
-    "small-scale": Preset(ScrubConfig(),
-                          f"{_REPO} small_scale_unlearning.ipynb: Adam 5e-4, T 2, α 0.5, γ 1, msteps 3, 10 epochs, "
-                          "wd 0.1, lr ×0.1 after epochs 5, 8, 9"),
+    "small-scale": Preset(ScrubConfig(batch_size=32, forget_batch_size=64),
+                          f"{_REPO} small_scale_unlearning.ipynb code cells 26 (retain batch 32, forget batch 64), "
+                          "30 (Adam 5e-4, wd 0.1, T 2, α 0.5, γ 1, msteps 3, 10 epochs, lr ×0.1 after epochs 5, 8, 9) "
+                          f"and 34 (the loop); {_LOOP}"),
     "large-scale": Preset(ScrubConfig(epochs=3, msteps=2, lr=5e-4, optimizer="sgd", momentum=0.9, weight_decay=5e-4,
-                                      lr_decay_epochs=(), temperature=4.0, alpha=0.001, gamma=0.99),
-                          f"{_REPO} large-scale settings, also jwf40/Information-Theoretic-Unlearning's scrub: "
-                          "SGD 5e-4, "
-                          "momentum 0.9, wd 5e-4, T 4, α 0.001, γ 0.99, msteps 2, 3 epochs"),
+                                      lr_decay_epochs=(3, 5, 9), temperature=4.0, alpha=0.001, gamma=0.99,
+                                      batch_size=256, forget_batch_size=512),
+                          f"{_REPO} large_scale_unlearning.ipynb code cells 28 (forget batch 512, retain batch 256), "
+                          "32 (SGD 5e-4, momentum 0.9, wd 5e-4, T 4, α 0.001, γ 0.99, msteps 2, 3 epochs, decay "
+                          f"after epochs 3, 5, 9: never reached) and 36 (the loop); {_LOOP}"),
+    "jit-repo-full-class": Preset(ScrubConfig(**_JIT_SCRUB, alpha=0.001, gamma=0.99, batch_size=128,
+                                              forget_batch_size=128, max_grad_norm=1.0),
+                                  f"{_JIT} src/forget_full_class_strategies.py lines 986-1049 (train_distill: "
+                                  "gradient norm clipped at 1, line 1045) and 1051-1155 (scrub: α 0.001, γ 0.99 "
+                                  "defaults, as the full-class script passes none; settings 1063-1088); batch 128 for "
+                                  "both loaders: src/forget_full_class_main.py lines 42, 133-134 (its forget loader "
+                                  "is not shuffled; the explorer's is)"),
+    "jit-repo-random": Preset(ScrubConfig(**_JIT_SCRUB, alpha=1.0, gamma=5.0, batch_size=128, forget_batch_size=128),
+                              f"{_JIT} src/forget_random_strategies.py lines 641-703 (train_distill, no clipping) "
+                              "and 705-817 (scrub); α 1, γ 5 and batch 128: src/forget_random_main.py lines 125-126, "
+                              "151-159, 177-178"),
+    "jit-repo-sub-class": Preset(ScrubConfig(**_JIT_SCRUB, alpha=1.0, gamma=5.0, batch_size=64, forget_batch_size=64),
+                                 f"{_JIT} src/forget_subclass_strategies.py lines 603-665 (train_distill, no "
+                                 "clipping) and 667-779 (scrub); α 1, γ 5 and batch 64: src/forget_subclass_main.py "
+                                 "lines 60, 148-149, 179-185, 207-208"),
 }
 
 
@@ -100,6 +128,8 @@ def scrub(model: nn.Module, data: UnlearnData, config: ScrubConfig, ctx: RunCont
                 kl = distill_kl(out, target, t)
                 loss = -kl if kind == "max" else config.gamma * F.cross_entropy(out, y[idx]) + config.alpha * kl
                 loss.backward()
+                if config.max_grad_norm > 0:
+                    nn.utils.clip_grad_norm_(model.parameters(), config.max_grad_norm)
                 opt.step()
                 step += 1
                 if not recorder.step(step, epoch, float(loss.detach())):

@@ -5,9 +5,14 @@ over the forget set. Parameter i is selected when ℐ_Df,i > α·ℐ_D,i, and th
 θ_i ← β_i·θ_i with β_i = min((λ·ℐ_D,i / ℐ_Df,i)^exponent, lower_bound). SSD only ever shrinks weights.
 SSD uses L = CE(f(x), y) and squared gradients; LF-SSD uses L = mean_batch ‖f(x)‖²₂ and |gradients|,
 so it needs no labels.
-Sources: ../shared/notes/unlearning.md §1.8 — Foster, Schoepf, Brintrup, AAAI 2024, arXiv 2308.07707,
-if-loops/selective-synaptic-dampening src/ssd.py (ParameterPerturber); LF-SSD: arXiv 2402.19308 and
-the SSD README; per-setting (α, λ) from the SSD paper and the JiT repo's scripts (../shared/notes/paper.md §4.4).
+
+Because each importance is the square of a *batch-mean* gradient, the minibatch size changes which
+weights are selected (a larger batch averages more per-sample gradients before squaring), so every
+preset carries the batch size of the script it reproduces.
+Sources: Foster, Schoepf, Brintrup, AAAI 2024, arXiv 2308.07707; if-loops/selective-synaptic-dampening
+src/ssd.py (ParameterPerturber.calc_importance / modify_weight) and its src/forget_*_main.py for
+(α, λ, batch); LF-SSD: arXiv 2402.19308 and the SSD README; the JiT paper's settings from
+jwf40/Information-Theoretic-Unlearning src/forget_*_main.py (ssd_tuning in src/forget_*_strategies.py).
 """
 from __future__ import annotations
 
@@ -44,19 +49,44 @@ class SSDConfig:
 
 
 _SSD = "if-loops/selective-synaptic-dampening"
-_JIT = "jwf40/Information-Theoretic-Unlearning src/forget_*_main.py ssd_tuning"
+_JIT = "jwf40/Information-Theoretic-Unlearning"
+_FULL = f"{_JIT} src/forget_full_class_main.py"
+_SUB = f"{_JIT} src/forget_subclass_main.py"
+_RAND = f"{_JIT} src/forget_random_main.py"
 PRESETS = {
-    "resnet18": Preset(SSDConfig(alpha=10, lam=1), f"arXiv 2308.07707 / {_SSD}: ResNet-18 on CIFAR, α 10, λ 1"),
-    "vit": Preset(SSDConfig(alpha=5, lam=1), f"arXiv 2308.07707 / {_SSD}: ViT, α 5, λ 1"),
-    "pins": Preset(SSDConfig(alpha=50, lam=0.1), f"arXiv 2308.07707 / {_SSD}: PinsFaceRecognition, α 50, λ 0.1"),
-    "jit-repo-vgg-random": Preset(SSDConfig(alpha=10, lam=4), f"{_JIT} (random forgetting, VGG): α 10, λ 4"),
-    "jit-repo-vgg-sub-class": Preset(SSDConfig(alpha=5, lam=6), f"{_JIT} (sub-class, VGG): α 5, λ 6"),
-    "jit-repo-full-class": Preset(SSDConfig(alpha=1, lam=1), f"{_JIT} (full class): α 1, λ 1 as passed"),
-    "jit-repo-vit-random": Preset(SSDConfig(alpha=3.5, lam=1), f"{_JIT} (random forgetting, ViT): α 3.5, λ 1"),
+    "resnet18": Preset(SSDConfig(alpha=10, lam=1, batch_size=64),
+                       f"{_SSD} src/forget_full_class_main.py lines 58 (batch 64), 161-177 (α 10, λ 1); "
+                       "arXiv 2308.07707 (ResNet-18, full class)"),
+    "vit": Preset(SSDConfig(alpha=5, lam=1, batch_size=64),
+                  f"{_SSD} src/forget_full_class_main.py lines 58, 161-177: α 10 × model_size_scaler 0.5 for ViT, "
+                  "λ 1, batch 64"),
+    "pins": Preset(SSDConfig(alpha=50, lam=0.1, batch_size=64),
+                   f"{_SSD} src/forget_full_class_main.py line 160 (comment: PinsFaceRecognition α 50, λ 0.1), "
+                   "batch 64 (line 58)"),
+    "ssd-repo-random": Preset(SSDConfig(alpha=10, lam=1, batch_size=128),
+                              f"{_SSD} src/forget_random_main.py lines 57, 120, 133-136 (batch 128), 126-148 "
+                              "(α 10, λ 1)"),
+    "jit-repo-full-class": Preset(SSDConfig(alpha=1, lam=1, batch_size=128),
+                                  f"{_FULL} lines 42 (batch 128), 111 and 133 (loaders), 157-159 and 179-180 "
+                                  "(α 1, λ 1 passed for every network; its damp_val/select_val are unused)"),
+    "jit-repo-vgg-sub-class": Preset(SSDConfig(alpha=5, lam=6, batch_size=64),
+                                     f"{_SUB} lines 60 (batch 64), 148-154 (loaders), 179-181 (VGG: α 5, λ 6)"),
+    "jit-repo-vit-sub-class": Preset(SSDConfig(alpha=10, lam=1, batch_size=64),
+                                     f"{_SUB} lines 60 (batch 64), 148-154 (loaders), 171-173 (ViT: α 10, λ 1)"),
+    "jit-repo-vgg-random": Preset(SSDConfig(alpha=10, lam=4, batch_size=128),
+                                  f"{_RAND} lines 57 and 125 (batch 128), 131-134 (loaders), 153-155 "
+                                  "(VGG: α 10, λ 4)"),
+    "jit-repo-vit-random": Preset(SSDConfig(alpha=3.5, lam=1, batch_size=128),
+                                  f"{_RAND} lines 57 and 125 (batch 128), 131-134 (loaders), 144-146 "
+                                  "(ViT: α 3.5, λ 1)"),
 }
 LF_PRESETS = {
-    "resnet18": Preset(SSDConfig(alpha=10, lam=1), f"{_SSD} README (LF-SSD, arXiv 2402.19308): SSD's α 10, λ 1"),
-    "vit": Preset(SSDConfig(alpha=5, lam=1), f"{_SSD} README (LF-SSD): SSD's ViT α 5, λ 1"),
+    "resnet18": Preset(SSDConfig(alpha=10, lam=1, batch_size=64),
+                       f"{_SSD} README (LF-SSD, arXiv 2402.19308): SSD's ResNet-18 α 10, λ 1, batch 64 "
+                       "(src/forget_full_class_main.py lines 58, 161-177)"),
+    "vit": Preset(SSDConfig(alpha=5, lam=1, batch_size=64),
+                  f"{_SSD} README (LF-SSD): SSD's ViT α 5, λ 1, batch 64 (src/forget_full_class_main.py lines 58, "
+                  "161-177)"),
 }
 
 
