@@ -45,8 +45,6 @@ def n_batches(n: int, batch_size: int) -> int:
     return max(1, -(-n // size))
 
 
-
-
 def make_schedule(name: str, optimizer: torch.optim.Optimizer, lr: float, total_steps: int,
                   milestones: tuple[int, ...] = (), gamma: float = 0.1):
     """A per-step learning-rate schedule (``step`` decays by ``gamma`` at the given step milestones)."""
@@ -101,7 +99,7 @@ def random_copy(model: nn.Module, seed: int, device: torch.device) -> nn.Module:
 
 
 def random_wrong_labels(y: np.ndarray, n_classes: int, generator: torch.Generator) -> np.ndarray:
-    """For each label, a uniformly drawn *different* label (as the JiT/SSD repos' "amnesiac" does)."""
+    """For each label, a uniformly drawn *different* label (as the JiT/SSD repos' ``amnesiac`` does)."""
     y = np.asarray(y, dtype=np.int64)
     if n_classes < 2:
         raise ValueError("random wrong labels need at least two classes")
@@ -109,16 +107,24 @@ def random_wrong_labels(y: np.ndarray, n_classes: int, generator: torch.Generato
     return (y + shift) % n_classes
 
 
+def drift(model: nn.Module, theta0: list[torch.Tensor]) -> torch.Tensor:
+    """‖θ − θ0‖² over all parameters (the SCRUB notebook's ``l2_penalty`` before its wd/2 factor)."""
+    return sum(((p - p0) ** 2).sum() for p, p0 in zip(model.parameters(), theta0))
+
+
 def train_ce(model: nn.Module, x: torch.Tensor, y: torch.Tensor, ctx: RunContext, *, epochs: int, batch_size: int,
              optimizer: str, lr: float, momentum: float = 0.0, weight_decay: float = 0.0,
-             schedule: str = "constant", ascent: bool = False, train_mode: bool = True) -> Trajectory:
+             schedule: str = "constant", ascent: bool = False, train_mode: bool = True,
+             anchor_weight: float = 0.0) -> Trajectory:
     """Minimise (or, with ``ascent``, maximise) cross-entropy on (x, y) with seeded shuffled
-    minibatches, recording every optimiser step. Returns the trajectory."""
+    minibatches, recording every optimiser step. ``anchor_weight`` w adds (w/2)‖θ − θ0‖² to the
+    minimised loss, pulling towards the starting weights θ0. Returns the trajectory."""
     per_epoch = n_batches(len(x), batch_size)
     total = epochs * per_epoch
     opt = make_optimizer(optimizer, model.parameters(), lr, momentum, weight_decay)
     sched = make_schedule(schedule, opt, lr, total)
     gen = cpu_generator(ctx.seed)
+    theta0 = [p.detach().clone() for p in model.parameters()] if anchor_weight else None
     recorder = Recorder(model, ctx, total_steps=total)
     step = 0
     for epoch in range(1, epochs + 1):
@@ -126,7 +132,10 @@ def train_ce(model: nn.Module, x: torch.Tensor, y: torch.Tensor, ctx: RunContext
         for idx in batch_indices(len(x), batch_size, gen, x.device):
             opt.zero_grad(set_to_none=True)
             loss = F.cross_entropy(model(x[idx]), y[idx])
-            (-loss if ascent else loss).backward()
+            objective = -loss if ascent else loss
+            if theta0 is not None:
+                objective = objective + 0.5 * anchor_weight * drift(model, theta0)
+            objective.backward()
             opt.step()
             if sched is not None:
                 sched.step()

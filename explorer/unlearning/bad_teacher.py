@@ -3,9 +3,12 @@
 The student starts at θ0. For forget samples the target is the softmax of an *incompetent*
 teacher (a randomly initialised copy of the architecture); for a random subset of the retain set
 it is the competent teacher's (θ0). Loss: KL(target ‖ softmax(student/T)), minimised with Adam.
-Sources: ../shared/notes/unlearning.md §1.6 and ../shared/notes/paper.md §4.4 — Chundawat et al.,
-AAAI 2023, arXiv 2205.08096, vikram2000b/bad-teaching-unlearning unlearn.py; the JiT/SSD wrapper
-``blindspot``: 30 % of D_r, Adam lr 1e-4, 1 epoch, batch 256, T = 1.
+Sources: Chundawat et al., AAAI 2023, arXiv 2205.08096, vikram2000b/bad-teaching-unlearning unlearn.py;
+the JiT repo's wrapper ``blindspot`` (jwf40/Information-Theoretic-Unlearning
+src/forget_full_class_strategies.py lines 183-229, src/unlearn.py lines 11-122): 30 % of D_r, Adam lr 1e-4,
+1 epoch, batch 256 (128 for ViT), T = 1. Its loss is ``F.kl_div`` with the default element-wise mean
+(the batch-mean KL divided by the number of classes); Adam's steps barely depend on that constant
+factor, so the explorer keeps the batch-mean KL.
 """
 from __future__ import annotations
 
@@ -38,14 +41,16 @@ class BadTeacherConfig:
             raise ValueError(f"bad_teacher: temperature must be > 0, got {self.temperature}")
 
 
-_WRAP = "jwf40/Information-Theoretic-Unlearning src/forget_*_strategies.py blindspot"
+_WRAP = "jwf40/Information-Theoretic-Unlearning src/forget_full_class_strategies.py blindspot"
 PRESETS = {
     "explorer": Preset(BadTeacherConfig(),
                        f"this explorer: {_WRAP}'s 30 % retain subset and T = 1, with more steps (a 2D toy has one "
                        "batch where CIFAR has ~60) and lr 1e-3"),
     "jit-repo": Preset(BadTeacherConfig(epochs=1, lr=1e-4, batch_size=256),
-                       f"{_WRAP}: 1 epoch, Adam lr 1e-4, batch 256, 30 % of D_r, T = 1"),
-    "jit-repo-vit": Preset(BadTeacherConfig(epochs=1, lr=1e-4, batch_size=128), f"{_WRAP} (ViT): batch 128"),
+                       f"{_WRAP} lines 183-218 (T 1 line 195, Adam 1e-4 line 196, 30 % of D_r lines 197-199, batch "
+                       "256 line 204, 1 epoch line 212) with src/unlearn.py lines 84-122"),
+    "jit-repo-vit": Preset(BadTeacherConfig(epochs=1, lr=1e-4, batch_size=128),
+                           f"{_WRAP} lines 201-202 (ViT: batch 128), otherwise as jit-repo"),
 }
 
 

@@ -1,8 +1,9 @@
 """Fine-tune on the retain set only (FT): rely on catastrophic forgetting of the forget set.
 
-Update: minimise CE(f_θ(x), y) over D_r, starting from the original weights θ0.
-Sources: ../shared/notes/unlearning.md §1.3; JiT/SSD repos' ``finetune`` (5 epochs, one-cycle lr 0.02),
-the NeurIPS 2023 starting kit, SalUn / l1-sparse and the SCRUB notebook.
+Update: minimise CE(f_θ(x), y) [+ (w/2)‖θ − θ0‖²] over D_r, starting from the original weights θ0.
+Sources: jwf40/Information-Theoretic-Unlearning src/forget_*_strategies.py ``finetune`` with src/utils.py
+``fit_one_cycle``; the NeurIPS 2023 unlearning-challenge starting kit; OPTML-Group's SalUn / l1-sparse
+READMEs; meghdadk/SCRUB small_scale_unlearning.ipynb ``finetune``.
 """
 from __future__ import annotations
 
@@ -24,23 +25,47 @@ class FinetuneConfig:
     momentum: float = 0.9
     weight_decay: float = 0.0
     schedule: str = "one_cycle"  # constant | cosine | one_cycle
+    anchor_weight: float = 0.0  # w in (w/2)‖θ − θ0‖² added to the loss (the SCRUB notebook's l2_penalty)
+    train_mode: bool = True  # False: fine-tune in eval mode (dropout/batch-norm frozen), as the SCRUB notebook
 
     def validate(self) -> None:
         check_common("finetune", lr=self.lr, epochs=self.epochs, batch_size=self.batch_size,
                      optimizer=self.optimizer, momentum=self.momentum, weight_decay=self.weight_decay,
                      schedule=self.schedule)
+        if not self.anchor_weight >= 0:
+            raise ValueError(f"finetune: anchor weight must be >= 0, got {self.anchor_weight}")
 
 
-_JIT = "jwf40/Information-Theoretic-Unlearning src/forget_*_strategies.py finetune"
+_JIT = "jwf40/Information-Theoretic-Unlearning"
+# fit_one_cycle builds SGD(lr, momentum 0.9, weight decay 5e-4) and, without milestones (finetune passes
+# none), no scheduler: the learning rate is constant despite the name.
+_FIT = f"{_JIT} src/utils.py lines 65-104 (fit_one_cycle: SGD momentum 0.9, wd 5e-4 at line 71; no scheduler " \
+       "without milestones, lines 72-76)"
+_SCRUB_NB = "meghdadk/SCRUB small_scale_unlearning.ipynb"
 PRESETS = {
-    "jit-repo": Preset(FinetuneConfig(), f"{_JIT}: 5 epochs, fit_one_cycle lr 0.02"),
+    "explorer": Preset(FinetuneConfig(),
+                       "this explorer: the JiT repo's 5 epochs at lr 0.02 and momentum 0.9 with a one-cycle schedule "
+                       "and no weight decay, batch 64"),
+    "jit-repo": Preset(FinetuneConfig(epochs=5, lr=0.02, momentum=0.9, weight_decay=5e-4, batch_size=128,
+                                      schedule="constant"),
+                       f"{_JIT} src/forget_full_class_strategies.py lines 155-168 (fit_one_cycle(5, …, lr=0.02)); "
+                       f"{_FIT}; retain batch 128: src/forget_full_class_main.py lines 42, 134 and "
+                       "src/forget_random_main.py line 126"),
+    "jit-repo-sub-class": Preset(FinetuneConfig(epochs=5, lr=0.02, momentum=0.9, weight_decay=5e-4, batch_size=64,
+                                                schedule="constant"),
+                                 f"{_JIT} src/forget_subclass_strategies.py lines 186-200; {_FIT}; retain batch 64: "
+                                 "src/forget_subclass_main.py lines 60, 149"),
     "starting-kit": Preset(FinetuneConfig(epochs=5, lr=0.1, momentum=0.9, weight_decay=5e-4, schedule="cosine"),
-                           "unlearning-challenge/starting-kit notebook: 5 epochs SGD 0.1, momentum 0.9, "
-                           "wd 5e-4, cosine"),
+                           "unlearning-challenge/starting-kit unlearning-CIFAR10.ipynb (unlearning function): 5 epochs "
+                           "SGD 0.1, momentum 0.9, wd 5e-4, cosine"),
     "salun": Preset(FinetuneConfig(epochs=10, lr=0.01, momentum=0.9, weight_decay=5e-4, schedule="constant"),
-                    "OPTML-Group/Unlearn-Saliency / Unlearn-Sparse README: FT 10 epochs lr 0.01"),
-    "scrub-notebook": Preset(FinetuneConfig(epochs=10, lr=0.01, momentum=0.0, schedule="constant"),
-                             "meghdadk/SCRUB small_scale_unlearning.ipynb: finetune 10 epochs SGD lr 0.01"),
+                    "OPTML-Group/Unlearn-Saliency and Unlearn-Sparse README.md: FT 10 epochs lr 0.01"),
+    "scrub-notebook": Preset(FinetuneConfig(epochs=10, lr=0.01, momentum=0.0, weight_decay=0.0, schedule="constant",
+                                            batch_size=128, anchor_weight=0.1, train_mode=False),
+                             f"{_SCRUB_NB} code cells 70 (run_train_epoch: model.eval(), loss CE + l2_penalty = "
+                             "(wd/2)‖θ − θ0‖² with wd = args.weight_decay), 71 (finetune: SGD lr 0.01, no weight "
+                             "decay), 83 (10 epochs, retain batch args.batch_size) and 8 (--weight-decay 0.1 "
+                             "--batch-size 128)"),
 }
 
 
@@ -49,4 +74,5 @@ PRESETS = {
 def finetune(model: nn.Module, data: UnlearnData, config: FinetuneConfig, ctx: RunContext) -> Trajectory:
     return train_ce(model, as_x(data.retain_x, ctx.device), as_y(data.retain_y, ctx.device), ctx,
                     epochs=config.epochs, batch_size=config.batch_size, optimizer=config.optimizer, lr=config.lr,
-                    momentum=config.momentum, weight_decay=config.weight_decay, schedule=config.schedule)
+                    momentum=config.momentum, weight_decay=config.weight_decay, schedule=config.schedule,
+                    train_mode=config.train_mode, anchor_weight=config.anchor_weight)

@@ -4,7 +4,7 @@ This is the naive baseline of the JiT paper's Figure 2 ("Greedy Unlearning": nai
 mislabel the forget sample), which swings the decision boundary far past the retrained one and
 wrecks the classifier. Update: minimise CE(f_θ(x_f), ỹ_f) over D_f only, where ỹ_f is the most
 likely wrong class under the original model ("runner_up") or (y_f + 1) mod C ("next").
-Sources: ../shared/notes/paper.md §3.1 (Figure 2 caption, slide 10). The paper gives no recipe:
+Source: arXiv 2402.01401, Figure 2 and its caption. The paper gives no recipe:
 the optimiser and learning rate are this explorer's training recipe (Adam, lr 0.01, full batch).
 """
 from __future__ import annotations

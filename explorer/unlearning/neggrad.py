@@ -4,9 +4,9 @@ NegGrad:  minimise −CE(f_θ(x_f), y_f) over D_f. Unbounded: run long enough it
           (the Recorder rolls back if it diverges).
 NegGrad+: loss = α·(CE(retain batch) + (wd/2)‖θ − θ0‖²) − (1 − α)·CE(forget batch), one step per
           retain batch with the forget batches cycled alongside.
-Sources: ../shared/notes/unlearning.md §1.4 — OPTML-Group/Unlearn-Sparse README (GA lr 1e-4, 5 epochs),
-Unlearn-Saliency issue #8 (raise GA lr to 5e-4–1e-3), meghdadk/SCRUB small_scale_unlearning.ipynb
-(NegGrad+: α 0.95, 10 epochs, SGD lr 0.01), Kurmanji et al. arXiv 2302.09880.
+Sources: OPTML-Group/Unlearn-Sparse README.md (GA lr 1e-4, 5 epochs), OPTML-Group/Unlearn-Saliency issue #8
+(raise GA lr to 5e-4–1e-3); NegGrad+: Kurmanji et al. arXiv 2302.09880 and meghdadk/SCRUB
+small_scale_unlearning.ipynb (run_neggrad_epoch / negative_grad).
 """
 from __future__ import annotations
 
@@ -17,8 +17,8 @@ from torch import nn
 from torch.nn import functional as F
 
 from explorer.trajectory import Trajectory
-from explorer.unlearning._common import (as_x, as_y, batch_indices, check_common, cpu_generator, make_optimizer,
-                                         n_batches, train_ce)
+from explorer.unlearning._common import (as_x, as_y, batch_indices, check_common, cpu_generator, drift,
+                                         make_optimizer, n_batches, train_ce)
 from explorer.unlearning.base import DataAccess, Preset, Recorder, RunContext, UnlearnData, register
 
 
@@ -66,6 +66,7 @@ class NegGradPlusConfig:
     optimizer: str = "sgd"
     momentum: float = 0.9
     weight_decay: float = 5e-4  # wd in (wd/2)‖θ − θ0‖², pulling towards the original weights
+    train_mode: bool = True  # False: eval mode (dropout/batch-norm frozen), as the SCRUB notebook
 
     def validate(self) -> None:
         check_common("neggrad_plus", lr=self.lr, epochs=self.epochs, batch_size=self.batch_size,
@@ -76,9 +77,18 @@ class NegGradPlusConfig:
             raise ValueError(f"neggrad_plus: forget batch size must be >= 0, got {self.forget_batch_size}")
 
 
+_SCRUB_NB = "meghdadk/SCRUB small_scale_unlearning.ipynb"
 NEGGRAD_PLUS_PRESETS = {
-    "scrub-notebook": Preset(NegGradPlusConfig(),
-                             "meghdadk/SCRUB small_scale_unlearning.ipynb: NegGrad+ α 0.95, 10 epochs, SGD lr 0.01"),
+    "explorer": Preset(NegGradPlusConfig(),
+                       f"this explorer: the α 0.95, 10 epochs and SGD lr 0.01 of {_SCRUB_NB}, with momentum 0.9, a "
+                       "(5e-4/2)‖θ − θ0‖² pull, train mode and batch 64 for both sets"),
+    "scrub-notebook": Preset(NegGradPlusConfig(alpha=0.95, epochs=10, lr=0.01, batch_size=128, forget_batch_size=64,
+                                               optimizer="sgd", momentum=0.0, weight_decay=0.1, train_mode=False),
+                             f"{_SCRUB_NB} code cells 70 (run_neggrad_epoch: model.eval(); loss α·(CE_r + (wd/2)"
+                             "‖θ − θ0‖²) − (1 − α)·CE_f over zip(retain, cycle(forget)), wd = args.weight_decay), 71 "
+                             "(negative_grad: SGD, no momentum, no weight decay), 85 (α 0.95, 10 epochs, lr 0.01), 83 "
+                             "(retain batch args.batch_size), 26 (forget batch 64) and 8 (--weight-decay 0.1 "
+                             "--batch-size 128)"),
 }
 
 
@@ -96,12 +106,11 @@ def neggrad_plus(model: nn.Module, data: UnlearnData, config: NegGradPlusConfig,
     recorder = Recorder(model, ctx, total_steps=config.epochs * n_batches(len(rx), config.batch_size))
     step = 0
     for epoch in range(1, config.epochs + 1):
-        model.train()
+        model.train(config.train_mode)
         for idx in batch_indices(len(rx), config.batch_size, gen, dev):
             fidx = next(forget_batches)
             opt.zero_grad(set_to_none=True)
-            drift = sum(((p - p0) ** 2).sum() for p, p0 in zip(model.parameters(), theta0))
-            retain_loss = F.cross_entropy(model(rx[idx]), ry[idx]) + 0.5 * config.weight_decay * drift
+            retain_loss = F.cross_entropy(model(rx[idx]), ry[idx]) + 0.5 * config.weight_decay * drift(model, theta0)
             forget_loss = F.cross_entropy(model(fx[fidx]), fy[fidx])
             loss = config.alpha * retain_loss - (1 - config.alpha) * forget_loss
             loss.backward()

@@ -3,9 +3,10 @@ label, mix it into the retain set and keep training.
 
 Update: minimise CE over D_r ∪ {(x_f, ỹ_f)}, ỹ_f drawn uniformly from the classes other than y_f
 (drawn once, seeded by the run's seed).
-Sources: ../shared/notes/unlearning.md §1.5 and ../shared/notes/paper.md §4.4 (AMN: 3 epochs, Adam
-lr 1e-4); Graves et al., AAAI 2021 (Amnesiac Machine Learning). Known to push forget accuracy far
-below retrain's under random forgetting (paper Table 4: D_f 51 % vs retrain 91 %).
+Sources: Graves et al., AAAI 2021 (Amnesiac Machine Learning); the recipe of
+jwf40/Information-Theoretic-Unlearning src/forget_*_strategies.py ``amnesiac`` (3 epochs, Adam lr 1e-4,
+batch 128). Known to push forget accuracy far below retrain's under random forgetting (arXiv 2402.01401
+Table 4: D_f 51 % vs retrain 91 %).
 """
 from __future__ import annotations
 
@@ -35,9 +36,12 @@ PRESETS = {
     "explorer": Preset(RandomLabelsConfig(),
                        "this explorer: the JiT repo's 3 epochs of Adam with lr raised to 1e-3, because a 2D toy has "
                        "~5 batches per epoch where CIFAR has ~200"),
-    "jit-repo": Preset(RandomLabelsConfig(epochs=3, lr=1e-4, batch_size=256),
-                       "jwf40/Information-Theoretic-Unlearning src/forget_*_strategies.py amnesiac: 3 epochs, "
-                       "Adam 1e-4 (batch size: this explorer's guess)"),
+    "jit-repo": Preset(RandomLabelsConfig(epochs=3, lr=1e-4, batch_size=128),
+                       "jwf40/Information-Theoretic-Unlearning src/forget_full_class_strategies.py lines 233-263 "
+                       "(amnesiac: a random other label per forget sample, lines 246-252; DataLoader batch 128, "
+                       "shuffled, lines 257-259; fit_one_unlearning_cycle(3, lr=0.0001), lines 261-263) and "
+                       "src/forget_random_strategies.py lines 220-250 (the same with a label ≠ its own); "
+                       "src/unlearn.py lines 57-81 (Adam, train mode)"),
 }
 
 
