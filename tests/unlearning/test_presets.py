@@ -1,0 +1,235 @@
+"""Every baseline preset is pinned against the source it names: one table row per preset, with the
+values the source sets and the file (and lines) its source text must cite. Then the published
+behaviours that the presets switch on are checked to do what they say."""
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+import torch
+
+from explorer.models import predict_proba
+from explorer.unlearning import METHODS, RunContext, get_method, run_method
+from explorer.unlearning.noise import PUBLISHED_PER_COPY, noise_copies
+
+CPU = torch.device("cpu")
+JIT = "jwf40/Information-Theoretic-Unlearning"
+SCRUB_NB = "meghdadk/SCRUB small_scale_unlearning.ipynb"
+SCRUB_LOOP = "thirdparty/repdistiller/helper/loops.py lines 137-290"
+_JIT_SCRUB = dict(epochs=3, msteps=2, lr=5e-4, optimizer="sgd", momentum=0.9, weight_decay=5e-4, temperature=4.0,
+                  lr_decay_epochs=(5, 8, 9))
+
+# (method, preset, the values the source sets, fragments the source text must contain)
+TABLE = [
+    # UNSIR / EMMN: src/forget_full_class_strategies.py UNSIR and emmn with src/unlearn.py's noise helpers
+    ("unsir", "explorer", dict(noise_batch=32, noise_steps=25, noise_lr=0.1, noise_reg=0.1, noise_copies=80,
+                               three_per_copy=False, batch_size=64, repair_batch_size=64), ["this explorer"]),
+    ("unsir", "jit-repo", dict(noise_batch=32, noise_steps=25, noise_lr=0.1, noise_reg=0.1, noise_copies=80,
+                               three_per_copy=True, per_class=500, impair_epochs=1, repair_epochs=1, lr=1e-4,
+                               repair_lr=1e-4, batch_size=32, repair_batch_size=128),
+     [f"{JIT} src/forget_full_class_strategies.py lines 589-631", "src/unlearn.py lines 134-154 and 196-227"]),
+    ("emmn", "explorer", dict(noise_batch=4, max_noise_steps=25, min_noise_steps=30, noise_copies=80,
+                              min_noise_reg=0.1, three_per_copy=False, lr=1e-3, batch_size=64, epochs=2),
+     ["this explorer"]),
+    ("emmn", "jit-repo", dict(noise_batch=4, max_noise_steps=25, min_noise_steps=30, noise_lr=0.1, noise_reg=0.1,
+                              min_noise_reg=0.0, noise_copies=80, three_per_copy=True, epochs=2, lr=1e-4,
+                              batch_size=4),
+     [f"{JIT} src/forget_full_class_strategies.py lines 764-807", "src/unlearn.py lines 134-194"]),
+    # SSD: (α, λ, importance batch) per script
+    ("ssd", "resnet18", dict(alpha=10, lam=1, batch_size=64),
+     ["if-loops/selective-synaptic-dampening src/forget_full_class_main.py lines 58", "161-177"]),
+    ("ssd", "vit", dict(alpha=5, lam=1, batch_size=64), ["src/forget_full_class_main.py lines 58, 161-177"]),
+    ("ssd", "pins", dict(alpha=50, lam=0.1, batch_size=64), ["src/forget_full_class_main.py line 160"]),
+    ("ssd", "ssd-repo-random", dict(alpha=10, lam=1, batch_size=128),
+     ["if-loops/selective-synaptic-dampening src/forget_random_main.py lines 57"]),
+    ("ssd", "jit-repo-full-class", dict(alpha=1, lam=1, batch_size=128),
+     [f"{JIT} src/forget_full_class_main.py lines 42", "157-159"]),
+    ("ssd", "jit-repo-vgg-sub-class", dict(alpha=5, lam=6, batch_size=64),
+     [f"{JIT} src/forget_subclass_main.py lines 60", "179-181"]),
+    ("ssd", "jit-repo-vit-sub-class", dict(alpha=10, lam=1, batch_size=64),
+     [f"{JIT} src/forget_subclass_main.py lines 60", "171-173"]),
+    ("ssd", "jit-repo-vgg-random", dict(alpha=10, lam=4, batch_size=128),
+     [f"{JIT} src/forget_random_main.py lines 57 and 125", "153-155"]),
+    ("ssd", "jit-repo-vit-random", dict(alpha=3.5, lam=1, batch_size=128),
+     [f"{JIT} src/forget_random_main.py lines 57 and 125", "144-146"]),
+    ("lf_ssd", "resnet18", dict(alpha=10, lam=1, batch_size=64), ["src/forget_full_class_main.py lines 58, 161-177"]),
+    ("lf_ssd", "vit", dict(alpha=5, lam=1, batch_size=64), ["src/forget_full_class_main.py lines 58, 161-177"]),
+    # SCRUB: its own notebooks (no clipping) and the JiT repo's three copies
+    ("scrub", "small-scale", dict(epochs=10, msteps=3, lr=5e-4, optimizer="adam", weight_decay=0.1,
+                                  lr_decay_epochs=(5, 8, 9), temperature=2.0, alpha=0.5, gamma=1.0, batch_size=32,
+                                  forget_batch_size=64, max_grad_norm=0.0),
+     [SCRUB_NB, "code cells 26", SCRUB_LOOP]),
+    ("scrub", "large-scale", dict(epochs=3, msteps=2, lr=5e-4, optimizer="sgd", momentum=0.9, weight_decay=5e-4,
+                                  lr_decay_epochs=(3, 5, 9), temperature=4.0, alpha=0.001, gamma=0.99, batch_size=256,
+                                  forget_batch_size=512, max_grad_norm=0.0),
+     ["meghdadk/SCRUB large_scale_unlearning.ipynb code cells 28", SCRUB_LOOP]),
+    ("scrub", "jit-repo-full-class", dict(**_JIT_SCRUB, alpha=0.001, gamma=0.99, batch_size=128,
+                                          forget_batch_size=128, max_grad_norm=1.0),
+     [f"{JIT} src/forget_full_class_strategies.py lines 986-1049", "line 1045", "src/forget_full_class_main.py"]),
+    ("scrub", "jit-repo-random", dict(**_JIT_SCRUB, alpha=1.0, gamma=5.0, batch_size=128, forget_batch_size=128,
+                                      max_grad_norm=0.0),
+     [f"{JIT} src/forget_random_strategies.py lines 641-703", "src/forget_random_main.py lines 125-126"]),
+    ("scrub", "jit-repo-sub-class", dict(**_JIT_SCRUB, alpha=1.0, gamma=5.0, batch_size=64, forget_batch_size=64,
+                                         max_grad_norm=0.0),
+     [f"{JIT} src/forget_subclass_strategies.py lines 603-665", "src/forget_subclass_main.py lines 60"]),
+    # Finetune
+    ("finetune", "explorer", dict(epochs=5, lr=0.02, momentum=0.9, weight_decay=0.0, schedule="one_cycle",
+                                  batch_size=64), ["this explorer"]),
+    ("finetune", "jit-repo", dict(epochs=5, lr=0.02, optimizer="sgd", momentum=0.9, weight_decay=5e-4,
+                                  schedule="constant", batch_size=128, anchor_weight=0.0, train_mode=True),
+     [f"{JIT} src/forget_full_class_strategies.py lines 155-168", "src/utils.py lines 65-104"]),
+    ("finetune", "jit-repo-sub-class", dict(epochs=5, lr=0.02, momentum=0.9, weight_decay=5e-4, schedule="constant",
+                                            batch_size=64), [f"{JIT} src/forget_subclass_strategies.py lines 186-200"]),
+    ("finetune", "starting-kit", dict(epochs=5, lr=0.1, momentum=0.9, weight_decay=5e-4, schedule="cosine"),
+     ["unlearning-challenge/starting-kit unlearning-CIFAR10.ipynb"]),
+    ("finetune", "salun", dict(epochs=10, lr=0.01, momentum=0.9, weight_decay=5e-4, schedule="constant"),
+     ["OPTML-Group/Unlearn-Saliency"]),
+    ("finetune", "scrub-notebook", dict(epochs=10, lr=0.01, optimizer="sgd", momentum=0.0, weight_decay=0.0,
+                                        schedule="constant", batch_size=128, anchor_weight=0.1, train_mode=False),
+     [SCRUB_NB, "code cells 70", "83"]),
+    # NegGrad, NegGrad+
+    ("neggrad", "explorer", dict(epochs=30, lr=1e-3, batch_size=128), ["this explorer", "issue #8"]),
+    ("neggrad", "unlearn-sparse", dict(epochs=5, lr=1e-4), ["OPTML-Group/Unlearn-Sparse README"]),
+    ("neggrad", "salun-issue-8", dict(epochs=5, lr=1e-3), ["OPTML-Group/Unlearn-Saliency issue #8"]),
+    ("neggrad_plus", "explorer", dict(alpha=0.95, epochs=10, lr=0.01, momentum=0.9, weight_decay=5e-4,
+                                      train_mode=True), ["this explorer"]),
+    ("neggrad_plus", "scrub-notebook", dict(alpha=0.95, epochs=10, lr=0.01, batch_size=128, forget_batch_size=64,
+                                            optimizer="sgd", momentum=0.0, weight_decay=0.1, train_mode=False),
+     [SCRUB_NB, "code cells 70", "85"]),
+    # Random labels, Bad Teacher, greedy
+    ("random_labels", "explorer", dict(epochs=3, lr=1e-3, batch_size=64, optimizer="adam"), ["this explorer"]),
+    ("random_labels", "jit-repo", dict(epochs=3, lr=1e-4, batch_size=128, optimizer="adam"),
+     [f"{JIT} src/forget_full_class_strategies.py lines 233-263", "src/unlearn.py lines 57-81"]),
+    ("bad_teacher", "explorer", dict(retain_fraction=0.3, temperature=1.0), ["this explorer"]),
+    ("bad_teacher", "jit-repo", dict(epochs=1, lr=1e-4, batch_size=256, retain_fraction=0.3, temperature=1.0),
+     [f"{JIT} src/forget_full_class_strategies.py blindspot lines 183-218", "src/unlearn.py lines 84-122"]),
+    ("bad_teacher", "jit-repo-vit", dict(epochs=1, lr=1e-4, batch_size=128, retain_fraction=0.3),
+     ["lines 201-202"]),
+    ("greedy", "figure-2", dict(steps=100, lr=0.01, optimizer="adam", target="runner_up"),
+     ["arXiv 2402.01401 Figure 2"]),
+]
+OWNED = sorted({row[0] for row in TABLE})
+
+
+@pytest.mark.parametrize("method, preset, values, cited", TABLE, ids=[f"{r[0]}/{r[1]}" for r in TABLE])
+def test_each_preset_sets_its_sources_values_and_cites_the_file(method, preset, values, cited):
+    entry = get_method(method).presets[preset]
+    for name, expected in values.items():
+        assert getattr(entry.config, name) == expected, f"{method}/{preset}: {name}"
+    for fragment in cited:
+        assert fragment in entry.source, f"{method}/{preset} source does not cite {fragment!r}"
+    entry.config.validate()
+
+
+@pytest.mark.parametrize("method", OWNED)
+def test_the_table_has_one_row_for_every_preset(method):
+    rows = [r[1] for r in TABLE if r[0] == method]
+    assert sorted(rows) == sorted(METHODS[method].presets), f"{method}: add a row for each new preset"
+
+
+# ---- the switched-on behaviours ------------------------------------------------------------------
+
+
+def test_three_per_copy_keeps_only_the_first_three_noise_samples_of_each_copy():
+    noise = torch.arange(32 * 5, dtype=torch.float32).reshape(32, 5)
+    published = noise_copies(noise, 80, three_per_copy=True)
+    assert published.shape == (80 * PUBLISHED_PER_COPY, 5)
+    assert torch.equal(published[:3], noise[:3]) and torch.equal(published[3:6], noise[:3])
+    assert noise_copies(noise, 80, three_per_copy=False).shape == (80 * 32, 5)
+
+
+@pytest.fixture(scope="module")
+def digits(single_thread):
+    from explorer import pipeline
+    from explorer.scenario import ForgetSpec, default_scenario
+
+    with single_thread(1):
+        base = default_scenario("digits")
+        trained = pipeline.train_original(replace(base, forget=ForgetSpec(forget_class=3)), device=CPU)
+    return trained, base
+
+
+def _acc(model, x, y):
+    return float((predict_proba(model, x).argmax(1) == y).mean())
+
+
+def test_emmn_jit_repo_takes_its_published_1200_steps_on_digits_and_changes_the_model(digits, single_thread):
+    """80 copies × 10 classes × 3 noise samples = 2,400 inputs at batch 4 for 2 epochs. The old preset
+    took 2 steps and left the model as it was; this one moves it (on digits it mostly hurts the
+    retained classes: retain accuracy 0.995 -> 0.59-0.76 over seeds 0-9)."""
+    trained, _ = digits
+    data = trained.data
+    ids = np.flatnonzero(data.y_train == 3)
+    with single_thread(1):
+        result = run_method("emmn", trained.model, data, ids, get_method("emmn").config_from(preset="jit-repo"),
+                            RunContext(device=CPU, seed=0))
+    assert result.trajectory.points[-1].step == 2 * (80 * 10 * 3) // 4 == 1200
+    retain = np.setdiff1d(np.arange(len(data.y_train)), ids)
+    assert _acc(trained.model, data.x_train[retain], data.y_train[retain]) > 0.98
+    assert _acc(result.model, data.x_train[retain], data.y_train[retain]) < 0.9
+
+
+def test_unsir_jit_repo_impairs_at_batch_32_and_repairs_at_batch_128(digits, single_thread):
+    trained, _ = digits
+    data = trained.data
+    ids = np.flatnonzero(data.y_train == 3)
+    with single_thread(1):
+        result = run_method("unsir", trained.model, data, ids, get_method("unsir").config_from(preset="jit-repo"),
+                            RunContext(device=CPU, seed=0))
+    retained = len(data.y_train) - len(ids)  # every retain sample: digits has < 500 per class
+    impair, repair = -(-(80 * 3 + retained) // 32), -(-retained // 128)
+    assert result.trajectory.points[-1].step == impair + repair
+
+
+def test_ssd_importance_batch_changes_which_weights_are_dampened(digits, single_thread):
+    """The importance is a squared batch-mean gradient, so the batch size matters: the presets carry it."""
+    from explorer.scenario import ForgetSpec
+
+    trained, base = digits
+    ids = ForgetSpec(random_fraction=0.05).resolve(trained.data, base.seed)
+    counts = {}
+    with single_thread(1):
+        for batch in (64, 128):
+            config = get_method("ssd").config_from({"batch_size": batch}, preset="jit-repo-vgg-random")
+            counts[batch] = run_method("ssd", trained.model, trained.data, ids, config,
+                                       RunContext(device=CPU)).trajectory.points[-1].loss
+    assert counts[128] > 5 * max(counts[64], 1)
+
+
+def _blob_run(blobs3, method, **values):
+    data, initial, model, ids = blobs3
+    config = get_method(method).config_from(values)
+    return model, run_method(method, model, data, ids, config, RunContext(device=CPU, seed=0, initial_model=initial))
+
+
+def _distance(a, b):
+    with torch.no_grad():
+        return float(sum(((p - q) ** 2).sum() for p, q in zip(a.parameters(), b.parameters())))
+
+
+def test_scrub_clips_the_gradient_norm_when_asked(blobs3, single_thread):
+    """With plain SGD (no momentum, no weight decay) a step moves the weights by lr·‖g‖, so a clipped
+    run can move them by at most lr·max_grad_norm per step."""
+    sgd = dict(epochs=2, msteps=1, lr_decay_epochs=(), optimizer="sgd", momentum=0.0, weight_decay=0.0, lr=0.05)
+    with single_thread(1):
+        model, free = _blob_run(blobs3, "scrub", **sgd)
+        _, clipped = _blob_run(blobs3, "scrub", **sgd, max_grad_norm=1e-6)
+    steps = clipped.trajectory.points[-1].step
+    assert steps > 2
+    assert _distance(model, clipped.model) ** 0.5 <= 0.05 * 1e-6 * steps * 1.01
+    assert _distance(model, free.model) ** 0.5 > 100 * 0.05 * 1e-6 * steps
+
+
+def test_finetune_anchor_pulls_towards_the_original_weights(blobs3, single_thread):
+    with single_thread(1):
+        model, free = _blob_run(blobs3, "finetune", epochs=20, lr=0.05, schedule="constant")
+        _, anchored = _blob_run(blobs3, "finetune", epochs=20, lr=0.05, schedule="constant", anchor_weight=5.0)
+    assert _distance(model, anchored.model) < 0.5 * _distance(model, free.model)
+
+
+@pytest.mark.parametrize("method, field", [("finetune", "anchor_weight"), ("scrub", "max_grad_norm"),
+                                           ("emmn", "min_noise_reg"), ("unsir", "repair_batch_size")])
+def test_new_settings_refuse_negative_values_with_a_message(method, field):
+    with pytest.raises(ValueError, match=method):
+        get_method(method).config_from({field: -1})
