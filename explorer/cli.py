@@ -95,11 +95,33 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub.add_parser("methods", help="list the registered unlearning methods and their presets")
 
+    cal = sub.add_parser("calibrate", help="the calibration study behind JiT's 2D defaults: JiT over a grid of "
+                                           "settings × datasets × seeds × forget kinds, measured against retraining")
+    from explorer.calibration import FORGET_KINDS, StudyGrid
+    grid = StudyGrid()
+    cal.add_argument("--sigmas", default=_join(grid.sigmas), help="JiT σ values (comma-separated)")
+    cal.add_argument("--etas", default=_join(grid.etas), help="JiT η values")
+    cal.add_argument("--passes", default=_join(grid.passes), help="JiT passes values")
+    cal.add_argument("--step-guards", default=_join(grid.max_step_changes),
+                     help="JiT max step change values (0 = the guard off)")
+    cal.add_argument("--weight-decays", default=_join(grid.weight_decays),
+                     help="weight decays of the original's training recipe")
+    cal.add_argument("--datasets", default=_join(grid.datasets), help="2D toy datasets")
+    cal.add_argument("--seeds", default=str(len(grid.seeds)), help="a count N (seeds 0..N-1) or a list A,B,...")
+    cal.add_argument("--kinds", default=_join(grid.kinds), help=f"forget kinds, from: {', '.join(FORGET_KINDS)}")
+    cal.add_argument("--backend", default="processes", choices=["processes", "serial"])
+    cal.add_argument("--workers", type=int, help="worker processes (default: the usable cores)")
+    cal.add_argument("--out", default="calibration.json", help="the study's JSON (every run and every cell)")
+
     bench = sub.add_parser("bench", help="measure the JiT engine (and the app's latency) and write JSON")
     bench.add_argument("--out", default="bench.json")
     bench.add_argument("--repeats", type=int, default=7, help="timed repetitions per measurement (median)")
     bench.add_argument("--device", default="auto")
     return parser
+
+
+def _join(values) -> str:
+    return ",".join(f"{v:g}" if isinstance(v, float) else str(v) for v in values)
 
 
 JIT_FLAGS = ("sigma", "eta", "perturbations", "passes", "output_space", "reduction", "detach_perturbed",
@@ -208,7 +230,8 @@ def summary(report: dict) -> str:
     if len(ranked) > 1:
         lines.append("closest to retrain (Avg. Gap): " + ", ".join(f"{r['method']} {r['avg_gap']:.3f}" for r in ranked))
     stopped = [f"{n}: {e['stopped']}" for n, e in report["models"].items() if e.get("stopped")]
-    return "\n".join(lines + stopped)
+    verdicts = [e["verdict"]["sentence"] for e in report["models"].values() if e.get("verdict")]
+    return "\n".join(lines + stopped + verdicts)
 
 
 def _fmt(value) -> str:
@@ -223,6 +246,72 @@ def cmd_methods(_args) -> int:
               f"{'zero-shot' if spec.access.zero_shot else 'not zero-shot'}]")
         for preset, entry in spec.presets.items():
             print(f"    preset {preset}: {entry.source}")
+    return 0
+
+
+def _names(text: str, what: str) -> tuple[str, ...]:
+    names = tuple(v.strip() for v in text.split(",") if v.strip())
+    if not names:
+        raise UsageError(f"{what} lists nothing")
+    return names
+
+
+def _checked_out(path: str) -> Path:
+    """The output path, checked before any work: its folder must exist and be writable."""
+    out = Path(path)
+    folder = out.parent if str(out.parent) else Path(".")
+    if out.is_dir() or not folder.is_dir():
+        raise UsageError(f"cannot write {path!r}: {'it is a folder' if out.is_dir() else 'no such folder'}")
+    return out
+
+
+def progress_bar(label: str, stream=None):
+    """A one-line text progress bar on stderr: (done, total) -> None."""
+    import time
+
+    stream = stream or sys.stderr
+    start = time.perf_counter()
+
+    def show(done: int, total: int) -> None:
+        width = 30
+        filled = int(width * done / max(total, 1))
+        elapsed = time.perf_counter() - start
+        stream.write(f"\r{label} [{'#' * filled}{'.' * (width - filled)}] {done}/{total}  {elapsed:.0f} s")
+        if done >= total:
+            stream.write("\n")
+        stream.flush()
+
+    return show
+
+
+def cmd_calibrate(args) -> int:
+    from explorer.calibration import StudyGrid, markdown, run_study
+
+    seeds = _ints(args.seeds, "--seeds")
+    if len(seeds) == 1 and "," not in args.seeds:
+        if not 1 <= seeds[0] <= 100:
+            raise UsageError(f"--seeds N must be between 1 and 100, got {seeds[0]}")
+        seeds = tuple(range(seeds[0]))
+    grid = StudyGrid(sigmas=_floats(args.sigmas, "--sigmas"), etas=_floats(args.etas, "--etas"),
+                     passes=_ints(args.passes, "--passes"), max_step_changes=_floats(args.step_guards, "--step-guards"),
+                     weight_decays=_floats(args.weight_decays, "--weight-decays"),
+                     datasets=_names(args.datasets, "--datasets"), seeds=seeds, kinds=_names(args.kinds, "--kinds"))
+    try:
+        grid.validate()
+    except ValueError as err:
+        raise ScenarioError(str(err)) from None
+    if args.workers is not None and args.workers < 1:
+        raise UsageError(f"--workers must be >= 1, got {args.workers}")
+    out = _checked_out(args.out)
+    print(f"calibration: {grid.n_runs} JiT runs", file=sys.stderr)
+    result = run_study(grid, backend=args.backend, workers=args.workers, progress=progress_bar("jobs"))
+    try:
+        out.write_text(json.dumps(result.to_dict(), indent=1))
+    except OSError as err:
+        raise ScenarioError(f"cannot write {args.out!r}: {err}") from None
+    print(markdown(result.cells))
+    print(f"\n{len(result.rows)} runs in {result.seconds:.0f} s on {result.workers} worker(s); "
+          f"every run in {args.out}", file=sys.stderr)
     return 0
 
 
@@ -269,7 +358,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.command is None:
             parser.print_help()
             return 2
-        return {"run": cmd_run, "methods": cmd_methods, "bench": cmd_bench}[args.command](args)
+        commands = {"run": cmd_run, "methods": cmd_methods, "bench": cmd_bench, "calibrate": cmd_calibrate}
+        return commands[args.command](args)
     except (UsageError, ScenarioError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2

@@ -19,6 +19,7 @@ from explorer.evaluation import Evaluator, Grid
 from explorer.models import build_model
 from explorer.scenario import Scenario, ScenarioError
 from explorer.training import TrainHistory, train
+from explorer.verdict import judge
 from explorer.unlearning import RunContext, UnlearnResult, get_method, run_method
 from toy_data import Dataset, load_dataset
 
@@ -157,15 +158,24 @@ class RunOutcome:
                          "epochs": self.trained.history.epochs_run, "converged": self.trained.history.converged},
             "retrain": {"metrics": retrain_metrics, "seconds": self.retrain_seconds},
         }
+        verdicts = {}
         for name, result in self.results.items():
             metrics = result.trajectory.final.metrics
-            entry = {"metrics": metrics, "seconds": result.seconds,
+            verdicts[name] = self.verdict(name, metrics, original_metrics, retrain_metrics, result.trajectory.stopped)
+            entry = {"metrics": metrics, "seconds": result.seconds, "verdict": verdicts[name],
                      "gaps": gaps(metrics, retrain_metrics), "avg_gap": avg_gap(metrics, retrain_metrics),
                      "trajectory": result.trajectory.to_list()}
             if result.trajectory.stopped:
                 entry["stopped"] = result.trajectory.stopped
             models[name] = entry
-        return {"scenario": scenario, "device": self.trained.device.type, "models": _clean(models)}
+        main = verdicts.get(self.scenario.method)
+        return {"scenario": scenario, "device": self.trained.device.type,
+                "verdict": main["sentence"] if main else None, "models": _clean(models)}
+
+    def verdict(self, name: str, metrics: dict, original: dict, retrain: dict, stopped: str | None) -> dict:
+        label = {"jit": "JiT"}.get(name, name)
+        subject = "boundary" if self.trained.data.is_2d else "predictions"
+        return judge(label, metrics, original, retrain, len(self.forget_ids), subject, stopped).to_dict()
 
 
 def run(scenario: Scenario, progress: Progress | None = None, record_probs: bool = False,

@@ -248,6 +248,14 @@ def comparison_table(run) -> None:
     shared.comparison_table(run.models, key="img.table")
 
 
+def image_verdict(run):
+    from explorer.verdict import judge
+
+    models, label = run.models, {"jit": "JiT"}.get(run.method, run.method)
+    return judge(label, models[run.method]["metrics"], models["original"]["metrics"], models["retrain"]["metrics"],
+                 len(run.forget_ids), "predictions", models[run.method].get("stopped"))
+
+
 def results(trained, scenario: Scenario) -> None:
     entry = ss.get("img.run")
     if not entry:
@@ -256,6 +264,7 @@ def results(trained, scenario: Scenario) -> None:
     if key != run_key(scenario, forget_state().ids):
         st.info("Settings or the forget set changed since this run; press Unlearn to update.")
     st.subheader("What moved")
+    shared.show_verdict(image_verdict(run))
     comparison_table(run)
     st.caption(f"retrain {run.seconds['retrain']:.2f} s · JiT {run.models['jit']['seconds']:.2f} s · "
                f"{len(run.steps)} recorded steps")

@@ -142,6 +142,15 @@ def run_method(scenario: Scenario, trained: Trained, ids, evaluator, method: str
     return MethodRun(method, trajectory, final_probs, result.model, seconds, stopped)
 
 
+def verdict_of(res: ExploreResult, method: str, subject: str = "boundary"):
+    """The one-sentence verdict on ``method``'s final model against the original and the retrained one."""
+    from explorer.verdict import judge
+
+    run = res.run_of(method)
+    return judge(method_label(method), run.trajectory.final.metrics, res.references["original"],
+                 res.references["retrain"], len(res.forget_ids), subject, run.stopped)
+
+
 def one_line(message) -> str:
     """The first line of an error message (what the page shows)."""
     text = str(message).strip()

@@ -17,7 +17,7 @@ from explorer.device import device_label, mps_available, pick_device, torch_thre
 from explorer.metrics import METRICS
 from explorer.pipeline import Trained, train_original
 from explorer.scenario import IMAGE_DATASETS, Scenario, ScenarioError, default_scenario
-from explorer.ui import compute
+from explorer.ui import compute, shared
 from explorer.unlearning import METHODS, get_method, method_names
 from toy_data import dataset_names, default_spec
 
@@ -548,6 +548,7 @@ def results(scenario: Scenario) -> None:
     if run.stopped:
         st.warning(f"{label} diverged and was rolled back: {run.stopped}")
     st.subheader(f"How the boundary moves under {label}")
+    shared.show_verdict(compute.verdict_of(res, shown))
     st.markdown(PANEL_HELP["animation"])
     st.plotly_chart(_animation_for(entry, shown), key="player", theme=None, config={"displaylogo": False})
     with st.expander("What “better” means for each metric", expanded=False):

@@ -1,5 +1,5 @@
-"""Pieces both pages (the 2D explorer and the images page) use: the method comparison table and
-reading comma-separated numbers."""
+"""Pieces both pages (the 2D explorer and the images page) use: the method comparison table, a
+run's verdict and reading comma-separated numbers."""
 from __future__ import annotations
 
 from typing import Any, Mapping
@@ -47,3 +47,13 @@ def parse_floats(text: str) -> list[float]:
         return [float(v) for v in text.replace(";", ",").split(",") if v.strip()]
     except ValueError:
         raise ValueError(f"could not read numbers from {text!r}; write them comma-separated, e.g. 0.1, 0.5") from None
+
+
+def show_verdict(verdict) -> None:
+    """The run's one-sentence verdict: green when it did what retraining does, amber when it damaged the model
+    or missed the forgetting, blue when it forgot cleanly but its boundary went away from retraining's."""
+    import streamlit as st
+
+    box = st.warning if verdict.damaged or verdict.forgetting in ("did_not_forget", "forgot_more") else (
+        st.info if verdict.direction == "away" else st.success)
+    box(f"**Verdict:** {verdict.sentence}")

@@ -40,6 +40,12 @@ class JiTConfig:
     # Over the batch. Published: sum. Default mean, so one η fits forget sets of 1 or 300 points.
     reduction: Literal["sum", "mean"] = "mean"
     train_mode: bool = False  # run the model in train mode (dropout/batch-norm active), as published
+    # The explorer's own guard, not in the paper or its code (0 = off): the largest change of the
+    # model's class probabilities, at the forget inputs and their perturbations, that one step may
+    # make. A longer step is shortened to fit. Zero-shot: it looks only at the forget inputs. On a
+    # steep boundary JiT's first gradient is large and one plain SGD step flattens (or wrecks) the
+    # function at once; bounded steps make the change gradual and stop short of the damage.
+    max_step_change: float = 0.0
 
     def validate(self) -> None:
         if not self.sigma > 0:
@@ -56,10 +62,12 @@ class JiTConfig:
             raise ValueError(f"output space must be 'logits' or 'probs', got {self.output_space!r}")
         if self.reduction not in ("sum", "mean"):
             raise ValueError(f"reduction must be 'sum' or 'mean', got {self.reduction!r}")
+        if not 0 <= self.max_step_change <= 1:
+            raise ValueError(f"max step change must be between 0 (off) and 1, got {self.max_step_change}")
 
 
 PUBLISHED_SWITCHES = dict(detach_perturbed=True, clamp_to_batch_range=True, accumulate_grads=True,
-                          reduction="sum", train_mode=True)
+                          reduction="sum", train_mode=True, max_step_change=0.0)
 _CODE = "jwf40/Information-Theoretic-Unlearning"
 
 
@@ -136,6 +144,34 @@ def jit_loss(model: nn.Module, x: torch.Tensor, noise: torch.Tensor, config: JiT
     return per_sample.sum() if config.reduction == "sum" else per_sample.mean()
 
 
+@torch.no_grad()
+def probabilities(model: nn.Module, x: torch.Tensor) -> torch.Tensor:
+    """Class probabilities in eval mode (the guard measures the model, not its dropout noise)."""
+    was_training = model.training
+    model.eval()
+    out = torch.softmax(model(x), dim=-1)
+    model.train(was_training)
+    return out
+
+
+@torch.no_grad()
+def bound_step(model: nn.Module, before: list[torch.Tensor], probe: torch.Tensor, probs_before: torch.Tensor,
+               limit: float, tries: int = 6) -> float:
+    """Shorten the step just taken (weights ``before`` → current) until no class probability at the
+    ``probe`` inputs changed by more than ``limit``. Returns the share of the step that was kept."""
+    params = list(model.parameters())
+    steps = [p - b for p, b in zip(params, before)]
+    kept = 1.0
+    for _ in range(tries):
+        change = float((probabilities(model, probe) - probs_before).abs().max())
+        if change <= limit:
+            return kept
+        kept *= 0.9 * limit / change  # near-linear for a short step: aim a little inside the limit
+        for p, b, d in zip(params, before, steps):
+            p.copy_(b + kept * d)
+    return kept
+
+
 def noise_generator(device: torch.device, seed: int) -> torch.Generator:
     gen = torch.Generator(device=device if device.type in ("cuda", "mps") else "cpu")
     return gen.manual_seed(seed)
@@ -160,7 +196,14 @@ def jit(model: nn.Module, data: UnlearnData, config: JiTConfig, ctx: RunContext)
                 optimizer.zero_grad(set_to_none=True)
             loss = jit_loss(model, x, noise, config)
             loss.backward()
-            optimizer.step()
+            if config.max_step_change > 0:
+                probe = torch.cat([x, perturb(x, noise, config).reshape(-1, x.shape[1])])
+                before = [p.detach().clone() for p in model.parameters()]
+                probs_before = probabilities(model, probe)
+                optimizer.step()
+                bound_step(model, before, probe, probs_before, config.max_step_change)
+            else:
+                optimizer.step()
             step += 1
             if not recorder.step(step, epoch, float(loss.detach())):
                 return recorder.trajectory

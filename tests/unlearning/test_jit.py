@@ -187,6 +187,7 @@ def test_same_seed_same_result_other_seed_other_result(moons):
 @pytest.mark.parametrize("bad, message", [
     (dict(sigma=0), "sigma"), (dict(eta=0), "eta"), (dict(perturbations=0), "perturbations"),
     (dict(passes=0), "passes"), (dict(output_space="bits"), "output space"), (dict(reduction="max"), "reduction"),
+    (dict(max_step_change=-0.1), "max step change"), (dict(max_step_change=1.5), "max step change"),
 ])
 def test_bad_configs_are_refused(bad, message):
     with pytest.raises(ValueError, match=message):
@@ -248,3 +249,60 @@ def test_outputs_that_overflow_with_finite_weights_roll_back_like_divergence(moo
     assert traj.steps == [0, 1, 2]
     two = _run(model, moons, [0, 1], JiTConfig(passes=2)).model  # the same run stopped after 2 steps
     assert all(torch.equal(a, b) for a, b in zip(result.model.parameters(), two.parameters()))
+
+
+# ---- the step guard (the explorer's own addition) --------------------------------------------------
+
+def _guard_probe(model, x, noise, config):
+    """The inputs the guard watches: the forget inputs and their perturbations, as jit() builds them."""
+    from explorer.unlearning.jit import perturb
+    return torch.cat([x, perturb(x, noise, config).reshape(-1, x.shape[1])])
+
+
+def test_the_guard_is_off_by_default_in_the_published_presets():
+    from explorer.unlearning import get_method
+    spec = get_method("jit")
+    for name, preset in spec.presets.items():
+        if name == "published" or name.startswith("paper-") or name.startswith("notebook-"):
+            assert preset.config.max_step_change == 0, name
+
+
+def test_a_guarded_step_changes_no_watched_probability_by_more_than_the_limit(moons):
+    """One step on a steep, overfit model: unguarded it moves the watched probabilities far; guarded, by at
+    most the limit (and by more than nothing: the guard shortens the step, it does not cancel it)."""
+    from explorer.training import TrainConfig, train
+    from explorer.unlearning.jit import probabilities
+    initial = build_model(ModelConfig(width=32), 2, 2, seed=0)
+    model, _ = train(initial, moons.x_train, moons.y_train, TrainConfig(epochs=600, lr=0.01), CPU)
+    from explorer.models import predict_proba
+    from explorer.selection import boundary_point
+    from explorer.unlearning.jit import noise_generator
+    ids = boundary_point(moons, predict_proba(model, moons.x_train))
+    x = torch.as_tensor(moons.x_train[ids])
+    noise = torch.randn((25, *x.shape), generator=noise_generator(CPU, 0))  # the run's first draw (seed 0)
+    changes = {}
+    for limit in (0.0, 0.05):
+        cfg = JiTConfig(passes=1, eta=0.5, sigma=0.2, max_step_change=limit)
+        after = _run(model, moons, ids, cfg).model
+        probe = _guard_probe(model, x, noise, cfg)
+        changes[limit] = float((probabilities(after, probe) - probabilities(model, probe)).abs().max())
+    assert changes[0.0] > 0.2  # the plain step is a jump
+    assert 0 < changes[0.05] <= 0.05 + 1e-6
+
+
+def test_bound_step_keeps_a_step_already_inside_the_limit():
+    from explorer.unlearning.jit import bound_step, probabilities
+    model = build_model(ModelConfig(width=8), 2, 2, seed=0)
+    probe = torch.randn(10, 2, generator=torch.Generator().manual_seed(0))
+    before = [p.detach().clone() for p in model.parameters()]
+    probs = probabilities(model, probe)
+    with torch.no_grad():
+        for p in model.parameters():
+            p.add_(1e-4)
+    assert bound_step(model, before, probe, probs, limit=0.5) == 1.0
+    with torch.no_grad():
+        for p in model.parameters():
+            p.add_(5.0)
+    kept = bound_step(model, before, probe, probs, limit=0.01)
+    assert 0 < kept < 1
+    assert float((probabilities(model, probe) - probs).abs().max()) <= 0.01 + 1e-6
