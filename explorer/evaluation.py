@@ -37,6 +37,61 @@ class Grid:
         return len(self.ys), len(self.xs)
 
 
+PAPER_SETTINGS = {
+    "class": "full class: D_f = the forgotten class's test images, D_r = the other classes' test images",
+    "subclass": "sub-class: D_f = the test images of the forgotten sub-class (nearest k-means centre of its class), "
+                "D_r = every other test image",
+    "random": "random: D_f = the forgotten training points themselves, D_r = the whole test set",
+}
+
+
+@dataclass(frozen=True)
+class PaperSplit:
+    """Where the JiT paper measures its D_f and D_r columns for this forget set (arXiv 2402.01401
+    Tables 1-4, as computed by jwf40/Information-Theoretic-Unlearning get_metric_scores:
+    src/forget_full_class_strategies.py lines 69-83 with the loaders of src/forget_*_main.py).
+
+    ``forget_test`` is a mask over the test set (None: D_f is the forget set itself, the random
+    setting); ``retain_test`` is always a mask over the test set."""
+
+    kind: str  # "class" | "subclass" | "random"
+    forget_test: np.ndarray | None
+    retain_test: np.ndarray
+
+    def describe(self) -> str:
+        return PAPER_SETTINGS[self.kind]
+
+
+def paper_split(data: Dataset, forget_ids, seed: int = 0) -> PaperSplit:
+    """Which of the paper's settings a forget set is: a whole class; a sub-class (exactly one of
+    :func:`explorer.scenario.subclass_ids`'s k-means clusters of one class, for this seed); otherwise
+    random forgetting. A test image belongs to a sub-class when its nearest cluster centre (the mean of
+    the cluster's training images) is that sub-class's, as k-means assigns points."""
+    ids = np.asarray(sorted(set(int(i) for i in forget_ids)), dtype=int)
+    everything = np.ones(len(data.y_test), dtype=bool)
+    classes = np.unique(data.y_train[ids])
+    if len(ids) == 0 or len(classes) != 1:
+        return PaperSplit("random", None, everything)
+    cls = int(classes[0])
+    members = np.flatnonzero(data.y_train == cls)
+    of_class = data.y_test == cls
+    if len(members) == len(ids):
+        return PaperSplit("class", of_class, ~of_class)
+    from explorer.scenario import SUBCLASS_CLUSTERS, ScenarioError, subclass_ids
+
+    try:
+        clusters = [np.asarray(subclass_ids(data, cls, k, seed=seed)) for k in range(SUBCLASS_CLUSTERS)]
+    except ScenarioError:
+        return PaperSplit("random", None, everything)
+    match = [k for k, c in enumerate(clusters) if np.array_equal(c, ids)]
+    if not match:
+        return PaperSplit("random", None, everything)
+    centres = np.stack([data.x_train[c].mean(axis=0) for c in clusters])
+    nearest = np.linalg.norm(data.x_test[:, None, :] - centres[None], axis=-1).argmin(axis=1)
+    forget_test = of_class & (nearest == match[0])
+    return PaperSplit("subclass", forget_test, ~forget_test)
+
+
 def perturbation_noise(n_points: int, n_features: int, samples: int, seed: int) -> np.ndarray:
     """Fixed standard-normal directions so a Lipschitz estimate is comparable across steps and models."""
     return np.random.default_rng(seed).standard_normal((samples, n_points, n_features)).astype(np.float32)
@@ -81,6 +136,7 @@ class Evaluator:
             "forget": (data.x_train[forget_ids], data.y_train[forget_ids]),
             "test": (data.x_test, data.y_test),
         }
+        self.paper = paper_split(data, forget_ids, seed)
         self.eval_inputs = np.asarray(eval_inputs, dtype=np.float32)
         self.lipschitz_space = lipschitz_space
         fx = self.sets["forget"][0]
@@ -120,6 +176,7 @@ class Evaluator:
             "forget_acc": M.accuracy(out["forget"], self.sets["forget"][1]),
             "test_acc": M.accuracy(out["test"], self.sets["test"][1]),
             "mia": M.mia(out["retain"], out["test"], out["forget"]),
+            **self._paper_accuracies(out),
             "forget_entropy": M.mean_entropy(out["forget"]),
             "agreement_with_retrain": (M.label_agreement(labels, self.retrain_labels)
                                        if self.retrain_labels is not None else float("nan")),
@@ -130,6 +187,15 @@ class Evaluator:
                                                          self._noise_in).mean()),
         }
         return values, (out["eval"].astype(np.float32) if with_probs else None)
+
+    def _paper_accuracies(self, out: dict[str, np.ndarray]) -> dict[str, float]:
+        test_y, split = self.sets["test"][1], self.paper
+        if split.forget_test is None:
+            forget = M.accuracy(out["forget"], self.sets["forget"][1])
+        else:
+            forget = M.accuracy(out["test"][split.forget_test], test_y[split.forget_test])
+        return {"paper_forget_acc": forget,
+                "paper_retain_acc": M.accuracy(out["test"][split.retain_test], test_y[split.retain_test])}
 
     def __call__(self, model: nn.Module, with_probs: bool = False):
         return self.evaluate(model, with_probs)

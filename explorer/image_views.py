@@ -439,6 +439,7 @@ class ImageRun:
     test_probs: dict[str, np.ndarray]  # original / method / retrain on the test set
     forget_probs: dict[str, np.ndarray]  # original / method / retrain on the forget set
     seconds: dict[str, float]
+    paper_split: str = ""  # which of the JiT paper's settings the forget set is, and where D_f / D_r are measured
 
 
 def run_images(scenario, trained, forget_ids, method: str = "jit", retrain: tuple | None = None,
@@ -495,7 +496,8 @@ def run_images(scenario, trained, forget_ids, method: str = "jit", retrain: tupl
     return ImageRun(method, forget_ids, shown, planes, steps, shown_probs, plane_probs, r_probe[: cuts[0]],
                     [r_probe[cuts[k]: cuts[k + 1]] for k in range(len(planes))], result, model_r, retrain_seconds,
                     models, test_probs, forget_probs,
-                    {"retrain": t_retrain, "unlearn": t_unlearn, "total": time.perf_counter() - start})
+                    {"retrain": t_retrain, "unlearn": t_unlearn, "total": time.perf_counter() - start},
+                    evaluator.paper.describe())
 
 
 def run_figures(run: ImageRun, data) -> dict[str, go.Figure]:

@@ -1,7 +1,8 @@
 """Metrics as pure functions over model outputs (numpy arrays). Accuracies are in [0, 1].
 
-Definitions follow ../shared/notes/unlearning.md §2 and the JiT paper's code where it has one
-(the entropy membership attack).
+Definitions follow the JiT paper (Foster et al., arXiv 2402.01401) and its code
+(jwf40/Information-Theoretic-Unlearning) where they have one: the entropy membership attack
+(src/metrics.py) and the D_f / D_r columns of its tables (``paper_forget_acc`` / ``paper_retain_acc``).
 """
 from __future__ import annotations
 
@@ -25,7 +26,9 @@ METRICS: dict[str, MetricInfo] = {
     "retain_acc": MetricInfo("Retain accuracy", "higher is better: the rest of the training set must stay learnt", "high"),
     "forget_acc": MetricInfo("Forget accuracy", "closer to retrain is better (not simply lower: a retrained model may still get them right)", "retrain"),
     "test_acc": MetricInfo("Test accuracy", "higher is better: unlearning should not cost generalisation", "high"),
-    "mia": MetricInfo("MIA (share of forget set called member)", "closer to retrain is better; lower means fewer forgotten points still look like training data", "retrain"),
+    "paper_forget_acc": MetricInfo("D_f accuracy (paper's tables)", "closer to retrain is better. The paper's D_f column: for a whole forgotten class (or sub-class) the accuracy on its *test* images; for any other forget set the accuracy on the forgotten training points (as forget_acc)", "retrain"),
+    "paper_retain_acc": MetricInfo("D_r accuracy (paper's tables)", "higher is better. The paper's D_r column: test accuracy without the forgotten class (or sub-class); for any other forget set the whole test set (as test_acc)", "high"),
+    "mia": MetricInfo("MIA (share of forget set called member)", "closer to retrain is better; lower means fewer forgotten points still look like training data. When every retain and test entropy is the same the attack has nothing to learn and the explorer reports 0.5 (chance); the published code's logistic regression then calls every point a non-member (0.0), which would read as perfect forgetting", "retrain"),
     "forget_entropy": MetricInfo("Forget-set entropy", "closer to retrain is better: a retrained model is less sure about points it never saw", "retrain"),
     "agreement_with_retrain": MetricInfo("Agreement with retrain", "higher is better: share of evaluation points labelled as the retrained model labels them", "high"),
     "boundary_change": MetricInfo("Boundary change vs original", "closer to retrain is better: share of evaluation points whose label changed", "retrain"),
@@ -60,7 +63,9 @@ def mia(retain_probs: np.ndarray, test_probs: np.ndarray, forget_probs: np.ndarr
     features = np.concatenate([entropy(retain_probs), entropy(test_probs)]).reshape(-1, 1)
     members = np.concatenate([np.ones(len(retain_probs)), np.zeros(len(test_probs))])
     if len(np.unique(members)) < 2 or np.ptp(features) < 1e-12:
-        # A constant feature cannot separate anything: the attack is a coin flip; report chance.
+        # A constant feature cannot separate anything: the attack is a coin flip, so report chance.
+        # (The published code fits anyway; its regression then has weight 0 and bias 0, a tie that
+        # sklearn breaks towards "non-member" for every point: 0.0, i.e. "all forgotten".)
         return 0.5
     attacker = LogisticRegression(class_weight="balanced", solver="lbfgs")
     attacker.fit(features, members)

@@ -244,8 +244,18 @@ def unlearn(trained, scenario: Scenario) -> None:
         st.caption("Pick images to forget first.")
 
 
+PAPER_COLUMNS = ("paper_forget_acc", "paper_retain_acc", "mia")
+
+
 def comparison_table(run) -> None:
     shared.comparison_table(run.models, key="img.table")
+    st.markdown("**As in the paper's tables** — the JiT paper's D_f and D_r columns are measured on held-out "
+                "images where the forget set is a whole class or sub-class; the table above measures forget and "
+                "retain accuracy on training images.")
+    st.caption(f"This forget set counts as {run.paper_split}.")
+    frame = shared.comparison_frame(run.models, shown=PAPER_COLUMNS)
+    frame = frame[["method", *[c for m in PAPER_COLUMNS for c in (m, f"{m} gap")]]]
+    st.dataframe(frame.style.format(precision=3, na_rep="—"), hide_index=True, key="img.paper_table")
 
 
 def image_verdict(run):

@@ -39,3 +39,72 @@ def test_local_lipschitz_is_larger_near_the_boundary(two_blobs_trained):
     inside = local_lipschitz(trained.model, centre, sigma=0.3)[0]
     boundary = local_lipschitz(trained.model, gap, sigma=0.3)[0]
     assert boundary > 10 * inside
+
+
+# ---- the paper's D_f / D_r columns --------------------------------------------------------------
+
+CENTRES = np.array([[-3.0, 0.0], [3.0, 0.0], [0.0, 4.0]], dtype=np.float32)
+
+
+def _blobs(per_class=30, seed=0):
+    from toy_data import Dataset
+
+    rng = np.random.default_rng(seed)
+    x = np.concatenate([c + 0.5 * rng.standard_normal((per_class, 2)) for c in CENTRES]).astype(np.float32)
+    y = np.repeat(np.arange(3), per_class)
+    xt = np.concatenate([c + 0.5 * rng.standard_normal((10, 2)) for c in CENTRES]).astype(np.float32)
+    yt = np.repeat(np.arange(3), 10)
+    xt[20:24] = CENTRES[0]  # four class-2 test images that sit in class 0's blob: a nearest-centre model misses them
+    return Dataset("blobs", x, y, xt, yt, n_classes=3)
+
+
+def _nearest_centre_model():
+    """logits_k = 2x·c_k − ‖c_k‖² = −‖x − c_k‖² + ‖x‖²: predicts the nearest centre."""
+    model = torch.nn.Linear(2, 3)
+    with torch.no_grad():
+        model.weight.copy_(torch.as_tensor(2 * CENTRES))
+        model.bias.copy_(torch.as_tensor(-(CENTRES ** 2).sum(1)))
+    return model
+
+
+def _paper_metrics(data, ids, seed=0):
+    model = _nearest_centre_model()
+    ev = Evaluator(data, ids, data.x_test, model, None, torch.device("cpu"), seed=seed)
+    return ev, ev.evaluate(model)[0]
+
+
+def test_a_whole_class_is_scored_on_its_test_images_as_in_the_papers_full_class_tables():
+    data = _blobs()
+    ev, m = _paper_metrics(data, np.flatnonzero(data.y_train == 2))
+    assert ev.paper.kind == "class" and "full class" in ev.paper.describe()
+    assert m["forget_acc"] == 1.0  # the training images of class 2 are all recognised
+    assert m["paper_forget_acc"] == pytest.approx(6 / 10)  # but 4 of its 10 test images are not
+    assert m["paper_retain_acc"] == 1.0  # classes 0 and 1 on the test set
+    assert m["test_acc"] == pytest.approx(26 / 30)
+
+
+def test_any_other_forget_set_is_scored_as_the_papers_random_forgetting():
+    data = _blobs()
+    ids = [0, 1, 31, 65]  # three classes
+    ev, m = _paper_metrics(data, ids)
+    assert ev.paper.kind == "random" and ev.paper.forget_test is None
+    assert m["paper_forget_acc"] == m["forget_acc"] == 1.0  # the forgotten training points themselves
+    assert m["paper_retain_acc"] == m["test_acc"]  # the whole test set
+    assert _paper_metrics(data, [60, 61, 62])[0].paper.kind == "random"  # part of one class, not a sub-class
+
+
+def test_a_subclass_is_scored_on_the_test_images_nearest_its_centre():
+    from explorer.scenario import subclass_ids
+
+    data = _blobs()
+    ids = subclass_ids(data, 2, 0, seed=0)
+    ev, m = _paper_metrics(data, ids)
+    assert ev.paper.kind == "subclass"
+    mask = ev.paper.forget_test
+    assert mask.sum() >= 1 and (data.y_test[mask] == 2).all()
+    assert (ev.paper.retain_test == ~mask).all()
+    centre = data.x_train[ids].mean(0)
+    others = [data.x_train[subclass_ids(data, 2, k, seed=0)].mean(0) for k in (1, 2)]
+    for x in data.x_test[mask]:
+        assert all(np.linalg.norm(x - centre) <= np.linalg.norm(x - o) for o in others)
+    assert 0 <= m["paper_forget_acc"] <= 1 and m["forget_acc"] == 1.0

@@ -80,3 +80,25 @@ def test_every_metric_has_a_label_and_a_line_on_what_better_means():
     assert set(M.METRIC_NAMES) >= {"retain_acc", "forget_acc", "test_acc", "mia", "forget_entropy",
                                    "agreement_with_retrain", "boundary_change", "js_to_retrain", "forget_lipschitz"}
     assert all(info.label and info.better for info in M.METRICS.values())
+
+
+def test_constant_entropies_give_chance_not_the_published_all_non_member():
+    """The metric's description explains the choice: the published attack (a balanced logistic
+    regression on entropy) fits weight 0 and bias 0 on a constant feature, and the tie predicts
+    "non-member" for every forget point (0.0), which would read as perfect forgetting."""
+    from sklearn.linear_model import LogisticRegression
+
+    p = onehot([0, 1, 2, 0, 1], confidence=0.9)
+    assert M.mia(p, p[:3], p) == 0.5
+    features = M.entropy(np.concatenate([p, p[:3]])).reshape(-1, 1)
+    published = LogisticRegression(class_weight="balanced", solver="lbfgs")
+    published.fit(features, np.r_[np.ones(5), np.zeros(3)])
+    assert published.predict(M.entropy(p).reshape(-1, 1)).mean() == 0.0
+    assert "0.5" in M.METRICS["mia"].better and "0.0" in M.METRICS["mia"].better
+
+
+def test_the_papers_columns_are_metrics_beside_the_explorers():
+    names = M.METRIC_NAMES
+    assert names.index("paper_forget_acc") == names.index("test_acc") + 1
+    assert names.index("paper_retain_acc") == names.index("paper_forget_acc") + 1
+    assert "*test* images" in M.METRICS["paper_forget_acc"].better and "D_f" in M.METRICS["paper_forget_acc"].label
