@@ -3,7 +3,8 @@
 NegGrad:  minimise −CE(f_θ(x_f), y_f) over D_f. Unbounded: run long enough it destroys the model
           (the Recorder rolls back if it diverges).
 NegGrad+: loss = α·(CE(retain batch) + (wd/2)‖θ − θ0‖²) − (1 − α)·CE(forget batch), one step per
-          retain batch with the forget batches cycled alongside.
+          retain batch; each epoch reshuffles the forget set and cycles its batches alongside (as
+          ``zip(retain_loader, cycle(forget_loader))`` does in the SCRUB notebook).
 Sources: OPTML-Group/Unlearn-Sparse README.md (GA lr 1e-4, 5 epochs), OPTML-Group/Unlearn-Saliency issue #8
 (raise GA lr to 5e-4–1e-3); NegGrad+: Kurmanji et al. arXiv 2302.09880 and meghdadk/SCRUB
 small_scale_unlearning.ipynb (run_neggrad_epoch / negative_grad).
@@ -101,12 +102,12 @@ def neggrad_plus(model: nn.Module, data: UnlearnData, config: NegGradPlusConfig,
     fx, fy = as_x(data.forget_x, dev), as_y(data.forget_y, dev)
     theta0 = [p.detach().clone() for p in model.parameters()]
     opt = make_optimizer(config.optimizer, model.parameters(), config.lr, config.momentum)
-    gen = cpu_generator(ctx.seed)
-    forget_batches = itertools.cycle(list(batch_indices(len(fx), config.forget_batch_size, None, dev)))
+    gen, forget_gen = cpu_generator(ctx.seed), cpu_generator(ctx.seed + 1)
     recorder = Recorder(model, ctx, total_steps=config.epochs * n_batches(len(rx), config.batch_size))
     step = 0
     for epoch in range(1, config.epochs + 1):
         model.train(config.train_mode)
+        forget_batches = itertools.cycle(list(batch_indices(len(fx), config.forget_batch_size, forget_gen, dev)))
         for idx in batch_indices(len(rx), config.batch_size, gen, dev):
             fidx = next(forget_batches)
             opt.zero_grad(set_to_none=True)
