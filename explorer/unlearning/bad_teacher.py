@@ -7,8 +7,8 @@ Sources: Chundawat et al., AAAI 2023, arXiv 2205.08096, vikram2000b/bad-teaching
 the JiT repo's wrapper ``blindspot`` (jwf40/Information-Theoretic-Unlearning
 src/forget_full_class_strategies.py lines 183-229, src/unlearn.py lines 11-122): 30 % of D_r, Adam lr 1e-4,
 1 epoch, batch 256 (128 for ViT), T = 1. Its loss is ``F.kl_div`` with the default element-wise mean
-(the batch-mean KL divided by the number of classes); Adam's steps barely depend on that constant
-factor, so the explorer keeps the batch-mean KL.
+(the batch-mean KL divided by the number of classes): the switch ``elementwise_kl``, on in the
+``jit-repo`` presets (Adam's steps barely depend on that constant factor, but they do through its ε).
 """
 from __future__ import annotations
 
@@ -32,6 +32,7 @@ class BadTeacherConfig:
     batch_size: int = 64
     retain_fraction: float = 0.3  # share of D_r distilled from the competent teacher
     temperature: float = 1.0
+    elementwise_kl: bool = False  # published: F.kl_div's default "mean" over batch × classes, not the batch mean
 
     def validate(self) -> None:
         check_common("bad_teacher", lr=self.lr, epochs=self.epochs, batch_size=self.batch_size)
@@ -46,10 +47,11 @@ PRESETS = {
     "explorer": Preset(BadTeacherConfig(),
                        f"this explorer: {_WRAP}'s 30 % retain subset and T = 1, with more steps (a 2D toy has one "
                        "batch where CIFAR has ~60) and lr 1e-3"),
-    "jit-repo": Preset(BadTeacherConfig(epochs=1, lr=1e-4, batch_size=256),
+    "jit-repo": Preset(BadTeacherConfig(epochs=1, lr=1e-4, batch_size=256, elementwise_kl=True),
                        f"{_WRAP} lines 183-218 (T 1 line 195, Adam 1e-4 line 196, 30 % of D_r lines 197-199, batch "
-                       "256 line 204, 1 epoch line 212) with src/unlearn.py lines 84-122"),
-    "jit-repo-vit": Preset(BadTeacherConfig(epochs=1, lr=1e-4, batch_size=128),
+                       "256 line 204, 1 epoch line 212) with src/unlearn.py lines 84-122 (the loss: F.kl_div with "
+                       "its default element-wise mean, lines 11-23)"),
+    "jit-repo-vit": Preset(BadTeacherConfig(epochs=1, lr=1e-4, batch_size=128, elementwise_kl=True),
                            f"{_WRAP} lines 201-202 (ViT: batch 128), otherwise as jit-repo"),
 }
 
@@ -60,7 +62,7 @@ PRESETS = {
 def bad_teacher(model: nn.Module, data: UnlearnData, config: BadTeacherConfig, ctx: RunContext) -> Trajectory:
     dev = ctx.device
     gen = cpu_generator(ctx.seed)
-    keep = torch.randperm(len(data.retain_x), generator=gen)[: int(round(config.retain_fraction * len(data.retain_x)))]
+    keep = torch.randperm(len(data.retain_x), generator=gen)[: int(config.retain_fraction * len(data.retain_x))]
     x = np.concatenate([data.forget_x, data.retain_x[keep.numpy()]])
     is_forget = torch.zeros(len(x), dtype=torch.bool)
     is_forget[: len(data.forget_x)] = True
@@ -77,7 +79,10 @@ def bad_teacher(model: nn.Module, data: UnlearnData, config: BadTeacherConfig, c
         for idx in batch_indices(len(x), config.batch_size, gen, dev):
             opt.zero_grad(set_to_none=True)
             log_p = F.log_softmax(model(x[idx]) / config.temperature, 1)
-            loss = F.kl_div(log_p, target[idx], reduction="batchmean")
+            if config.elementwise_kl:  # what reduction="mean" computes (torch warns it will change it to batchmean)
+                loss = F.kl_div(log_p, target[idx], reduction="none").mean()
+            else:
+                loss = F.kl_div(log_p, target[idx], reduction="batchmean")
             loss.backward()
             opt.step()
             step += 1
