@@ -172,6 +172,14 @@ UNSIR_PRESETS = {
                        f"this explorer: the recipe of {_UNSIR_SRC} (noise 32×25 Adam steps at 0.1, reg 0.1, 80 copies, "
                        "500 per class, 1 impair + 1 repair epoch) with every noise sample in each copy, impair Adam "
                        "0.02 and repair 0.01 at batch 64 so the small retain sets get enough steps"),
+    "fast-machine-unlearning": Preset(
+        UnsirConfig(noise_batch=256, noise_steps=40, noise_lr=0.1, noise_reg=0.1, noise_copies=20, per_class=1000,
+                    lr=0.02, repair_lr=0.01, batch_size=256, repair_batch_size=256, three_per_copy=True),
+        "vikram2000b/Fast-Machine-Unlearning Machine Unlearning.ipynb code cells 20 (1,000 retain samples per "
+        "class), 24 (noise batch 256, 5 × 8 = 40 Adam steps at 0.1, reg 0.1), 26 (20 copies of batch[0].size(0) "
+        "= 3 samples; impair 1 epoch, Adam 0.02, batch 256; zero_grad before every step, so no stale noise "
+        "gradients) and 30 (repair 1 epoch, Adam 0.01, batch 256). Not reproduced: the notebook labels every "
+        "forgotten class's noise 0 (class_num never advances), which is right only when class 0 is forgotten"),
     "jit-repo": Preset(UnsirConfig(lr=1e-4, repair_lr=1e-4, batch_size=32, repair_batch_size=128, three_per_copy=True,
                                    stale_noise_grads=True),
                        f"{_UNSIR_SRC}: noise batch 32, 25 steps Adam 0.1, reg 0.1 (unlearn.py 137-146); 80 copies "
