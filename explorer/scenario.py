@@ -182,8 +182,10 @@ def _same_kind(value, default) -> bool:
 
 def default_scenario(dataset: str = "moons", **dataset_overrides) -> Scenario:
     """Sensible defaults for a dataset: the MLP for 2D toys, the CNN for images."""
+    from explorer.unlearning.jit import default_preset
+
     spec = default_spec(dataset, **dataset_overrides)
     image = spec.name in IMAGE_DATASETS
     model = ModelConfig(kind="cnn", width=64) if image else ModelConfig()
     train = default_train_config(image, seed=spec.seed)
-    return Scenario(dataset=spec, model=model, train=train)
+    return Scenario(dataset=spec, model=model, train=train, presets={"jit": default_preset(spec.name)})

@@ -116,7 +116,7 @@ def to_params(scenario: Scenario, forget_ids: Iterable[int] = ()) -> dict[str, s
         if getattr(scenario, attr) != getattr(base, attr):
             out[key] = _fmt(getattr(scenario, attr))
     for method, preset in sorted(scenario.presets.items()):
-        if preset:
+        if preset and preset != base.presets.get(method):  # the dataset's default preset needs no parameter
             out[f"p.{method}"] = str(preset)
     for method, values in sorted(scenario.configs.items()):
         for name, value in sorted((values or {}).items()):
@@ -191,7 +191,7 @@ def from_params(params: Mapping[str, Any]) -> tuple[Scenario, list[int], list[st
         except (ValueError, TypeError) as err:
             bad(key, str(err).split("\n")[0])
 
-    presets = {}
+    presets = dict(scenario.presets)  # the dataset's defaults, overridden by the link
     for key in sorted(k for k in raw if k.startswith("p.")):
         consumed.add(key)
         method = key[2:]

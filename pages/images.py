@@ -19,6 +19,7 @@ from explorer.models import ModelConfig, predict_proba
 from explorer.scenario import Scenario, ScenarioError, subclass_ids, SUBCLASS_CLUSTERS
 from explorer.training import default_train_config
 from explorer.ui import shared
+from explorer.unlearning.jit import default_preset
 from explorer.unlearning import get_method, method_names
 from toy_data import default_spec
 from toy_data.images import IMAGE_DATASETS
@@ -31,7 +32,6 @@ DATASET_HELP = {
     "digits": "sklearn's 8×8 handwritten digits (UCI optdigits, 1,797 images, 10 classes), shipped inside scikit-learn.",
     "faces": "scikit-image's lfw_subset: 100 faces from Labeled Faces in the Wild + 100 non-faces, 25×25, shipped inside scikit-image.",
 }
-DEFAULT_PRESET = {"digits": "digits-class"}
 MAX_CACHE = 3
 
 
@@ -60,7 +60,7 @@ def sidebar() -> Scenario:
     sb.header("Unlearning")
     jit = get_method("jit")
     presets = list(jit.presets)
-    preset = sb.selectbox("JiT preset", presets, index=presets.index(DEFAULT_PRESET.get(name, "explorer")),
+    preset = sb.selectbox("JiT preset", presets, index=presets.index(default_preset(name)),
                           key=f"img.preset.{name}",
                           help="Where JiT's σ, η and the other settings come from; each preset's source is shown below.")
     cfg = jit.presets[preset].config

@@ -107,6 +107,15 @@ PRESETS: dict[str, Preset] = {
 }
 
 
+# The preset each dataset starts from, on the pages and in the CLI alike; every other dataset starts from
+# "explorer" (the calibrated 2D default, also JiTConfig's defaults).
+DATASET_PRESETS = {"digits": "digits-class"}
+
+
+def default_preset(dataset: str) -> str:
+    return DATASET_PRESETS.get(dataset, "explorer")
+
+
 def _space(z: torch.Tensor, output_space: str) -> torch.Tensor:
     return torch.softmax(z, dim=-1) if output_space == "probs" else z
 
