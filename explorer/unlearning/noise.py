@@ -16,7 +16,7 @@ jwf40/Information-Theoretic-Unlearning, which copies UNSIR from vikram2000b/Fast
 175-194, UNSIR_create_noisy_loader 196-227; src/forget_full_class_strategies.py: UNSIR lines 573-642,
 emmn 764-819; the training loop fit_one_unlearning_cycle: src/unlearn.py lines 57-81).
 
-Two published quirks are named switches, on in the ``jit-repo`` presets:
+Three published quirks are named switches, on in the ``jit-repo`` presets:
 * ``three_per_copy``: both noisy loaders add ``batch[0].size(0)`` samples per noise copy — the channel
   count of one 3×H×W noise image (3), not the batch size — so only the first 3 noise samples of each
   batch are ever trained on. The explorer's default uses every sample, as the papers describe.
@@ -26,9 +26,10 @@ Two published quirks are named switches, on in the ``jit-repo`` presets:
   but Adam's second-moment estimate keeps that huge gradient for hundreds of steps, shrinking them all:
   on digits class 3 it changes EMMN's result (seed 0: forget / retain accuracy 1.00 / 0.66 with it,
   0.93 / 0.69 without).
-Not reproduced: the published model is in train mode while the noise is learnt (dropout on for its VGG;
-the explorer's CNNs have no dropout by default); the published UNSIR takes the first 500 retain samples
-of each class in dataset order, the explorer a seeded random 500.
+* ``noise_train_mode``: the published model is left in train mode while the noise is learnt (dropout on
+  for its VGG; the explorer's CNNs have no dropout by default, so there it changes nothing).
+Not reproduced: the published UNSIR takes the first 500 retain samples of each class in dataset order,
+the explorer a seeded random 500.
 """
 from __future__ import annotations
 
@@ -59,17 +60,18 @@ def input_size(model: nn.Module) -> int:
 
 def learn_noise(model: nn.Module, label: int, n: int, d: int, *, maximise: bool, steps: int, lr: float, reg: float,
                 generator: torch.Generator, device: torch.device,
-                weight_grads: list[torch.Tensor] | None = None) -> torch.Tensor:
+                weight_grads: list[torch.Tensor] | None = None, train_mode: bool = False) -> torch.Tensor:
     """A batch of ``n`` inputs that maximise (or minimise) the model's error on ``label``:
     Adam on loss = ∓CE(f(N), label) + reg·mean_i ‖N_i‖² (reg 0: no norm penalty). With
     ``weight_grads`` (one tensor per parameter), the loss's gradient with respect to the model's
-    weights is added to it at every step, as the published code leaves it in ``.grad``."""
+    weights is added to it at every step, as the published code leaves it in ``.grad``. The model is
+    in eval mode unless ``train_mode`` (dropout active, as published)."""
     noise = torch.randn((n, d), generator=generator).to(device).requires_grad_(True)
     opt = torch.optim.Adam([noise], lr=lr)
     labels = torch.full((n,), label, dtype=torch.long, device=device)
     params = list(model.parameters())
     was = model.training
-    model.eval()
+    model.train(train_mode)
     if weight_grads is None:
         for p in params:
             p.requires_grad_(False)
@@ -154,6 +156,7 @@ class UnsirConfig:
     repair_batch_size: int = 64
     three_per_copy: bool = False  # published: each noise copy adds only 3 of the noise_batch samples
     stale_noise_grads: bool = False  # published: the noise steps' weight gradients join the first impair step
+    noise_train_mode: bool = False  # published: the noise is learnt with the model in train mode
 
     def validate(self) -> None:
         check_common("unsir", lr=self.lr, batch_size=self.batch_size)
@@ -169,8 +172,8 @@ _UNSIR_SRC = (f"{_JIT} src/forget_full_class_strategies.py lines 589-631 (UNSIR)
               "and 196-227")
 UNSIR_PRESETS = {
     "explorer": Preset(UnsirConfig(),
-                       f"this explorer: the recipe of {_UNSIR_SRC} (noise 32×25 Adam steps at 0.1, reg 0.1, 80 copies, "
-                       "500 per class, 1 impair + 1 repair epoch) with every noise sample in each copy, impair Adam "
+                       f"this explorer: the recipe of {_UNSIR_SRC} (noise 32×25 Adam steps at 0.1, reg 0.1, 80 "
+                       "copies, 500 per class, 1 impair + 1 repair epoch) with every noise sample in each copy, impair Adam "
                        "0.02 and repair 0.01 at batch 64 so the small retain sets get enough steps"),
     "fast-machine-unlearning": Preset(
         UnsirConfig(noise_batch=256, noise_steps=40, noise_lr=0.1, noise_reg=0.1, noise_copies=20, per_class=1000,
@@ -181,12 +184,13 @@ UNSIR_PRESETS = {
         "gradients) and 30 (repair 1 epoch, Adam 0.01, batch 256). Not reproduced: the notebook labels every "
         "forgotten class's noise 0 (class_num never advances), which is right only when class 0 is forgotten"),
     "jit-repo": Preset(UnsirConfig(lr=1e-4, repair_lr=1e-4, batch_size=32, repair_batch_size=128, three_per_copy=True,
-                                   stale_noise_grads=True),
+                                   stale_noise_grads=True, noise_train_mode=True),
                        f"{_UNSIR_SRC}: noise batch 32, 25 steps Adam 0.1, reg 0.1 (unlearn.py 137-146); 80 copies "
                        "of 3 samples each (batch[0].size(0), unlearn.py 205-214) + 500 retain samples per class "
                        "(strategies 592-596); impair 1 epoch Adam 1e-4 batch 32 (607-614), repair 1 epoch Adam "
                        "1e-4 batch 128 (626-631); the noise steps' weight gradients are not zeroed before the "
-                       "first impair step (unlearn.py 144-148 and 66-72). The sub-class script's 250 noise steps have no preset (the "
+                       "first impair step (unlearn.py 144-148 and 66-72), and the noise is learnt in train mode "
+                       "(nothing calls eval()). The sub-class script's 250 noise steps have no preset (the "
                        "explorer forgets whole classes only)"),
 }
 
@@ -199,7 +203,7 @@ def unsir(model: nn.Module, data: UnlearnData, config: UnsirConfig, ctx: RunCont
     stale = zero_grads(model) if config.stale_noise_grads else None
     noise = learn_noise(model, data.forget_class, config.noise_batch, data.retain_x.shape[1], maximise=True,
                         steps=config.noise_steps, lr=config.noise_lr, reg=config.noise_reg, generator=gen, device=dev,
-                        weight_grads=stale)
+                        weight_grads=stale, train_mode=config.noise_train_mode)
     rng = np.random.default_rng(ctx.seed)
     keep = np.concatenate([rng.permutation(np.flatnonzero(data.retain_y == c))[: config.per_class]
                            for c in np.unique(data.retain_y)])
@@ -227,6 +231,7 @@ class EmmnConfig:
     batch_size: int = 64
     three_per_copy: bool = False  # published: each noise copy adds only 3 of the noise_batch samples
     stale_noise_grads: bool = False  # published: the noise steps' weight gradients join the first training step
+    noise_train_mode: bool = False  # published: the noise is learnt with the model in train mode
 
     def validate(self) -> None:
         check_common("emmn", lr=self.lr, epochs=self.epochs, batch_size=self.batch_size)
@@ -243,13 +248,13 @@ EMMN_PRESETS = {
                        "noise sample in each of the 80 copies, a norm penalty on both noises, then 2 epochs at Adam "
                        "1e-3, batch 64"),
     "jit-repo": Preset(EmmnConfig(min_noise_reg=0.0, noise_copies=80, epochs=2, lr=1e-4, batch_size=4,
-                                  three_per_copy=True, stale_noise_grads=True),
+                                  three_per_copy=True, stale_noise_grads=True, noise_train_mode=True),
                        f"{_EMMN_SRC}: noise batch 4 (strategies 775-785); forget-class noise 25 steps with reg 0.1 "
                        "(unlearn.py 134-154), retained-class noise 30 steps without reg (unlearn.py 156-172); 80 "
                        "copies of 3 samples per class (batch[0].size(0), unlearn.py 175-194) at batch 4; 2 epochs "
                        "Adam 1e-4 (strategies 805-807), whose first step also carries every noise step's weight "
-                       "gradient (unlearn.py 144-148, 164-166 and 66-72: never zeroed). On 10 classes: 2,400 noise "
-                       "samples, 1,200 steps"),
+                       "gradient (unlearn.py 144-148, 164-166 and 66-72: never zeroed); the noise is learnt in "
+                       "train mode. On 10 classes: 2,400 noise samples, 1,200 steps"),
 }
 
 
@@ -267,7 +272,7 @@ def emmn(model: nn.Module, data: UnlearnData, config: EmmnConfig, ctx: RunContex
         noise = learn_noise(model, c, config.noise_batch, d, maximise=forget,
                             steps=config.max_noise_steps if forget else config.min_noise_steps, lr=config.noise_lr,
                             reg=config.noise_reg if forget else config.min_noise_reg, generator=gen, device=dev,
-                            weight_grads=stale)
+                            weight_grads=stale, train_mode=config.noise_train_mode)
         xs.append(noise_copies(noise, config.noise_copies, config.three_per_copy))
         ys.append(torch.full((len(xs[-1]),), c, dtype=torch.long, device=dev))
     return _train_phases(model, [(torch.cat(xs), torch.cat(ys), config.epochs, config.lr, config.batch_size)], ctx,

@@ -25,11 +25,12 @@ _JIT_SCRUB = dict(epochs=3, msteps=2, lr=5e-4, optimizer="sgd", momentum=0.9, we
 TABLE = [
     # UNSIR / EMMN: src/forget_full_class_strategies.py UNSIR and emmn with src/unlearn.py's noise helpers
     ("unsir", "explorer", dict(noise_batch=32, noise_steps=25, noise_lr=0.1, noise_reg=0.1, noise_copies=80,
-                               three_per_copy=False, stale_noise_grads=False, batch_size=64, repair_batch_size=64),
+                               three_per_copy=False, stale_noise_grads=False, noise_train_mode=False, batch_size=64,
+                               repair_batch_size=64),
      ["this explorer"]),
     ("unsir", "jit-repo", dict(noise_batch=32, noise_steps=25, noise_lr=0.1, noise_reg=0.1, noise_copies=80,
-                               three_per_copy=True, stale_noise_grads=True, per_class=500, impair_epochs=1,
-                               repair_epochs=1, lr=1e-4,
+                               three_per_copy=True, stale_noise_grads=True, noise_train_mode=True, per_class=500,
+                               impair_epochs=1, repair_epochs=1, lr=1e-4,
                                repair_lr=1e-4, batch_size=32, repair_batch_size=128),
      [f"{JIT} src/forget_full_class_strategies.py lines 589-631", "src/unlearn.py lines 134-154 and 196-227"]),
     ("unsir", "fast-machine-unlearning", dict(noise_batch=256, noise_steps=40, noise_lr=0.1, noise_reg=0.1,
@@ -38,12 +39,12 @@ TABLE = [
                                               repair_batch_size=256),
      ["vikram2000b/Fast-Machine-Unlearning Machine Unlearning.ipynb code cells 20", "class_num"]),
     ("emmn", "explorer", dict(noise_batch=4, max_noise_steps=25, min_noise_steps=30, noise_copies=80,
-                              min_noise_reg=0.1, three_per_copy=False, stale_noise_grads=False, lr=1e-3, batch_size=64,
-                              epochs=2),
+                              min_noise_reg=0.1, three_per_copy=False, stale_noise_grads=False, noise_train_mode=False,
+                              lr=1e-3, batch_size=64, epochs=2),
      ["this explorer"]),
     ("emmn", "jit-repo", dict(noise_batch=4, max_noise_steps=25, min_noise_steps=30, noise_lr=0.1, noise_reg=0.1,
-                              min_noise_reg=0.0, noise_copies=80, three_per_copy=True, stale_noise_grads=True, epochs=2,
-                              lr=1e-4, batch_size=4),
+                              min_noise_reg=0.0, noise_copies=80, three_per_copy=True, stale_noise_grads=True,
+                              noise_train_mode=True, epochs=2, lr=1e-4, batch_size=4),
      [f"{JIT} src/forget_full_class_strategies.py lines 764-807", "src/unlearn.py lines 134-194"]),
     # SSD: (α, λ, importance batch) per script
     ("ssd", "resnet18", dict(alpha=10, lam=1, batch_size=64),
@@ -168,6 +169,20 @@ def test_stale_noise_grads_collect_the_weight_gradient_of_every_noise_step(blobs
     assert not torch.equal(again, noise) and any(not torch.allclose(a, b) for a, b in zip(two_steps, one_step))
     for p, before in zip(model.parameters(), grads_before):  # the model is left as it was
         assert p.requires_grad and (p.grad is None if before is None else torch.equal(p.grad, before))
+
+
+def test_noise_train_mode_learns_the_noise_with_dropout_active():
+    from explorer.models import ModelConfig, build_model
+
+    model = build_model(ModelConfig(width=16, dropout=0.5), 2, 3, seed=0).eval()
+    args = dict(maximise=True, steps=5, lr=0.1, reg=0.1, device=CPU)
+    eval_a = learn_noise(model, 1, 8, 2, generator=cpu_generator(0), **args)
+    eval_b = learn_noise(model, 1, 8, 2, generator=cpu_generator(0), **args)
+    with torch.random.fork_rng():
+        torch.manual_seed(0)
+        dropped = learn_noise(model, 1, 8, 2, generator=cpu_generator(0), train_mode=True, **args)
+    assert torch.equal(eval_a, eval_b) and not torch.equal(eval_a, dropped)
+    assert not model.training  # the caller's mode is restored
 
 
 @pytest.fixture(scope="module")
