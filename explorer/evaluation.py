@@ -52,7 +52,9 @@ class PaperSplit:
     src/forget_full_class_strategies.py lines 69-83 with the loaders of src/forget_*_main.py).
 
     ``forget_test`` is a mask over the test set (None: D_f is the forget set itself, the random
-    setting); ``retain_test`` is always a mask over the test set."""
+    setting); ``retain_test`` is always a mask over the test set. The explorer's accuracies are over
+    samples; the published ``evaluate`` averages per-batch accuracies (src/utils.py lines 33-57), which
+    differs only through a smaller last batch."""
 
     kind: str  # "class" | "subclass" | "random"
     forget_test: np.ndarray | None
