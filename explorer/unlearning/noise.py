@@ -187,7 +187,7 @@ UNSIR_PRESETS = {
                                    stale_noise_grads=True, noise_train_mode=True),
                        f"{_UNSIR_SRC}: noise batch 32, 25 steps Adam 0.1, reg 0.1 (unlearn.py 137-146); 80 copies "
                        "of 3 samples each (batch[0].size(0), unlearn.py 205-214) + 500 retain samples per class "
-                       "(strategies 592-596); impair 1 epoch Adam 1e-4 batch 32 (607-614), repair 1 epoch Adam "
+                       "(strategies 592-596); impair 1 epoch Adam 1e-4 batch 32 (604-614), repair 1 epoch Adam "
                        "1e-4 batch 128 (626-631); the noise steps' weight gradients are not zeroed before the "
                        "first impair step (unlearn.py 144-148 and 66-72), and the noise is learnt in train mode "
                        "(nothing calls eval()). The sub-class script's 250 noise steps have no preset (the "
