@@ -109,6 +109,8 @@ def build_parser() -> argparse.ArgumentParser:
     cal.add_argument("--datasets", default=_join(grid.datasets), help="2D toy datasets")
     cal.add_argument("--seeds", default=str(len(grid.seeds)), help="a count N (seeds 0..N-1) or a list A,B,...")
     cal.add_argument("--kinds", default=_join(grid.kinds), help=f"forget kinds, from: {', '.join(FORGET_KINDS)}")
+    cal.add_argument("--at-defaults", action="store_true",
+                     help="run JiT's current default setting only (σ, η, passes, step guard); other axes as given")
     cal.add_argument("--backend", default="processes", choices=["processes", "serial"])
     cal.add_argument("--workers", type=int, help="worker processes (default: the usable cores)")
     cal.add_argument("--out", default="calibration.json", help="the study's JSON (every run and every cell)")
@@ -296,6 +298,11 @@ def cmd_calibrate(args) -> int:
                      passes=_ints(args.passes, "--passes"), max_step_changes=_floats(args.step_guards, "--step-guards"),
                      weight_decays=_floats(args.weight_decays, "--weight-decays"),
                      datasets=_names(args.datasets, "--datasets"), seeds=seeds, kinds=_names(args.kinds, "--kinds"))
+    if args.at_defaults:
+        from explorer.unlearning.jit import JiTConfig
+
+        d = JiTConfig()
+        grid = replace(grid, sigmas=(d.sigma,), etas=(d.eta,), passes=(d.passes,), max_step_changes=(d.max_step_change,))
     try:
         grid.validate()
     except ValueError as err:

@@ -136,3 +136,28 @@ def test_bad_study_input_exits_2_with_one_line(args, message, capsys):
     assert main(["calibrate", *args]) == 2
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and message in err
+
+
+def test_jit_at_its_defaults_moves_the_boundary_of_moons_gradually(moons_trained):
+    """The headline demo: the boundary point of default moons, JiT at its defaults. The boundary travels
+    (no recorded step carries more than half of the largest change) and the model keeps its accuracy."""
+    from dataclasses import replace
+
+    from explorer import pipeline
+    from explorer.device import torch_threads
+    from explorer.models import predict_proba
+    from explorer.scenario import ForgetSpec
+    from explorer.selection import boundary_point
+
+    scenario, trained = moons_trained
+    ids = boundary_point(trained.data, predict_proba(trained.model, trained.data.x_train))
+    with torch_threads(1):
+        outcome = pipeline.run(replace(scenario, forget=ForgetSpec(ids=tuple(ids))), trained=trained)
+    report = outcome.report()["models"]
+    trajectory = outcome.results["jit"].trajectory
+    measures = C.measure_run(trajectory.metric("boundary_change"), report["jit"]["metrics"],
+                             report["original"]["metrics"], report["retrain"]["metrics"])
+    assert measures.moved and measures.gradual, trajectory.metric("boundary_change")
+    assert not measures.collapsed
+    # a movement over many frames, not one jump: at least five recorded steps change the boundary
+    assert (np.abs(np.diff(trajectory.metric("boundary_change"))) > 0).sum() >= 5
