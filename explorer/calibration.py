@@ -35,9 +35,9 @@ class StudyGrid:
     """What the study runs: every combination of the setting axes on every dataset × seed × kind."""
 
     sigmas: tuple[float, ...] = (0.1, 0.2, 0.4)
-    etas: tuple[float, ...] = (0.002, 0.02)
+    etas: tuple[float, ...] = (0.002, 0.02, 0.1)
     passes: tuple[int, ...] = (30,)
-    max_step_changes: tuple[float, ...] = (0.0, 0.05)  # JiT's step guard (0 = off)
+    max_step_changes: tuple[float, ...] = (0.0, 0.02, 0.05, 0.1)  # JiT's step guard (0 = off)
     weight_decays: tuple[float, ...] = (0.0,)  # of the original's training recipe: how steep it is
     datasets: tuple[str, ...] = STUDY_DATASETS
     seeds: tuple[int, ...] = (0, 1, 2, 3, 4)
