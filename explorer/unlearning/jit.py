@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Literal
 
+import numpy as np
 import torch
 from torch import nn
 
@@ -43,8 +44,10 @@ class JiTConfig:
     reduction: Literal["sum", "mean"] = "mean"
     train_mode: bool = False  # run the model in train mode (dropout/batch-norm active), as published
     # The explorer's own guard, not in the paper or its code (0 = off): the largest change of the
-    # model's class probabilities, at the forget inputs and their perturbations, that one step may
-    # make. A longer step is shortened to fit. Zero-shot: it looks only at the forget inputs. On a
+    # model's outputs (in output_space: class probabilities, or raw logits), at the forget inputs and
+    # their perturbations, that one step may make. A longer step is shortened to fit. Zero-shot: it
+    # looks only at the forget inputs. In logit space it must watch logits: a saturated softmax hides
+    # logits (and weights) growing without bound. On a
     # steep boundary JiT's first gradient is large and one plain SGD step flattens (or wrecks) the
     # function at once; bounded steps make the change gradual and stop short of the damage.
     max_step_change: float = 0.05
@@ -64,8 +67,8 @@ class JiTConfig:
             raise ValueError(f"output space must be 'logits' or 'probs', got {self.output_space!r}")
         if self.reduction not in ("sum", "mean"):
             raise ValueError(f"reduction must be 'sum' or 'mean', got {self.reduction!r}")
-        if not 0 <= self.max_step_change <= 1:
-            raise ValueError(f"max step change must be between 0 (off) and 1, got {self.max_step_change}")
+        if not (0 <= self.max_step_change <= 100 and np.isfinite(self.max_step_change)):
+            raise ValueError(f"max step change must be between 0 (off) and 100, got {self.max_step_change}")
 
 
 PUBLISHED_SWITCHES = dict(detach_perturbed=True, clamp_to_batch_range=True, accumulate_grads=True,
@@ -160,25 +163,25 @@ def jit_loss(model: nn.Module, x: torch.Tensor, noise: torch.Tensor, config: JiT
 
 
 @torch.no_grad()
-def probabilities(model: nn.Module, x: torch.Tensor) -> torch.Tensor:
-    """Class probabilities in eval mode (the guard measures the model, not its dropout noise)."""
+def outputs(model: nn.Module, x: torch.Tensor, output_space: str = "probs") -> torch.Tensor:
+    """The model's outputs in ``output_space``, in eval mode (the guard measures the model, not its dropout)."""
     was_training = model.training
     model.eval()
-    out = torch.softmax(model(x), dim=-1)
+    out = _space(model(x), output_space)
     model.train(was_training)
     return out
 
 
 @torch.no_grad()
-def bound_step(model: nn.Module, before: list[torch.Tensor], probe: torch.Tensor, probs_before: torch.Tensor,
-               limit: float, tries: int = 6) -> float:
-    """Shorten the step just taken (weights ``before`` → current) until no class probability at the
-    ``probe`` inputs changed by more than ``limit``. Returns the share of the step that was kept."""
+def bound_step(model: nn.Module, before: list[torch.Tensor], probe: torch.Tensor, outputs_before: torch.Tensor,
+               limit: float, output_space: str = "probs", tries: int = 6) -> float:
+    """Shorten the step just taken (weights ``before`` → current) until no output at the ``probe`` inputs
+    changed by more than ``limit``. Returns the share of the step that was kept."""
     params = list(model.parameters())
     steps = [p - b for p, b in zip(params, before)]
     kept = 1.0
     for _ in range(tries):
-        change = float((probabilities(model, probe) - probs_before).abs().max())
+        change = float((outputs(model, probe, output_space) - outputs_before).abs().max())
         if change <= limit:
             return kept
         kept *= 0.9 * limit / change  # near-linear for a short step: aim a little inside the limit
@@ -214,9 +217,9 @@ def jit(model: nn.Module, data: UnlearnData, config: JiTConfig, ctx: RunContext)
             if config.max_step_change > 0:
                 probe = torch.cat([x, perturb(x, noise, config).reshape(-1, x.shape[1])])
                 before = [p.detach().clone() for p in model.parameters()]
-                probs_before = probabilities(model, probe)
+                outputs_before = outputs(model, probe, config.output_space)
                 optimizer.step()
-                bound_step(model, before, probe, probs_before, config.max_step_change)
+                bound_step(model, before, probe, outputs_before, config.max_step_change, config.output_space)
             else:
                 optimizer.step()
             step += 1

@@ -187,7 +187,8 @@ def test_same_seed_same_result_other_seed_other_result(moons):
 @pytest.mark.parametrize("bad, message", [
     (dict(sigma=0), "sigma"), (dict(eta=0), "eta"), (dict(perturbations=0), "perturbations"),
     (dict(passes=0), "passes"), (dict(output_space="bits"), "output space"), (dict(reduction="max"), "reduction"),
-    (dict(max_step_change=-0.1), "max step change"), (dict(max_step_change=1.5), "max step change"),
+    (dict(max_step_change=-0.1), "max step change"), (dict(max_step_change=1e3), "max step change"),
+    (dict(max_step_change=float("nan")), "max step change"),
 ])
 def test_bad_configs_are_refused(bad, message):
     with pytest.raises(ValueError, match=message):
@@ -271,7 +272,7 @@ def test_a_guarded_step_changes_no_watched_probability_by_more_than_the_limit(mo
     """One step on a steep, overfit model: unguarded it moves the watched probabilities far; guarded, by at
     most the limit (and by more than nothing: the guard shortens the step, it does not cancel it)."""
     from explorer.training import TrainConfig, train
-    from explorer.unlearning.jit import probabilities
+    from explorer.unlearning.jit import outputs as probabilities
     initial = build_model(ModelConfig(width=32), 2, 2, seed=0)
     model, _ = train(initial, moons.x_train, moons.y_train, TrainConfig(epochs=600, lr=0.01), CPU)
     from explorer.models import predict_proba
@@ -291,7 +292,7 @@ def test_a_guarded_step_changes_no_watched_probability_by_more_than_the_limit(mo
 
 
 def test_bound_step_keeps_a_step_already_inside_the_limit():
-    from explorer.unlearning.jit import bound_step, probabilities
+    from explorer.unlearning.jit import bound_step, outputs as probabilities
     model = build_model(ModelConfig(width=8), 2, 2, seed=0)
     probe = torch.randn(10, 2, generator=torch.Generator().manual_seed(0))
     before = [p.detach().clone() for p in model.parameters()]
@@ -306,3 +307,16 @@ def test_bound_step_keeps_a_step_already_inside_the_limit():
     kept = bound_step(model, before, probe, probs, limit=0.01)
     assert 0 < kept < 1
     assert float((probabilities(model, probe) - probs).abs().max()) <= 0.01 + 1e-6
+
+
+def test_in_logit_space_the_guard_watches_logits_and_stops_the_blow_up(moons_trained):
+    """A saturated softmax hides logits growing without bound: a guard on probabilities let this logit-space
+    run diverge at step 20 (loss 1e13, test accuracy 0.50); watching the logits, it ends intact."""
+    scenario, trained = moons_trained
+    ids = [3, 17, 42]
+    base = JiTConfig(sigma=0.1, eta=0.05, output_space="logits", passes=30)
+    guarded = _run(trained.model, trained.data, ids, replace(base, max_step_change=0.05))
+    assert guarded.trajectory.stopped is None and len(guarded.trajectory) == 31
+    accuracy = float((guarded.model(torch.as_tensor(trained.data.x_test)).argmax(1).numpy()
+                      == trained.data.y_test).mean())
+    assert accuracy > 0.9
