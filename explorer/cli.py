@@ -76,6 +76,9 @@ def build_parser() -> argparse.ArgumentParser:
     method.add_argument("--method", help="the method to run (default jit)")
     method.add_argument("--compare", help="more methods to run on the same forget set, comma-separated")
     method.add_argument("--preset", help="a preset of --method (see `python -m explorer methods`)")
+    method.add_argument("--set", action="append", metavar="METHOD.FIELD=VALUE",
+                        help="any setting of any method run, e.g. --set scrub.alpha=0.5 (repeatable; "
+                             "a tuple is comma-separated; `python -m explorer methods` lists each method's settings)")
     method.add_argument("--sigma", type=float, help="JiT: perturbation std σ")
     method.add_argument("--eta", type=float, help="JiT: SGD learning rate η")
     method.add_argument("--perturbations", type=int, help="JiT: perturbations per sample N")
@@ -161,10 +164,41 @@ def scenario_from_args(args: argparse.Namespace) -> Scenario:
     if args.preset:
         presets[method] = args.preset
     compare = tuple(m.strip() for m in args.compare.split(",") if m.strip()) if args.compare else base.compare
-    return replace(base, dataset=dataset, model=model, train=train, forget=forget, method=method,
-                   compare=compare, configs=configs, presets=presets,
-                   **given(device=args.device, seed=args.seed, record_every=args.record_every,
-                           grid_resolution=args.grid_resolution))
+    scenario = replace(base, dataset=dataset, model=model, train=train, forget=forget, method=method,
+                       compare=compare, configs=configs, presets=presets,
+                       **given(device=args.device, seed=args.seed, record_every=args.record_every,
+                               grid_resolution=args.grid_resolution))
+    return apply_sets(scenario, args.set or ())
+
+
+def apply_sets(scenario: Scenario, items) -> Scenario:
+    """``METHOD.FIELD=VALUE`` overrides, each checked against the method's config (its fields, their types,
+    its validation) before any work starts."""
+    from dataclasses import fields
+
+    from explorer.pipeline import method_config
+    from explorer.urlstate import parse_value
+
+    for item in items:
+        key, eq, text = item.partition("=")
+        name, dot, field = key.strip().partition(".")
+        if not (eq and dot and name and field):
+            raise UsageError(f"--set takes METHOD.FIELD=VALUE, got {item!r}")
+        if name not in scenario.methods:
+            raise ScenarioError(f"--set {key}: {name} is not run; add --method {name} or --compare {name}")
+        current = method_config(scenario, name)
+        known = [f.name for f in fields(current)]
+        if field not in known:
+            raise ScenarioError(f"--set {key}: {name} has no setting {field!r}; it has {', '.join(known)}")
+        try:
+            value = parse_value(text, getattr(current, field))
+        except (ValueError, OverflowError) as err:
+            raise ScenarioError(f"--set {key}: {err}") from None
+        configs = {k: dict(v) for k, v in scenario.configs.items()}
+        configs.setdefault(name, {})[field] = value
+        scenario = replace(scenario, configs=configs)
+        method_config(scenario, name)  # the config's own validation, one line
+    return scenario
 
 
 def _forget_from_args(args) -> ForgetSpec | None:

@@ -67,12 +67,18 @@ def _fmt(value: Any) -> str:
         return "1" if value else "0"
     if isinstance(value, float):
         return repr(value)
+    if isinstance(value, (tuple, list)):
+        return ",".join(_fmt(v) for v in value)
     return str(value)
 
 
-def _parse(text: str, like: Any) -> Any:
-    """Parse ``text`` as the type of the default value ``like``."""
+def parse_value(text: str, like: Any) -> Any:
+    """Parse ``text`` as the type of the default value ``like`` (the one parser of the URL and the CLI's
+    ``--set``); a tuple of whole numbers is written comma-separated. ValueError with a one-line reason."""
     text = str(text).strip()
+    if isinstance(like, tuple):
+        items = [t for t in text.split(",") if t.strip()]
+        return tuple(parse_value(t, like[0] if like else 0) for t in items)
     if isinstance(like, bool):
         low = text.lower()
         if low in ("1", "true", "yes", "on"):
@@ -82,7 +88,7 @@ def _parse(text: str, like: Any) -> Any:
         raise ValueError(f"expected 0/1, got {text!r}")
     if isinstance(like, int):
         f = float(text)
-        if f != int(f):
+        if f != f or f in (float("inf"), float("-inf")) or f != int(f):
             raise ValueError(f"expected a whole number, got {text!r}")
         return int(f)
     if isinstance(like, float):
@@ -163,7 +169,7 @@ def from_params(params: Mapping[str, Any]) -> tuple[Scenario, list[int], list[st
                 bad(key, "unknown setting")
                 continue
             try:
-                candidate = replace(section, **{field_name: _parse(raw[key], getattr(section, field_name))})
+                candidate = replace(section, **{field_name: parse_value(raw[key], getattr(section, field_name))})
                 _validate_section(attr, candidate)
             except (ValueError, TypeError) as err:
                 bad(key, str(err).split("\n")[0])
@@ -175,7 +181,7 @@ def from_params(params: Mapping[str, Any]) -> tuple[Scenario, list[int], list[st
             continue
         consumed.add(key)
         try:
-            value = _parse(raw[key], getattr(scenario, attr))
+            value = parse_value(raw[key], getattr(scenario, attr))
             if attr == "method" and value not in method_names():
                 raise ValueError(f"unknown method; valid: {', '.join(method_names())}")
             if attr == "seed" and not 0 <= value < 2**32:
@@ -209,7 +215,7 @@ def from_params(params: Mapping[str, Any]) -> tuple[Scenario, list[int], list[st
             base = spec.config_from(None, presets.get(method))
             if field_name not in {f.name for f in fields(base)}:
                 raise ValueError(f"{method} has no setting {field_name}")
-            value = _parse(raw[key], getattr(base, field_name))
+            value = parse_value(raw[key], getattr(base, field_name))
             trial = {**configs.get(method, {}), field_name: value}
             spec.config_from(trial, presets.get(method))
             configs.setdefault(method, {})[field_name] = value

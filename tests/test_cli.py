@@ -201,3 +201,31 @@ def test_engine_benchmark_matches_the_loop():
     from explorer.bench import engine_vs_loop
     result = engine_vs_loop("mlp", torch.device("cpu"), repeats=1)
     assert result["max_abs_weight_diff"] < 1e-5 and result["speedup"] > 0 and result["floor_ratio"] > 0
+
+
+def test_set_reaches_any_setting_of_any_method_run(tmp_path, capsys):
+    out = tmp_path / "r.json"
+    args = ["run", "--dataset", "moons", "--samples", "120", "--epochs", "200", "--forget-random", "0.05",
+            "--method", "scrub", "--compare", "jit", "--set", "scrub.alpha=0.5", "--set", "scrub.lr_decay_epochs=2,4",
+            "--set", "jit.max_step_change=0", "--threads", "1", "--out", str(out)]
+    assert main(args) == 0
+    configs = json.loads(out.read_text())["scenario"]["configs"]
+    assert configs["scrub"] == {"alpha": 0.5, "lr_decay_epochs": [2, 4]}
+    assert configs["jit"] == {"max_step_change": 0.0}
+
+
+@pytest.mark.parametrize("setting, message", [
+    ("scrub.alpha=abc", "scrub.alpha"),
+    ("scrub.nope=1", "has no setting 'nope'"),
+    ("scrub.alpha", "METHOD.FIELD=VALUE"),
+    ("jit.sigma=0.1", "jit is not run"),
+    ("nomethod.x=1", "nomethod is not run"),
+    ("scrub.epochs=inf", "whole number"),
+    ("scrub.epochs=1.5", "whole number"),
+    ("scrub.lr=-1", "learning rate"),
+    ("scrub.lr_decay_epochs=1,x", "lr_decay_epochs"),
+])
+def test_a_wrong_set_exits_2_with_one_line_before_any_work(setting, message, capsys):
+    code = main(["run", "--dataset", "moons", "--forget-ids", "3", "--method", "scrub", "--set", setting])
+    err = capsys.readouterr().err.strip()
+    assert code == 2 and len(err.splitlines()) == 1 and message in err

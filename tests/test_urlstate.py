@@ -79,3 +79,18 @@ def test_bad_params_fall_back_with_a_notice(key, value):
         assert scenario.train.lr == default.train.lr
     if key.startswith("c.jit"):
         assert scenario.configs.get("jit", {}) == {}
+
+
+def test_a_tuple_setting_round_trips_through_the_link():
+    s = replace(default_scenario("moons"), method="scrub", configs={"scrub": {"lr_decay_epochs": (2, 4)}})
+    params = U.to_params(s)
+    assert params["c.scrub.lr_decay_epochs"] == "2,4"
+    back, _, notices = U.from_params(params)
+    assert back.configs["scrub"]["lr_decay_epochs"] == (2, 4) and not notices
+
+
+def test_one_infinite_whole_number_is_named_and_the_rest_of_the_link_kept():
+    params = {**U.to_params(replace(default_scenario("moons"), seed=7), [3, 17]), "d.samples": "inf"}
+    scenario, ids, notices = U.from_params(params)
+    assert list(ids) == [3, 17] and scenario.seed == 7
+    assert any("d.samples" in n for n in notices)
