@@ -93,6 +93,10 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--device", help="auto (CUDA, then MPS, then CPU), cpu, cuda, cuda:N or mps")
     run.add_argument("--record-every", type=int, help="record metrics every k-th step (default 1)")
     run.add_argument("--grid-resolution", type=int, help="2D evaluation grid size (default 100)")
+    run.add_argument("--lipschitz-sigma", type=float,
+                     help="σ of the forget_lipschitz metric's probe, the same for every method (default 0.1)")
+    run.add_argument("--lipschitz-space", choices=["probs", "logits"],
+                     help="where the forget_lipschitz probe measures output change (default probs)")
     run.add_argument("--threads", type=int, help="torch CPU threads (default: torch's; 1 is fastest for the 2D toys)")
     run.add_argument("--out", help="write the JSON report here (default: stdout)")
 
@@ -167,7 +171,8 @@ def scenario_from_args(args: argparse.Namespace) -> Scenario:
     scenario = replace(base, dataset=dataset, model=model, train=train, forget=forget, method=method,
                        compare=compare, configs=configs, presets=presets,
                        **given(device=args.device, seed=args.seed, record_every=args.record_every,
-                               grid_resolution=args.grid_resolution))
+                               grid_resolution=args.grid_resolution, lipschitz_sigma=args.lipschitz_sigma,
+                               lipschitz_space=args.lipschitz_space))
     return apply_sets(scenario, args.set or ())
 
 

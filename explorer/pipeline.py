@@ -107,9 +107,9 @@ def method_config(scenario: Scenario, name: str):
 
 
 def make_evaluator(scenario: Scenario, trained: Trained, forget_ids, retrain: nn.Module | None) -> Evaluator:
-    jit_cfg = method_config(scenario, "jit")
     return Evaluator(trained.data, forget_ids, trained.eval_inputs, trained.model, retrain, trained.device,
-                     lipschitz_sigma=jit_cfg.sigma, lipschitz_space=jit_cfg.output_space, seed=scenario.seed)
+                     lipschitz_sigma=scenario.lipschitz_sigma, lipschitz_space=scenario.lipschitz_space,
+                     seed=scenario.seed)
 
 
 def validate(scenario: Scenario) -> None:
@@ -118,11 +118,19 @@ def validate(scenario: Scenario) -> None:
         method_config(scenario, name)
     if scenario.grid_resolution < 10 or scenario.grid_resolution > 400:
         raise ScenarioError(f"grid resolution must be between 10 and 400, got {scenario.grid_resolution}")
+    check_lipschitz_probe(scenario.lipschitz_sigma, scenario.lipschitz_space)
     if scenario.record_every < 1:
         raise ScenarioError(f"record-every must be >= 1, got {scenario.record_every}")
     if not 0 <= scenario.seed < 2**32:
         raise ScenarioError(f"seed must be between 0 and 2**32 - 1, got {scenario.seed}")
     resolve_device(scenario)
+
+
+def check_lipschitz_probe(sigma, space) -> None:
+    if not (isinstance(sigma, (int, float)) and 0 < sigma <= 10 and np.isfinite(sigma)):
+        raise ScenarioError(f"the Lipschitz probe's sigma must be in (0, 10], got {sigma}")
+    if space not in ("probs", "logits"):
+        raise ScenarioError(f"the Lipschitz probe's space must be probs or logits, got {space!r}")
 
 
 def unlearn(scenario: Scenario, name: str, trained: Trained, forget_ids, evaluator: Evaluator,

@@ -111,6 +111,10 @@ class Scenario:
     device: str = "auto"
     seed: int = 0  # seeds the random forget set and the methods' own randomness
     grid_resolution: int = 100
+    # The forget_lipschitz probe, the same for every method (not JiT's σ: tuning JiT must not change
+    # another method's metric). 0.1 and probabilities, as every report before the probe had its own σ.
+    lipschitz_sigma: float = 0.1
+    lipschitz_space: str = "probs"
     record_every: int = 1
 
     @property

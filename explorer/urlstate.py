@@ -17,7 +17,8 @@ from toy_data.base import validate_spec
 
 MAX_IDS_TEXT = 20000
 SECTIONS = {"d": "dataset", "m": "model", "t": "train"}
-TOP = {"seed": "seed", "device": "device", "grid": "grid_resolution", "method": "method"}
+TOP = {"seed": "seed", "device": "device", "grid": "grid_resolution", "method": "method",
+       "lip": "lipschitz_sigma", "lip_space": "lipschitz_space"}
 
 
 # ----------------------------------------------------------------------------------------------
@@ -190,6 +191,12 @@ def from_params(params: Mapping[str, Any]) -> tuple[Scenario, list[int], list[st
                 raise ValueError("retrain is the reference, not a method to run")
             if attr == "grid_resolution" and not 10 <= value <= 400:
                 raise ValueError("must be between 10 and 400")
+            if attr == "lipschitz_sigma":
+                from explorer.pipeline import check_lipschitz_probe
+                check_lipschitz_probe(value, "probs")
+            if attr == "lipschitz_space":
+                from explorer.pipeline import check_lipschitz_probe
+                check_lipschitz_probe(0.1, value)
             if attr == "device":
                 from explorer.device import pick_device
                 pick_device(value)

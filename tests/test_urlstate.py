@@ -94,3 +94,13 @@ def test_one_infinite_whole_number_is_named_and_the_rest_of_the_link_kept():
     scenario, ids, notices = U.from_params(params)
     assert list(ids) == [3, 17] and scenario.seed == 7
     assert any("d.samples" in n for n in notices)
+
+
+def test_the_lipschitz_probe_travels_in_the_link_and_a_bad_one_is_named():
+    s = replace(default_scenario("moons"), lipschitz_sigma=0.3, lipschitz_space="logits")
+    params = U.to_params(s)
+    assert (params["lip"], params["lip_space"]) == ("0.3", "logits")
+    back, _, notices = U.from_params(params)
+    assert (back.lipschitz_sigma, back.lipschitz_space, notices) == (0.3, "logits", [])
+    _, _, notices = U.from_params({"ds": "moons", "lip": "-1", "lip_space": "bits"})
+    assert len(notices) >= 1 and any("lip" in n for n in notices)

@@ -183,7 +183,8 @@ def set_widgets_from(scenario: Scenario) -> None:
         for name, value in _method_values(method, preset, scenario.configs.get(method)).items():
             ss[f"w.c.{method}.{name}"] = value
     ss["scenario_extra"] = {"seed": scenario.seed, "grid_resolution": scenario.grid_resolution,
-                            "record_every": scenario.record_every, "train_seed": scenario.train.seed}
+                            "record_every": scenario.record_every, "train_seed": scenario.train.seed,
+                            "lipschitz_sigma": scenario.lipschitz_sigma, "lipschitz_space": scenario.lipschitz_space}
 
 
 def _default_preset(method: str) -> str | None:
@@ -313,7 +314,9 @@ def scenario_from_widgets() -> Scenario:
                     configs={method: overrides} if overrides else {},
                     presets={method: preset} if preset else {}, device=ss["w.device"],
                     seed=int(extra.get("seed", 0)), grid_resolution=int(extra.get("grid_resolution", 100)),
-                    record_every=int(extra.get("record_every", 1)))
+                    record_every=int(extra.get("record_every", 1)),
+                    lipschitz_sigma=float(extra.get("lipschitz_sigma", Scenario.lipschitz_sigma)),
+                    lipschitz_space=str(extra.get("lipschitz_space", Scenario.lipschitz_space)))
 
 
 # ----------------------------------------------------------------------------------------------
