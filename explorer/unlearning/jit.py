@@ -45,11 +45,11 @@ class JiTConfig:
     train_mode: bool = False  # run the model in train mode (dropout/batch-norm active), as published
     # The explorer's own guard, not in the paper or its code (0 = off): the largest change of the
     # model's outputs (in output_space: class probabilities, or raw logits), at the forget inputs and
-    # their perturbations, that one step may make. A longer step is shortened to fit. Zero-shot: it
-    # looks only at the forget inputs. In logit space it must watch logits: a saturated softmax hides
-    # logits (and weights) growing without bound. On a
-    # steep boundary JiT's first gradient is large and one plain SGD step flattens (or wrecks) the
-    # function at once; bounded steps make the change gradual and stop short of the damage.
+    # their perturbations, that one step may make; a longer step is shortened to fit. Zero-shot: it
+    # looks only at the forget inputs. On a steep boundary JiT's first gradient is large and one plain
+    # SGD step flattens (or wrecks) the function at once; bounded steps make the change gradual and stop
+    # short of the damage. In logit space it watches logits: a saturated softmax would hide logits (and
+    # weights) growing without bound.
     max_step_change: float = 0.05
 
     def validate(self) -> None:
@@ -176,7 +176,7 @@ def outputs(model: nn.Module, x: torch.Tensor, output_space: str = "probs") -> t
 def bound_step(model: nn.Module, before: list[torch.Tensor], probe: torch.Tensor, outputs_before: torch.Tensor,
                limit: float, output_space: str = "probs", tries: int = 6) -> float:
     """Shorten the step just taken (weights ``before`` → current) until no output at the ``probe`` inputs
-    changed by more than ``limit``. Returns the share of the step that was kept."""
+    changed by more than ``limit`` (at most ``tries`` shortenings). Returns the share of the step kept."""
     params = list(model.parameters())
     steps = [p - b for p, b in zip(params, before)]
     kept = 1.0
