@@ -272,7 +272,8 @@ def summary(report: dict) -> str:
         lines.append("closest to retrain (Avg. Gap): " + ", ".join(f"{r['method']} {r['avg_gap']:.3f}" for r in ranked))
     stopped = [f"{n}: {e['stopped']}" for n, e in report["models"].items() if e.get("stopped")]
     verdicts = [e["verdict"]["sentence"] for e in report["models"].values() if e.get("verdict")]
-    return "\n".join(lines + stopped + verdicts)
+    refused = [f"{name} did not run: {why}" for name, why in report.get("refused", {}).items()]
+    return "\n".join(lines + stopped + verdicts + refused)
 
 
 def _fmt(value) -> str:

@@ -18,7 +18,7 @@
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Sequence
 
 import numpy as np
@@ -30,6 +30,7 @@ from torch import nn
 from explorer import metrics as M
 from explorer.figures import boundary_xy, class_color, heatmap_trace
 from explorer.models import predict_proba
+from explorer.unlearning.base import refusal
 
 MAX_FRAMES = 60
 PLAYER_MS = 150
@@ -439,6 +440,7 @@ class ImageRun:
     test_probs: dict[str, np.ndarray]  # original / method / retrain on the test set
     forget_probs: dict[str, np.ndarray]  # original / method / retrain on the forget set
     seconds: dict[str, float]
+    refused: dict[str, str] = field(default_factory=dict)  # compared method -> why it did not run
     paper_split: str = ""  # which of the JiT paper's settings the forget set is, and where D_f / D_r are measured
 
 
@@ -483,8 +485,13 @@ def run_images(scenario, trained, forget_ids, method: str = "jit", retrain: tupl
         method: {"metrics": traj.final.metrics, "seconds": result.seconds,
                  **({"stopped": traj.stopped} if traj.stopped else {})},
     }
+    refused = {}
     for other in compare:
         if other in models:
+            continue
+        why = refusal(other, data, forget_ids)
+        if why:  # refuse this one, keep the rest of the run
+            refused[other] = why
             continue
         r = pipeline.unlearn(scenario, other, trained, forget_ids, evaluator, record_probs=False)
         models[other] = {"metrics": r.trajectory.final.metrics, "seconds": r.seconds,
@@ -496,7 +503,7 @@ def run_images(scenario, trained, forget_ids, method: str = "jit", retrain: tupl
     return ImageRun(method, forget_ids, shown, planes, steps, shown_probs, plane_probs, r_probe[: cuts[0]],
                     [r_probe[cuts[k]: cuts[k + 1]] for k in range(len(planes))], result, model_r, retrain_seconds,
                     models, test_probs, forget_probs,
-                    {"retrain": t_retrain, "unlearn": t_unlearn, "total": time.perf_counter() - start},
+                    {"retrain": t_retrain, "unlearn": t_unlearn, "total": time.perf_counter() - start}, refused,
                     evaluator.paper.describe())
 
 

@@ -21,6 +21,7 @@ from explorer.scenario import Scenario, ScenarioError
 from explorer.training import TrainHistory, train
 from explorer.verdict import judge
 from explorer.unlearning import RunContext, UnlearnResult, get_method, run_method
+from explorer.unlearning.base import refusal
 from toy_data import Dataset, load_dataset
 
 Progress = Callable[[str, float], None]  # (stage label, fraction done in [0, 1])
@@ -155,6 +156,7 @@ class RunOutcome:
     retrain_seconds: float
     evaluator: Evaluator
     results: dict[str, UnlearnResult] = field(default_factory=dict)
+    refused: dict[str, str] = field(default_factory=dict)  # compared method -> why it did not run
 
     def report(self) -> dict:
         original_metrics, _ = self.evaluator.evaluate(self.trained.model)
@@ -178,7 +180,7 @@ class RunOutcome:
             models[name] = entry
         main = verdicts.get(self.scenario.method)
         return {"scenario": scenario, "device": self.trained.device.type,
-                "verdict": main["sentence"] if main else None, "models": _clean(models)}
+                "verdict": main["sentence"] if main else None, "models": _clean(models), "refused": dict(self.refused)}
 
     def verdict(self, name: str, metrics: dict, original: dict, retrain: dict, stopped: str | None) -> dict:
         label = {"jit": "JiT"}.get(name, name)
@@ -192,12 +194,18 @@ def run(scenario: Scenario, progress: Progress | None = None, record_probs: bool
     validate(scenario)
     data = trained.data if trained is not None else load_data(scenario)
     forget_ids = scenario.forget.resolve(data, scenario.seed)  # bad forget sets fail before any training
+    # A method that cannot take this forget set: the main one is an error, a compared one is refused
+    # (with its reason in the report) and the rest of the run is kept — both before any training.
+    refused = {name: why for name in scenario.methods if name != "retrain"
+               for why in [refusal(name, data, forget_ids)] if why}
+    if scenario.method in refused:
+        raise ScenarioError(refused[scenario.method])
     trained = trained or train_original(scenario, progress, data=data)
     retrain, _, retrain_seconds = retrain_reference(scenario, trained, forget_ids, progress)
     evaluator = make_evaluator(scenario, trained, forget_ids, retrain)
-    outcome = RunOutcome(scenario, trained, forget_ids, retrain, retrain_seconds, evaluator)
+    outcome = RunOutcome(scenario, trained, forget_ids, retrain, retrain_seconds, evaluator, refused=refused)
     for name in scenario.methods:
-        if name == "retrain":  # the reference above is that model: report it once, not a second copy
+        if name == "retrain" or name in refused:  # retrain: the reference above is that model, reported once
             continue
         outcome.results[name] = unlearn(scenario, name, trained, forget_ids, evaluator, record_probs, progress)
     return outcome

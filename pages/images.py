@@ -249,6 +249,8 @@ PAPER_COLUMNS = ("paper_forget_acc", "paper_retain_acc", "mia")
 
 def comparison_table(run) -> None:
     shared.comparison_table(run.models, key="img.table")
+    for name, reason in run.refused.items():
+        st.info(f"{name} did not run: {reason}")
     st.markdown("**As in the paper's tables** — the JiT paper's D_f and D_r columns are measured on held-out "
                 "images where the forget set is a whole class or sub-class; the table above measures forget and "
                 "retain accuracy on training images.")

@@ -229,3 +229,20 @@ def test_a_wrong_set_exits_2_with_one_line_before_any_work(setting, message, cap
     code = main(["run", "--dataset", "moons", "--forget-ids", "3", "--method", "scrub", "--set", setting])
     err = capsys.readouterr().err.strip()
     assert code == 2 and len(err.splitlines()) == 1 and message in err
+
+
+def test_a_compared_class_only_method_is_refused_and_the_rest_of_the_run_kept(tmp_path, capsys):
+    code, report, captured = run_cli(["run", "--dataset", "moons", "--samples", "120", "--epochs", "200",
+                                      "--forget-random", "0.05", "--compare", "neggrad,unsir", "--threads", "1"],
+                                     tmp_path, capsys)
+    assert code == 0
+    assert set(report["models"]) == {"original", "retrain", "jit", "neggrad"}
+    assert "whole classes" in report["refused"]["unsir"]
+    assert "unsir did not run: unsir only forgets whole classes" in captured.out
+
+
+def test_a_main_method_that_cannot_take_the_forget_set_exits_2_before_training(capsys, monkeypatch):
+    import explorer.pipeline as P
+    monkeypatch.setattr(P, "train_original", lambda *a, **k: pytest.fail("trained before refusing"))
+    assert main(["run", "--dataset", "moons", "--forget-random", "0.05", "--method", "unsir"]) == 2
+    assert "only forgets whole classes" in capsys.readouterr().err

@@ -157,3 +157,11 @@ def test_sweep_figure_shows_both_metrics():
     fig = V.sweep_figure(sweep)
     assert [t.type for t in fig.data] == ["heatmap", "heatmap"]
     assert np.asarray(fig.data[1].z).shape == (3, 2) and list(fig.data[0].x) == ["0.5", "1"]
+
+
+def test_a_class_only_method_compared_on_random_images_is_refused_and_the_run_kept(digits):
+    sc, trained = digits
+    ids = ForgetSpec(random_fraction=0.02).resolve(trained.data, 0)
+    run = V.run_images(replace(sc, presets={}), trained, ids, resolution=12, compare=("unsir", "neggrad"))
+    assert "whole classes" in run.refused["unsir"]
+    assert {"original", "retrain", "jit", "neggrad"} <= set(run.models) and "unsir" not in run.models

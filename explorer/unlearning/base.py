@@ -204,6 +204,14 @@ def get_method(name: str) -> MethodSpec:
     return METHODS[name]
 
 
+def refusal(name: str, data: Dataset, forget_ids) -> str | None:
+    """Why method ``name`` cannot run on this forget set (one line), or None when it can."""
+    spec = get_method(name)
+    if spec.access.class_level_only and UnlearnData.restricted(spec.access, data, forget_ids).forget_class is None:
+        return f"{name} only forgets whole classes; choose a forget set that is exactly one class"
+    return None
+
+
 def run_method(name: str, model: nn.Module, data: Dataset, forget_ids, config=None,
                ctx: RunContext | None = None) -> UnlearnResult:
     """Run a registered method on a copy of ``model``: the caller's model is never changed."""
@@ -212,9 +220,10 @@ def run_method(name: str, model: nn.Module, data: Dataset, forget_ids, config=No
     config = config if config is not None else spec.default_config()
     if hasattr(config, "validate"):
         config.validate()
+    reason = refusal(name, data, forget_ids)
+    if reason:
+        raise ValueError(reason)
     views = UnlearnData.restricted(spec.access, data, forget_ids)
-    if spec.access.class_level_only and views.forget_class is None:
-        raise ValueError(f"{name} only forgets whole classes; choose a forget set that is exactly one class")
     start = time.perf_counter()
     work = copy.deepcopy(model).to(ctx.device)
     trajectory = spec.fn(work, views, config, ctx)
