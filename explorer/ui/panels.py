@@ -51,6 +51,9 @@ HELP = {
     "accumulate_grads": "Published code: never zero gradients between batches of a pass.",
     "reduction": "Sum (published) or mean of the per-sample loss over the batch.",
     "train_mode": "Published code: run the model in train mode (dropout active) while unlearning.",
+    "max_step_change": ("The explorer's own step guard (not in the paper; 0 = off): the most any output at the forget "
+                        "points and their perturbations may change in one step (probabilities, or logits in logit "
+                        "space); a longer step is shortened. It turns JiT's first-step jump into a movement."),
     "compare": ("Other registered methods to run on the same forget set when you press Unlearn, each at its default "
                 "settings (the 'explorer' preset where it has one), measured against the same retrained model. "
                 "Each adds its own time; the main method's animation is unchanged. Methods that only forget whole "
