@@ -60,8 +60,8 @@ class StudyGrid:
             _jit_config(sigma, eta, passes, guard).validate()
         if any(not (w >= 0 and np.isfinite(w)) for w in self.weight_decays):
             raise ValueError("weight decays must be finite and >= 0")
-        if any(s < 0 for s in self.seeds):
-            raise ValueError("seeds must be >= 0")
+        if any(not 0 <= s < 2**32 for s in self.seeds):
+            raise ValueError("seeds must be between 0 and 2**32 - 1")
 
     def settings(self) -> list[dict]:
         """The JiT settings of one job (the weight decay belongs to the job: it shapes the original)."""
@@ -253,10 +253,12 @@ class StudyResult:
 
     def to_dict(self) -> dict:
         best = recommend(self.cells)
-        return {"grid": asdict(self.grid), "seconds": self.seconds, "workers": self.workers, "backend": self.backend,
-                "thresholds": V.thresholds(), "movement_share": MOVEMENT_SHARE,
-                "recommended": best.setting if best else None,
-                "cells": [asdict(c) for c in self.cells], "runs": self.rows}
+        from explorer.pipeline import _clean  # NaN (a run that never moved) -> null: strict JSON
+
+        return _clean({"grid": asdict(self.grid), "seconds": self.seconds, "workers": self.workers,
+                       "backend": self.backend, "thresholds": V.thresholds(), "movement_share": MOVEMENT_SHARE,
+                       "recommended": best.setting if best else None,
+                       "cells": [asdict(c) for c in self.cells], "runs": self.rows})
 
 
 def run_study(grid: StudyGrid, backend: str = "processes", workers: int | None = None,
@@ -288,7 +290,7 @@ def markdown(cells: list[Cell]) -> str:
     overall = sorted((c for c in cells if c.kind == "all"), key=lambda c: tuple(c.setting.values()))
     best = recommend(cells)
     for c in overall:
-        mark = " **(default)**" if best is not None and c.setting == best.setting else ""
+        mark = " **(recommended)**" if best is not None and c.setting == best.setting else ""
         lines.append(f"| {c.sigma:g} | {c.eta:g} | {c.passes} | {c.max_step_change:g} | {c.weight_decay:g} | {c.runs} "
                      f"| {_pct(c.collapse_rate)} | {_pct(c.forget_match_rate)} | {c.agreement_gain:+.4f} "
                      f"| {_pct(c.closer_rate)} | {_pct(c.gradual_rate)} of {c.moved_runs}{mark} |")

@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import typing
 from dataclasses import replace
 from pathlib import Path
 
@@ -189,14 +190,20 @@ def apply_sets(scenario: Scenario, items) -> Scenario:
         name, dot, field = key.strip().partition(".")
         if not (eq and dot and name and field):
             raise UsageError(f"--set takes METHOD.FIELD=VALUE, got {item!r}")
+        if name == "retrain":
+            raise ScenarioError(f"--set {key}: the retrained reference uses the training recipe; "
+                                "set it with --epochs, --lr, --weight-decay or --batch-size")
         if name not in scenario.methods:
             raise ScenarioError(f"--set {key}: {name} is not run; add --method {name} or --compare {name}")
         current = method_config(scenario, name)
         known = [f.name for f in fields(current)]
         if field not in known:
             raise ScenarioError(f"--set {key}: {name} has no setting {field!r}; it has {', '.join(known)}")
+        like = getattr(current, field)
+        if typing.get_type_hints(type(current)).get(field) is float and not isinstance(like, bool):
+            like = float(like)  # a preset may write 10 for a float setting: parse what the field declares
         try:
-            value = parse_value(text, getattr(current, field))
+            value = parse_value(text, like)
         except (ValueError, OverflowError) as err:
             raise ScenarioError(f"--set {key}: {err}") from None
         configs = {k: dict(v) for k, v in scenario.configs.items()}
@@ -299,11 +306,20 @@ def _names(text: str, what: str) -> tuple[str, ...]:
 
 
 def _checked_out(path: str) -> Path:
-    """The output path, checked before any work: its folder must exist and be writable."""
+    """The output path, checked before any work by opening it for writing (root passes permission checks
+    that the file system still refuses, e.g. under /proc)."""
     out = Path(path)
     folder = out.parent if str(out.parent) else Path(".")
     if out.is_dir() or not folder.is_dir():
         raise UsageError(f"cannot write {path!r}: {'it is a folder' if out.is_dir() else 'no such folder'}")
+    existed = out.exists()
+    try:
+        with open(out, "a"):
+            pass
+        if not existed:
+            out.unlink()
+    except OSError as err:
+        raise UsageError(f"cannot write {path!r}: {err.strerror or err}") from None
     return out
 
 
@@ -352,11 +368,11 @@ def cmd_calibrate(args) -> int:
     out = _checked_out(args.out)
     print(f"calibration: {grid.n_runs} JiT runs", file=sys.stderr)
     result = run_study(grid, backend=args.backend, workers=args.workers, progress=progress_bar("jobs"))
+    print(markdown(result.cells))  # first: a failed write must not lose the study's tables
     try:
         out.write_text(json.dumps(result.to_dict(), indent=1))
     except OSError as err:
         raise ScenarioError(f"cannot write {args.out!r}: {err}") from None
-    print(markdown(result.cells))
     print(f"\n{len(result.rows)} runs in {result.seconds:.0f} s on {result.workers} worker(s); "
           f"every run in {args.out}", file=sys.stderr)
     return 0

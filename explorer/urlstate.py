@@ -77,7 +77,7 @@ def parse_value(text: str, like: Any) -> Any:
     """Parse ``text`` as the type of the default value ``like`` (the one parser of the URL and the CLI's
     ``--set``); a tuple of whole numbers is written comma-separated. ValueError with a one-line reason."""
     text = str(text).strip()
-    if isinstance(like, tuple):
+    if isinstance(like, (tuple, list)):  # a scenario file holds a tuple setting as a JSON list
         items = [t for t in text.split(",") if t.strip()]
         return tuple(parse_value(t, like[0] if like else 0) for t in items)
     if isinstance(like, bool):

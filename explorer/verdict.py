@@ -13,7 +13,7 @@ import numpy as np
 # (the calibration study calls it a collapse).
 DAMAGE_MARGIN = 0.05
 # Forget accuracy within this of the retrained model's = forgot as retraining does. For forget sets of
-# up to 20 points this means exactly equal (accuracy moves in steps of 1/|forget set| ≥ 0.05).
+# fewer than 20 points this means exactly equal (accuracy moves in steps of 1/|forget set| > 0.05).
 FORGET_MATCH = 0.05
 # Agreement with retrain (share of evaluation points labelled as the retrained model labels them)
 # changed by more than this against the untouched original's = moved toward / away from retraining.

@@ -81,7 +81,7 @@ def test_recommend_needs_gradual_movement_then_prefers_forgetting_without_collap
 
 def test_markdown_marks_the_recommended_setting_and_breaks_it_down_by_kind():
     table = C.markdown(C.summarise(hand_made_rows()))
-    default_rows = [line for line in table.splitlines() if "(default)" in line]
+    default_rows = [line for line in table.splitlines() if "(recommended)" in line]
     assert len(default_rows) == 1 and default_rows[0].startswith("| 0.2 | 0.02 | 30 | 0.05 |")
     assert "| boundary | 2 |" in table and "| interior | 2 |" in table
 
@@ -117,7 +117,7 @@ def test_the_command_writes_json_and_prints_the_table(tmp_path, capsys):
                  "--etas", "0.02", "--passes", "5", "--step-guards", "0,0.05", "--backend", "serial",
                  "--out", str(out)])
     assert code == 0
-    report = json.loads(out.read_text())
+    report = json.loads(out.read_text(), parse_constant=lambda c: pytest.fail(f"non-standard JSON {c}"))
     assert len(report["runs"]) == 2 and report["thresholds"]["damage_margin"] == 0.05
     assert {c["kind"] for c in report["cells"]} == {"boundary", "all"}
     assert "| σ | η |" in capsys.readouterr().out
@@ -130,8 +130,10 @@ def test_the_command_writes_json_and_prints_the_table(tmp_path, capsys):
     (["--step-guards", "-1"], "max step change"),
     (["--step-guards", "1e9"], "max step change"),
     (["--seeds", "0"], "--seeds"),
+    (["--seeds", "0,4294967296"], "seeds must be between"),
     (["--etas", ""], "etas"),
     (["--out", "/no/such/folder/cal.json"], "no such folder"),
+    (["--out", "/proc/cal.json"], "cannot write"),
 ])
 def test_bad_study_input_exits_2_with_one_line(args, message, capsys, tmp_path):
     # a tiny grid first (the bad flag, given last, overrides its part), so a check that lets bad input
@@ -166,3 +168,10 @@ def test_jit_at_its_defaults_moves_the_boundary_of_moons_gradually(moons_trained
     assert not measures.collapsed
     # a movement over many frames, not one jump: at least five recorded steps change the boundary
     assert (np.abs(np.diff(trajectory.metric("boundary_change"))) > 0).sum() >= 5
+
+
+def test_the_study_json_is_strict_json_when_runs_never_move():
+    rows = [_row(TIMID, "interior", False, True, 0.0, math.nan)]
+    result = C.StudyResult(C.StudyGrid(), rows, C.summarise(rows))
+    text = json.dumps(result.to_dict(), allow_nan=False)
+    assert json.loads(text)["cells"][0]["gradual_rate"] is None

@@ -246,3 +246,20 @@ def test_a_main_method_that_cannot_take_the_forget_set_exits_2_before_training(c
     monkeypatch.setattr(P, "train_original", lambda *a, **k: pytest.fail("trained before refusing"))
     assert main(["run", "--dataset", "moons", "--forget-random", "0.05", "--method", "unsir"]) == 2
     assert "only forgets whole classes" in capsys.readouterr().err
+
+
+def test_set_parses_what_the_field_declares_and_reads_lists_from_scenario_files():
+    from dataclasses import replace
+
+    from explorer.cli import apply_sets
+    from explorer.scenario import default_scenario
+    ssd = replace(default_scenario("moons"), method="ssd", presets={"ssd": "resnet18"})  # preset writes alpha=10
+    assert apply_sets(ssd, ["ssd.alpha=0.5"]).configs["ssd"]["alpha"] == 0.5
+    from_file = replace(default_scenario("moons"), method="scrub", configs={"scrub": {"lr_decay_epochs": [2, 4]}})
+    assert apply_sets(from_file, ["scrub.lr_decay_epochs=3,5"]).configs["scrub"]["lr_decay_epochs"] == (3, 5)
+
+
+def test_set_refuses_the_retrain_reference_and_names_the_training_flags(capsys):
+    assert main(["run", "--dataset", "moons", "--forget-ids", "3", "--compare", "retrain",
+                 "--set", "retrain.epochs=1"]) == 2
+    assert "--epochs" in capsys.readouterr().err

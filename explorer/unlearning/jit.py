@@ -184,9 +184,15 @@ def bound_step(model: nn.Module, before: list[torch.Tensor], probe: torch.Tensor
         change = float((outputs(model, probe, output_space) - outputs_before).abs().max())
         if change <= limit:
             return kept
-        kept *= 0.9 * limit / change  # near-linear for a short step: aim a little inside the limit
+        # near-linear for a short step: aim a little inside the limit; overflowing outputs: shrink hard
+        kept *= 0.9 * limit / change if np.isfinite(change) else 1e-3
         for p, b, d in zip(params, before, steps):
             p.copy_(b + kept * d)
+    change = float((outputs(model, probe, output_space) - outputs_before).abs().max())
+    if not change <= limit:  # no usable step (NaN compares False too): undo it
+        for p, b in zip(params, before):
+            p.copy_(b)
+        return 0.0
     return kept
 
 
@@ -219,7 +225,11 @@ def jit(model: nn.Module, data: UnlearnData, config: JiTConfig, ctx: RunContext)
                 before = [p.detach().clone() for p in model.parameters()]
                 outputs_before = outputs(model, probe, config.output_space)
                 optimizer.step()
-                bound_step(model, before, probe, outputs_before, config.max_step_change, config.output_space)
+                if bound_step(model, before, probe, outputs_before, config.max_step_change, config.output_space) == 0:
+                    recorder.trajectory.stopped = (
+                        f"the step guard found no step within {config.max_step_change:g} at step {step + 1} (the "
+                        f"outputs overflow); kept the weights of step {step}. Try a smaller learning rate.")
+                    return recorder.trajectory
             else:
                 optimizer.step()
             step += 1

@@ -320,3 +320,16 @@ def test_in_logit_space_the_guard_watches_logits_and_stops_the_blow_up(moons_tra
     accuracy = float((guarded.model(torch.as_tensor(trained.data.x_test)).argmax(1).numpy()
                       == trained.data.y_test).mean())
     assert accuracy > 0.9
+
+
+def test_a_step_the_guard_cannot_shorten_enough_stops_the_run_with_a_message(moons_trained):
+    """At a huge η the outputs overflow: the guard undoes the step and says so, instead of silently
+    keeping a zero-length step (or an overflowing one)."""
+    from explorer.models import predict_proba
+    from explorer.selection import boundary_point
+    _, trained = moons_trained
+    ids = boundary_point(trained.data, predict_proba(trained.model, trained.data.x_train))
+    cfg = JiTConfig(output_space="logits", eta=1e30, passes=3, max_step_change=0.05)
+    result = _run(trained.model, trained.data, ids, cfg)
+    assert result.trajectory.stopped is not None and "step guard" in result.trajectory.stopped
+    assert all(torch.isfinite(p).all() for p in result.model.parameters())
