@@ -227,8 +227,8 @@ def jit(model: nn.Module, data: UnlearnData, config: JiTConfig, ctx: RunContext)
                 optimizer.step()
                 if bound_step(model, before, probe, outputs_before, config.max_step_change, config.output_space) == 0:
                     recorder.trajectory.stopped = (
-                        f"the step guard found no step within {config.max_step_change:g} at step {step + 1} (the "
-                        f"outputs overflow); kept the weights of step {step}. Try a smaller learning rate.")
+                        f"diverged at step {step + 1} (the outputs overflow: the step guard found no step within "
+                        f"{config.max_step_change:g}); kept the weights of step {step}. Try a smaller learning rate.")
                     return recorder.trajectory
             else:
                 optimizer.step()
