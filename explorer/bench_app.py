@@ -1,6 +1,6 @@
 """The app's speed benchmark: from pressing Unlearn to a built, JSON-serialised animation figure.
 
-Setting (issue 3): 400-point moons, the default MLP trained beforehand (the app caches it), a 3-point
+Setting: 400-point moons, the default MLP trained beforehand (the app caches it), a 3-point
 forget set, JiT with 30 passes, a 100x100 grid; the retrain reference is computed inside the timed
 region, as the app does for a new forget set. ``figure_bytes`` is the size of that JSON.
 """

@@ -1,4 +1,4 @@
-"""Image benchmark for ``python -m explorer bench`` (issue 5): digits CNN training, then JiT on a
+"""Image benchmark for ``python -m explorer bench`` (the images page): digits CNN training, then JiT on a
 100-image random forget set with the retrain reference and every image view built.
 
 Targets on a 2-core CPU: training ≤ 5 s; unlearn + retrain + figures ≤ 3 s.

@@ -2,7 +2,7 @@
 
 The gap of a metric is ``method − retrain`` (signed; the table shows it next to the value). The
 summary ``avg_gap`` is the mean *absolute* gap over retain, forget and test accuracy and the MIA,
-as SalUn's "Avg. Gap" (Fan et al., arXiv 2310.12508; ../shared/notes/unlearning.md §2.1): 0 means
+as SalUn's "Avg. Gap" (Fan et al., arXiv 2310.12508, "SalUn"): 0 means
 indistinguishable from retraining on those four numbers. Missing values (None/NaN) give None.
 """
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Pure Plotly figure builders for the 2D explorer: arrays in, ``go.Figure`` out (no Streamlit).
 
-Conventions (see ../shared/notes/explorers.md §3-4):
+Conventions:
 
 * The background is ONE heatmap per panel whose value encodes the predicted class *and* the
   confidence: ``z = class * LEVELS + level`` (uint8), shown with a piecewise-constant colourscale

@@ -2,7 +2,7 @@
 
 * :func:`embed_2d` / :func:`map_figure` — a 2D map of the training images (PCA or t-SNE of the
   pixels or of the CNN's penultimate features) as ONE selectable scatter trace whose
-  ``customdata`` is the training id (../shared/notes/explorers.md: ids never from point_index).
+  ``customdata`` is the training id (ids never from point_index, which Plotly numbers per trace).
 * :func:`thumbnails_figure` — a grid of chosen images as one heatmap mosaic.
 * :class:`ImageProbe` — an evaluator wrapper: the usual metrics (test set) plus, at every recorded
   step, class probabilities on extra inputs (a few forgotten images and the points of the boundary

@@ -2,7 +2,7 @@
 undo history, and presets (boundary point, deep point, whole class, random k %, k most informative).
 
 A sample's id is its row in ``x_train``. Ids come from the selectable scatter's ``customdata``
-(never from ``point_index``, which is per trace: ../shared/notes/explorers.md §3.1).
+(never from ``point_index``, which Plotly numbers per trace, not per figure).
 """
 from __future__ import annotations
 

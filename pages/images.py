@@ -1,4 +1,4 @@
-"""Real images: forget digits or faces, and see what moves (issue 5).
+"""Real images: forget digits or faces, and see what moves.
 
 Streamlit picks this file up as a page next to app.py. Every session key here starts with "img."
 so it never collides with the 2D explorer's state. Numbers come from explorer/pipeline.py and

@@ -3,7 +3,9 @@ order, and print the largest weight difference per preset (0 = the same update, 
 
 Needs local checkouts of jwf40/Information-Theoretic-Unlearning and meghdadk/SCRUB (nothing is
 downloaded). The published functions are read from those files and executed here without their
-module-level imports (torchvision, wandb), so no extra package is needed:
+module-level imports (torchvision, wandb), so no extra package is needed. This *executes code from the
+checkouts you name* (only the named functions and two notebook cells): run it on checkouts you trust.
+The explorer itself never executes or unpickles outside code. Run it as:
 
     python scripts/compare_published.py --jit-repo ../Information-Theoretic-Unlearning --scrub-repo ../SCRUB
 

@@ -1,7 +1,7 @@
 """AppTest flows of the explorer: load, select, Unlearn, figures, URL round trip and every error case.
 
-Selections are injected the way the browser sends them (a JSON string widget state on the chart's id,
-../shared/notes/env.md §4 way B). Small settings (160 samples, 300 epochs, 10 passes) keep it quick;
+Selections are injected the way the browser sends them (a JSON string widget state on the chart's id, as
+Streamlit's frontend stores a plotly_chart selection). Small settings (160 samples, 300 epochs, 10 passes) keep it quick;
 trained models are cached across tests by the app's own cache.
 """
 import json

@@ -4,6 +4,6 @@ from explorer.unlearning.base import (  # noqa: F401
     get_method, method_names, register, run_method,
 )
 from explorer.unlearning import jit, retrain  # noqa: F401,E402  (registration side effects)
-# The baselines of issue 4, registered in the order the comparison table lists them.
+# The baselines the paper compares against, registered in the order the comparison table lists them.
 from explorer.unlearning import finetune, neggrad, random_labels, greedy, ssd, bad_teacher, scrub  # noqa: F401,E402,I001
 from explorer.unlearning import noise  # noqa: F401,E402  (UNSIR and EMMN: whole classes only)

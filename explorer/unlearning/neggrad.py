@@ -5,7 +5,7 @@ NegGrad:  minimise −CE(f_θ(x_f), y_f) over D_f. Unbounded: run long enough it
 NegGrad+: loss = α·(CE(retain batch) + (wd/2)‖θ − θ0‖²) − (1 − α)·CE(forget batch), one step per
           retain batch; each epoch reshuffles the forget set and cycles its batches alongside (as
           ``zip(retain_loader, cycle(forget_loader))`` does in the SCRUB notebook).
-Sources: OPTML-Group/Unlearn-Sparse README.md (GA lr 1e-4, 5 epochs), OPTML-Group/Unlearn-Saliency issue #8
+Sources: OPTML-Group/Unlearn-Sparse README.md (GA lr 1e-4, 5 epochs), the SalUn authors' advice in OPTML-Group/Unlearn-Saliency's tracker, thread 8
 (raise GA lr to 5e-4–1e-3); NegGrad+: Kurmanji et al. arXiv 2302.09880 and meghdadk/SCRUB
 small_scale_unlearning.ipynb (run_neggrad_epoch / negative_grad).
 """
@@ -39,11 +39,11 @@ class NegGradConfig:
 NEGGRAD_PRESETS = {
     "explorer": Preset(NegGradConfig(),
                        "this explorer: JiT's budget (30 passes over the forget set) at the top of the lr range the "
-                       "SalUn maintainers recommend for GA (Unlearn-Saliency issue #8: 5e-4 to 1e-3)"),
+                       "SalUn authors recommend for GA (OPTML-Group/Unlearn-Saliency, thread 8: 5e-4 to 1e-3)"),
     "unlearn-sparse": Preset(NegGradConfig(epochs=5, lr=1e-4),
                              "OPTML-Group/Unlearn-Sparse README: GA lr 1e-4, 5 epochs"),
-    "salun-issue-8": Preset(NegGradConfig(epochs=5, lr=1e-3),
-                            "OPTML-Group/Unlearn-Saliency issue #8: raise GA lr to 5e-4–1e-3 if forget accuracy "
+    "salun-ga-lr": Preset(NegGradConfig(epochs=5, lr=1e-3),
+                            "OPTML-Group/Unlearn-Saliency, thread 8 (the SalUn authors): raise GA lr to 5e-4–1e-3 if forget accuracy "
                             "does not drop"),
 }
 

@@ -190,7 +190,7 @@ UNSIR_PRESETS = {
                        "(strategies 592-596); impair 1 epoch Adam 1e-4 batch 32 (604-614), repair 1 epoch Adam "
                        "1e-4 batch 128 (626-631); the noise steps' weight gradients are not zeroed before the "
                        "first impair step (unlearn.py 144-148 and 66-72), and the noise is learnt in train mode "
-                       "(nothing calls eval()). The sub-class script's 250 noise steps have no preset (the "
+                       "(nothing calls model.eval()). The sub-class script's 250 noise steps have no preset (the "
                        "explorer forgets whole classes only)"),
 }
 

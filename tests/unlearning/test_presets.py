@@ -99,9 +99,9 @@ TABLE = [
                                         schedule="constant", batch_size=128, anchor_weight=0.1, train_mode=False),
      [SCRUB_NB, "code cells 70", "83"]),
     # NegGrad, NegGrad+
-    ("neggrad", "explorer", dict(epochs=30, lr=1e-3, batch_size=128), ["this explorer", "issue #8"]),
+    ("neggrad", "explorer", dict(epochs=30, lr=1e-3, batch_size=128), ["this explorer", "thread 8"]),
     ("neggrad", "unlearn-sparse", dict(epochs=5, lr=1e-4), ["OPTML-Group/Unlearn-Sparse README"]),
-    ("neggrad", "salun-issue-8", dict(epochs=5, lr=1e-3), ["OPTML-Group/Unlearn-Saliency issue #8"]),
+    ("neggrad", "salun-ga-lr", dict(epochs=5, lr=1e-3), ["OPTML-Group/Unlearn-Saliency, thread 8"]),
     ("neggrad_plus", "explorer", dict(alpha=0.95, epochs=10, lr=0.01, momentum=0.9, weight_decay=5e-4,
                                       train_mode=True), ["this explorer"]),
     ("neggrad_plus", "scrub-notebook", dict(alpha=0.95, epochs=10, lr=0.01, batch_size=128, forget_batch_size=64,
