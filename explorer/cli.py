@@ -251,6 +251,8 @@ def cmd_run(args) -> int:
     scenario = scenario_from_args(args)
     if args.threads is not None and args.threads < 1:
         raise ScenarioError(f"--threads must be >= 1, got {args.threads}")
+    if args.out:
+        _checked_out(args.out)  # before the run, not after it
     with torch_threads(args.threads):
         outcome = pipeline.run(scenario)
     text = json.dumps(outcome.report(), indent=2)
@@ -388,6 +390,7 @@ def cmd_bench(args) -> int:
         pick_device(args.device)
     except ValueError as err:
         raise ScenarioError(str(err)) from None
+    _checked_out(args.out)
     result = bench.run_all(repeats=args.repeats, device=args.device)
     try:
         Path(args.out).write_text(json.dumps(result, indent=2))

@@ -19,7 +19,7 @@ from explorer.evaluation import Evaluator, Grid
 from explorer.models import build_model
 from explorer.scenario import Scenario, ScenarioError
 from explorer.training import TrainHistory, train
-from explorer.verdict import judge
+from explorer.verdict import judge, method_label
 from explorer.unlearning import RunContext, UnlearnResult, get_method, run_method
 from explorer.unlearning.base import refusal
 from toy_data import Dataset, load_dataset
@@ -183,7 +183,7 @@ class RunOutcome:
                 "verdict": main["sentence"] if main else None, "models": _clean(models), "refused": dict(self.refused)}
 
     def verdict(self, name: str, metrics: dict, original: dict, retrain: dict, stopped: str | None) -> dict:
-        label = {"jit": "JiT"}.get(name, name)
+        label = method_label(name)
         subject = "boundary" if self.trained.data.is_2d else "predictions"
         return judge(label, metrics, original, retrain, len(self.forget_ids), subject, stopped).to_dict()
 

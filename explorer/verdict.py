@@ -51,6 +51,11 @@ class Verdict:
         return asdict(self)
 
 
+def method_label(name: str) -> str:
+    """How a method is named to the user (the registry's names are lower case)."""
+    return {"jit": "JiT"}.get(name, name)
+
+
 def _things(n_forget: int) -> str:
     return "the point" if n_forget == 1 else f"the {n_forget} points"
 

@@ -261,9 +261,9 @@ def comparison_table(run) -> None:
 
 
 def image_verdict(run):
-    from explorer.verdict import judge
+    from explorer.verdict import judge, method_label
 
-    models, label = run.models, {"jit": "JiT"}.get(run.method, run.method)
+    models, label = run.models, method_label(run.method)
     return judge(label, models[run.method]["metrics"], models["original"]["metrics"], models["retrain"]["metrics"],
                  len(run.forget_ids), "predictions", models[run.method].get("stopped"))
 

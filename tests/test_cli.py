@@ -263,3 +263,10 @@ def test_set_refuses_the_retrain_reference_and_names_the_training_flags(capsys):
     assert main(["run", "--dataset", "moons", "--forget-ids", "3", "--compare", "retrain",
                  "--set", "retrain.epochs=1"]) == 2
     assert "--epochs" in capsys.readouterr().err
+
+
+def test_run_checks_out_before_the_run(capsys, monkeypatch):
+    import explorer.pipeline as P
+    monkeypatch.setattr(P, "run", lambda *a, **k: pytest.fail("ran before checking --out"))
+    assert main(["run", "--dataset", "moons", "--forget-ids", "3", "--out", "/no/such/folder/r.json"]) == 2
+    assert "no such folder" in capsys.readouterr().err

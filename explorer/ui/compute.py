@@ -19,6 +19,7 @@ from explorer.models import predict_proba
 from explorer.pipeline import Trained, make_evaluator, method_config, retrain_reference, unlearn
 from explorer.scenario import ForgetSpec, Scenario, ScenarioError, default_scenario
 from explorer.trajectory import Trajectory
+from explorer.verdict import method_label
 
 Progress = "Callable[[str, float], None]"
 
@@ -155,10 +156,6 @@ def one_line(message) -> str:
     """The first line of an error message (what the page shows)."""
     text = str(message).strip()
     return text.splitlines()[0] if text else ""
-
-
-def method_label(name: str) -> str:
-    return {"jit": "JiT", "retrain": "retrain"}.get(name, name)
 
 
 def animation(trained: Trained, res: ExploreResult, height: int = 720, method: str | None = None):
