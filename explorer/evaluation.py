@@ -1,4 +1,4 @@
-"""Turn a model into the metric dictionary: one batched forward, then the pure metric functions."""
+"""Turn a model into the metric dictionary: one batched forward, then every registered metric."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -119,7 +119,7 @@ class NonFiniteOutputs(FloatingPointError):
 
 
 class Evaluator:
-    """Computes every metric of :data:`explorer.metrics.METRICS` for any model of a scenario.
+    """Computes every registered metric (:data:`explorer.metrics.METRICS`) for any model of a scenario.
 
     ``eval_inputs`` are the points on which agreement and boundary change are measured (the grid
     for 2D data, the test set for images). The original model's and the retrained model's
@@ -169,35 +169,23 @@ class Evaluator:
                 "forget_space": space[r:f], "noisy_space": space[e:].reshape(-1, f - r, space.shape[1])}
 
     def evaluate(self, model: nn.Module, with_probs: bool = False) -> tuple[dict[str, float], np.ndarray | None]:
-        """All metrics for ``model`` and, if asked, its class probabilities on the evaluation inputs."""
-        out = self._forward(model)
-        labels = out["eval"].argmax(1)
-        fx = self.sets["forget"][0]
-        values = {
-            "retain_acc": M.accuracy(out["retain"], self.sets["retain"][1]),
-            "forget_acc": M.accuracy(out["forget"], self.sets["forget"][1]),
-            "test_acc": M.accuracy(out["test"], self.sets["test"][1]),
-            "mia": M.mia(out["retain"], out["test"], out["forget"]),
-            **self._paper_accuracies(out),
-            "forget_entropy": M.mean_entropy(out["forget"]),
-            "agreement_with_retrain": (M.label_agreement(labels, self.retrain_labels)
-                                       if self.retrain_labels is not None else float("nan")),
-            "boundary_change": 1.0 - M.label_agreement(labels, self.original_labels),
-            "js_to_retrain": (float(M.js_divergence(out["forget"], self.retrain_forget_probs).mean())
-                              if self.retrain_forget_probs is not None else float("nan")),
-            "forget_lipschitz": float(M.lipschitz_ratios(out["forget_space"], out["noisy_space"], fx,
-                                                         self._noise_in).mean()),
-        }
-        return values, (out["eval"].astype(np.float32) if with_probs else None)
+        """Every registered metric (:data:`explorer.metrics.METRICS`, read at each call, so one
+        registered after this Evaluator was built is computed too) for ``model`` and, if asked, its
+        class probabilities on the evaluation inputs."""
+        o = self.outputs(model)
+        return M.compute_metrics(o), (o.eval.astype(np.float32) if with_probs else None)
 
-    def _paper_accuracies(self, out: dict[str, np.ndarray]) -> dict[str, float]:
-        test_y, split = self.sets["test"][1], self.paper
-        if split.forget_test is None:
-            forget = M.accuracy(out["forget"], self.sets["forget"][1])
-        else:
-            forget = M.accuracy(out["test"][split.forget_test], test_y[split.forget_test])
-        return {"paper_forget_acc": forget,
-                "paper_retain_acc": M.accuracy(out["test"][split.retain_test], test_y[split.retain_test])}
+    def outputs(self, model: nn.Module) -> M.Outputs:
+        """What the metrics read for ``model`` (:class:`explorer.metrics.Outputs`), from one forward."""
+        out = self._forward(model)
+        (_, retain_y), (forget_x, forget_y), (_, test_y) = self.sets["retain"], self.sets["forget"], self.sets["test"]
+        return M.Outputs(
+            retain=out["retain"], retain_labels=retain_y, forget=out["forget"], forget_labels=forget_y,
+            test=out["test"], test_labels=test_y, eval=out["eval"],
+            original_eval_labels=self.original_labels,
+            retrain_eval_labels=self.retrain_labels, retrain_forget=self.retrain_forget_probs,
+            forget_space=out["forget_space"], noisy_space=out["noisy_space"],
+            forget_inputs=forget_x, noisy_inputs=self._noise_in, paper=self.paper)
 
     def __call__(self, model: nn.Module, with_probs: bool = False):
         return self.evaluate(model, with_probs)

@@ -21,14 +21,13 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from explorer.metrics import METRICS
+from explorer.metrics import METRICS, live_metric_names
 
 LEVELS = 8  # confidence shades per class in the background heatmap
 PALETTE = ["#f59322", "#0877bd", "#2ca02c", "#d62728", "#9467bd",
            "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"]
 FORGET_COLOR = "#111111"
-ANIMATION_METRICS = ["retain_acc", "forget_acc", "test_acc", "mia", "forget_entropy",
-                     "agreement_with_retrain", "forget_lipschitz"]
+ANIMATION_METRICS = live_metric_names("animation")  # the registry's shown="animation", kept up to date
 SHORT_LABELS = {
     "retain_acc": "retain acc", "forget_acc": "forget acc", "test_acc": "test acc", "mia": "MIA",
     "forget_entropy": "forget entropy", "agreement_with_retrain": "agreement w/ retrain",

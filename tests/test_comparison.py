@@ -5,8 +5,11 @@ import math
 
 import pytest
 
-from explorer.comparison import AVG_GAP_METRICS, avg_gap, comparison_rows, gaps, rank_by_avg_gap
-from explorer.metrics import METRIC_NAMES
+import csv
+import io
+
+from explorer.comparison import AVG_GAP_METRICS, avg_gap, comparison_rows, gaps, metrics_csv, rank_by_avg_gap
+from explorer.metrics import METRIC_NAMES, metric_names
 
 RETRAIN = {"retain_acc": 1.0, "forget_acc": 0.8, "test_acc": 0.9, "mia": 0.2, "forget_entropy": 0.3}
 MODELS = {
@@ -74,3 +77,29 @@ def test_an_unregistered_name_has_no_zero_shot_claim():
     rows = comparison_rows({"retrain": MODELS["retrain"], "mystery": {"metrics": RETRAIN, "seconds": None}})
     assert rows[1]["zero_shot"] is None and rows[1]["seconds"] is None
     assert not math.isnan(rows[1]["avg_gap"])
+
+
+def test_rows_put_the_table_metrics_first_then_the_other_registered_then_unknown_names():
+    models = {"retrain": {"metrics": {"js_to_retrain": 0.0, "paper_forget_acc": 0.5, "mia": 0.2, "zz_custom": 1.0,
+                                      "retain_acc": 1.0}}}
+    row = comparison_rows(models)[0]
+    assert [k for k in row if not k.startswith("gap_") and k in {*models["retrain"]["metrics"]}] == [
+        "retain_acc", "mia", "paper_forget_acc", "js_to_retrain", "zz_custom"]
+    assert [k for k in comparison_rows(models, ["mia"])[0] if k in METRIC_NAMES] == ["mia"]
+
+
+def test_the_csv_has_every_registered_metric_one_row_per_step_then_one_per_model():
+    report_models = {**MODELS, "jit": {**MODELS["jit"], "trajectory": [
+        {"step": 0, "epoch": 0, "loss": None, "metrics": MODELS["original"]["metrics"]},
+        {"step": 10, "epoch": 2, "loss": 0.5, "metrics": {**MODELS["jit"]["metrics"], "mia": float("nan")}}]}}
+    text = metrics_csv(report_models)  # a report's models carry their trajectories
+    rows = list(csv.reader(io.StringIO(text)))
+    assert rows[0] == ["model", "step", "epoch", "loss", *metric_names()]
+    assert [r[:4] for r in rows[1:3]] == [["jit", "0", "0", ""], ["jit", "10", "2", "0.5"]]
+    assert [r[0] for r in rows[3:]] == list(MODELS) and all(r[1:4] == ["", "", ""] for r in rows[3:])
+    col = rows[0].index
+    assert rows[2][col("mia")] == "" and rows[2][col("retain_acc")] == "0.9"  # NaN and missing: empty
+    assert rows[2][col("js_to_retrain")] == "" and rows[-1][col("retain_acc")] == "1.0"
+    # trajectories given apart (as a run keeps them) replace the models' own
+    assert metrics_csv(report_models, {}).count("\n") == 1 + len(MODELS)
+    assert metrics_csv(MODELS, {"jit": report_models["jit"]["trajectory"]}) == text

@@ -23,7 +23,7 @@ def test_original_and_retrain_reference_values(moons_trained):
     retrain, _, _ = pipeline.retrain_reference(scenario, trained, ids)
     ev = Evaluator(trained.data, ids, trained.eval_inputs, trained.model, retrain, torch.device("cpu"))
     original, probs = ev.evaluate(trained.model, with_probs=True)
-    assert set(original) == set(METRIC_NAMES)
+    assert list(original) == METRIC_NAMES  # every registered metric, in the registry's order
     assert original["boundary_change"] == 0.0 and original["retain_acc"] > 0.95
     assert probs.shape == (100 * 100, 2) and probs.dtype == np.float32
     np.testing.assert_allclose(probs.sum(1), 1, atol=1e-5)
@@ -108,3 +108,18 @@ def test_a_subclass_is_scored_on_the_test_images_nearest_its_centre():
     for x in data.x_test[mask]:
         assert all(np.linalg.norm(x - centre) <= np.linalg.norm(x - o) for o in others)
     assert 0 <= m["paper_forget_acc"] <= 1 and m["forget_acc"] == 1.0
+
+
+def test_evaluate_is_the_registry_over_one_outputs_record():
+    from explorer import metrics as M
+
+    data = _blobs()
+    model = _nearest_centre_model()
+    ev = Evaluator(data, [0, 1, 31], data.x_test, model, None, torch.device("cpu"))
+    o = ev.outputs(model)
+    assert o.retain.shape == (87, 3) and o.forget.shape == (3, 3) and o.eval.shape == (30, 3)
+    assert o.retrain_eval_labels is None and o.retrain_forget is None and o.paper is ev.paper
+    assert o.noisy_space.shape[1:] == (3, 3) and o.noisy_inputs.shape[1:] == (3, 2)
+    values, probs = ev.evaluate(model)
+    assert probs is None
+    np.testing.assert_equal(values, M.compute_metrics(o))

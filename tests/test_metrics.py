@@ -102,3 +102,30 @@ def test_the_papers_columns_are_metrics_beside_the_explorers():
     assert names.index("paper_forget_acc") == names.index("test_acc") + 1
     assert names.index("paper_retain_acc") == names.index("paper_forget_acc") + 1
     assert "*test* images" in M.METRICS["paper_forget_acc"].better and "D_f" in M.METRICS["paper_forget_acc"].label
+
+
+def test_each_metric_is_declared_once_with_its_direction_data_and_places():
+    ideals = {name: m.ideal for name, m in M.METRICS.items()}
+    assert ideals == {"retain_acc": "high", "forget_acc": "retrain", "test_acc": "high", "paper_forget_acc": "retrain",
+                      "paper_retain_acc": "high", "mia": "retrain", "forget_entropy": "retrain",
+                      "agreement_with_retrain": "high", "boundary_change": "retrain", "js_to_retrain": "low",
+                      "forget_lipschitz": "retrain"}
+    for name, m in M.METRICS.items():
+        assert m.name == name and m.needs and m.needs <= set(M.NEEDS) and m.shown <= set(M.PLACES)
+        assert "csv" in m.shown  # the CSV has every metric
+    assert M.METRICS["agreement_with_retrain"].needs == {"eval", "retrain"}
+    assert M.METRICS["boundary_change"].needs == {"eval", "original"}
+    assert M.METRICS["forget_lipschitz"].needs == {"noisy_forget"}
+    assert "paper_split" in M.METRICS["paper_forget_acc"].needs
+
+
+def test_metrics_compute_from_an_outputs_record():
+    forget = onehot([0, 1, 2], confidence=0.8)
+    o = M.Outputs(forget=forget, forget_labels=np.array([0, 1, 1]), retrain_forget=forget,
+                  retrain_eval_labels=np.array([0, 0]), eval=onehot([0, 1]))
+    assert M.METRICS["forget_acc"](o) == pytest.approx(2 / 3)
+    assert M.METRICS["forget_entropy"](o) == pytest.approx(M.mean_entropy(forget))
+    assert M.METRICS["js_to_retrain"](o) == pytest.approx(0, abs=1e-9)
+    assert M.METRICS["agreement_with_retrain"](o) == 0.5
+    values = M.compute_metrics(o)
+    assert list(values) == M.METRIC_NAMES and np.isnan(values["retain_acc"]) and np.isnan(values["boundary_change"])
