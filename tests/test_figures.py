@@ -1,4 +1,4 @@
-"""Figure builders (pure: arrays in, Plotly figures out) and the app's compute layer."""
+"""Figure builders (pure: arrays in, Plotly figures out)."""
 import base64
 import json
 
@@ -199,45 +199,6 @@ def test_html_is_self_contained(grid):
     assert len(html) > 1_000_000  # plotly.js is inlined
 
 
-# ----------------------------------------------------------------------------------------------
-# the compute layer on a tiny real model
-
-@pytest.fixture(scope="module")
-def tiny():
-    from dataclasses import replace
-    from explorer.pipeline import train_original
-    from explorer.scenario import default_scenario
-    s = default_scenario("blobs", samples=120, classes=3)
-    s = replace(s, train=replace(s.train, epochs=150), grid_resolution=40, configs={"jit": {"passes": 5}})
-    return s, train_original(s)
-
-
-def test_compute_run_animation_and_exports(tiny):
-    from explorer.scenario import Scenario, ScenarioError
-    from explorer.ui import compute
-    s, trained = tiny
-    res = compute.run_explore(s, trained, [0, 1, 2], "jit")
-    assert len(res.trajectory) <= F.MAX_FRAMES and res.trajectory.points[0].probs is not None
-    assert set(res.references) == {"original", "retrain"}
-    spec = spec_of(compute.animation(trained, res))
-    assert len(spec["frames"]) == len(res.trajectory)
-    side = compute.side_by_side(trained, res)
-    assert sum(t.type == "heatmap" for t in side.data) == 3
-    csv_text = compute.metrics_csv(res)
-    assert csv_text.splitlines()[0].startswith("model,step,epoch,loss,retain_acc")
-    assert csv_text.count("\n") == len(res.trajectory) + 3
-    exported = json.loads(compute.scenario_json(s, res.forget_ids))
-    assert exported["forget_ids"] == [0, 1, 2] and exported["forget"]["ids"] == [0, 1, 2]
-    back = Scenario.from_dict(exported)
-    assert back.forget.resolve(trained.data) == [0, 1, 2] and back.dataset == s.dataset
-    info = compute.information(trained, s, res, True, True)
-    assert sum(t.type == "heatmap" for t in info.data) == 2
-    with pytest.raises(ScenarioError, match="empty"):
-        compute.check_forget_set(trained, [])
-    with pytest.raises(ScenarioError, match="Every training point"):
-        compute.check_forget_set(trained, range(len(trained.data.x_train)))
-
-
 def test_wrap_panels_chunks_rows():
     from explorer.figures import wrap_panels
     panels = [{"title": str(k)} for k in range(7)]
@@ -246,3 +207,13 @@ def test_wrap_panels_chunks_rows():
     assert wrap_panels(panels[:3], 4) == [panels[:3]]
     with pytest.raises(ValueError):
         wrap_panels(panels, 0)
+
+
+def test_sweep_figure_shows_both_metrics():
+    from types import SimpleNamespace
+    sweep = SimpleNamespace(sigmas=[0.5, 1.0], etas=[0.1, 0.2, 0.3],
+                            metrics={"retain_acc": np.full((3, 2), 0.9), "forget_acc": np.array([[1, 1], [0, 0.5], [0, 0]])})
+    fig = F.sweep_figure(sweep)
+    assert [t.type for t in fig.data] == ["heatmap", "heatmap"]
+    assert np.asarray(fig.data[1].z).shape == (3, 2) and list(fig.data[0].x) == ["0.5", "1"]
+    assert list(fig.data[0].y) == ["0.1", "0.2", "0.3"]

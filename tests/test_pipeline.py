@@ -30,3 +30,15 @@ def test_a_bad_probe_is_refused_before_any_work(moons_trained, changes, message)
     scenario, _ = moons_trained
     with pytest.raises(ScenarioError, match=message):
         pipeline.validate(replace(scenario, **changes))
+
+
+def test_with_compare_drops_the_main_method_and_retrain_and_adds_default_presets():
+    from explorer.scenario import default_scenario
+    from explorer.unlearning import METHODS
+    base = default_scenario("moons")
+    sc = pipeline.with_compare(base, ["retrain", base.method, "neggrad", "finetune", "neggrad"])
+    assert sc.compare == ("neggrad", "finetune")
+    assert sc.method == base.method
+    for m in sc.compare:
+        assert sc.presets.get(m) == ("explorer" if "explorer" in METHODS[m].presets else None)
+    assert pipeline.with_compare(base, []).compare == ()
