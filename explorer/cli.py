@@ -255,21 +255,23 @@ def cmd_run(args) -> int:
         _checked_out(args.out)  # before the run, not after it
     with torch_threads(args.threads):
         outcome = pipeline.run(scenario)
-    text = json.dumps(outcome.report(), indent=2)
+    report = outcome.report()
+    text = json.dumps(report, indent=2)
     if args.out:
         try:
             Path(args.out).write_text(text)
         except OSError as err:
             raise ScenarioError(f"cannot write {args.out!r}: {err}") from None
-        print(summary(outcome.report()))
+        print(summary(report))
     else:
         print(text)
     return 0
 
 
 def summary(report: dict) -> str:
-    """A short table of the headline metrics per model."""
-    keys = ["retain_acc", "forget_acc", "test_acc", "mia", "agreement_with_retrain"]
+    """A short table of the headline metrics per model (the metric registry's "summary" choice)."""
+    from explorer.metrics import metric_names
+    keys = metric_names("summary")
     lines = [f"{'model':<14}" + "".join(f"{k:>24}" for k in keys) + f"{'avg_gap':>9}{'seconds':>9}"]
     for name, entry in report["models"].items():
         cells = "".join(f"{_fmt(entry['metrics'].get(k)):>24}" for k in keys)

@@ -12,7 +12,7 @@ import numpy as np
 from explorer.models import ModelConfig
 from explorer.training import TrainConfig, default_train_config
 from toy_data import Dataset, DatasetSpec, default_spec
-from toy_data.images import IMAGE_DATASETS
+from toy_data import image_dataset_names
 
 
 class ScenarioError(ValueError):
@@ -189,7 +189,7 @@ def default_scenario(dataset: str = "moons", **dataset_overrides) -> Scenario:
     from explorer.unlearning.jit import default_preset
 
     spec = default_spec(dataset, **dataset_overrides)
-    image = spec.name in IMAGE_DATASETS
+    image = spec.name in image_dataset_names()
     model = ModelConfig(kind="cnn", width=64) if image else ModelConfig()
     train = default_train_config(image, seed=spec.seed)
     return Scenario(dataset=spec, model=model, train=train, presets={"jit": default_preset(spec.name)})

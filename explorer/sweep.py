@@ -57,9 +57,6 @@ class SweepResult:
     retrain_metrics: dict[str, float] | None = None
     stopped: np.ndarray | None = None  # (len(etas), len(sigmas)) bool: the run diverged and was rolled back
 
-    def cell(self, eta_index: int, sigma_index: int) -> dict[str, float]:
-        return {name: float(values[eta_index, sigma_index]) for name, values in self.metrics.items()}
-
 
 def _check_values(name: str, values: Sequence[float]) -> list[float]:
     values = [float(v) for v in values]

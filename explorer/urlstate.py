@@ -259,8 +259,8 @@ def _validate_section(attr: str, value) -> None:
 
 
 def _image_datasets() -> tuple[str, ...]:
-    from explorer.scenario import IMAGE_DATASETS
-    return IMAGE_DATASETS
+    from toy_data import image_dataset_names
+    return tuple(image_dataset_names())
 
 
 def round_trip_ok(scenario: Scenario, ids: Iterable[int]) -> bool:

@@ -92,13 +92,13 @@ def test_datasets_load_without_network_or_pickle(no_network, no_unpickling):
 
 def test_full_digits_run_without_network(no_network):
     """Train, retrain, JiT and the image views, all with the network refused."""
-    from explorer import image_views as V
+    from explorer.views import images as views
     for name, forget in [("digits", ForgetSpec(forget_class=3))]:
         sc = default_scenario(name)
         sc = replace(sc, model=ModelConfig(kind="cnn", width=32), train=replace(default_train_config(True), epochs=5),
                      forget=forget, device="cpu")
         trained = pipeline.train_original(sc, device=torch.device("cpu"))
         ids = sc.forget.resolve(trained.data, 0)
-        run = V.run_images(sc, trained, ids, resolution=12)
-        figs = V.run_figures(run, trained.data)
-        assert "plane_0" in figs and run.models["jit"]["metrics"]["retain_acc"] is not None
+        run = views.run(sc, trained, ids, resolution=12)
+        figs = views.figures(run)
+        assert "plane_0" in figs and run.outcome.models()["jit"]["metrics"]["retain_acc"] is not None

@@ -42,3 +42,93 @@ def test_with_compare_drops_the_main_method_and_retrain_and_adds_default_presets
     for m in sc.compare:
         assert sc.presets.get(m) == ("explorer" if "explorer" in METHODS[m].presets else None)
     assert pipeline.with_compare(base, []).compare == ()
+
+
+# ----------------------------------------------------------------------------------------------
+# the one run path
+
+SMALL = dict(samples=160)
+
+
+@pytest.fixture(scope="module")
+def small():
+    from explorer.scenario import default_scenario
+    scenario = default_scenario("blobs", classes=3, **SMALL)
+    scenario = replace(scenario, train=replace(scenario.train, epochs=200), grid_resolution=30,
+                       configs={"jit": {"passes": 3}})
+    return scenario, pipeline.train_original(scenario)
+
+
+def test_one_run_keeps_every_result_and_refuses_a_class_only_method_with_its_reason(small):
+    scenario, trained = small
+    out = pipeline.run(replace(scenario, compare=("neggrad", "unsir")), trained=trained, forget_ids=[0, 5, 9],
+                       probes={"grid": pipeline.EVAL_INPUTS, "three": trained.data.x_train[:3]})
+    assert list(out.results) == ["jit", "neggrad"] and "whole classes" in out.refused["unsir"]
+    report = out.report()
+    assert set(report["models"]) == {"original", "retrain", "jit", "neggrad"} and "unsir" in report["refused"]
+    for result in out.results.values():  # every step carries both probes, cut by name
+        assert [p.shape for p in result.probe("three")][0] == (3, 3)
+        assert result.final_probe("grid").shape == (30 * 30, 3)
+    assert out.reference_probes["retrain"]["three"].shape == (3, 3)
+    assert out.verdict().sentence == report["verdict"]
+
+
+def test_a_compared_method_that_fails_is_reported_and_the_rest_kept(small, monkeypatch):
+    from explorer.unlearning import base
+    scenario, trained = small
+    real = base.run_method
+
+    def flaky(name, *args, **kwargs):
+        if name == "neggrad":
+            raise RuntimeError("out of cheese")
+        return real(name, *args, **kwargs)
+
+    monkeypatch.setattr(pipeline, "run_method", flaky)
+    out = pipeline.run(replace(scenario, compare=("neggrad",)), trained=trained, forget_ids=[1, 2])
+    assert list(out.results) == ["jit"] and out.refused == {"neggrad": "failed: out of cheese"}
+    with pytest.raises(RuntimeError):  # the main method's failure is the run's
+        pipeline.run(replace(scenario, method="neggrad"), trained=trained, forget_ids=[1, 2])
+
+
+@pytest.mark.parametrize("ids, message", [([], "empty"), ([-1], "out of range"), ([10**6], "out of range")])
+def test_the_forget_set_is_validated_in_one_place(small, ids, message):
+    scenario, trained = small
+    with pytest.raises(ScenarioError, match=message):
+        pipeline.resolve_forget(scenario, trained.data, ids)
+    with pytest.raises(ScenarioError, match=message):
+        pipeline.run(scenario, trained=trained, forget_ids=ids)
+    n = len(trained.data.x_train)
+    with pytest.raises(ScenarioError, match="every training point"):
+        pipeline.resolve_forget(scenario, trained.data, range(n))
+    assert pipeline.resolve_forget(scenario, trained.data, [5, 3, 5]) == [3, 5]
+
+
+def test_a_main_method_that_refuses_the_forget_set_is_an_error_before_training(small):
+    scenario, trained = small
+    with pytest.raises(ScenarioError, match="whole classes"):
+        pipeline.run(replace(scenario, method="unsir"), trained=trained, forget_ids=[0, 1])
+
+
+def test_a_registered_metric_reaches_the_report_the_table_and_the_csv(small):
+    """Adding a metric is one declaration."""
+    import numpy as np
+
+    from explorer import metrics as M
+    from explorer.ui.shared import comparison_frame
+
+    def margin(o):
+        top = np.sort(o.forget, axis=1)
+        return float((top[:, -1] - top[:, -2]).mean())
+
+    scenario, trained = small
+    with M.temporary_metric("forget_margin", label="Forget margin", better="closer to retrain is better",
+                            ideal="retrain", needs={"forget"}, shown={"table", "summary"}, compute=margin):
+        out = pipeline.run(scenario, trained=trained, forget_ids=[0, 5])
+        report = out.report()
+        assert all(0 <= m["metrics"]["forget_margin"] <= 1 for m in report["models"].values())
+        assert "forget_margin" in report["models"]["jit"]["trajectory"][-1]["metrics"]
+        assert "forget_margin" in comparison_frame(out.models()).columns
+        assert "forget_margin" in out.csv().splitlines()[0].split(",")
+        from explorer.cli import summary
+        assert "forget_margin" in summary(report).splitlines()[0]
+    assert "forget_margin" not in comparison_frame(out.models()).columns

@@ -4,8 +4,10 @@ Every loader returns a :class:`Dataset`. Inputs are flat float32 rows (images ar
 flattened; ``image_shape`` says how to fold them back), labels are int64, and a
 training sample's id is its row in ``x_train``.
 """
-from toy_data.base import Dataset, DatasetSpec, DATASETS, dataset_names, default_spec, load_dataset
+from toy_data.base import (DATASETS, INFO, Dataset, DatasetSpec, dataset_names, default_spec, image_dataset_names,
+                           load_dataset, toy_dataset_names)
 from toy_data import two_d as _two_d  # noqa: F401  (registers the 2D generators)
 from toy_data import images as _images  # noqa: F401  (registers the image subsets)
 
-__all__ = ["Dataset", "DatasetSpec", "DATASETS", "load_dataset", "dataset_names", "default_spec"]
+__all__ = ["Dataset", "DatasetSpec", "DATASETS", "INFO", "load_dataset", "dataset_names", "default_spec",
+           "image_dataset_names", "toy_dataset_names"]

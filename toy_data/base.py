@@ -63,13 +63,35 @@ DATASETS: dict[str, Generator] = {}
 DEFAULTS: dict[str, dict] = {}  # per-dataset overrides of DatasetSpec's defaults
 
 
-def register_dataset(name: str, **defaults):
+@dataclass(frozen=True)
+class DatasetInfo:
+    """What a page says about a dataset: a short title for menus and where the data comes from."""
+
+    title: str
+    about: str = ""
+    images: bool = False  # real images (the images page) rather than a 2D toy (the main explorer)
+
+
+INFO: dict[str, DatasetInfo] = {}
+
+
+def register_dataset(name: str, title: str | None = None, about: str = "", images: bool = False, **defaults):
+    """Register a generator under ``name``: everything a page and the CLI need comes from this one call."""
     def wrap(fn: Generator) -> Generator:
         DATASETS[name] = fn
         DEFAULTS[name] = defaults
+        INFO[name] = DatasetInfo(title or name, about or (fn.__doc__ or "").strip().split("\n")[0], images)
         return fn
 
     return wrap
+
+
+def image_dataset_names() -> list[str]:
+    return [n for n in DATASETS if INFO[n].images]
+
+
+def toy_dataset_names() -> list[str]:
+    return [n for n in DATASETS if not INFO[n].images]
 
 
 def default_spec(name: str, **overrides) -> DatasetSpec:

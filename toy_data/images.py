@@ -17,9 +17,13 @@ import importlib.resources
 import numpy as np
 from sklearn.datasets import load_digits
 
-from toy_data.base import Dataset, DatasetSpec, register_dataset, split
+from toy_data.base import Dataset, DatasetSpec, image_dataset_names, register_dataset, split
 
-IMAGE_DATASETS = ("digits", "faces")
+
+def __getattr__(name):  # IMAGE_DATASETS reads the registry, so a new image set is one decorated function
+    if name == "IMAGE_DATASETS":
+        return tuple(image_dataset_names())
+    raise AttributeError(name)
 
 
 def _subsample(x, y, spec: DatasetSpec):
@@ -30,7 +34,9 @@ def _subsample(x, y, spec: DatasetSpec):
     return x, y
 
 
-@register_dataset("digits", samples=1797, noise=0.0, classes=10)
+@register_dataset("digits", title="digits (8×8, 10 classes)", images=True, samples=1797, noise=0.0, classes=10,
+                  about="sklearn's 8×8 handwritten digits (UCI optdigits, 1,797 images, 10 classes), shipped inside "
+                        "scikit-learn.")
 def digits(spec: DatasetSpec) -> Dataset:
     """sklearn's 8x8 digits (UCI optdigits, 1,797 images, 10 classes), pixels scaled to [0, 1].
 
@@ -57,7 +63,9 @@ def lfw_subset_array() -> np.ndarray:
         return np.load(fh, allow_pickle=False)
 
 
-@register_dataset("faces", samples=200, noise=0.0, classes=2)
+@register_dataset("faces", title="faces vs non-faces (25×25)", images=True, samples=200, noise=0.0, classes=2,
+                  about="scikit-image's lfw_subset: 100 faces from Labeled Faces in the Wild + 100 non-faces, 25×25, "
+                        "shipped inside scikit-image.")
 def faces(spec: DatasetSpec) -> Dataset:
     """scikit-image's lfw_subset: 100 LFW faces + 100 non-faces, 25x25 grey, pixels in [0, 1].
 

@@ -1,25 +1,25 @@
-"""Pieces both pages (the 2D explorer and the images page) use: the method comparison table, a
-run's verdict and reading comma-separated numbers."""
+"""Pieces both pages use: the method comparison table, refusals, the verdict, the σ×η sweep."""
 from __future__ import annotations
 
 from typing import Any, Mapping
 
 import pandas as pd
+import streamlit as st
 
-TABLE_METRICS = ("retain_acc", "forget_acc", "test_acc", "mia", "forget_entropy", "agreement_with_retrain")
+from explorer.metrics import metric_names
+
 ZERO_SHOT = {True: "yes", False: "no", None: "—"}
 
 
-def comparison_frame(models: Mapping[str, Mapping[str, Any]], shown=TABLE_METRICS, gaps: bool = True) -> pd.DataFrame:
+def comparison_frame(models: Mapping[str, Mapping[str, Any]], shown=None, gaps: bool = True) -> pd.DataFrame:
     """One row per model of a report-style ``{name: {"metrics", "seconds"}}`` (original and retrain
     included): whether the method is zero-shot, SalUn's average gap to retrain and seconds first (they
-    stay in view on a narrow page), then each metric with its signed gap to retrain (``<metric> gap``),
-    then what data the method sees."""
+    stay in view on a narrow page), then each metric shown in tables (the metric registry's choice unless
+    ``shown`` says otherwise) with its signed gap to retrain (``<metric> gap``), then what data the method sees."""
     from explorer.comparison import comparison_rows
-    shown = list(shown)
-    rows = comparison_rows(models, shown)
+    shown = list(shown or metric_names("table"))
     out = []
-    for r in rows:
+    for r in comparison_rows(models, shown):
         row = {"method": r["method"], "zero-shot": ZERO_SHOT[r["zero_shot"]], "avg gap to retrain": r["avg_gap"],
                "seconds": r["seconds"]}
         for m in shown:
@@ -31,14 +31,19 @@ def comparison_frame(models: Mapping[str, Mapping[str, Any]], shown=TABLE_METRIC
     return pd.DataFrame(out)
 
 
-def comparison_table(models: Mapping[str, Mapping[str, Any]], key: str, shown=TABLE_METRICS, gaps: bool = True) -> None:
+def comparison_table(models: Mapping[str, Mapping[str, Any]], key: str, shown=None, gaps: bool = True) -> None:
     """The table as a Streamlit dataframe, then one warning per method that diverged and was rolled back."""
-    import streamlit as st
     table = comparison_frame(models, shown, gaps)
     st.dataframe(table.style.format(precision=3, na_rep="—"), hide_index=True, key=key)
     for name, entry in models.items():
         if entry.get("stopped"):
             st.warning(f"{name}: {entry['stopped']}")
+
+
+def refusals(refused: Mapping[str, str]) -> None:
+    """One line per compared method that did not run, and why."""
+    for name, reason in refused.items():
+        st.info(f"{name} did not run: {reason}")
 
 
 def parse_floats(text: str) -> list[float]:
@@ -52,8 +57,29 @@ def parse_floats(text: str) -> list[float]:
 def show_verdict(verdict) -> None:
     """The run's one-sentence verdict: green when it did what retraining does, amber when it damaged the model
     or missed the forgetting, blue when it forgot cleanly but its boundary went away from retraining's."""
-    import streamlit as st
-
     box = st.warning if verdict.damaged or verdict.forgetting in ("did_not_forget", "forgot_more") else (
         st.info if verdict.direction == "away" else st.success)
     box(f"**Verdict:** {verdict.sentence}")
+
+
+def run_sweep(scenario, trained, forget_ids, sigmas: str, etas: str, retrain, report):
+    """JiT once per (σ, η) cell, σ and η as the user typed them (comma-separated)."""
+    from explorer.device import torch_threads
+    from explorer.sweep import sweep_jit
+    grid = parse_floats(sigmas), parse_floats(etas)
+    with torch_threads():
+        return sweep_jit(scenario, trained, forget_ids, grid[0], grid[1], retrain=retrain,
+                         progress=lambda done, total: report(f"{done}/{total} cells", done / max(total, 1)))
+
+
+def sweep_chart(result, key: str, metrics=("retain_acc", "forget_acc"), title: str | None = None) -> None:
+    from explorer.figures import sweep_figure
+    fig = sweep_figure(result, metrics=metrics, height=400, title=title or (
+        f"JiT over σ×η ({len(result.sigmas)}×{len(result.etas)} cells, {result.seconds:.1f} s)"))
+    fig.update_layout(margin=dict(l=70, r=10, t=70, b=50))  # room for the first panel's η and every σ tick
+    st.plotly_chart(fig, key=key, theme=None, config={"displaylogo": False})
+    if result.retrain_metrics:
+        r = result.retrain_metrics
+        st.caption(f"Retrained model for reference: forget {r.get('forget_acc', float('nan')):.2f}, retain "
+                   f"{r.get('retain_acc', float('nan')):.2f}, test {r.get('test_acc', float('nan')):.2f}. "
+                   "avg gap = mean |JiT − retrain| over retain/forget/test accuracy and MIA.")

@@ -6,7 +6,13 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "images.py")
+from explorer.ui.state import widget_key
+
+PAGE = str(Path(__file__).resolve().parents[2] / "pages" / "images.py")
+
+
+def K(path: str) -> str:
+    return widget_key("img", path)
 
 
 def forget_count(at) -> int:
@@ -32,15 +38,16 @@ def selection_event(ids, kind="points"):
                           "lasso": [{"x": [0, 1, 0], "y": [0, 1, 1]}] if kind == "lasso" else []}}
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def app():
+    """A fresh page per test (the trained model comes from the shared model cache after the first)."""
     at = AppTest.from_file(PAGE, default_timeout=300).run()
     no_errors(at)
     return at
 
 
 def unlearn_and_check(at, expected_forget: int):
-    at.button(key="img.unlearn").click().run()
+    at.button(key=K("ui.unlearn")).click().run()
     no_errors(at)
     table = at.dataframe[0].value
     assert list(table["method"])[:3] == ["original", "retrain", "jit"]
@@ -59,38 +66,38 @@ def test_page_trains_and_shows_accuracy_and_confusion(app):
     assert acc > 0.9
     assert any(s["data"][0]["type"] == "heatmap" and "Confusion" in json.dumps(s["layout"]) for s in charts(app))
     assert forget_count(app) == 0
-    assert app.button(key="img.unlearn").disabled
+    assert app.button(key=K("ui.unlearn")).disabled
 
 
 def test_pick_by_map_add_remove_clear_undo_then_unlearn(app):
     at = app
-    at.session_state["img.map"] = selection_event([4, 7, 11], "points")
+    at.session_state[K("ui.map")] = selection_event([4, 7, 11], "points")
     at.run()
     no_errors(at)
     assert forget_count(at) == 3
-    at.session_state["img.map"] = selection_event([20, 21, 22, 23], "box")
+    at.session_state[K("ui.map")] = selection_event([20, 21, 22, 23], "box")
     at.run()
     assert forget_count(at) == 7
-    at.radio(key="img.map_mode").set_value("remove").run()
-    at.session_state["img.map"] = selection_event([4, 20], "lasso")
+    at.radio(key=K("ui.map.mode")).set_value("remove").run()
+    at.session_state[K("ui.map")] = selection_event([4, 20], "lasso")
     at.run()
     assert forget_count(at) == 5
-    at.button(key="img.clear").click().run()
+    at.button(key=K("ui.clear")).click().run()
     assert forget_count(at) == 0
-    at.button(key="img.undo").click().run()
+    at.button(key=K("ui.undo")).click().run()
     assert forget_count(at) == 5
     # the forgotten ids are marked on the map (crosses in the one selectable trace)
     spec = next(s for s in charts(at) if s["data"][0].get("customdata") is not None)
     symbols = spec["data"][0]["marker"]["symbol"]
     assert [i for i, s in enumerate(symbols) if s == "x"] == [7, 11, 21, 22, 23]
-    at.radio(key="img.map_mode").set_value("add").run()
+    at.radio(key=K("ui.map.mode")).set_value("add").run()
     unlearn_and_check(at, 5)
 
 
 def test_pick_by_class_then_unlearn(app):
     at = app
-    at.selectbox(key="img.class").set_value(3).run()
-    at.button(key="img.pick_class").click().run()
+    at.selectbox(key=K("ui.pick.class")).set_value(3).run()
+    at.button(key=K("ui.pick.class_go")).click().run()
     no_errors(at)
     n = forget_count(at)
     assert 120 <= n <= 150
@@ -102,60 +109,72 @@ def test_pick_by_class_then_unlearn(app):
 
 def test_pick_by_subclass_then_unlearn(app):
     at = app
-    at.selectbox(key="img.sub_class").set_value(5).run()
-    at.selectbox(key="img.sub_cluster").set_value(1).run()
-    at.button(key="img.pick_sub").click().run()
+    at.selectbox(key=K("ui.pick.subclass")).set_value(5).run()
+    at.selectbox(key=K("ui.pick.cluster")).set_value(1).run()
+    at.button(key=K("ui.pick.subclass_go")).click().run()
     no_errors(at)
     n = forget_count(at)
     assert 10 <= n < 110  # one of three clusters of class 5 (~135 images)
-    at.multiselect(key="img.compare").set_value(["finetune"]).run()
+    at.multiselect(key=K("compare")).set_value(["finetune"]).run()
     table = unlearn_and_check(at, n)
     assert "finetune" in list(table["method"])  # baselines join the same comparison table
-    at.multiselect(key="img.compare").set_value([]).run()
+    at.multiselect(key=K("compare")).set_value([]).run()
+
+
+def test_a_class_only_method_compared_on_random_images_is_refused_and_the_run_kept(app):
+    at = app
+    at.multiselect(key=K("compare")).set_value(["neggrad", "unsir"]).run()
+    at.button(key=K("ui.pick.random_go")).click().run()
+    table = unlearn_and_check(at, forget_count(at))
+    assert {"jit", "neggrad"} <= set(table["method"]) and "unsir" not in set(table["method"])
+    assert any(i.value.startswith("unsir did not run: unsir only forgets whole classes") for i in at.info)
 
 
 def test_pick_random_then_unlearn(app):
     at = app
-    at.number_input(key="img.random_pct").set_value(5.0).run()
-    at.button(key="img.pick_random").click().run()
+    at.tabs[0]  # the pickers' tabs keep the open one across reruns (a number edit must not jump back)
+    at.number_input(key=K("ui.pick.percent")).set_value(5.0).run()
+    at.button(key=K("ui.pick.random_go")).click().run()
     no_errors(at)
     n = forget_count(at)
     assert n == round(0.05 * 1347)
     unlearn_and_check(at, n)
     # the σ×η sweep panel runs on the same forget set and shows both heatmaps
-    at.text_input(key="img.sweep_sigmas").set_value("0.7").run()
-    at.text_input(key="img.sweep_etas.probs").set_value("0.05, 0.2").run()
-    at.button(key="img.sweep_run").click().run()
+    at.text_input(key=K("ui.sweep.sigmas")).set_value("0.7").run()
+    at.text_input(key=K("ui.sweep.etas.probs")).set_value("0.05, 0.2").run()
+    at.button(key=K("ui.sweep.run")).click().run()
     no_errors(at)
     sweep = [s for s in charts(at) if "JiT in probs space" in json.dumps(s["layout"])]
     assert sweep and len(sweep[0]["data"]) == 2
-    at.text_input(key="img.sweep_sigmas").set_value("0.7, abc").run()
-    at.button(key="img.sweep_run").click().run()
+    at.text_input(key=K("ui.sweep.sigmas")).set_value("0.7, abc").run()
+    at.button(key=K("ui.sweep.run")).click().run()
     assert not at.exception and at.error and "could not read numbers" in at.error[0].value
 
 
 def test_faces_dataset_trains_picks_and_unlearns():
     at = AppTest.from_file(PAGE, default_timeout=300).run()
-    at.selectbox(key="img.dataset").set_value("faces").run()
+    at.selectbox(key=K("dataset.name")).set_value("faces").run()
     no_errors(at)
     assert forget_count(at) == 0  # a new dataset starts with an empty forget set
-    assert [o for o in at.selectbox(key="img.class").options] == ["0: non-face", "1: face"]
-    at.number_input(key="img.random_pct").set_value(10.0).run()
-    at.button(key="img.pick_random").click().run()
+    assert [o for o in at.selectbox(key=K("ui.pick.class")).options] == ["0: non-face", "1: face"]
+    at.number_input(key=K("ui.pick.percent")).set_value(10.0).run()
+    at.button(key=K("ui.pick.random_go")).click().run()
     no_errors(at)
     assert forget_count(at) == 15
     unlearn_and_check(at, 15)
 
 
-def test_changing_the_dataset_keeps_the_forget_ids_that_exist_and_says_which_were_dropped():
+def test_a_new_dataset_starts_empty_and_undo_keeps_the_ids_that_exist():
     from explorer.selection import ForgetState
     at = AppTest.from_file(PAGE, default_timeout=300).run()
-    at.session_state["img.forget"] = ForgetState().set([1, 2, 1000])
+    at.session_state["images"].forget = ForgetState().set([1, 2, 1000])
     at.run()
     assert forget_count(at) == 3
-    at.selectbox(key="img.dataset").set_value("faces").run()  # 150 training images
+    at.selectbox(key=K("dataset.name")).set_value("faces").run()  # 150 training images
     no_errors(at)
+    assert forget_count(at) == 0  # another dataset: the old ids mean other images
+    at.button(key=K("ui.undo")).click().run()
     assert forget_count(at) == 2
     assert any("dropped 1" in w.value for w in at.warning)
-    at.number_input(key="img.epochs").set_value(20).run()  # same data, other training: nothing dropped
+    at.number_input(key=K("train.epochs")).set_value(20).run()  # same data, other training: nothing dropped
     assert forget_count(at) == 2 and not any("dropped" in w.value for w in at.warning)

@@ -14,9 +14,15 @@ from streamlit.testing.v1 import AppTest
 
 from explorer import urlstate
 from explorer.scenario import Scenario
+from explorer.ui.state import widget_key
 from toy_data import default_spec, load_dataset
 
-APP = str(Path(__file__).resolve().parents[1] / "app.py")
+APP = str(Path(__file__).resolve().parents[2] / "app.py")
+
+
+def K(path: str) -> str:
+    return widget_key("2d", path)
+
 FAST = {"d.samples": "160", "t.epochs": "300", "c.jit.passes": "10"}
 pytestmark = pytest.mark.timeout(300)
 
@@ -69,14 +75,14 @@ def no_traceback(at):
 
 
 def unlearn(at):
-    at.button(key="unlearn").click().run()
+    at.button(key=K("ui.unlearn")).click().run()
     no_traceback(at)
 
 
 def test_load_shows_editor_empty_forget_set_and_unlearn_button():
     at = start()
     assert forget_text(at) == "Forget set: 0 points"
-    assert at.button(key="unlearn").label == "Unlearn"
+    assert at.button(key=K("ui.unlearn")).label == "Unlearn"
     assert len(charts(at)) == 1 and not at.error
     editor = spec(charts(at)[0])
     pts = editor["data"][-1]
@@ -114,31 +120,31 @@ def test_click_toggles_box_adds_undo_and_clear():
     select(at, [1, 2, 3, 7], "lasso")  # drag selections add
     assert forget_text(at) == "Forget set: 4 points"
     assert spec(charts(at)[0])["layout"]["dragmode"] == "lasso"  # the drag tool stays on
-    at.button(key="undo").click().run()
+    at.button(key=K("ui.undo")).click().run()
     assert forget_text(at) == "Forget set: 1 points"
-    at.button(key="clear").click().run()
+    at.button(key=K("ui.clear")).click().run()
     assert forget_text(at) == "Forget set: 0 points"
-    at.button(key="undo").click().run()
+    at.button(key=K("ui.undo")).click().run()
     assert forget_text(at) == "Forget set: 1 points"
 
 
 def test_presets_whole_class_and_k_most_informative():
     at = start()
-    at.selectbox(key="w.fp.kind").set_value("class").run()
-    at.number_input(key="w.fp.class").set_value(1).run()
-    at.button(key="apply_preset").click().run()
+    at.selectbox(key=K("ui.preset.kind")).set_value("class").run()
+    at.number_input(key=K("ui.preset.class")).set_value(1).run()
+    at.button(key=K("ui.preset.apply")).click().run()
     n_class = int((load_dataset(default_spec("moons", samples=160)).y_train == 1).sum())
     assert forget_text(at) == f"Forget set: {n_class} points"
-    at.selectbox(key="w.fp.kind").set_value("info").run()
-    at.number_input(key="w.fp.k").set_value(4).run()
-    at.button(key="apply_preset").click().run()
+    at.selectbox(key=K("ui.preset.kind")).set_value("info").run()
+    at.number_input(key=K("ui.preset.k")).set_value(4).run()
+    at.button(key=K("ui.preset.apply")).click().run()
     assert forget_text(at) == "Forget set: 4 points"
     for kind in ("boundary", "deep"):
-        at.selectbox(key="w.fp.kind").set_value(kind).run()
-        at.button(key="apply_preset").click().run()
+        at.selectbox(key=K("ui.preset.kind")).set_value(kind).run()
+        at.button(key=K("ui.preset.apply")).click().run()
         assert forget_text(at) == "Forget set: 1 points"
-    at.selectbox(key="w.fp.kind").set_value("random").run()
-    at.button(key="apply_preset").click().run()
+    at.selectbox(key=K("ui.preset.kind")).set_value("random").run()
+    at.button(key=K("ui.preset.apply")).click().run()
     assert forget_text(at) == f"Forget set: {round(0.05 * 120)} points"
     no_traceback(at)
 
@@ -192,14 +198,15 @@ def test_downloads_serve_scenario_json_and_metrics_csv(downloads):
     assert back.forget.ids == (8, 9) and back.dataset.samples == 160 and back.method == "jit"
     rows = downloads["metrics.csv"].decode().splitlines()
     assert rows[0].startswith("model,step,epoch,loss,retain_acc")
-    assert rows[1].startswith("jit,0,") and rows[-1].startswith("retrain,")
+    assert rows[1].startswith("jit,0,")  # every recorded step, then each model's final values
+    assert [r.split(",")[0] for r in rows[-3:]] == ["original", "retrain", "jit"]
 
 
 def _scenario_export(at) -> str:
     """The scenario JSON as the app builds it for the page's current URL."""
-    from explorer.ui import compute
+    from explorer.views import exports
     scenario, ids, _ = urlstate.from_params(qp(at))
-    return compute.scenario_json(scenario, ids)
+    return exports.scenario_json(scenario, ids)
 
 
 def test_empty_forget_set_is_refused_and_changes_nothing():
@@ -218,7 +225,7 @@ def test_selecting_every_point_is_refused_and_keeps_the_previous_result():
     select(at, list(range(n)), "box")
     assert forget_text(at) == f"Forget set: {n} points"
     unlearn(at)
-    assert len(at.error) == 1 and "Every training point" in at.error[0].value
+    assert len(at.error) == 1 and "every training point" in at.error[0].value
     assert [c.proto.spec for c in charts(at)[1:3]] == before
 
 
@@ -233,14 +240,14 @@ def test_diverging_run_is_rolled_back_with_a_message():
 
 
 def test_unexpected_failure_shows_one_line_not_a_traceback(monkeypatch):
-    from explorer.ui import compute
+    from explorer.views import two_d
 
     def boom(*a, **k):
         raise RuntimeError("simulated failure\nsecond line")
 
     at = start()
     select(at, [2])
-    monkeypatch.setattr(compute, "run_explore", boom)
+    monkeypatch.setattr(two_d, "run", boom)
     unlearn(at)
     assert len(at.error) == 1 and at.error[0].value == "Unlearning failed: RuntimeError: simulated failure"
 
@@ -251,16 +258,16 @@ def test_bad_url_parameters_fall_back_with_notices():
     notices = [w.value for w in at.warning]
     for key in ("d.noise", "m.activation", "c.jit.sigma", "parameter f=", "bogus"):
         assert any(key in n for n in notices), (key, notices)
-    assert at.number_input(key="w.d.noise").value == default_spec("moons").noise
+    assert at.number_input(key=K("dataset.noise")).value == default_spec("moons").noise
     assert forget_text(at) == "Forget set: 0 points"
     no_traceback(at)
 
 
 def test_url_round_trip_rebuilds_the_same_scenario_and_forget_set():
     at = start({"ds": "blobs", "d.classes": "3", "m.width": "32"})
-    at.number_input(key="w.d.noise").set_value(0.35).run()
-    at.selectbox(key="w.m.activation").set_value("tanh").run()
-    at.multiselect(key="w.cmp").set_value(["finetune"]).run()
+    at.number_input(key=K("dataset.noise")).set_value(0.35).run()
+    at.selectbox(key=K("model.activation")).set_value("tanh").run()
+    at.multiselect(key=K("compare")).set_value(["finetune"]).run()
     select(at, [1, 2, 3, 30], "box")
     params = qp(at)
     assert params["f"] == "1-3,30" and params["m.activation"] == "tanh" and params["cmp"] == "finetune"
@@ -271,20 +278,21 @@ def test_url_round_trip_rebuilds_the_same_scenario_and_forget_set():
     no_traceback(again)
     assert not again.warning
     assert forget_text(again) == "Forget set: 4 points"
-    for key in ("w.ds", "w.d.noise", "w.d.classes", "w.m.width", "w.m.activation", "w.t.epochs"):
-        widget = again.selectbox(key=key) if key in ("w.ds", "w.m.activation") else again.number_input(key=key)
-        original = at.selectbox(key=key) if key in ("w.ds", "w.m.activation") else at.number_input(key=key)
+    for path in ("dataset.name", "dataset.noise", "dataset.classes", "model.width", "model.activation", "train.epochs"):
+        key = K(path)
+        widget = again.selectbox(key=key) if path in ("dataset.name", "model.activation") else again.number_input(key=key)
+        original = at.selectbox(key=key) if path in ("dataset.name", "model.activation") else at.number_input(key=key)
         assert widget.value == original.value, key
-    assert again.multiselect(key="w.cmp").value == ["finetune"]
+    assert again.multiselect(key=K("compare")).value == ["finetune"]
     assert qp(again) == params
 
 
 def test_changing_a_setting_keeps_the_forget_set_and_says_what_was_dropped():
     at = start()
     select(at, [1, 5, 110], "box")
-    at.number_input(key="w.d.noise").set_value(0.25).run()
+    at.number_input(key=K("dataset.noise")).set_value(0.25).run()
     assert forget_text(at) == "Forget set: 3 points"  # same ids kept
-    at.number_input(key="w.d.samples").set_value(100).run()  # 75 training points now
+    at.number_input(key=K("dataset.samples")).set_value(100).run()  # 75 training points now
     assert forget_text(at) == "Forget set: 2 points"
     assert any("dropped 1" in w.value for w in at.warning)
     no_traceback(at)
@@ -293,17 +301,17 @@ def test_changing_a_setting_keeps_the_forget_set_and_says_what_was_dropped():
 def test_method_picker_lists_the_registry_and_jit_settings_have_tooltips():
     from explorer.unlearning import method_names
     at = start()
-    options = at.selectbox(key="w.method").options
+    options = at.selectbox(key=K("method")).options
     assert "jit" in [o.split(" ")[0] for o in options]
     assert len(options) == len([m for m in method_names() if m != "retrain"])
     for field in ("sigma", "eta", "perturbations", "passes"):
-        assert at.number_input(key=f"w.c.jit.{field}").help
+        assert at.number_input(key=K(f"configs.jit.{field}")).help
 
 
 def test_figure2_tab_shows_retrain_and_jit_rows():
     from explorer.unlearning import METHODS
     at = start()
-    at.button(key="fig2").click().run()
+    at.button(key=K("ui.fig2.run")).click().run()
     no_traceback(at)
     fig = next(spec(c) for c in charts(at) if any("high-information" in (a.get("text") or "")
                                                    for a in spec(c)["layout"].get("annotations", [])))
@@ -315,12 +323,12 @@ def test_figure2_tab_shows_retrain_and_jit_rows():
 
 
 def test_training_failure_is_one_line_and_stops_cleanly(monkeypatch):
-    from explorer.ui import panels
+    from explorer import pipeline
 
     def boom(*a, **k):
         raise FloatingPointError("training diverged at epoch 3 (loss nan); lower the learning rate")
 
-    monkeypatch.setattr(panels, "train_original", boom)
+    monkeypatch.setattr(pipeline, "train_original", boom)
     at = start({"d.seed": "987"})  # settings nobody trained yet, so the cache cannot answer
     assert [e.value for e in at.error] == [
         "Training the original model failed: training diverged at epoch 3 (loss nan); lower the learning rate. "
@@ -330,11 +338,11 @@ def test_training_failure_is_one_line_and_stops_cleanly(monkeypatch):
 
 def test_every_registered_method_runs_or_explains_itself():
     """Method pickers are generic over the registry: each method either animates or says why not."""
-    from explorer.ui.panels import zoo
+    from explorer.ui.settings import runnable_methods as zoo
     at = start()
     select(at, [3, 50, 90], "box")
     for method in zoo():
-        at.selectbox(key="w.method").set_value(method).run()
+        at.selectbox(key=K("method")).set_value(method).run()
         unlearn(at)
         errors = [e.value for e in at.error]
         if errors:
@@ -363,10 +371,10 @@ def test_compare_methods_table_per_method_animation_and_zero_shot_filter():
     zero-shot column, small multiples of every boundary, the animation per method, a zero-shot filter."""
     from explorer.unlearning import METHODS
     at = start()
-    assert at.multiselect(key="w.cmp").help and at.checkbox(key="w.cmp.zs").help
-    assert at.multiselect(key="w.cmp").value == []  # nothing extra by default: click-to-animation unchanged
+    assert at.multiselect(key=K("compare")).help and at.checkbox(key=K("ui.zero_shot")).help
+    assert at.multiselect(key=K("compare")).value == []  # nothing extra by default: click-to-animation unchanged
     select(at, [3, 10, 42], "box")
-    at.multiselect(key="w.cmp").set_value(["finetune", "neggrad", "emmn"]).run()
+    at.multiselect(key=K("compare")).set_value(["finetune", "neggrad", "emmn"]).run()
     unlearn(at)
     assert not at.error
     table = next(d.value for d in at.dataframe if "avg gap to retrain" in d.value.columns)
@@ -383,18 +391,18 @@ def test_compare_methods_table_per_method_animation_and_zero_shot_filter():
     assert {"original", "JiT result", "retrained (gold standard)", "finetune", "neggrad"} <= set(titles)
     player = next(f for f in figs if f.get("frames"))
     assert "JiT boundary" in [t.get("name") for t in player["data"]]
-    at.selectbox(key="w.anim_method").set_value("neggrad").run()
+    at.selectbox(key=K("ui.animate")).set_value("neggrad").run()
     no_traceback(at)
     player = next(spec(c) for c in charts(at) if spec(c).get("frames"))
     names = [t.get("name") for t in player["data"]]
     assert "neggrad boundary" in names and "JiT boundary" not in names
     assert any("under neggrad" in h.value for h in at.subheader)
     # zero-shot only: the choices shrink to the registry's zero-shot methods, the selection follows
-    at.checkbox(key="w.cmp.zs").check().run()
-    options = at.multiselect(key="w.cmp").options
+    at.checkbox(key=K("ui.zero_shot")).check().run()
+    options = at.multiselect(key=K("compare")).options
     assert options and all(METHODS[m].access.zero_shot for m in options)
     assert "finetune" not in options and "jit" not in options and "retrain" not in options
-    assert at.multiselect(key="w.cmp").value == ["neggrad", "emmn"]
+    assert at.multiselect(key=K("compare")).value == ["neggrad", "emmn"]
     no_traceback(at)
 
 
@@ -403,13 +411,13 @@ def test_sigma_eta_sweep_runs_on_a_tiny_grid():
     select(at, [3, 10])
     unlearn(at)
     n_charts = len(charts(at))
-    sig = next(t for t in at.text_input if t.key.startswith("w.sweep.sigmas"))
-    eta = next(t for t in at.text_input if t.key.startswith("w.sweep.etas"))
+    sig = next(t for t in at.text_input if t.key.startswith(K("ui.sweep.sigmas")))
+    eta = next(t for t in at.text_input if t.key.startswith(K("ui.sweep.etas")))
     assert len(sig.value.split(",")) == 4 and len(eta.value.split(",")) == 4  # 4×4 log-spaced by default
-    assert sig.help and eta.help and at.button(key="sweep_run").help
+    assert sig.help and eta.help and at.button(key=K("ui.sweep.run")).help
     sig.set_value("0.1, 0.3").run()
     eta.set_value("0.01, 0.1").run()
-    at.button(key="sweep_run").click().run()
+    at.button(key=K("ui.sweep.run")).click().run()
     no_traceback(at)
     assert not at.error
     assert len(charts(at)) == n_charts + 1

@@ -16,9 +16,9 @@ UNLEARN_TARGET_S = 3.0
 
 def image_benchmark(forget: int = 100, seed: int = 0) -> dict:
     """Seconds for each stage (wall clock, this process, whatever device ``auto`` picks)."""
-    from explorer import image_views as V
-    from explorer import pipeline
+    from explorer import image_analysis, image_figures, pipeline
     from explorer.scenario import default_scenario
+    from explorer.views import images as views
 
     scenario = replace(default_scenario("digits"), presets={"jit": "digits-class"}, seed=seed)
     start = time.perf_counter()
@@ -26,13 +26,13 @@ def image_benchmark(forget: int = 100, seed: int = 0) -> dict:
     train_s = time.perf_counter() - start
     ids = np.sort(np.random.default_rng(seed).choice(len(trained.data.x_train), size=forget, replace=False))
     start = time.perf_counter()
-    run = V.run_images(scenario, trained, ids, "jit")
+    run = views.run(scenario, trained, ids)  # the page's run path, retrain included
     run_s = time.perf_counter() - start
     start = time.perf_counter()
-    figs = V.run_figures(run, trained.data)
-    coords = V.embed_2d(trained.data.x_train, "pca", seed=seed)
-    figs["map"] = V.map_figure(coords, trained.data.y_train, trained.data.class_names, ids)
-    figs["thumbnails"] = V.thumbnails_figure(trained.data.x_train, trained.data.image_shape, ids,
+    figs = views.figures(run)
+    coords = image_analysis.embed_2d(trained.data.x_train, "pca", seed=seed)
+    figs["map"] = image_figures.map_figure(coords, trained.data.y_train, trained.data.class_names, ids)
+    figs["thumbnails"] = image_figures.thumbnails_figure(trained.data.x_train, trained.data.image_shape, ids,
                                              trained.data.y_train, trained.data.class_names)
     figures_s = time.perf_counter() - start
     total = run_s + figures_s  # wall clock: retrain, JiT with its recording, and every image view
@@ -40,9 +40,9 @@ def image_benchmark(forget: int = 100, seed: int = 0) -> dict:
         "dataset": "digits", "model": "cnn", "device": trained.device.type,
         "train_images": int(len(trained.data.x_train)), "forget_images": int(forget),
         "digits_cnn_train_s": round(train_s, 3), "train_epochs": trained.history.epochs_run,
-        "test_acc": round(float(run.models["original"]["metrics"]["test_acc"]), 4),
-        "retrain_s": round(run.seconds["retrain"], 3), "jit_s": round(run.seconds["unlearn"], 3),
-        "jit_method_s": round(float(run.result.seconds), 3), "figures_s": round(figures_s, 3),
+        "test_acc": round(float(run.outcome.references["original"]["test_acc"]), 4),
+        "retrain_s": round(run.outcome.retrain_seconds, 3), "jit_s": round(run_s - run.outcome.retrain_seconds, 3),
+        "jit_method_s": round(float(run.outcome.main.seconds), 3), "figures_s": round(figures_s, 3),
         "figures": len(figs), "unlearn_retrain_figures_s": round(total, 3),
         "targets": {"digits_cnn_train_s": TRAIN_TARGET_S, "unlearn_retrain_figures_s": UNLEARN_TARGET_S},
         "within_targets": bool(train_s <= TRAIN_TARGET_S and total <= UNLEARN_TARGET_S),

@@ -15,7 +15,7 @@ from explorer import selection
 from explorer.device import torch_threads
 from explorer.pipeline import train_original
 from explorer.scenario import default_scenario
-from explorer.ui import compute
+from explorer.views import two_d
 
 
 def bench_scenario():
@@ -33,10 +33,10 @@ def click_to_animation(repeats: int = 3) -> dict:
     for _ in range(max(1, repeats)):
         start = time.perf_counter()
         with torch_threads():  # as the app does
-            res = compute.run_explore(scenario, trained, forget_ids, "jit")
-            text = pio.to_json(compute.animation(trained, res), validate=False)
+            out = two_d.run(scenario, trained, forget_ids)  # the page's run path, retrain included
+            text = pio.to_json(two_d.animation(out), validate=False)
         elapsed = time.perf_counter() - start
-        best, size, stopped = min(best, elapsed), len(text.encode()), res.stopped
+        best, size, stopped = min(best, elapsed), len(text.encode()), out.main.stopped
     out = {"click_to_animation_seconds": round(best, 3), "figure_bytes": size}
     if stopped:
         out["click_to_animation_note"] = f"JiT stopped early: {stopped}"

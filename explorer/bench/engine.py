@@ -151,8 +151,8 @@ def run_all(repeats: int = 7, device: str = "auto", include_app: bool = True) ->
         "method_seconds": method_times(device),
     }
     if include_app:
-        from explorer.bench_app import click_to_animation
-        from explorer.bench_images import image_benchmark
+        from explorer.bench.app import click_to_animation
+        from explorer.bench.images import image_benchmark
 
         result["app"] = click_to_animation()
         result["images"] = image_benchmark()

@@ -1,0 +1,80 @@
+"""One bounded model cache shared by both pages and every session: the trained original per data/model/
+training settings and the retrain reference per forget set. Values are computed outside any Streamlit-
+cached function so their progress bars can draw (Streamlit cannot replay a cached function's elements)."""
+from __future__ import annotations
+
+import json
+import threading
+from collections import OrderedDict
+
+import streamlit as st
+
+from explorer import pipeline
+from explorer.device import torch_threads
+from explorer.pipeline import Trained
+from explorer.scenario import Scenario
+
+TRAINED_SIZE = 8  # trained originals (a few MB each at most)
+RETRAIN_SIZE = 48  # retrain references (one per forget set)
+
+
+class LRU:
+    """A small thread-safe least-recently-used map (sessions run in threads of one server process)."""
+
+    def __init__(self, size: int):
+        self.size, self.items, self.lock = size, OrderedDict(), threading.Lock()
+
+    def get_or_make(self, key, make):
+        with self.lock:
+            if key in self.items:
+                self.items.move_to_end(key)
+                return self.items[key]
+        value = make()
+        with self.lock:
+            self.items[key] = value
+            while len(self.items) > self.size:
+                self.items.popitem(last=False)
+        return value
+
+    def __contains__(self, key) -> bool:
+        with self.lock:
+            return key in self.items
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+
+@st.cache_resource(show_spinner=False)
+def _store() -> dict[str, LRU]:
+    return {"trained": LRU(TRAINED_SIZE), "retrain": LRU(RETRAIN_SIZE)}
+
+
+def training_key(scenario: Scenario) -> str:
+    """What determines the trained original: data, model, training, device and the 2D grid."""
+    d = scenario.to_dict()
+    return json.dumps({k: d[k] for k in ("dataset", "model", "train", "device", "grid_resolution")}, sort_keys=True)
+
+
+def is_trained(scenario: Scenario) -> bool:
+    return training_key(scenario) in _store()["trained"]
+
+
+def trained_for(scenario: Scenario, progress=None) -> Trained:
+    """The trained original for these settings. Shared between sessions: never mutate it."""
+    key = training_key(scenario)
+
+    def make():
+        with torch_threads():
+            return pipeline.train_original(Scenario.from_dict(json.loads(key)), progress)
+    return _store()["trained"].get_or_make(key, make)
+
+
+def retrain_for(scenario: Scenario, trained: Trained, forget_ids, progress=None):
+    """(model, seconds) of the retrain reference for this exact forget set. Shared: never mutate the model."""
+    ids = tuple(sorted(set(int(i) for i in forget_ids)))
+
+    def make():
+        with torch_threads():
+            model, _, seconds = pipeline.retrain_reference(scenario, trained, list(ids), progress)
+        return model, seconds
+    return _store()["retrain"].get_or_make((training_key(scenario), ids), make)

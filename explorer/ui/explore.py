@@ -1,0 +1,419 @@
+"""The 2D explorer's panels (Streamlit). app.py wires them; numbers and figures come from
+explorer/views/two_d.py, models from the shared cache, prose from explorer/ui/text.py."""
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+
+import streamlit as st
+
+from explorer import figures, pipeline, selection, urlstate
+from explorer.device import torch_threads
+from explorer.metrics import METRICS
+from explorer.models import predict_proba
+from explorer.pipeline import Trained
+from explorer.scenario import Scenario, ScenarioError, default_scenario
+from explorer.ui import cache, settings, shared
+from explorer.ui.feedback import error_line, progress, reported
+from explorer.ui.settings import Control
+from explorer.ui.state import ExploreState, Shown, page_state, set_widget, widget_key, widget_value
+from explorer.ui.text import FIG2_CAPTION, FIG2_INTRO, HELP, PANEL_HELP
+from explorer.unlearning import get_method
+from explorer.verdict import method_label
+from explorer.views import exports
+from explorer.views import two_d as V
+from toy_data import default_spec, toy_dataset_names
+
+PAGE = "2d"
+ACTIVATIONS = ["relu", "tanh", "sigmoid", "gelu", "elu"]
+
+
+CONTROLS = [
+    Control("dataset.name", "dataset", HELP["ds"], options=toy_dataset_names),
+    Control("dataset.samples", "samples", HELP["samples"], 20, 2000, 20),
+    Control("dataset.noise", "noise", HELP["noise"], 0.0, 5.0, 0.05, "%.2f"),
+    Control("dataset.classes", "classes", HELP["classes"], 2, 10, 1,
+            enabled=lambda get: get("dataset.name") in ("blobs", "spiral")),
+    Control("dataset.seed", "seed", HELP["seed"], 0, 10**6, 1),
+    Control("dataset.test_fraction", "test fraction", HELP["test_fraction"], 0.05, 0.9, 0.05, slider=True),
+    Control("model.depth", "hidden layers", HELP["depth"], 0, 8, 1),
+    Control("model.width", "width", HELP["width"], 1, 512, 8),
+    Control("model.activation", "activation", HELP["activation"], options=lambda: ACTIVATIONS),
+    Control("train.epochs", "max epochs", HELP["epochs"], 1, 20000, 100),
+    Control("train.lr", "learning rate", HELP["lr"], 1e-5, 10.0, 0.001, "%.4g"),
+    Control("train.weight_decay", "weight decay", HELP["weight_decay"], 0.0, 1.0, 1e-4, "%.4g"),
+]
+NO_WIDGET = ("seed", "grid_resolution", "record_every", "lipschitz_sigma", "lipschitz_space")  # from the URL only
+SECTIONS = {"dataset": ("Dataset", True), "model": ("Model", False), "train": ("Training", False)}
+
+
+def state() -> ExploreState:
+    return page_state("explore", ExploreState)
+
+
+def key(path: str) -> str:
+    return widget_key(PAGE, path)
+
+
+# ----------------------------------------------------------------------------------------------
+# the session's first run: everything from the URL
+
+def init_session() -> ExploreState:
+    s = state()
+    if s.initialized:
+        if widget_value(PAGE, "dataset.name") is None:  # back from another page: Streamlit dropped our widgets
+            settings.set_widgets(PAGE, s.scenario, CONTROLS, settings.runnable_methods())
+        return s
+    try:
+        scenario, ids, notices = urlstate.from_params(st.query_params.to_dict())
+    except Exception as err:  # noqa: BLE001 - never let a malformed URL break the page
+        scenario, ids, notices = default_scenario("moons"), [], [error_line("Reading the URL", err) + "; using defaults."]
+    settings.set_widgets(PAGE, scenario, CONTROLS, settings.runnable_methods())
+    s.base = s.scenario = scenario
+    s.forget, s.notices, s.initialized = selection.ForgetState(tuple(ids)), notices, True
+    return s
+
+
+# ----------------------------------------------------------------------------------------------
+# sidebar
+
+def _on_dataset_change() -> None:
+    """A new dataset: its own default fields, and an empty forget set (Undo brings the old one back)."""
+    spec = default_spec(widget_value(PAGE, "dataset.name"))
+    for c in CONTROLS:
+        if c.section == "dataset" and c.path != "dataset.name":
+            set_widget(PAGE, c.path, settings.get_path(Scenario(dataset=spec), c.path))
+    s = state()
+    if s.forget.ids:
+        s.forget = s.forget.clear()
+
+
+def sidebar() -> Scenario:
+    """Draw the settings and return the scenario they describe."""
+    s = state()
+    for section, (title, expanded) in SECTIONS.items():
+        with st.sidebar.expander(title, expanded=expanded):
+            for c in CONTROLS:
+                if c.section != section:
+                    continue
+                if c.path == "dataset.name":
+                    st.selectbox(c.label, c.options(), key=key(c.path), on_change=_on_dataset_change, help=c.help)
+                else:
+                    settings.draw(PAGE, c)
+    with st.sidebar.expander("Unlearning", expanded=True):
+        settings.method_block(PAGE, settings.runnable_methods())
+    name, base = widget_value(PAGE, "dataset.name"), s.base
+    if base.dataset.name != name:  # another dataset: its defaults, with the link's settings that have no widget
+        base = replace(default_scenario(name), **{f: getattr(s.base, f) for f in NO_WIDGET})
+    scenario = settings.scenario_from_widgets(PAGE, base, CONTROLS)
+    scenario = settings.with_path(scenario, "train.seed", scenario.dataset.seed)  # one seed for data and weights
+    s.scenario = V.with_compare(scenario, widget_value(PAGE, "compare", []))
+    return s.scenario
+
+
+# ----------------------------------------------------------------------------------------------
+# training (cached) and keeping the forget set valid
+
+def train(scenario: Scenario) -> Trained:
+    s = state()
+    if cache.is_trained(scenario):
+        trained = cache.trained_for(scenario)
+    else:
+        try:
+            with progress("Training the original model") as report:
+                trained = cache.trained_for(scenario, report)
+        except Exception as err:  # noqa: BLE001 - bad settings or a diverging training run: say so, stop here
+            st.error(error_line("Training the original model", err) + ". Change the settings in the sidebar.")
+            st.stop()
+    s.trained_key = cache.training_key(scenario)
+    s.n_train = len(trained.data.x_train)
+    kept, dropped = selection.clip_to_range(s.forget.ids, s.n_train)
+    if dropped:
+        s.forget = s.forget.set(kept)
+        st.warning(f"The training set now has {s.n_train} points: kept {len(kept)} forget point(s), dropped "
+                   f"{len(dropped)} whose id no longer exists ({urlstate.encode_ids(dropped)}). Undo restores them.")
+    return trained
+
+
+def sync_url(scenario: Scenario) -> None:
+    params = urlstate.to_params(scenario, state().forget.ids)
+    if st.query_params.to_dict() != params:
+        st.query_params.from_dict(params)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def _alpha(training_key: str, _trained: Trained):
+    return V.alpha_scores(_trained)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def _original_probs(training_key: str, _trained: Trained):
+    """The original model on the grid and on the training points (the editor and the presets read them)."""
+    return (predict_proba(_trained.model, _trained.eval_inputs),
+            predict_proba(_trained.model, _trained.data.x_train))
+
+
+# ----------------------------------------------------------------------------------------------
+# the forget-set editor
+
+def _on_select() -> None:
+    s = state()
+    ids, kind = selection.ids_from_event(st.session_state.get(key("ui.editor")), s.n_train)
+    if kind != "none":
+        s.forget = s.forget.apply(ids, kind)
+        s.dragmode = {"box": "select", "lasso": "lasso"}.get(kind, s.dragmode)
+
+
+def _undo() -> None:
+    state().forget = state().forget.undo()
+
+
+def _clear() -> None:
+    state().forget = state().forget.clear()
+
+
+def editor(trained: Trained) -> None:
+    s = state()
+    d, g = trained.data, trained.grid
+    grid_probs, _ = _original_probs(s.trained_key, trained)
+    fig = figures.editor_figure(d.x_train, d.y_train, g.xs, g.ys, grid_probs, d.n_classes, s.forget.ids,
+                                alpha=_alpha(s.trained_key, trained), dragmode=s.dragmode)
+    st.markdown(PANEL_HELP["editor"])
+    st.plotly_chart(fig, key=key("ui.editor"), on_select=_on_select, selection_mode=("points", "box", "lasso"),
+                    theme=None, config={"displaylogo": False, "modeBarButtonsToRemove": ["autoScale2d"]})
+
+
+PRESET_KINDS = {"boundary": "a point on the boundary", "deep": "a point deep inside its class",
+                "class": "a whole class", "random": "random k %", "info": "the k highest-information points"}
+
+
+def forget_controls(trained: Trained, scenario: Scenario) -> None:
+    s = state()
+    st.markdown(f"#### Forget set: {len(s.forget)} points")
+    if s.forget.ids:
+        shown = urlstate.encode_ids(s.forget.ids)
+        st.caption(f"ids {shown if len(shown) < 120 else shown[:117] + '…'}")
+    c1, c2 = st.columns(2)
+    c1.button("Undo", on_click=_undo, disabled=not s.forget.can_undo, key=key("ui.undo"), width="stretch",
+              help="Go back to the forget set before the last change.")
+    c2.button("Clear", on_click=_clear, disabled=not s.forget.ids, key=key("ui.clear"), width="stretch",
+              help="Empty the forget set (Undo brings it back).")
+    with st.expander("Presets", expanded=False):
+        kind = st.selectbox("preset", list(PRESET_KINDS), format_func=PRESET_KINDS.get, key=key("ui.preset.kind"),
+                            help="Replace the forget set with a chosen kind of points (Undo goes back).")
+        if kind == "class":
+            st.number_input("class", 0, trained.data.n_classes - 1, step=1, key=key("ui.preset.class"),
+                            help="Which class to forget entirely.")
+        elif kind == "random":
+            st.number_input("k %", 0.5, 99.0, value=5.0, step=0.5, key=key("ui.preset.percent"),
+                            help="Share of the training set to forget, drawn with the scenario's seed.")
+        elif kind == "info":
+            st.number_input("k", 1, max(1, len(trained.data.x_train) - 1), value=3, step=1, key=key("ui.preset.k"),
+                            help="How many of the lowest-α(x) (most informative) points to forget.")
+        st.button("Apply preset", key=key("ui.preset.apply"), on_click=_apply_preset, args=(trained, scenario),
+                  help="Replace the forget set with this preset's points.")
+
+
+def _apply_preset(trained: Trained, scenario: Scenario) -> None:
+    s = state()
+    d = trained.data
+    kind = widget_value(PAGE, "ui.preset.kind", "boundary")
+    try:
+        _, train_probs = _original_probs(s.trained_key, trained)
+        if kind == "boundary":
+            ids = selection.boundary_point(d, train_probs)
+        elif kind == "deep":
+            ids = selection.deep_point(d, train_probs)
+        elif kind == "class":
+            ids = selection.whole_class(d, int(widget_value(PAGE, "ui.preset.class", 0)))
+        elif kind == "random":
+            ids = selection.random_percent(d, float(widget_value(PAGE, "ui.preset.percent", 5.0)), scenario.seed)
+        else:
+            ids = selection.highest_information(d, int(widget_value(PAGE, "ui.preset.k", 3)),
+                                                _alpha(s.trained_key, trained))
+    except ValueError as err:
+        s.flash = str(err)
+        return
+    s.forget = s.forget.set(ids)
+
+
+def share(scenario: Scenario) -> None:
+    st.caption("The page URL holds every setting and the forget set: copy it to share this exact scenario.")
+    st.download_button("Scenario JSON (current settings)", exports.scenario_json(scenario, state().forget.ids),
+                       file_name="scenario.json", mime="application/json", on_click="ignore",
+                       key=key("ui.download.scenario_now"),
+                       help="Loadable by the CLI: `python -m explorer run --scenario scenario.json`.")
+
+
+# ----------------------------------------------------------------------------------------------
+# Unlearn and the results
+
+def result_key(scenario: Scenario, ids) -> str:
+    return json.dumps([scenario.to_dict(), list(ids)], sort_keys=True)
+
+
+def unlearn_button(trained: Trained, scenario: Scenario) -> None:
+    s = state()
+    if not st.button("Unlearn", type="primary", key=key("ui.unlearn"), width="stretch",
+                     help="Run the chosen method on the forget set, and retrain without it for reference."):
+        return
+    ids = list(s.forget.ids)
+    with reported("Unlearning"), progress("Retraining without the forget set") as report:
+        if not ids:
+            raise ScenarioError("The forget set is empty: click points on the training-data chart "
+                                "(or use a preset) before pressing Unlearn.")
+        retrain = cache.retrain_for(scenario, trained, pipeline.resolve_forget(scenario, trained.data, ids), report)
+        with torch_threads():
+            out = V.run(scenario, trained, ids, retrain=retrain, progress=report)
+            report("Building the animation", 1.0)
+            figs = {out.method: V.animation(out), "side": V.side_by_side(out)}
+        s.result = Shown(result_key(scenario, ids), out, scenario, figs)
+
+
+def results(scenario: Scenario) -> None:
+    s = state()
+    shown_run = s.result
+    if shown_run is None:
+        st.info("Pick points to forget, then press **Unlearn** to watch the boundary move.")
+        return
+    out = shown_run.outcome
+    if shown_run.key != result_key(scenario, s.forget.ids):
+        st.info("The result below is for earlier settings or an earlier forget set; press Unlearn to update it.")
+    method = out.method
+    if out.compared:
+        choices = list(out.results)
+        if widget_value(PAGE, "ui.animate") not in choices:
+            set_widget(PAGE, "ui.animate", out.method)
+        method = st.columns([1, 2])[0].selectbox("Animate", choices, key=key("ui.animate"), help=HELP["anim_method"],
+                                                 format_func=method_label)
+    result = out.results[method]
+    label = method_label(method)
+    if result.stopped:
+        st.warning(f"{label} diverged and was rolled back: {result.stopped}")
+    st.subheader(f"How the boundary moves under {label}")
+    shared.show_verdict(out.verdict(method))
+    st.markdown(PANEL_HELP["animation"])
+    if method not in shown_run.figures:
+        shown_run.figures[method] = V.animation(out, method)
+    st.plotly_chart(shown_run.figures[method], key=key("ui.animation"), theme=None, config={"displaylogo": False})
+    with st.expander("What “better” means for each metric", expanded=False):
+        st.markdown("\n".join(f"- **{METRICS[m].label}** — {METRICS[m].better}" for m in figures.ANIMATION_METRICS))
+    st.caption("Time: " + ", ".join(f"{k} {v:.2f} s" for k, v in out.seconds.items()))
+    st.subheader("Side by side")
+    st.markdown(PANEL_HELP["side"])
+    st.plotly_chart(shown_run.figures["side"], key=key("ui.side"), theme=None, config={"displaylogo": False})
+    comparison(out)
+    sweep(shown_run)
+    information(shown_run)
+    downloads(shown_run)
+
+
+def comparison(out) -> None:
+    st.subheader("Compared with retraining" + (" and other methods" if out.compared else ""))
+    st.markdown(PANEL_HELP["compare"])
+    shared.comparison_table(out.models(), key=key("ui.compare_table"))
+    shared.refusals(out.refused)
+    if not out.compared and not out.refused:
+        st.caption("Choose methods under **Compare with** (next to Unlearn) to add them to this table and the panels above.")
+
+
+def sweep(shown_run: Shown) -> None:
+    """σ×η sweep of JiT on this result's scenario and forget set (cached per scenario + forget set + grid)."""
+    from explorer.pipeline import method_config
+    s = state()
+    out, scenario = shown_run.outcome, shown_run.scenario
+    with st.expander("σ×η sweep: where does JiT work, and where does it collapse?", expanded=False):
+        st.markdown(PANEL_HELP["sweep"])
+        try:
+            cfg = method_config(scenario, "jit")
+        except ScenarioError as err:
+            st.caption(error_line("", err))
+            return
+        c1, c2 = st.columns(2)
+        sigmas = c1.text_input("σ values", ", ".join(f"{v:g}" for v in V.log_grid(cfg.sigma, span=100)),
+                               key=key(f"ui.sweep.sigmas.{cfg.sigma:g}"), help=HELP["sweep_sigmas"])
+        # η reaches 100x the current value: the interesting part of the map is where JiT starts to collapse.
+        etas = c2.text_input("η values", ", ".join(f"{v:g}" for v in V.log_grid(3 * cfg.eta, span=1000)),
+                             key=key(f"ui.sweep.etas.{cfg.eta:g}"), help=HELP["sweep_etas"])
+        try:  # say a typo at once, not after a press of Run sweep
+            sweep_key = json.dumps([shown_run.key, shared.parse_floats(sigmas), shared.parse_floats(etas)])
+        except ValueError as err:
+            st.error(error_line("", err))
+            return
+        if st.button("Run sweep", key=key("ui.sweep.run"), help=HELP["sweep_run"]):
+            with reported("Sweep"), progress("sweeping") as report:
+                s.sweeps[sweep_key] = shared.run_sweep(scenario, out.trained, out.forget_ids, sigmas, etas,
+                                                       out.retrain, report)
+        result = s.sweeps.get(sweep_key)
+        if result is None:
+            st.caption("Press **Run sweep** to fill the grid.")
+            return
+        shared.sweep_chart(result, key("ui.sweep.chart"), metrics=("forget_acc", "retain_acc", "test_acc", "avg_gap"))
+
+
+def information(shown_run: Shown) -> None:
+    s = state()
+    st.subheader("Information view")
+    st.markdown(PANEL_HELP["info"])
+    c1, c2 = st.columns(2)
+    show_alpha = c1.checkbox("α(x) per training point", value=True, key=key("ui.info.alpha"),
+                             help="Size and colour each point by 1 − α(x): big and dark = high information.")
+    show_lip = c2.checkbox("Lipschitz heatmap before / after", value=False, key=key("ui.info.lipschitz"),
+                           help="Background: log₁₀ of the local Lipschitz estimate of the model on a 50×50 grid "
+                                "(the scenario's Lipschitz probe: the same σ as the forget_lipschitz metric).")
+    if not (show_alpha or show_lip):
+        return
+    info_key = (shown_run.key, show_alpha, show_lip)
+    if info_key not in s.info:
+        with torch_threads():
+            out = shown_run.outcome
+            s.info[info_key] = V.information(out.trained, shown_run.scenario, out, show_alpha, show_lip)
+    st.plotly_chart(s.info[info_key], key=key("ui.info.chart"), theme=None, config={"displaylogo": False})
+
+
+def downloads(shown_run: Shown) -> None:
+    st.subheader("Export")
+    out = shown_run.outcome
+    c1, c2, c3 = st.columns(3)
+    c1.download_button("Scenario JSON", exports.scenario_json(shown_run.scenario, out.forget_ids),
+                       file_name="scenario.json", mime="application/json", on_click="ignore",
+                       key=key("ui.download.scenario"),
+                       help="Settings and forget ids; run it with `python -m explorer run --scenario scenario.json`.")
+    c2.download_button("Metrics CSV", out.csv(), file_name="metrics.csv", mime="text/csv", on_click="ignore",
+                       key=key("ui.download.csv"),
+                       help="Every metric of every method at every recorded step, then each model's final values.")
+    fig = shown_run.figures[out.method]
+    c3.download_button("Animation HTML", lambda: figures.figure_html(fig), file_name="animation.html",
+                       mime="text/html", on_click="ignore", key=key("ui.download.html"),
+                       help="A self-contained page with the animation (works offline).")
+
+
+# ----------------------------------------------------------------------------------------------
+# the paper's Figure 2
+
+def figure2() -> None:
+    s = state()
+    st.markdown(FIG2_INTRO)
+    c1, c2 = st.columns([1, 2])
+    spaces = ["probs", "logits"]
+    default_space = get_method("jit").default_config().output_space
+    space = c1.radio("JiT output space", spaces, index=spaces.index(default_space) if default_space in spaces else 0,
+                     key=key("ui.fig2.space"), horizontal=True,
+                     help="Measure JiT's output change on raw logits (published code) or on softmax probabilities.")
+    if c2.button("Show Figure 2", key=key("ui.fig2.run"), type="primary",
+                 help="Train two_blobs (cached), retrain without each target, and run the methods."):
+        with reported("Figure 2"), st.spinner("Training two_blobs and running both rows…"):
+            scenario = V.figure2_scenario(space)
+            trained = cache.trained_for(scenario)
+            with torch_threads():
+                fig = V.figure2(trained, scenario, retrain_for=lambda ids: cache.retrain_for(scenario, trained, ids))
+            s.figure2 = {"fig": fig, "space": space}
+    if s.figure2:
+        if s.figure2["space"] != space:
+            st.info("Shown for the other output space; press Show Figure 2 again to update.")
+        st.plotly_chart(s.figure2["fig"], key=key("ui.fig2.chart"), theme=None, config={"displaylogo": False})
+        st.caption(FIG2_CAPTION)
+
+
+def compare_controls(scenario: Scenario) -> None:
+    settings.compare_widget(PAGE, scenario.method)

@@ -1,0 +1,46 @@
+"""How a page reports work and failure: one progress bar helper and one "error in one line" helper."""
+from __future__ import annotations
+
+import logging
+from contextlib import contextmanager
+
+import streamlit as st
+
+from explorer.pipeline import one_line
+from explorer.scenario import ScenarioError
+
+log = logging.getLogger("explorer.app")
+
+
+@contextmanager
+def progress(text: str):
+    """A progress bar for the block; yields ``report(label, fraction)`` and removes the bar afterwards."""
+    bar = st.progress(0.0, text=f"{text}…")
+
+    def report(label: str, fraction: float) -> None:
+        bar.progress(min(max(float(fraction), 0.0), 1.0), text=f"{label}…")
+    try:
+        yield report
+    finally:
+        bar.empty()
+
+
+USER_ERRORS = (ScenarioError, ValueError, FloatingPointError)  # bad input or settings: the message says it all
+
+
+def error_line(what: str, err: BaseException) -> str:
+    """``what`` failed, in one line: bad input or settings (a diverging training run included) as the message
+    says it, anything else with its type (and logged with its traceback for the server's log, never the page)."""
+    if isinstance(err, USER_ERRORS):
+        return f"{what} failed: {one_line(err)}" if what else one_line(err)
+    log.exception("%s failed", what or "the page")
+    return f"{what or 'Something'} failed: {type(err).__name__}: {one_line(err)}".rstrip(": ")
+
+
+@contextmanager
+def reported(what: str = ""):
+    """Run the block; a failure becomes one ``st.error`` line and the block is abandoned, the page goes on."""
+    try:
+        yield
+    except Exception as err:  # noqa: BLE001 - the page must never show a traceback
+        st.error(error_line(what, err))

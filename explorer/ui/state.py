@@ -1,0 +1,101 @@
+"""A page's state: one typed object per page under one session key, and widget keys derived from the
+scenario's field paths (``widget_key("2d", "train.epochs") == "2d:train.epochs"`` and back).
+
+These are the only session-state keys the app writes by hand; everything else a page remembers is a
+field of its state object, and every widget's key comes from :func:`widget_key`.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable, TypeVar
+
+import streamlit as st
+
+from explorer.selection import ForgetState
+
+PAGE_KEYS = ("explore", "images")  # the session keys of the two pages' state objects
+T = TypeVar("T")
+
+
+def widget_key(page: str, path: str) -> str:
+    """The widget key of scenario field ``path`` (or of a page-only control under ``ui.``) on ``page``."""
+    return f"{page}:{path}"
+
+
+def field_path(key: str) -> tuple[str, str] | None:
+    """(page, path) of a widget key made by :func:`widget_key`, else None."""
+    page, sep, path = key.partition(":")
+    return (page, path) if sep and page and path else None
+
+
+def widget_value(page: str, path: str, default: Any = None) -> Any:
+    return st.session_state.get(widget_key(page, path), default)
+
+
+def set_widget(page: str, path: str, value: Any) -> None:
+    st.session_state[widget_key(page, path)] = value
+
+
+def page_state(name: str, make: Callable[[], T]) -> T:
+    """The page's state object, created on the session's first visit."""
+    if name not in PAGE_KEYS:
+        raise KeyError(f"unknown page state {name!r}")
+    if name not in st.session_state:
+        st.session_state[name] = make()
+    return st.session_state[name]
+
+
+class Bounded(dict):
+    """A dict that forgets its oldest entries beyond ``size`` (per-session caches of figures and sweeps)."""
+
+    def __init__(self, size: int):
+        super().__init__()
+        self.size = size
+
+    def __setitem__(self, key, value) -> None:
+        super().__setitem__(key, value)
+        while len(self) > self.size:
+            del self[next(iter(self))]
+
+
+@dataclass
+class Shown:
+    """A finished run as a page shows it: what it was run with and the figures built from it."""
+
+    key: str  # the scenario and forget set it was run with (stale when they change)
+    outcome: Any  # RunOutcome (2D) or ImageRun (images)
+    scenario: Any
+    figures: dict = field(default_factory=dict)
+
+
+@dataclass
+class ExploreState:
+    """Everything the 2D explorer remembers between reruns besides its widgets."""
+
+    forget: ForgetState = field(default_factory=ForgetState)
+    notices: list[str] = field(default_factory=list)  # what the URL had that could not be used
+    flash: str | None = None  # a one-line error raised in a callback, shown on the next run
+    initialized: bool = False
+    base: Any = None  # the scenario the URL gave: its fields without a widget (seeds, grid, probe) stay
+    scenario: Any = None  # the last scenario the widgets described
+    trained_key: str | None = None
+    n_train: int = 0
+    dragmode: str | None = None  # the editor's box/lasso tool survives the rerun its selection causes
+    result: Shown | None = None
+    figure2: dict | None = None
+    sweeps: Bounded = field(default_factory=lambda: Bounded(8))
+    info: Bounded = field(default_factory=lambda: Bounded(4))
+
+
+@dataclass
+class ImagesState:
+    """Everything the images page remembers between reruns besides its widgets."""
+
+    forget: ForgetState = field(default_factory=ForgetState)
+    scenario: Any = None  # the last scenario the widgets described
+    note: str | None = None  # the last change to the forget set, in words
+    trained_key: str | None = None
+    map_last: tuple | None = None  # the last map selection applied (a rerun repeats the event)
+    maps: Bounded = field(default_factory=lambda: Bounded(2))
+    result: Shown | None = None
+    sweep: tuple | None = None  # (output space, SweepResult)

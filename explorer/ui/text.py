@@ -1,0 +1,107 @@
+"""The explorer's prose: control tooltips, "what am I looking at" panels and the About text."""
+
+HELP = {
+    "ds": "Which 2D toy dataset to generate. Changing it resets the dataset fields to that dataset's defaults.",
+    "samples": "Number of generated points (before the train/test split).",
+    "noise": "Spread of the points around the generator's shape (cluster std for blobs).",
+    "classes": "Number of classes (blobs and spiral only; the other generators are binary).",
+    "seed": "Random seed of the data and of the model's initial weights. Same seed, same run.",
+    "test_fraction": "Share of the points held out as the test set (used for test accuracy and the MIA).",
+    "depth": "Hidden layers of the MLP.",
+    "width": "Units per hidden layer.",
+    "activation": "Non-linearity between layers.",
+    "epochs": "Upper bound on full-batch training epochs; training stops earlier once the loss plateaus.",
+    "lr": "Adam learning rate for training the original model (and the retrained reference).",
+    "weight_decay": "L2 penalty during training. Smoother models have smaller local Lipschitz constants.",
+    "method": "The unlearning method run by Unlearn. Retraining from scratch is always computed as the reference.",
+    "preset": "Named settings of the method and where their numbers come from.",
+    "device": "Where the model trains and unlearns. 'auto' prefers a GPU when there is one.",
+    "sigma": "σ: standard deviation of the Gaussian input perturbations around each forget point.",
+    "eta": "η: SGD learning rate of each JiT step.",
+    "perturbations": "N: perturbed copies of each forget point per step.",
+    "passes": "Full passes over the forget set (fresh noise each time). The paper does one; more animate better.",
+    "batch_size": "Forget points per SGD step.",
+    "output_space": "Measure output change on raw logits (published code) or on softmax probabilities.",
+    "detach_perturbed": "Published code: treat f(x̃) as a constant target (no gradient through the perturbed branch).",
+    "clamp_to_batch_range": "Published code: clamp perturbed inputs to the batch's min/max values.",
+    "accumulate_grads": "Published code: never zero gradients between batches of a pass.",
+    "reduction": "Sum (published) or mean of the per-sample loss over the batch.",
+    "train_mode": "Published code: run the model in train mode (dropout active) while unlearning.",
+    "max_step_change": ("The explorer's own step guard (not in the paper; 0 = off): the most any output at the forget "
+                        "points and their perturbations may change in one step (probabilities, or logits in logit "
+                        "space); a longer step is shortened. It turns JiT's first-step jump into a movement."),
+    "compare": ("Other registered methods to run on the same forget set when you press Unlearn, each at its default "
+                "settings (the 'explorer' preset where it has one), measured against the same retrained model. "
+                "Each adds its own time; the main method's animation is unchanged. Methods that only forget whole "
+                "classes (unsir, emmn) say so instead of running when the forget set is not one class."),
+    "zero_shot": ("Only offer zero-shot methods: those that never see the retain data or training-set statistics "
+                  "(by the registry's data-access declarations: jit, neggrad, greedy, emmn)."),
+    "anim_method": "Which method's trajectory the animation above shows (the main method or a compared one).",
+    "sweep_sigmas": "σ values (comma-separated, > 0): columns of the heatmaps. Default: 4 log-spaced values from σ/10 to 10·σ, σ from the sidebar.",
+    "sweep_etas": "η values (comma-separated, > 0): rows of the heatmaps. Default: 4 log-spaced values from η/10 to 10·η, η from the sidebar.",
+    "sweep_run": ("Run JiT once per (σ, η) on this scenario and forget set (the other JiT settings as in the sidebar), "
+                  "against the cached retrained model. A 4×4 grid takes seconds on a laptop CPU."),
+}
+
+PANEL_HELP = {
+    "editor": ("**What am I looking at?** The training set over the original model's prediction "
+               "(colour = predicted class, paler = less sure; the line is the decision boundary). "
+               "Click a point to forget it (click again to un-forget), shift-click to add more, or pick "
+               "*Box select* / *Lasso select* in the chart's toolbar and drag (the tool stays on for more drags; pick "
+               "*Pan* to click points again). Forgotten points are crosses."),
+    "animation": ("**What am I looking at?** Left: the model during unlearning — background = predicted class and "
+                  "confidence, solid pink line = its current boundary, faint grey = the original boundary, black dashed = "
+                  "the model retrained without the forget set (the gold standard). Right: each metric per step with "
+                  "the retrained value (dashed) and the original value (dotted); the dot follows the slider. "
+                  "Press ▶ Play or drag the slider."),
+    "side": ("**What am I looking at?** The models side by side (original, unlearned, retrained, then each method "
+             "chosen under *Compare with*), final state only: does the unlearned boundary look like the retrained "
+             "one? Key scores are in each panel's corner."),
+    "compare": ("**What am I looking at?** Every method that ran on this forget set, with each metric, its signed gap "
+                "to the retrained model (0 = indistinguishable from retraining on that number), the average absolute "
+                "gap over retain/forget/test accuracy and MIA (SalUn's Avg. Gap), time, and whether the method is "
+                "zero-shot (never sees the retain data)."),
+    "sweep": ("**What am I looking at?** JiT run once per (σ, η) cell on this forget set; each heatmap is one metric "
+              "(rows η, columns σ). Look for the window where forget and test accuracy stay near the retrained model's, "
+              "retain accuracy stays high and the average gap is small; large η or σ is where JiT collapses, tiny "
+              "ones change nothing."),
+    "info": ("**What am I looking at?** The paper's explanation of *why* some points matter. α(x) = share of a "
+             "point's neighbours with its own label: low α (big, dark markers) = the point carries information "
+             "the rest of the data does not, so retraining without it moves the boundary. The background is the "
+             "model's local Lipschitz estimate (how fast the output changes near each place), before and after: "
+             "JiT flattens it around the forget points."),
+}
+
+FIG2_CAPTION = (
+    "Each row forgets one target point of class 1 (the cross). The retrained model is the gold standard: "
+    "removing the **high-information** point (top) lets the boundary move toward class 1, removing the "
+    "**low-information** point (bottom) changes almost nothing. JiT should reproduce the retrained boundary in both "
+    "rows; greedy unlearning (training the target toward a wrong label) swings the boundary far more than "
+    "retraining does. Faint grey = the original boundary. Paper: Foster et al., arXiv 2402.01401, Figure 2.")
+FIG2_INTRO = ("**The paper's Figure 2 in one click**: `two_blobs`, forgetting its high-information target and "
+              "its low-information target, each shown as retrain | JiT | greedy.")
+
+ABOUT = """
+**What is this?** A small classifier is trained on 2D toy data. You choose training points to *forget*;
+an unlearning method then edits the trained model so it behaves as if those points had never been seen.
+The gold standard is retraining from scratch without them, which this app also does, so you can compare.
+
+**JiT** (Just in Time, zero-shot) never looks at the rest of the training data: it perturbs each forget
+point with Gaussian noise (σ) and takes SGD steps (η) that make the model's output change less around it —
+it lowers the model's local Lipschitz constant there. Points near the boundary (low α(x), high information)
+move the boundary when forgotten; points deep inside a class barely matter. The *Paper Figure 2* tab shows both.
+
+**Tips.** Hover any control for help. Everything (settings and forget set) is in the URL. The CLI runs the
+same scenario: download *Scenario JSON* and run `python -m explorer run --scenario scenario.json`.
+"""
+
+IMAGE_HELP = {
+    "dataset": "Both ship inside installed packages: nothing is downloaded.",
+    "model": ("cnn: conv-pool-conv-pool-dense (its penultimate features can drive the map); "
+              "mlp: dense layers on the flattened pixels."),
+    "width": "Units in the dense hidden layer(s).",
+    "channels": "Channels of the CNN's first conv layer (the second has twice as many). Ignored by the MLP.",
+    "epochs": "Upper bound on training epochs; training stops earlier once the loss plateaus.",
+    "lr": "Adam learning rate for training (and for the retrained reference).",
+    "seed": "Seeds the train/test split, the initial weights, the random forget set and the methods' noise.",
+}

@@ -1,0 +1,85 @@
+"""The images page's views: a run that records a few forgotten images and the plane through them at every
+step (the probes), and every figure of that run, from one RunOutcome."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import plotly.graph_objects as go
+
+from explorer import image_analysis as A
+from explorer import image_figures as F
+from explorer import pipeline
+from explorer.metrics import metric_names
+from explorer.models import predict_proba
+from explorer.pipeline import RunOutcome, Trained
+from explorer.scenario import Scenario
+from explorer.verdict import method_label
+
+SHOWN = "shown"  # probe: the first few forgotten images
+
+
+def plane_probe(k: int) -> str:
+    return f"plane_{k}"
+
+
+@dataclass
+class ImageRun:
+    """A run on images and what its views need besides the outcome: which forgotten images are shown, the
+    planes through them, and every model's probabilities on the test and forget sets."""
+
+    outcome: RunOutcome
+    shown_ids: list[int]
+    planes: list[A.Plane]
+    test_probs: dict[str, np.ndarray]  # original / main method / retrain
+    forget_probs: dict[str, np.ndarray]
+
+    @property
+    def steps(self) -> list[int]:
+        return self.outcome.main.trajectory.steps
+
+
+def run(scenario: Scenario, trained: Trained, forget_ids, retrain=None, progress=None, max_shown: int = 4,
+        max_planes: int = 2, resolution: int = 40) -> ImageRun:
+    """The main method and every compared one, with the shown images and the planes recorded per step."""
+    data = trained.data
+    ids = pipeline.resolve_forget(scenario, data, forget_ids)
+    shown = ids[:max_shown]
+    planes = [A.boundary_plane(data.x_train, data.y_train, i, resolution=resolution) for i in shown[:max_planes]]
+    probes = {SHOWN: data.x_train[shown], **{plane_probe(k): p.points for k, p in enumerate(planes)}}
+    out = pipeline.run(scenario, progress, trained=trained, forget_ids=ids, probes=probes, retrain=retrain,
+                       max_frames=F.MAX_FRAMES)
+    models = {"original": trained.model, out.method: out.main.model, "retrain": out.retrain}
+    test = {k: predict_proba(m, data.x_test, trained.device) for k, m in models.items()}
+    forget = {k: predict_proba(m, data.x_train[ids], trained.device) for k, m in models.items()}
+    return ImageRun(out, shown, planes, test, forget)
+
+
+def figures(run: ImageRun) -> dict[str, go.Figure]:
+    """Every view of one run, by name."""
+    out, data = run.outcome, run.outcome.trained.data
+    names = data.class_names or [str(c) for c in range(data.n_classes)]
+    label = method_label(out.method)
+    steps = run.steps
+    figs: dict[str, go.Figure] = {}
+    for k, plane in enumerate(run.planes):
+        figs[plane_probe(k)] = F.plane_figure(
+            plane, out.main.probe(plane_probe(k)), steps, out.reference_probes["retrain"][plane_probe(k)],
+            data.n_classes, names, data.y_train[list(plane.anchor_ids)],
+            title=f"Predicted class on the plane through forgotten image #{plane.anchor_ids[0]}")
+    shown_steps = out.main.probe(SHOWN)
+    for k, i in enumerate(run.shown_ids):
+        figs[f"probs_{k}"] = F.forget_probs_figure(
+            data.x_train[i], data.image_shape, [p[k] for p in shown_steps], steps,
+            out.reference_probes["retrain"][SHOWN][k], names,
+            title=f"Forgotten image #{i} (class {names[int(data.y_train[i])]})")
+    figs["per_class"] = F.per_class_figure({k: A.per_class_accuracy(v, data.y_test, data.n_classes)
+                                            for k, v in run.test_probs.items()}, names)
+    figs["confusion"] = F.confusion_figure(data.y_test, run.test_probs[out.method].argmax(1), names,
+                                           title=f"Confusion matrix after {label} (test set)")
+    f = run.forget_probs
+    figs["entropy"] = F.entropy_figure(A.entropy_test(f["original"], f[out.method], f["retrain"]), label)
+    traj = out.main.trajectory
+    figs["metrics"] = F.metrics_figure(traj.steps, {m: traj.metric(m) for m in metric_names("table")},
+                                       {k: out.references[k] for k in ("original", "retrain")})
+    return figs
