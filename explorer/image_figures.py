@@ -208,7 +208,8 @@ def entropy_figure(test: dict, method: str = "JiT", height: int = 320) -> go.Fig
 
 def metrics_figure(steps: Sequence[int], series: dict[str, np.ndarray], references: dict[str, dict[str, float]],
                    height: int = 320) -> go.Figure:
-    """Per-step metric lines; dotted horizontal lines for the reference models' values."""
+    """Per-step metric lines; horizontal lines for the reference models' values, in the 2D animation's
+    convention: dashed = retrained, dotted = original."""
     fig = go.Figure()
     for k, (name, values) in enumerate(series.items()):
         color = class_color(k)
@@ -217,9 +218,9 @@ def metrics_figure(steps: Sequence[int], series: dict[str, np.ndarray], referenc
         for ref, vals in references.items():
             if name in vals and vals[name] is not None and np.isfinite(vals[name]):
                 fig.add_trace(go.Scatter(x=[steps[0], steps[-1]], y=[vals[name]] * 2, mode="lines",
-                                         line=dict(color=color, dash="dot" if ref == "retrain" else "dash", width=1),
+                                         line=dict(color=color, dash="dash" if ref == "retrain" else "dot", width=1),
                                          name=f"{name} ({ref})", showlegend=False, hoverinfo="name+y"))
     fig.update_layout(height=height, margin=dict(l=45, r=10, t=30, b=10), xaxis_title="step",
-                      title=dict(text="Metrics per step (dotted: retrain, dashed: original)", font_size=13),
+                      title=dict(text="Metrics per step (dashed: retrain, dotted: original)", font_size=13),
                       legend=dict(orientation="h", y=-0.25, font_size=10))
     return fig

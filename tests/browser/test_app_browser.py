@@ -10,9 +10,15 @@ FAST = "d.samples=160&t.epochs=300&c.jit.passes=12"
 EDITOR = '[data-testid="stPlotlyChart"]'
 
 
+IDLE = """() => {
+    const app = document.querySelector('[data-testid="stApp"]');
+    return app && app.dataset.testScriptState === 'notRunning' && !document.querySelector('[data-stale="true"]');
+}"""
+
+
 def wait_idle(page):
-    page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]')
-    page.wait_for_timeout(300)
+    """The script finished and no element is stale (a rerun's output is all on the page)."""
+    page.wait_for_function(IDLE)
 
 
 def open_app(page, url, query=FAST):
@@ -30,7 +36,7 @@ def click_point(page, i):
     box = editor_points(page).nth(i).bounding_box()
     x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
     page.mouse.move(x, y)
-    page.wait_for_timeout(250)
+    page.locator(EDITOR).first.locator("g.hoverlayer g.hovertext").first.wait_for()  # plotly knows the point
     page.mouse.click(x, y)
 
 
@@ -63,11 +69,11 @@ def test_click_toggle_unlearn_and_play(page, server, shots):
     player.locator("g.updatemenu-button").first.click()  # ▶ Play
     page.wait_for_function(
         "el => !el.textContent.trim().endsWith(' 0')", arg=current.element_handle(), timeout=20_000)
-    page.wait_for_timeout(1500)
     assert current.text_content().strip() != "step 0"
     # the frame really changed on the plot (metric markers move with the step; the heatmap and boundary
     # follow the model, which may barely move for a point deep inside its class)
-    assert player.locator("g.cartesianlayer").first.inner_html() != plot_before
+    page.wait_for_function("([el, before]) => el.innerHTML !== before",
+                           arg=[player.locator("g.cartesianlayer").first.element_handle(), plot_before], timeout=20_000)
     player.screenshot(path=str(shots / "animation_playing.png"))
     page.screenshot(path=str(shots / "page_after_unlearn.png"))
     assert not page.get_by_text("Traceback").count()

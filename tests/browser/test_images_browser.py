@@ -7,7 +7,6 @@ Never skips: a missing /usr/bin/chromium or playwright fails the test.
 from __future__ import annotations
 
 import re
-import time
 
 import pytest
 
@@ -33,7 +32,6 @@ def test_boundary_view_renders_and_animates(server, page, shots):
     page.get_by_role("button", name="Unlearn").click()
     chart = page.locator(PLANE).first
     chart.locator("g.heatmaplayer image").first.wait_for(timeout=180_000)
-    page.wait_for_timeout(500)
     chart.scroll_into_view_if_needed()
     image = chart.locator("g.heatmaplayer image").first
     before = image.get_attribute("href")
@@ -41,11 +39,9 @@ def test_boundary_view_renders_and_animates(server, page, shots):
     assert before and before.startswith("data:image")
     label_before = step_label(chart)
     chart.locator(".updatemenu-button").filter(has_text="Play").first.click()
-    deadline = time.time() + 30
-    after = before
-    while time.time() < deadline and after == before:
-        page.wait_for_timeout(250)
-        after = image.get_attribute("href")
+    page.wait_for_function("([el, before]) => el.getAttribute('href') !== before",
+                           arg=[image.element_handle(), before], timeout=30_000)
+    after = image.get_attribute("href")
     label_after = step_label(chart)
     chart.screenshot(path=str(shots / "images_plane_after_play.png"))
     assert after != before, "pressing Play did not change the boundary heatmap"
