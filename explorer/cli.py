@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 import typing
 from dataclasses import replace
@@ -26,9 +27,54 @@ class _Parser(argparse.ArgumentParser):
 
 def _floats(text: str, what: str) -> tuple[float, ...]:
     try:
-        return tuple(float(v) for v in text.split(",") if v.strip())
+        values = tuple(float(v) for v in text.split(",") if v.strip())
     except ValueError:
-        raise UsageError(f"{what} must be comma-separated numbers, got {text!r}") from None
+        raise UsageError(f"{what} must be comma-separated numbers, got {_quoted(text)}") from None
+    if not all(math.isfinite(v) for v in values):
+        raise UsageError(f"{what} must be finite numbers, got {_quoted(text)}")
+    return values
+
+
+def _quoted(text: str) -> str:
+    return repr(text if len(text) <= 60 else text[:57] + "...")
+
+
+def _id_list(text: str, what: str) -> tuple[int, ...]:
+    """Ids and ranges (3,17,40-45), parsed by the URL's parser: never expanded past the largest training set."""
+    from explorer.limits import MAX_SAMPLES
+    from explorer.selection import expand, parse_id_ranges
+
+    if text.strip() in ("", ","):
+        return ()
+    try:
+        ranges, beyond = parse_id_ranges(text, MAX_SAMPLES)
+    except ValueError as err:
+        raise UsageError(f"{what} must be comma-separated integers: {err}") from None
+    if beyond:
+        raise ScenarioError(f"{beyond:,} forget id(s) are out of range: no training set has more than "
+                            f"{MAX_SAMPLES:,} points (ids 0..{MAX_SAMPLES - 1})")
+    return tuple(expand(ranges))
+
+
+MAX_SCENARIO_BYTES = 1 * 2**20
+
+
+def read_scenario_file(path: str) -> dict:
+    """A scenario file's JSON, read at most :data:`MAX_SCENARIO_BYTES` (so /dev/zero or a 20 MB file stops at
+    once) and parsed without blowing the stack; ScenarioError in one line otherwise."""
+    try:
+        with open(path, "rb") as f:
+            data = f.read(MAX_SCENARIO_BYTES + 1)
+    except OSError as err:
+        raise ScenarioError(f"cannot read scenario {path!r}: {err.strerror or err}") from None
+    if len(data) > MAX_SCENARIO_BYTES:
+        raise ScenarioError(f"scenario {path!r} is larger than {MAX_SCENARIO_BYTES // 2**20} MB; a scenario is a few KB")
+    try:
+        return json.loads(data.decode("utf-8"))
+    except RecursionError:
+        raise ScenarioError(f"cannot read scenario {path!r}: nested too deeply") from None
+    except (UnicodeDecodeError, ValueError) as err:
+        raise ScenarioError(f"cannot read scenario {path!r}: {str(err).splitlines()[0]}") from None
 
 
 def _ints(text: str, what: str) -> tuple[int, ...]:
@@ -140,10 +186,7 @@ JIT_FLAGS = ("sigma", "eta", "perturbations", "passes", "output_space", "reducti
 
 def scenario_from_args(args: argparse.Namespace) -> Scenario:
     if args.scenario:
-        try:
-            raw = json.loads(Path(args.scenario).read_text())
-        except (OSError, json.JSONDecodeError) as err:
-            raise ScenarioError(f"cannot read scenario {args.scenario!r}: {err}") from None
+        raw = read_scenario_file(args.scenario)
         base = Scenario.from_dict(raw.get("scenario", raw) if isinstance(raw, dict) else raw)
         if args.dataset and args.dataset != base.dataset.name:
             base = replace(base, dataset=replace(base.dataset, name=args.dataset))
@@ -216,7 +259,7 @@ def apply_sets(scenario: Scenario, items) -> Scenario:
 def _forget_from_args(args) -> ForgetSpec | None:
     options = {}
     if args.forget_ids is not None:
-        options["ids"] = _ints(args.forget_ids, "--forget-ids")
+        options["ids"] = _id_list(args.forget_ids, "--forget-ids")
         if not options["ids"]:
             raise ScenarioError("the forget set is empty; --forget-ids lists no id")
     if args.forget_class is not None:

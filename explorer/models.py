@@ -20,6 +20,9 @@ class ModelConfig:
     dropout: float = 0.0  # makes the JiT train/eval-mode switch observable
 
     def validate(self) -> None:
+        from explorer.limits import check_fields
+
+        check_fields("model", self)  # types and ranges, declared in explorer/limits.py
         if self.kind not in ("mlp", "cnn"):
             raise ValueError(f"unknown model {self.kind!r}; choose mlp or cnn")
         if self.activation not in ACTIVATIONS:

@@ -15,6 +15,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from explorer import limits
 from explorer.comparison import avg_gap, gaps
 from explorer.device import pick_device
 from explorer.evaluation import Evaluator, Grid
@@ -64,11 +65,13 @@ def train_original(scenario: Scenario, progress: Progress | None = None, device:
                    data: Dataset | None = None) -> Trained:
     device = device or resolve_device(scenario)
     data = data if data is not None else load_data(scenario)
-    initial = build_initial(scenario, data)
     try:
+        scenario.model.validate()
         scenario.train.validate()
     except ValueError as err:
         raise ScenarioError(str(err)) from None
+    check_work(scenario, data, 0, methods=False)  # the training part of the budget, before training
+    initial = build_initial(scenario, data)
     report = (lambda e, total, loss: progress("training the original model", e / total)) if progress else None
     try:
         model, history = train(initial, data.x_train, data.y_train, scenario.train, device, report)
@@ -104,7 +107,9 @@ def method_config(scenario: Scenario, name: str):
     try:
         spec = get_method(name)
         if name == "retrain" and name not in scenario.presets:  # the scenario's own recipe, not the default
-            return replace(scenario.train, **(scenario.configs.get(name) or {}))
+            config = replace(scenario.train, **(scenario.configs.get(name) or {}))
+            config.validate()
+            return config
         return spec.config_from(scenario.configs.get(name), scenario.presets.get(name))
     except (TypeError, ValueError) as err:
         raise ScenarioError(str(err).splitlines()[0]) from None
@@ -117,7 +122,18 @@ def make_evaluator(scenario: Scenario, trained: Trained, forget_ids, retrain: nn
 
 
 def validate(scenario: Scenario) -> None:
-    """Cheap checks that need no training, so bad input fails fast."""
+    """Cheap checks that need no training, so bad input fails fast: every setting against its declared type
+    and range (explorer/limits.py), each method's config, the device."""
+    from toy_data.base import validate_spec
+
+    try:
+        validate_spec(scenario.dataset)
+        scenario.model.validate()
+        scenario.train.validate()
+        for path in ("seed", "grid_resolution", "record_every"):  # the probe: check_lipschitz_probe below
+            limits.check(path, getattr(scenario, path))
+    except (TypeError, ValueError) as err:
+        raise ScenarioError(one_line(err)) from None
     for name in scenario.methods:
         method_config(scenario, name)
     if scenario.grid_resolution < 10 or scenario.grid_resolution > 400:
@@ -298,9 +314,27 @@ def with_compare(scenario: Scenario, methods) -> Scenario:
 
 
 def resolve_forget(scenario: Scenario, data: Dataset, forget_ids=None) -> list[int]:
-    """The forget set: explicit ids (the app's selection) or the scenario's spec, validated in one place."""
+    """The forget set: explicit ids (the app's selection) or the scenario's spec, validated in one place, and
+    the whole run checked against the work budget (every page resolves the forget set before any work)."""
     spec = scenario.forget if forget_ids is None else ForgetSpec(ids=tuple(int(i) for i in forget_ids))
-    return spec.resolve(data, scenario.seed)
+    ids = spec.resolve(data, scenario.seed)
+    check_work(scenario, data, len(ids))
+    return ids
+
+
+def work(scenario: Scenario, data: Dataset, n_forget: int, methods: bool = True) -> limits.Work:
+    """The run's estimated multiply-adds by part (explorer/limits.py): training, each method, recording."""
+    configs = {name: method_config(scenario, name) for name in scenario.methods} if methods else {}
+    return limits.run_work(scenario, configs, len(data.x_train), len(data.x_test), n_forget, data.n_features,
+                           data.n_classes, data.image_shape, data.is_2d)
+
+
+def check_work(scenario: Scenario, data: Dataset, n_forget: int, methods: bool = True) -> None:
+    """Refuse (one line) a run whose estimated work is over the budget, before any of it starts."""
+    try:
+        work(scenario, data, n_forget, methods).check()
+    except ValueError as err:
+        raise ScenarioError(one_line(err)) from None
 
 
 def run(scenario: Scenario, progress: Progress | None = None, *, trained: Trained | None = None,

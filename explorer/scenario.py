@@ -9,6 +9,7 @@ from dataclasses import asdict, dataclass, field, fields
 
 import numpy as np
 
+from explorer.limits import MAX_FORGET
 from explorer.models import ModelConfig
 from explorer.training import TrainConfig, default_train_config
 from toy_data import Dataset, DatasetSpec, default_spec
@@ -38,6 +39,25 @@ class ForgetSpec:
                                       ("point", self.point is not None), ("named", self.named is not None),
                                       ("subclass", self.subclass is not None)] if on]
 
+    def check_types(self) -> None:
+        """JSON-level types of each option (a scenario file may hold anything): whole numbers for ids, class
+        and sub-class, finite numbers for the point and the fraction. ScenarioError, one line."""
+        if len(self.ids) > MAX_FORGET:
+            raise ScenarioError(f"{len(self.ids)} forget ids: at most {MAX_FORGET} (the largest training set)")
+        if not all(_whole(i) for i in self.ids):
+            bad = next(i for i in self.ids if not _whole(i))
+            raise ScenarioError(f"forget ids must be whole numbers, got {bad!r}")
+        if self.forget_class is not None and not _whole(self.forget_class):
+            raise ScenarioError(f"the forget class must be a whole number, got {self.forget_class!r}")
+        if self.random_fraction is not None and not _finite(self.random_fraction):
+            raise ScenarioError(f"random forget fraction must be a number in (0, 1), got {self.random_fraction!r}")
+        if self.point is not None and not (len(self.point) <= 10000 and all(_finite(v) for v in self.point)):
+            raise ScenarioError(f"a forget point needs finite coordinates, got {_short(self.point)}")
+        if self.subclass is not None and not (len(self.subclass) == 2 and all(_whole(v) for v in self.subclass)):
+            raise ScenarioError(f"a sub-class is two whole numbers (class, cluster), got {_short(self.subclass)}")
+        if self.named is not None and not isinstance(self.named, str):
+            raise ScenarioError(f"a named point is a name, got {self.named!r}")
+
     def resolve(self, data: Dataset, seed: int = 0) -> list[int]:
         """The sorted training ids this spec selects; raises ScenarioError on bad or empty choices."""
         chosen = self.chosen()
@@ -46,7 +66,10 @@ class ForgetSpec:
         n = len(data.x_train)
         if not chosen:
             raise ScenarioError("the forget set is empty; choose at least one training point to forget")
+        self.check_types()
         if self.ids:
+            if len(self.ids) > n:
+                raise ScenarioError(f"{len(self.ids)} forget ids for a training set of {n} points")
             bad = [i for i in self.ids if not 0 <= i < n]
             if bad:
                 raise ScenarioError(f"forget id {bad[0]} is out of range: the training set has ids 0..{n - 1}")
@@ -77,6 +100,20 @@ class ForgetSpec:
         if len(ids) >= n:
             raise ScenarioError("cannot forget every training point: nothing would be left to retrain on")
         return ids
+
+
+def _whole(value) -> bool:
+    return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
+
+
+def _finite(value) -> bool:
+    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, (bool, np.bool_)) \
+        and bool(np.isfinite(value))
+
+
+def _short(value) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 SUBCLASS_CLUSTERS = 3
@@ -142,10 +179,25 @@ class Scenario:
                 "forget": _build(ForgetSpec, raw.pop("forget", {}), tuples=("ids", "point", "subclass")),
             }
             if "compare" in raw:
+                if not (isinstance(raw["compare"], list) and all(isinstance(m, str) for m in raw["compare"])):
+                    raise ScenarioError(f"compare must be a list of method names, got {_short(raw['compare'])}")
                 raw["compare"] = tuple(raw["compare"])
-            return _build(cls, {**raw, **parts})
+            for key in ("configs", "presets"):
+                value = raw.get(key, {})
+                if not isinstance(value, dict) or not all(isinstance(k, str) for k in value):
+                    raise ScenarioError(f"{key} must be an object keyed by method name, got {_short(value)}")
+            for method, values in raw.get("configs", {}).items():
+                if not (isinstance(values, dict) and all(isinstance(k, str) for k in values)):
+                    raise ScenarioError(f"configs.{method} must be an object of settings, got {_short(values)}")
+            for method, preset in raw.get("presets", {}).items():
+                if not (preset is None or isinstance(preset, str)):
+                    raise ScenarioError(f"presets.{method} must be a preset name, got {_short(preset)}")
+            scenario = _build(cls, {**raw, **parts})
+            scenario.forget.check_types()
+            return scenario
         except (TypeError, ValueError) as err:
-            raise ScenarioError(f"invalid scenario: {err}") from None
+            text = str(err).strip()
+            raise ScenarioError(f"invalid scenario: {text.splitlines()[0] if text else type(err).__name__}") from None
 
 
 def _build(kind, values: dict, tuples: tuple[str, ...] = ()):

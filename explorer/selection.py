@@ -68,6 +68,67 @@ def ids_from_event(event: Any, n: int | None = None) -> tuple[list[int], str]:
     return ids, "points"
 
 
+MAX_ID_TEXT = 64 * 1024  # characters of an id list (a URL's f=, the CLI's --forget-ids)
+MAX_ID_PARTS = 4096  # comma-separated ids or ranges in one list
+
+
+def parse_id_ranges(text: str, n: int) -> tuple[list[tuple[int, int]], int]:
+    """Comma-separated ids and ranges (``3-5,9``) as merged, sorted ``[lo, hi]`` ranges clipped to ``range(n)``,
+    and how many ids were beyond it. Nothing is expanded, so the work and memory are bounded by the text
+    (capped at :data:`MAX_ID_TEXT` characters and :data:`MAX_ID_PARTS` parts), whatever the ranges span.
+    ValueError (one line) on anything that is not such a list: an empty part, a non-integer, a negative id,
+    a reversed range."""
+    text = (text or "").strip()
+    if not text:
+        return [], 0
+    if len(text) > MAX_ID_TEXT:
+        raise ValueError(f"the id list is {len(text):,} characters long; at most {MAX_ID_TEXT:,}")
+    parts = text.split(",")
+    if len(parts) > MAX_ID_PARTS:
+        raise ValueError(f"the id list has {len(parts):,} parts; at most {MAX_ID_PARTS:,}")
+    raw: list[tuple[int, int]] = []
+    for part in parts:
+        part = part.strip()
+        if part.startswith("-") and part[1:].isascii() and part[1:].isdigit():
+            raise ValueError(f"id {part} is out of range: ids start at 0")
+        a, dash, b = part.partition("-") if not part.startswith("-") else ("", "", "")
+        try:
+            if not part or len(part) > 41 or part.startswith("-"):
+                raise ValueError
+            lo, hi = (_id(a), _id(b)) if dash else (_id(part),) * 2
+        except ValueError:
+            raise ValueError(f"{part!r} is not an id (a whole number >= 0) or a range A-B") from None
+        if hi < lo:
+            raise ValueError(f"range {part!r} runs backwards")
+        raw.append((lo, hi))
+    raw.sort()
+    merged: list[list[int]] = []
+    for lo, hi in raw:
+        if merged and lo <= merged[-1][1] + 1:
+            merged[-1][1] = max(merged[-1][1], hi)
+        else:
+            merged.append([lo, hi])
+    kept, beyond = [], 0
+    for lo, hi in merged:
+        if hi >= n:
+            beyond += hi - max(lo, n) + 1
+        if lo < n:
+            kept.append((lo, min(hi, n - 1)))
+    return kept, beyond
+
+
+def _id(text: str) -> int:
+    text = text.strip()
+    if not (text.isascii() and text.isdigit()) or len(text) > 20:
+        raise ValueError
+    return int(text)
+
+
+def expand(ranges: Iterable[tuple[int, int]]) -> list[int]:
+    """The ids of clipped ranges (at most the training set's size by construction)."""
+    return [i for lo, hi in ranges for i in range(lo, hi + 1)]
+
+
 def toggle(current: Iterable[int], ids: Iterable[int]) -> list[int]:
     """Clicked ids flip: forgotten ones are removed, others added."""
     out = set(int(i) for i in current)

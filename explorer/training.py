@@ -30,6 +30,9 @@ class TrainConfig:
     seed: int = 0  # weight init and minibatch order
 
     def validate(self) -> None:
+        from explorer.limits import check_fields
+
+        check_fields("train", self)  # types and ranges, declared in explorer/limits.py
         if not 1 <= self.epochs <= 100000:
             raise ValueError(f"epochs must be between 1 and 100000, got {self.epochs}")
         if not (self.lr > 0 and np.isfinite(self.lr)):

@@ -2,20 +2,26 @@
 
 Keys: ``ds`` dataset name, ``d.<field>`` other dataset fields, ``m.<field>`` model, ``t.<field>``
 training, ``method``, ``p.<method>`` preset, ``c.<method>.<field>`` method settings, ``seed``,
-``device``, ``grid``, ``cmp`` methods to compare (comma-separated), ``f`` forget ids as ranges (``3-5,9``). Decoding never fails: every bad
-parameter is dropped (its default is used) and reported as a one-line notice.
+``device``, ``grid``, ``cmp`` methods to compare (comma-separated), ``f`` forget ids as ranges (``3-5,9``).
+Decoding never fails and never blows up: a number outside its declared range (explorer/limits.py) is clamped
+to the limit with a notice naming the value and the limit; any other bad parameter is dropped alone (its
+default is used) with a one-line notice; forget ids beyond the training set are dropped without being
+expanded, with a notice.
 """
 from __future__ import annotations
 
+import typing
 from dataclasses import fields, replace
 from typing import Any, Iterable, Mapping
 
+from explorer import limits
+from explorer.limits import MAX_SAMPLES
 from explorer.scenario import Scenario, ScenarioError, default_scenario
+from explorer.selection import expand, parse_id_ranges
 from explorer.unlearning import get_method, method_names
 from toy_data import dataset_names
 from toy_data.base import validate_spec
 
-MAX_IDS_TEXT = 20000
 SECTIONS = {"d": "dataset", "m": "model", "t": "train"}
 TOP = {"seed": "seed", "device": "device", "grid": "grid_resolution", "method": "method",
        "lip": "lipschitz_sigma", "lip_space": "lipschitz_space"}
@@ -36,28 +42,11 @@ def encode_ids(ids: Iterable[int]) -> str:
     return ",".join(parts)
 
 
-def decode_ids(text: str) -> list[int]:
-    """Inverse of :func:`encode_ids`; ValueError on anything else."""
-    text = (text or "").strip()
-    if not text:
-        return []
-    if len(text) > MAX_IDS_TEXT:
-        raise ValueError("too long")
-    out: set[int] = set()
-    for part in text.split(","):
-        part = part.strip()
-        if "-" in part[1:]:
-            a, b = part.split("-", 1)
-            lo, hi = int(a), int(b)
-            if lo < 0 or hi < lo or hi - lo > 100000:
-                raise ValueError(f"bad range {part!r}")
-            out.update(range(lo, hi + 1))
-        else:
-            v = int(part)
-            if v < 0:
-                raise ValueError(f"negative id {v}")
-            out.add(v)
-    return sorted(out)
+def decode_ids(text: str, n: int = MAX_SAMPLES) -> list[int]:
+    """Inverse of :func:`encode_ids` for ids below ``n``; ids at or beyond ``n`` are dropped without ever being
+    expanded (:func:`explorer.selection.parse_id_ranges`). ValueError on anything that is not an id list."""
+    ranges, _ = parse_id_ranges(text, n)
+    return expand(ranges)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -170,9 +159,12 @@ def from_params(params: Mapping[str, Any]) -> tuple[Scenario, list[int], list[st
                 bad(key, "unknown setting")
                 continue
             try:
-                candidate = replace(section, **{field_name: parse_value(raw[key], getattr(section, field_name))})
+                value = _clamped(f"{attr}.{field_name}", key, raw[key], getattr(section, field_name), notices)
+                if attr == "model" and field_name == "kind" and value != "mlp":
+                    raise ValueError("the 2D explorer trains an MLP; cnn is for the images page")
+                candidate = replace(section, **{field_name: value})
                 _validate_section(attr, candidate)
-            except (ValueError, TypeError) as err:
+            except (ValueError, TypeError, OverflowError) as err:
                 bad(key, str(err).split("\n")[0])
                 continue
             scenario = replace(scenario, **{attr: candidate})
@@ -182,15 +174,13 @@ def from_params(params: Mapping[str, Any]) -> tuple[Scenario, list[int], list[st
             continue
         consumed.add(key)
         try:
-            value = parse_value(raw[key], getattr(scenario, attr))
+            value = _clamped(attr, key, raw[key], getattr(scenario, attr), notices)
             if attr == "method" and value not in method_names():
                 raise ValueError(f"unknown method; valid: {', '.join(method_names())}")
             if attr == "seed" and not 0 <= value < 2**32:
                 raise ValueError("must be between 0 and 2**32 - 1")
             if attr == "method" and value == "retrain":
                 raise ValueError("retrain is the reference, not a method to run")
-            if attr == "grid_resolution" and not 10 <= value <= 400:
-                raise ValueError("must be between 10 and 400")
             if attr == "lipschitz_sigma":
                 from explorer.pipeline import check_lipschitz_probe
                 check_lipschitz_probe(value, "probs")
@@ -200,8 +190,10 @@ def from_params(params: Mapping[str, Any]) -> tuple[Scenario, list[int], list[st
             if attr == "device":
                 from explorer.device import pick_device
                 pick_device(value)
+                if value not in _page_devices():
+                    raise ValueError(f"the page offers {', '.join(_page_devices())} here")
             scenario = replace(scenario, **{attr: value})
-        except (ValueError, TypeError) as err:
+        except (ValueError, TypeError, OverflowError) as err:
             bad(key, str(err).split("\n")[0])
 
     presets = dict(scenario.presets)  # the dataset's defaults, overridden by the link
@@ -222,11 +214,14 @@ def from_params(params: Mapping[str, Any]) -> tuple[Scenario, list[int], list[st
             base = spec.config_from(None, presets.get(method))
             if field_name not in {f.name for f in fields(base)}:
                 raise ValueError(f"{method} has no setting {field_name}")
-            value = parse_value(raw[key], getattr(base, field_name))
+            like = getattr(base, field_name)
+            if typing.get_type_hints(type(base)).get(field_name) is float and not isinstance(like, bool):
+                like = float(like)  # a preset may write 10 for a float setting
+            value = _clamped(f"{method}.{field_name}", key, raw[key], like, notices)
             trial = {**configs.get(method, {}), field_name: value}
             spec.config_from(trial, presets.get(method))
             configs.setdefault(method, {})[field_name] = value
-        except ValueError as err:
+        except (ValueError, TypeError, OverflowError) as err:
             bad(key, str(err).split("\n")[0])
     scenario = replace(scenario, presets=presets, configs=configs)
 
@@ -243,12 +238,49 @@ def from_params(params: Mapping[str, Any]) -> tuple[Scenario, list[int], list[st
     if "f" in raw:
         consumed.add("f")
         try:
-            ids = decode_ids(raw["f"])
+            # The training set has fewer points than samples: ids beyond are dropped, never expanded; the page
+            # clips to the exact size after training.
+            n = scenario.dataset.samples
+            ranges, beyond = parse_id_ranges(raw["f"], n)
+            ids = expand(ranges)
+            if beyond:
+                notices.append(f"Dropped {beyond:,} forget id(s) from URL parameter f: the dataset has "
+                               f"{n:,} samples, so ids stop below {n:,}.")
         except ValueError as err:
-            bad("f", f"not a list of ids: {err}")
+            notices.append(f"Ignored URL parameter f ({err}); the forget set starts empty.")
     for key in sorted(set(raw) - consumed):
         notices.append(f"Ignored unknown URL parameter {key!r}.")
     return scenario, ids, notices
+
+
+def _clamped(path: str, key: str, text: str, like: Any, notices: list[str]) -> Any:
+    """``text`` parsed as ``like``'s type and clamped to the declared range of ``path``; a clamped value adds a
+    notice naming the value and the limit. ValueError when it cannot be used at all."""
+    lim = limits.limit(path)
+    if lim is not None and lim.kind in (int, float) and not isinstance(like, bool):
+        try:
+            number = float(str(text).strip())
+        except ValueError:
+            raise ValueError(f"expected a number, got {str(text)[:40]!r}") from None
+        if number != number or number in (float("inf"), float("-inf")):
+            raise ValueError(f"expected a finite number, got {str(text)[:40]!r}")
+        if lim.kind is int:
+            if number != int(number):
+                raise ValueError(f"expected a whole number, got {str(text)[:40]!r}")
+            number = int(number)
+        value, note = limits.clamp(path, number, name=f"URL parameter {key}")
+        if note:
+            notices.append(note)
+        return value
+    value = parse_value(text, like)
+    limits.check(path, value)
+    return value
+
+
+def _page_devices() -> list[str]:
+    import torch
+    from explorer.device import mps_available
+    return ["auto", "cpu"] + (["cuda"] if torch.cuda.is_available() else []) + (["mps"] if mps_available() else [])
 
 
 def _validate_section(attr: str, value) -> None:

@@ -105,7 +105,7 @@ BAD_INPUT = {
     "sigma negative": (["--forget-ids", "1", "--sigma", "-0.1"], "sigma must be > 0"),
     "eta zero": (["--forget-ids", "1", "--eta", "0"], "eta"),
     "eta negative": (["--forget-ids", "1", "--eta", "-1"], "eta"),
-    "N zero": (["--forget-ids", "1", "--perturbations", "0"], "perturbations N must be >= 1"),
+    "N zero": (["--forget-ids", "1", "--perturbations", "0"], "jit.perturbations must be between 1 and 1000"),
     "id out of range": (["--forget-ids", "3,100000"], "out of range"),
     "negative id": (["--forget-ids", "-1"], "out of range"),
     "empty forget set": ([], "forget set is empty"),
@@ -124,7 +124,7 @@ BAD_INPUT = {
     "cnn on 2D data": (["--forget-ids", "1", "--model", "cnn"], "image"),
     "zero threads": (["--forget-ids", "1", "--threads", "0"], "--threads must be >= 1"),
     "negative seed": (["--forget-ids", "1", "--seed", "-1"], "seed must be between 0"),
-    "diverging training": (["--forget-ids", "1", "--lr", "1e30", "--epochs", "50"], "diverged"),
+    "training lr above its limit": (["--forget-ids", "1", "--lr", "1e30", "--epochs", "50"], "train.lr must be > 0 and <= 10"),
 }
 
 
@@ -222,7 +222,7 @@ def test_set_reaches_any_setting_of_any_method_run(tmp_path, capsys):
     ("nomethod.x=1", "nomethod is not run"),
     ("scrub.epochs=inf", "whole number"),
     ("scrub.epochs=1.5", "whole number"),
-    ("scrub.lr=-1", "learning rate"),
+    ("scrub.lr=-1", "scrub.lr must be > 0"),
     ("scrub.lr_decay_epochs=1,x", "lr_decay_epochs"),
 ])
 def test_a_wrong_set_exits_2_with_one_line_before_any_work(setting, message, capsys):

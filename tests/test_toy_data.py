@@ -69,7 +69,7 @@ def test_digits_is_the_sklearn_set_scaled_to_unit_range():
 
 @pytest.mark.parametrize("bad, message", [
     (dict(name="nope"), "unknown dataset"), (dict(samples=5), "samples"), (dict(noise=-1), "noise"),
-    (dict(classes=1), "classes"), (dict(test_fraction=0.99), "test fraction"),
+    (dict(classes=1), "classes"), (dict(test_fraction=0.99), "test_fraction"),
 ])
 def test_bad_specs_are_refused_with_a_message(bad, message):
     from toy_data import DatasetSpec

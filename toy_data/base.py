@@ -108,18 +108,12 @@ def dataset_names() -> list[str]:
 
 
 def validate_spec(spec: DatasetSpec) -> None:
-    if spec.name not in DATASETS:
+    """Every field against its declaration in explorer/limits.py (type, range, unit); one-line ValueError."""
+    from explorer.limits import check_fields
+
+    if not isinstance(spec.name, str) or spec.name not in DATASETS:
         raise ValueError(f"unknown dataset {spec.name!r}; choose one of {', '.join(DATASETS)}")
-    if not 20 <= spec.samples <= 20000:
-        raise ValueError(f"samples must be between 20 and 20000, got {spec.samples}")
-    if not 0 <= spec.noise <= 5:
-        raise ValueError(f"noise must be between 0 and 5, got {spec.noise}")
-    if not 2 <= spec.classes <= 10:
-        raise ValueError(f"classes must be between 2 and 10, got {spec.classes}")
-    if not 0 <= spec.seed < 2**32:
-        raise ValueError(f"seed must be between 0 and 2**32 - 1, got {spec.seed}")
-    if not 0.05 <= spec.test_fraction <= 0.9:
-        raise ValueError(f"test fraction must be between 0.05 and 0.9, got {spec.test_fraction}")
+    check_fields("dataset", spec)
 
 
 def load_dataset(spec: DatasetSpec | None = None, **params) -> Dataset:

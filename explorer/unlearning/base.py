@@ -11,6 +11,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from explorer.limits import MAX_RECORDED_BYTES, MAX_RECORDED_POINTS, check_fields
 from explorer.trajectory import Trajectory, TrajectoryPoint
 from toy_data import Dataset
 
@@ -103,6 +104,10 @@ class Recorder:
         self.trajectory = Trajectory()
         self._good = self._snapshot()
         self._last_recorded = -1
+        # Bounded memory whatever the number of steps: past the cap the recorded points are thinned to
+        # every other one and the recording stride doubles (limits.MAX_RECORDED_POINTS / _BYTES).
+        self.stride = 1
+        self.cap = MAX_RECORDED_POINTS
         self._record(0, 0, None)
 
     def _snapshot(self) -> dict[str, torch.Tensor]:
@@ -116,12 +121,21 @@ class Recorder:
             self.trajectory.eval_seconds += time.perf_counter() - start
         self.trajectory.points.append(TrajectoryPoint(step, epoch, loss, metrics, probs))
         self._last_recorded = step
+        if probs is not None and len(self.trajectory.points) == 1:
+            self.cap = max(4, min(MAX_RECORDED_POINTS, MAX_RECORDED_BYTES // max(1, probs.nbytes)))
+        if len(self.trajectory.points) > self.cap:
+            self.trajectory.points = self.trajectory.points[::2]
+            self.stride *= 2
+
+    def due(self, step: int) -> bool:
+        """Whether ``step`` is recorded: every ``record_every``-th step, times the thinning stride, and the last."""
+        return step % (self.ctx.record_every * self.stride) == 0 or step == self.total
 
     def step(self, step: int, epoch: int, loss: float | None) -> bool:
         finite = loss is None or np.isfinite(loss)
         finite = finite and all(bool(torch.isfinite(p).all()) for p in self.model.parameters())
-        why = f"loss {loss}"
-        if finite and (step % self.ctx.record_every == 0 or step == self.total):
+        why = f"loss {loss}" if loss is None or not np.isfinite(loss) else "a weight stopped being finite"
+        if finite and self.due(step):
             try:
                 self._record(step, epoch, loss)
             except FloatingPointError as err:  # finite weights whose outputs overflow
@@ -176,6 +190,7 @@ class MethodSpec:
         if unknown:
             raise ValueError(f"{self.name} has no setting {', '.join(sorted(unknown))}")
         cfg = replace(base, **values)
+        check_fields(self.name, cfg)  # types and ranges, declared in explorer/limits.py
         if hasattr(cfg, "validate"):
             cfg.validate()
         return cfg
@@ -218,6 +233,7 @@ def run_method(name: str, model: nn.Module, data: Dataset, forget_ids, config=No
     spec = get_method(name)
     ctx = ctx or RunContext(device=next(model.parameters()).device)
     config = config if config is not None else spec.default_config()
+    check_fields(name, config)
     if hasattr(config, "validate"):
         config.validate()
     reason = refusal(name, data, forget_ids)

@@ -69,6 +69,8 @@ class JiTConfig:
             raise ValueError(f"reduction must be 'sum' or 'mean', got {self.reduction!r}")
         if not (0 <= self.max_step_change <= 100 and np.isfinite(self.max_step_change)):
             raise ValueError(f"max step change must be between 0 (off) and 100, got {self.max_step_change}")
+        from explorer.limits import check_fields
+        check_fields("jit", self)  # every field's type and upper bound, declared in explorer/limits.py
 
 
 PUBLISHED_SWITCHES = dict(detach_perturbed=True, clamp_to_batch_range=True, accumulate_grads=True,
