@@ -247,7 +247,8 @@ def from_params(params: Mapping[str, Any]) -> tuple[Scenario, list[int], list[st
                 notices.append(f"Dropped {beyond:,} forget id(s) from URL parameter f: the dataset has "
                                f"{n:,} samples, so ids stop below {n:,}.")
         except ValueError as err:
-            notices.append(f"Ignored URL parameter f ({err}); the forget set starts empty.")
+            text = raw["f"] if len(raw["f"]) <= 40 else raw["f"][:37] + "..."
+            notices.append(f"Ignored URL parameter f={text!r} ({err}); the forget set starts empty.")
     for key in sorted(set(raw) - consumed):
         notices.append(f"Ignored unknown URL parameter {key!r}.")
     return scenario, ids, notices

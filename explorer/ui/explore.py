@@ -30,18 +30,18 @@ ACTIVATIONS = ["relu", "tanh", "sigmoid", "gelu", "elu"]
 
 CONTROLS = [
     Control("dataset.name", "dataset", HELP["ds"], options=toy_dataset_names),
-    Control("dataset.samples", "samples", HELP["samples"], 20, 2000, 20),
-    Control("dataset.noise", "noise", HELP["noise"], 0.0, 5.0, 0.05, "%.2f"),
-    Control("dataset.classes", "classes", HELP["classes"], 2, 10, 1,
+    Control("dataset.samples", "samples", HELP["samples"]),  # ranges and steps: explorer/limits.py
+    Control("dataset.noise", "noise", HELP["noise"], fmt="%.2f"),
+    Control("dataset.classes", "classes", HELP["classes"],
             enabled=lambda get: get("dataset.name") in ("blobs", "spiral")),
-    Control("dataset.seed", "seed", HELP["seed"], 0, 10**6, 1),
-    Control("dataset.test_fraction", "test fraction", HELP["test_fraction"], 0.05, 0.9, 0.05, slider=True),
-    Control("model.depth", "hidden layers", HELP["depth"], 0, 8, 1),
-    Control("model.width", "width", HELP["width"], 1, 512, 8),
+    Control("dataset.seed", "seed", HELP["seed"]),
+    Control("dataset.test_fraction", "test fraction", HELP["test_fraction"], slider=True),
+    Control("model.depth", "hidden layers", HELP["depth"]),
+    Control("model.width", "width", HELP["width"]),
     Control("model.activation", "activation", HELP["activation"], options=lambda: ACTIVATIONS),
-    Control("train.epochs", "max epochs", HELP["epochs"], 1, 20000, 100),
-    Control("train.lr", "learning rate", HELP["lr"], 1e-5, 10.0, 0.001, "%.4g"),
-    Control("train.weight_decay", "weight decay", HELP["weight_decay"], 0.0, 1.0, 1e-4, "%.4g"),
+    Control("train.epochs", "max epochs", HELP["epochs"]),
+    Control("train.lr", "learning rate", HELP["lr"], fmt="%.4g"),
+    Control("train.weight_decay", "weight decay", HELP["weight_decay"], fmt="%.4g"),
 ]
 NO_WIDGET = ("seed", "grid_resolution", "record_every", "lipschitz_sigma", "lipschitz_space")  # from the URL only
 SECTIONS = {"dataset": ("Dataset", True), "model": ("Model", False), "train": ("Training", False)}

@@ -29,11 +29,11 @@ CONTROLS = [
             options=image_dataset_names,
             format_func=lambda n: INFO[n].title),
     Control("model.kind", "model", IMAGE_HELP["model"], options=lambda: ["cnn", "mlp"]),
-    Control("model.width", "dense width", IMAGE_HELP["width"], 8, 512, 8),
-    Control("model.channels", "conv channels", IMAGE_HELP["channels"], 4, 64, 4),
-    Control("train.epochs", "max epochs", IMAGE_HELP["epochs"], 1, 200, 1),
-    Control("train.lr", "learning rate", IMAGE_HELP["lr"], 1e-4, 1e-1, 1e-4, "%.4f"),
-    Control("dataset.seed", "seed", IMAGE_HELP["seed"], 0, 10_000, 1),
+    Control("model.width", "dense width", IMAGE_HELP["width"]),  # ranges: explorer/limits.py
+    Control("model.channels", "conv channels", IMAGE_HELP["channels"]),
+    Control("train.epochs", "max epochs", IMAGE_HELP["epochs"], step=1),
+    Control("train.lr", "learning rate", IMAGE_HELP["lr"], step=1e-4, fmt="%.4f"),
+    Control("dataset.seed", "seed", IMAGE_HELP["seed"]),
 ]
 PAPER_COLUMNS = ("paper_forget_acc", "paper_retain_acc", "mia")
 

@@ -7,6 +7,7 @@ method), never a silent gap.
 """
 from __future__ import annotations
 
+import math
 import typing
 from dataclasses import dataclass, fields, replace
 from typing import Any, Callable
@@ -14,6 +15,7 @@ from typing import Any, Callable
 import streamlit as st
 
 from explorer.device import device_label, mps_available, pick_device
+from explorer import limits
 from explorer.scenario import Scenario, ScenarioError
 from explorer.ui.state import set_widget, widget_key, widget_value
 from explorer.ui.text import HELP
@@ -26,7 +28,8 @@ LABELS = {"sigma": "σ (noise std)", "eta": "η (learning rate)", "perturbations
 
 @dataclass(frozen=True)
 class Control:
-    """One scenario field's widget: where it lives in the scenario, its label, help and range."""
+    """One scenario field's widget: where it lives in the scenario, its label and help. Its range and step come
+    from the setting's declaration in explorer/limits.py (``lo``/``hi``/``step`` only to narrow them)."""
 
     path: str  # "dataset.samples", "model.width", "train.lr", ...
     label: str
@@ -43,6 +46,14 @@ class Control:
     @property
     def section(self) -> str:
         return self.path.split(".", 1)[0]
+
+    @property
+    def range(self) -> tuple[Any, Any, Any]:
+        """(min, max, step): the page's own when it gives them, else the declaration in explorer/limits.py."""
+        lo, hi = limits.bounds(self.path)
+        declared = limits.limit(self.path)
+        step = self.step if self.step is not None else (declared.step if declared else None)
+        return (self.lo if self.lo is not None else lo), (self.hi if self.hi is not None else hi), step
 
 
 def get_path(scenario: Scenario, path: str) -> Any:
@@ -128,10 +139,12 @@ def draw(page: str, control: Control) -> None:
         st.selectbox(control.label, control.options(), key=key, help=control.help, disabled=disabled,
                      format_func=control.format_func or str)
     elif control.slider:
-        st.slider(control.label, control.lo, control.hi, step=control.step, key=key, help=control.help,
+        lo, hi, step = control.range
+        st.slider(control.label, lo, hi, step=step, key=key, help=control.help,
                   disabled=disabled)
     else:
-        st.number_input(control.label, control.lo, control.hi, step=control.step, key=key, help=control.help,
+        lo, hi, step = control.range
+        st.number_input(control.label, lo, hi, step=step, key=key, help=control.help,
                         format=control.fmt, disabled=disabled)
 
 
@@ -160,11 +173,21 @@ def config_widget(page: str, method: str, name: str, value, hint) -> None:
     elif kind == "checkbox":
         st.checkbox(label, key=key, help=helptext)
     elif kind == "number" and isinstance(value, int):
-        st.number_input(label, step=1, key=key, help=helptext)
+        lo, hi = _typed_bounds(method, name, int)
+        st.number_input(label, lo, hi, step=1, key=key, help=helptext)
     elif kind == "number":
-        st.number_input(label, key=key, help=helptext, format="%.5g", step=max(abs(value) / 10, 1e-4))
+        lo, hi = _typed_bounds(method, name, float)
+        st.number_input(label, lo, hi, key=key, help=helptext, format="%.5g", step=max(abs(value) / 10, 1e-4))
     else:  # text, or numbers written comma-separated
         st.text_input(label, key=key, help=helptext + (" Comma-separated." if kind == "numbers" else ""))
+
+
+def _typed_bounds(method: str, name: str, kind: type) -> tuple[Any, Any]:
+    """A method setting's declared (min, max) (explorer/limits.py) in the widget's number type."""
+    lo, hi = limits.bounds(f"{method}.{name}")
+    if kind is int:
+        return (None if lo is None else math.ceil(lo)), (None if hi is None else math.floor(hi))
+    return (None if lo is None else float(lo)), (None if hi is None else float(hi))
 
 
 def _on_preset_change(page: str, method: str) -> None:

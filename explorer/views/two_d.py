@@ -66,9 +66,19 @@ def lipschitz_grid(model: nn.Module, trained: Trained, scenario: Scenario, resol
     return grid, values.reshape(grid.shape)
 
 
-def alpha_scores(trained: Trained) -> np.ndarray:
+def alpha_scores(trained: Trained) -> np.ndarray | None:
+    """α(x) per training point, or None when it cannot be computed: a view without α, never a broken page.
+    Data without spread (noise 0: coinciding points) has a median neighbour distance of 0; the radius then
+    falls back to a small share of the data's extent, where α is the share of coinciding points that agree."""
     d = trained.data
-    return information_score(d.x_train, d.y_train, default_radius(d.x_train))
+    try:
+        radius = default_radius(d.x_train)
+        if not radius > 0:
+            extent = float(np.ptp(d.x_train, axis=0).max()) if len(d.x_train) else 0.0
+            radius = 1e-3 * extent if extent > 0 else 1e-6
+        return information_score(d.x_train, d.y_train, radius)
+    except ValueError:
+        return None
 
 
 def information(trained: Trained, scenario: Scenario, out: RunOutcome | None, show_alpha: bool,

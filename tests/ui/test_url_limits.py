@@ -1,0 +1,85 @@
+"""Hostile and careless links on the 2D page: out-of-range values clamp with a notice naming the value and
+the limit, one bad value drops only itself, huge id ranges are clipped at once, a valid setting never breaks
+the page. A fresh AppTest per test."""
+import time
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from explorer.ui.state import widget_key
+
+APP = str(Path(__file__).resolve().parents[2] / "app.py")
+FAST = {"d.samples": "160", "t.epochs": "300", "c.jit.passes": "10"}
+pytestmark = pytest.mark.timeout(300)
+
+
+def K(path: str) -> str:
+    return widget_key("2d", path)
+
+
+def start(params) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=240)
+    for k, v in {**FAST, **params}.items():
+        at.query_params[k] = v
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def notices(at) -> list[str]:
+    return [w.value for w in at.warning]
+
+
+def forget_count(at) -> str:
+    return next(m.value for m in at.markdown if "Forget set:" in m.value).lstrip("# ").strip()
+
+
+def test_out_of_range_values_clamp_to_the_limit_with_a_notice_and_reach_the_widgets():
+    at = start({"d.classes": "99", "d.test_fraction": "0.99", "c.jit.passes": "1000000000", "f": "1,2"})
+    text = " ".join(notices(at))
+    for key, limit in (("d.classes=99", "limit 10"), ("d.test_fraction=0.99", "limit 0.9"),
+                       ("c.jit.passes=1,000,000,000", "limit 10000")):
+        assert key in text and limit in text, text
+    assert at.number_input(key=K("dataset.classes")).value == 10
+    assert at.slider(key=K("dataset.test_fraction")).value == 0.9
+    assert at.number_input(key=K("configs.jit.passes")).value == 10000
+    assert forget_count(at) == "Forget set: 2 points"
+    assert not at.error
+
+
+def test_one_infinite_number_drops_only_itself_and_keeps_the_forget_set():
+    at = start({"d.samples": "inf", "f": "3,17", "d.noise": "0.3"})
+    assert any("d.samples" in n for n in notices(at))
+    assert forget_count(at) == "Forget set: 2 points"
+    assert at.number_input(key=K("dataset.noise")).value == 0.3
+
+
+def test_settings_without_a_widget_survive_in_the_link():
+    at = start({"m.dropout": "0.25", "t.optimizer": "sgd", "t.patience": "50", "t.batch_size": "32"})
+    assert not notices(at) and not at.error
+    params = {k: (v[-1] if isinstance(v, list) else v) for k, v in dict(at.query_params).items()}
+    assert (params.get("m.dropout"), params.get("t.optimizer"), params.get("t.patience"),
+            params.get("t.batch_size")) == ("0.25", "sgd", "50", "32")
+
+
+def test_a_device_the_page_cannot_use_is_named_not_dropped_silently():
+    at = start({"device": "cpu:5"})
+    assert any("device" in n for n in notices(at))
+
+
+def test_a_5kb_link_of_huge_id_ranges_is_clipped_at_once():
+    f = ",".join(f"{i * 100000}-{i * 100000 + 99999}" for i in range(300))
+    assert len(f) > 5000
+    started = time.perf_counter()
+    at = start({"f": f})
+    assert time.perf_counter() - started < 60  # the whole page, training included
+    assert any("Dropped" in n and "forget id" in n for n in notices(at))
+    # the forget set is the whole training set at most, never millions of ids
+    assert int(forget_count(at).split()[2]) <= 160
+
+
+def test_two_blobs_without_noise_renders_the_editor():
+    at = start({"ds": "two_blobs", "d.noise": "0"})
+    assert not at.error, [e.value for e in at.error]
+    assert at.get("plotly_chart")
