@@ -23,17 +23,30 @@ class LRU:
 
     def __init__(self, size: int):
         self.size, self.items, self.lock = size, OrderedDict(), threading.Lock()
+        self.making: dict = {}  # key -> the lock held while one session computes it
 
     def get_or_make(self, key, make):
+        """The cached value, or ``make()``'s. Sessions asking for the same key at once wait for the one that
+        computes it (a class opening one link trains once, not thirty times); a failure lets the next try."""
         with self.lock:
             if key in self.items:
                 self.items.move_to_end(key)
                 return self.items[key]
-        value = make()
-        with self.lock:
-            self.items[key] = value
-            while len(self.items) > self.size:
-                self.items.popitem(last=False)
+            key_lock = self.making.setdefault(key, threading.Lock())
+        with key_lock:
+            with self.lock:
+                if key in self.items:
+                    self.items.move_to_end(key)
+                    return self.items[key]
+            try:
+                value = make()
+            finally:
+                with self.lock:
+                    self.making.pop(key, None)
+            with self.lock:
+                self.items[key] = value
+                while len(self.items) > self.size:
+                    self.items.popitem(last=False)
         return value
 
     def __contains__(self, key) -> bool:

@@ -20,3 +20,24 @@ def test_the_training_key_ignores_what_does_not_change_the_trained_model():
                                                       configs={"jit": {"sigma": 0.5}}, compare=("scrub",)))
     assert training_key(base) != training_key(replace(base, train=replace(base.train, epochs=7)))
     assert training_key(base) != training_key(replace(base, grid_resolution=50))
+
+
+def test_sessions_asking_for_the_same_key_at_once_compute_it_once():
+    import threading
+    import time
+
+    from explorer.ui.cache import LRU
+
+    cache, calls = LRU(2), []
+
+    def make():
+        calls.append(1)
+        time.sleep(0.2)
+        return 42
+
+    threads = [threading.Thread(target=cache.get_or_make, args=("k", make)) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(calls) == 1 and cache.get_or_make("k", make) == 42
