@@ -102,7 +102,8 @@ class Recorder:
     def __init__(self, model: nn.Module, ctx: RunContext, total_steps: int):
         self.model, self.ctx, self.total = model, ctx, max(total_steps, 1)
         self.trajectory = Trajectory()
-        self._good = self._snapshot()
+        self._good = self._snapshot()  # the last step with finite loss and weights
+        self._measured = (0, self._good)  # the last step whose outputs were measured finite (recorded)
         self._last_recorded = -1
         # Bounded memory whatever the number of steps: past the cap the recorded points are thinned to
         # every other one and the recording stride doubles (limits.MAX_RECORDED_POINTS / _BYTES).
@@ -141,13 +142,20 @@ class Recorder:
             except FloatingPointError as err:  # finite weights whose outputs overflow
                 finite, why = False, str(err)
         if not finite:
+            kept = step - 1
             self.model.load_state_dict(self._good)
+            if self._last_recorded != kept:
+                try:
+                    self._record(kept, epoch, None)
+                except FloatingPointError:  # the last finite step is already useless: its outputs overflow
+                    kept, good = self._measured
+                    self.model.load_state_dict(good)
             self.trajectory.stopped = (f"diverged at step {step} ({why}); "
-                                       f"kept the weights of step {step - 1}. Try a smaller learning rate.")
-            if self._last_recorded != step - 1:
-                self._record(step - 1, epoch, None)
+                                       f"kept the weights of step {kept}. Try a smaller learning rate.")
             return False
         self._good = self._snapshot()
+        if self._last_recorded == step:
+            self._measured = (step, self._good)
         if self.ctx.progress:
             self.ctx.progress(step, self.total)
         return True

@@ -54,3 +54,30 @@ def test_weights_that_blow_up_are_named_as_such_not_as_a_finite_loss():
     assert not rec.step(2, 1, 0.5)
     assert "weight" in rec.trajectory.stopped and "loss 0.5" not in rec.trajectory.stopped
     assert torch.isfinite(model.weight).all()
+
+
+def test_a_rollback_past_a_useless_last_step_keeps_the_last_measured_one():
+    """The last finite step is useless when its outputs overflow: the rollback goes back to the last step
+    whose outputs were measured finite, and the message names that step."""
+    state = {"overflow": False}
+
+    def evaluate(model, with_probs):
+        if state["overflow"]:
+            raise FloatingPointError("outputs overflow")
+        return {"m": 0.0}, None
+
+    model = nn.Linear(2, 2)
+    rec = Recorder(model, RunContext(device=torch.device("cpu"), evaluate=evaluate, record_every=10), 100)
+    for step in range(1, 11):
+        rec.step(step, 1, 0.1)  # step 10 recorded and measured
+    measured = model.weight.detach().clone()
+    for step in range(11, 15):
+        with torch.no_grad():
+            model.weight.add_(1.0)
+        rec.step(step, 1, 0.1)  # finite weights, not measured
+    state["overflow"] = True
+    with torch.no_grad():
+        model.weight.fill_(float("nan"))
+    assert not rec.step(15, 1, 0.1)
+    assert "kept the weights of step 10" in rec.trajectory.stopped
+    assert torch.equal(model.weight, measured)
