@@ -270,3 +270,60 @@ def test_run_checks_out_before_the_run(capsys, monkeypatch):
     monkeypatch.setattr(P, "run", lambda *a, **k: pytest.fail("ran before checking --out"))
     assert main(["run", "--dataset", "moons", "--forget-ids", "3", "--out", "/no/such/folder/r.json"]) == 2
     assert "no such folder" in capsys.readouterr().err
+
+
+# A hostile or careless user's flags: each is one line and exit 2, before any work, in well under a second
+# and without large memory (the process start aside).
+HOSTILE = {
+    # the measured cases
+    "passes 1e9": (["--forget-ids", "1", "--passes", "1000000000"], "jit.passes must be between 1 and 10000"),
+    "N 1e7": (["--forget-ids", "1", "--perturbations", "10000000"], "jit.perturbations"),
+    "sigma inf": (["--forget-ids", "1", "--sigma", "inf"], "jit.sigma must be a finite number"),
+    "sigma 1e308": (["--forget-ids", "1", "--sigma", "1e308"], "jit.sigma must be > 0 and <= 10"),
+    "eta 1e308": (["--forget-ids", "1", "--eta", "1e308"], "jit.eta must be > 0 and <= 10"),
+    "weight decay nan": (["--forget-ids", "1", "--weight-decay", "nan"], "train.weight_decay must be a finite"),
+    "point nan": (["--forget-point", "nan,nan"], "--forget-point must be finite numbers"),
+    "point inf": (["--forget-point", "inf,-inf"], "--forget-point must be finite numbers"),
+    "point 1e400": (["--forget-point", "1e400,0"], "--forget-point must be finite numbers"),
+    "scenario /dev/zero": (["--scenario", "/dev/zero"], "larger than 1 MB"),
+    "trailing comma": (["--forget-ids", "3,17,"], "not an id"),
+    # held out, of the same kinds
+    "samples 1e9": (["--forget-ids", "1", "--samples", "1000000000"], "dataset.samples must be between 20 and 20000"),
+    "width 1e5": (["--forget-ids", "1", "--width", "100000"], "model.width"),
+    "epochs 1e9": (["--forget-ids", "1", "--epochs", "1000000000"], "train.epochs"),
+    "grid 1e5": (["--forget-ids", "1", "--grid-resolution", "100000"], "grid_resolution"),
+    "record every 0": (["--forget-ids", "1", "--record-every", "0"], "record_every"),
+    "noise inf": (["--forget-ids", "1", "--noise", "inf"], "dataset.noise"),
+    "test fraction nan": (["--forget-ids", "1", "--test-fraction", "nan"], "dataset.test_fraction"),
+    "lipschitz nan": (["--forget-ids", "1", "--lipschitz-sigma", "nan"], "sigma"),
+    "random nan": (["--forget-random", "nan"], "random forget fraction"),
+    "huge id range": (["--forget-ids", "0-99999999999999999999"], "out of range"),
+    "id beyond the largest set": (["--forget-ids", "1,25000"], "out of range"),
+    "set passes 1e9": (["--forget-ids", "1", "--set", "jit.passes=1e9"], "jit.passes"),
+    "set unsir steps": (["--forget-class", "0", "--method", "unsir", "--set", "unsir.noise_steps=1000000"],
+                        "unsir.noise_steps"),
+    "set emmn copies": (["--forget-class", "0", "--compare", "emmn", "--set", "emmn.noise_copies=99999999"],
+                        "emmn.noise_copies"),
+    "over the work budget": (["--forget-ids", "1", "--grid-resolution", "400", "--passes", "10000"], "work budget"),
+}
+
+
+@pytest.mark.parametrize("case", list(HOSTILE))
+def test_hostile_flags_exit_2_with_one_line_before_any_work(case, tmp_path, capsys):
+    import time
+    import tracemalloc
+
+    # warm: `run`'s lazy imports and torch's first device query are the process start, not the refusal
+    run_cli(["run", "--forget-ids", "1", "--passes", "0"], tmp_path, capsys)
+    args, message = HOSTILE[case]
+    tracemalloc.start()
+    started = time.perf_counter()
+    try:
+        code, _, captured = run_cli(["run", *args], tmp_path, capsys)
+    finally:
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+    assert code == 2
+    lines = captured.err.strip().splitlines()
+    assert len(lines) == 1 and message in lines[0], captured.err
+    assert time.perf_counter() - started < 1.0 and peak < 200 * 2**20, (time.perf_counter() - started, peak)
