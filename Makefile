@@ -8,9 +8,10 @@ STAMP := $(VENV)/.installed
 CHROMIUM := /usr/bin/chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: app test bench clean
+.PHONY: app test bench screenshots clean
 
 $(STAMP): pyproject.toml
+	@echo "Installing the explorer and its test tools into $(VENV) (once; about a minute)..."
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $(STAMP)
@@ -19,11 +20,16 @@ $(CHROMIUM):
 	$(SUDO) apt-get update -q
 	$(SUDO) apt-get install -y -q chromium
 
+# No file watcher: it would watch every module under .venv (an inotify flood) and a user does not edit the code.
 app: $(STAMP)
-	$(BIN)/streamlit run app.py
+	$(BIN)/streamlit run app.py --server.fileWatcherType none
 
 test: $(STAMP) $(CHROMIUM)
 	$(BIN)/python -m pytest
+
+# PNGs of every main view under docs/screenshots (the README shows them), taken in the same Chromium.
+screenshots: $(STAMP) $(CHROMIUM)
+	$(BIN)/python scripts/screenshots.py --out docs/screenshots
 
 bench: $(STAMP)
 	$(BIN)/python -m explorer bench --out bench.json

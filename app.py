@@ -1,7 +1,7 @@
 """The unlearning explorer: pick points to forget, run JiT, watch the boundary move against retraining.
 
 Run with ``streamlit run app.py``. Layout and wiring only: panels in explorer/ui/explore.py, numbers and
-figures in explorer/views/two_d.py, prose in explorer/ui/text.py.
+figures in explorer/views/two_d.py, prose in explorer/ui/text.py; the real-image page is pages/images.py.
 """
 import streamlit as st
 
@@ -9,10 +9,8 @@ from explorer.ui import explore
 from explorer.ui.feedback import reported
 from explorer.ui.text import ABOUT
 
-st.set_page_config(page_title="Unlearning explorer", page_icon="🧽", layout="wide")
 
-
-def main() -> None:
+def explorer_2d() -> None:
     st.title("Unlearning explorer")
     st.caption("Pick training points to forget, run zero-shot JiT unlearning (Foster et al., arXiv 2402.01401), "
                "and watch the decision boundary move against a model retrained without those points.")
@@ -34,7 +32,6 @@ def main() -> None:
             explore.editor(trained)
         with right:
             explore.forget_controls(trained, scenario)
-            explore.compare_controls(scenario)
             explore.unlearn_button(trained, scenario)
             explore.share(scenario)
         explore.results(scenario)
@@ -44,5 +41,8 @@ def main() -> None:
         st.markdown(ABOUT)
 
 
+st.set_page_config(page_title="Unlearning explorer", page_icon="🧽", layout="wide")
+page = st.navigation([st.Page(explorer_2d, title="2D explorer", icon="🧽", default=True),
+                      st.Page("pages/images.py", title="Real images", icon="🖼️")])
 with reported():
-    main()
+    page.run()

@@ -28,18 +28,17 @@ PALETTE = ["#f59322", "#0877bd", "#2ca02c", "#d62728", "#9467bd",
            "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"]
 FORGET_COLOR = "#111111"
 ANIMATION_METRICS = live_metric_names("animation")  # the registry's shown="animation", kept up to date
-SHORT_LABELS = {
-    "retain_acc": "retain acc", "forget_acc": "forget acc", "test_acc": "test acc", "mia": "MIA",
-    "forget_entropy": "forget entropy", "agreement_with_retrain": "agreement w/ retrain",
-    "boundary_change": "boundary change", "js_to_retrain": "JS to retrain",
-    "forget_lipschitz": "forget Lipschitz", "loss": "method loss",
-}
 SPEEDS = {"slow": 500, "normal": 180, "fast": 60}  # ms per frame for the in-figure Play buttons
 MAX_FRAMES = 60
 
 
 # ----------------------------------------------------------------------------------------------
 # colours and encodings
+
+def short_label(name: str) -> str:
+    """A metric's few-word label from the registry ("loss" is the method's own objective)."""
+    return "method loss" if name == "loss" else METRICS[name].short if name in METRICS else name
+
 
 def class_color(c: int) -> str:
     return PALETTE[c % len(PALETTE)]
@@ -216,8 +215,17 @@ def points_traces(x: np.ndarray, y: np.ndarray, forget_ids: Sequence[int], showl
 
 
 def _fixed_axes(xs, ys) -> tuple[dict, dict]:
-    return (dict(range=[float(xs[0]), float(xs[-1])], autorange=False, showgrid=False, zeroline=False),
-            dict(range=[float(ys[0]), float(ys[-1])], autorange=False, showgrid=False, zeroline=False))
+    """The data plane's axes: fixed ranges (frames never rescale them), titled with the input coordinates."""
+    title = lambda t: {"text": t, "font": {"size": 11}, "standoff": 4}  # noqa: E731
+    return (dict(range=[float(xs[0]), float(xs[-1])], autorange=False, showgrid=False, zeroline=False, title=title("x₁")),
+            dict(range=[float(ys[0]), float(ys[-1])], autorange=False, showgrid=False, zeroline=False, title=title("x₂")))
+
+
+def class_legend(n_classes: int, prefix: str = "class") -> list[go.Scatter]:
+    """Legend-only entries (no data, not selectable) naming each class's colour."""
+    return [go.Scatter(x=[None], y=[None], mode="markers", name=f"{prefix} {c}", hoverinfo="skip",
+                       marker=dict(color=class_color(c), size=9, line=dict(color="white", width=0.6)))
+            for c in range(n_classes)]
 
 
 def _finite(values) -> np.ndarray:
@@ -239,18 +247,19 @@ def _range_of(values, pad: float = 0.08) -> list[float]:
 # 1. the editor: a selectable scatter (ONE trace, customdata = sample id) over the original model
 
 def editor_figure(x: np.ndarray, y: np.ndarray, xs, ys, probs: np.ndarray | None, n_classes: int,
-                  forget_ids: Sequence[int], alpha: np.ndarray | None = None, height: int = 520,
-                  dragmode: str | None = None) -> go.Figure:
+                  forget_ids: Sequence[int], alpha: np.ndarray | None = None, height: int = 520) -> go.Figure:
     """Training data to pick points from. Deterministic for the same inputs (selection identity).
 
-    Trace order: [heatmap, original boundary,] selectable points (always the LAST trace). Points carry
-    their training id in ``customdata`` so a selection maps to ids whatever the trace layout.
+    Trace order: [heatmap, original boundary,] the class legend, selectable points (always the LAST
+    trace). Points carry their training id in ``customdata`` so a selection maps to ids whatever the trace
+    layout. No drag tool is forced: after a box or lasso selection the chart is back to clicking.
     """
     traces = []
     if probs is not None:
         traces.append(heatmap_trace(xs, ys, probs, n_classes, opacity=0.8))
         bx, by = boundary_xy(probs, np.asarray(xs), np.asarray(ys))
         traces.append(line_trace(bx, by, "model boundary", color="#333", width=1.5, showlegend=False))
+    traces += class_legend(n_classes)
     forget = set(int(i) for i in forget_ids)
     n = len(x)
     symbols = ["x" if i in forget else "circle" for i in range(n)]
@@ -269,10 +278,9 @@ def editor_figure(x: np.ndarray, y: np.ndarray, xs, ys, probs: np.ndarray | None
     ))
     xa, ya = _fixed_axes(xs, ys)
     fig = go.Figure(traces)
-    fig.update_layout(height=height, margin=dict(l=40, r=10, t=10, b=30), xaxis=xa, yaxis=ya,
-                      uirevision="editor", plot_bgcolor="white", clickmode="event+select")
-    if dragmode in ("select", "lasso"):  # keep the user's drag tool across the chart's remounts
-        fig.update_layout(dragmode=dragmode)
+    fig.update_layout(height=height, margin=dict(l=45, r=10, t=10, b=40), xaxis=xa, yaxis=ya,
+                      uirevision="editor", plot_bgcolor="white", clickmode="event+select",
+                      legend=dict(orientation="h", x=0.0, y=1.0, yanchor="bottom", font={"size": 11}))
     return fig
 
 
@@ -299,7 +307,7 @@ def animation_figure(x: np.ndarray, y: np.ndarray, xs, ys, n_classes: int, forge
     panels = list(metrics) + (["loss"] if losses is not None else [])
     # Built as plain dicts on a cached subplot skeleton and wrapped with _validate=False: plotly's
     # per-property validation (make_subplots, update_*axes, 60 frames) cost more than the whole run.
-    layout = _animation_skeleton(tuple(SHORT_LABELS.get(m, m) for m in panels))
+    layout = _animation_skeleton(tuple(short_label(m) for m in panels))
     data: list[dict] = []
 
     def add(trace, axis: int = 1) -> int:
@@ -332,7 +340,7 @@ def animation_figure(x: np.ndarray, y: np.ndarray, xs, ys, n_classes: int, forge
         values = _finite([(loss if loss is not None else np.nan) for loss in losses] if name == "loss"
                          else [m.get(name, np.nan) for m in frame_metrics])
         info = METRICS.get(name)
-        hover = f"{SHORT_LABELS.get(name, name)}: %{{y:.3f}} at step %{{x}}" + (
+        hover = f"{short_label(name)}: %{{y:.3f}} at step %{{x}}" + (
             f"<br>{info.better}" if info else "") + "<extra></extra>"
         add({"type": "scatter", "x": step_arr, "y": values, "mode": "lines", "name": method_label,
              "line": {"color": "#c2185b", "width": 1.8}, "showlegend": False, "hovertemplate": hover}, axis)
@@ -349,7 +357,9 @@ def animation_figure(x: np.ndarray, y: np.ndarray, xs, ys, n_classes: int, forge
                                    "mode": "markers", "showlegend": False, "hoverinfo": "skip",
                                    "marker": {"color": "#c2185b", "size": 9, "line": {"color": "white", "width": 1}}},
                                   axis))
-        layout[f"xaxis{axis}"].update(range=x_range, autorange=False, tickfont={"size": 9})
+        bottom = k + 2 >= len(panels)  # no panel below in its column: it carries the step axis for both
+        layout[f"xaxis{axis}"].update(range=x_range, autorange=False, tickfont={"size": 9}, showticklabels=bottom,
+                                      title={"text": "step" if bottom else "", "font": {"size": 10}, "standoff": 2})
         layout[f"yaxis{axis}"].update(range=_range_of(np.concatenate([np.ravel(r) for r in refs])),
                                       autorange=False, tickfont={"size": 9})
 
@@ -427,8 +437,8 @@ def _score_text(scores: dict[str, float] | None) -> str:
     for name in ("retain_acc", "forget_acc", "test_acc", "agreement_with_retrain"):
         v = scores.get(name)
         if v is not None and np.isfinite(v):
-            parts.append(f"{SHORT_LABELS[name]} {v:.2f}")
-    return "<br>".join(parts)
+            parts.append(f"{short_label(name)} {v:.2f}")
+    return " · ".join(parts[:2]) + ("<br>" + " · ".join(parts[2:]) if len(parts) > 2 else "")
 
 
 def wrap_panels(panels: Sequence[dict], per_row: int) -> list[list[dict]]:
@@ -450,7 +460,7 @@ def small_multiples(x: np.ndarray, y: np.ndarray, xs, ys, n_classes: int, forget
     n_rows, n_cols = len(rows), max(len(r) for r in rows)
     titles = [p["title"] for r in rows for p in list(r) + [{"title": ""}] * (n_cols - len(r))]
     fig = make_subplots(rows=n_rows, cols=n_cols, subplot_titles=titles, horizontal_spacing=0.03,
-                        vertical_spacing=0.12 if n_rows > 1 else 0.05, row_titles=list(row_titles) if row_titles else None)
+                        vertical_spacing=0.2 if n_rows > 1 else 0.05, row_titles=list(row_titles) if row_titles else None)
     fig.update_annotations(font_size=12)
     ox = oy = None
     if original_probs is not None:
@@ -472,14 +482,15 @@ def small_multiples(x: np.ndarray, y: np.ndarray, xs, ys, n_classes: int, forget
             text = _score_text(panel.get("scores"))
             if text:
                 k = r * n_cols + c + 1
+                # under the panel, not over the boundary it describes
                 fig.add_annotation(text=text, xref=f"x{k if k > 1 else ''} domain", yref=f"y{k if k > 1 else ''} domain",
-                                   x=0.02, y=0.98, xanchor="left", yanchor="top", showarrow=False, align="left",
-                                   font=dict(size=10, color="#111"), bgcolor="rgba(255,255,255,0.75)")
+                                   x=0.5, y=-0.02, xanchor="center", yanchor="top", showarrow=False, align="center",
+                                   font=dict(size=10, color="#111"))
     xa, ya = _fixed_axes(xs, ys)
     fig.update_xaxes(**xa, showticklabels=False)
     fig.update_yaxes(**ya, showticklabels=False)
-    fig.update_layout(height=height_per_row * n_rows + 40, margin=dict(l=10, r=30, t=40, b=10),
-                      plot_bgcolor="white", legend=dict(orientation="h", y=-0.04, font_size=11))
+    fig.update_layout(height=(height_per_row + 30) * n_rows + 40, margin=dict(l=10, r=30, t=40, b=40),
+                      plot_bgcolor="white", legend=dict(orientation="h", y=-0.04 - 0.08 / n_rows, font_size=11))
     return fig
 
 
@@ -524,8 +535,8 @@ def information_figure(x: np.ndarray, y: np.ndarray, xs, ys, forget_ids: Sequenc
     xa, ya = _fixed_axes(xs, ys)
     fig.update_xaxes(**xa)
     fig.update_yaxes(**ya)
-    fig.update_layout(height=height, margin=dict(l=10, r=10, t=40, b=10), plot_bgcolor="white",
-                      legend=dict(orientation="h", y=-0.08, font_size=11))
+    fig.update_layout(height=height, margin=dict(l=50, r=10, t=40, b=40), plot_bgcolor="white",
+                      legend=dict(orientation="h", y=-0.15, font_size=11))
     return fig
 
 
@@ -546,8 +557,8 @@ def sweep_figure(sweep, metrics: Sequence[str] = ("retain_acc", "forget_acc"), t
                                  text=np.round(z, 2), texttemplate="%{text}",
                                  hovertemplate=f"σ %{{x}}, η %{{y}}: {m} %{{z:.3f}}<extra></extra>"),
                       row=1, col=k + 1)
-        fig.update_xaxes(title="σ", type="category", row=1, col=k + 1)
-        fig.update_yaxes(title="η", type="category", row=1, col=k + 1)
+        fig.update_xaxes(title="σ", type="category", dtick=1, row=1, col=k + 1)
+        fig.update_yaxes(title="η", type="category", dtick=1, row=1, col=k + 1)
     fig.update_layout(title=title, height=height, margin=dict(l=10, r=10, t=60, b=10))
     return fig
 

@@ -39,7 +39,7 @@ def map_figure(coords: np.ndarray, y: np.ndarray, class_names: Sequence[str], fo
         fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", marker=dict(color=class_color(c), size=8),
                                  name=str(name), hoverinfo="skip"))
     fig.update_layout(title=title, height=height, margin=dict(l=10, r=10, t=40 if title else 10, b=10),
-                      dragmode="lasso", plot_bgcolor="white", legend=dict(orientation="h", y=-0.05),
+                      plot_bgcolor="white", legend=dict(orientation="h", y=-0.05),
                       xaxis=dict(showticklabels=False, showgrid=False, zeroline=False),
                       yaxis=dict(showticklabels=False, showgrid=False, zeroline=False))
     return fig
@@ -155,6 +155,7 @@ def forget_probs_figure(image: np.ndarray, image_shape, step_probs: Sequence[np.
     fig.update_xaxes(visible=False, row=1, col=1)
     fig.update_yaxes(visible=False, autorange="reversed", scaleanchor="x", row=1, col=1)
     fig.update_yaxes(range=[0, 1], autorange=False, title="probability", row=1, col=2)
+    fig.update_xaxes(title="class", type="category", dtick=1, row=1, col=2)  # every class labelled
     fig.update_layout(title=dict(text=f"{title}<br><sup>red: unlearned model at this step · grey: retrained</sup>",
                                  font_size=13), height=height, barmode="group", showlegend=False,
                       margin=dict(l=45, r=10, t=60, b=110))
@@ -169,8 +170,8 @@ def per_class_figure(accs: dict[str, np.ndarray], class_names, title: str = "Per
                             name=name, marker_color=colors.get(name, "#d62728"))
                      for name, a in accs.items()])
     fig.update_layout(title=title, barmode="group", height=height, yaxis=dict(range=[0, 1.05], title="accuracy"),
-                      xaxis=dict(type="category"), margin=dict(l=55, r=10, t=40, b=10),
-                      legend=dict(orientation="h", y=-0.15))
+                      xaxis=dict(type="category", dtick=1, title="class"), margin=dict(l=55, r=10, t=40, b=50),
+                      legend=dict(orientation="h", y=-0.3))
     return fig
 
 
@@ -180,9 +181,9 @@ def confusion_figure(y_true: np.ndarray, y_pred: np.ndarray, class_names, title:
     cm = confusion(y_true, y_pred, len(names))
     fig = go.Figure(go.Heatmap(z=cm, x=names, y=names, colorscale="Blues", text=cm, texttemplate="%{text}",
                                hovertemplate="true %{y}, predicted %{x}: %{z}<extra></extra>", showscale=False))
-    fig.update_layout(title=title, height=height, margin=dict(l=60, r=10, t=40, b=10),
-                      xaxis=dict(title="predicted", type="category"),
-                      yaxis=dict(title="true", type="category", autorange="reversed"))
+    fig.update_layout(title=title, height=height, margin=dict(l=60, r=10, t=40, b=50),
+                      xaxis=dict(title="predicted", type="category", dtick=1, side="bottom"),
+                      yaxis=dict(title="true", type="category", dtick=1, autorange="reversed"))
     return fig
 
 
@@ -198,11 +199,12 @@ def entropy_figure(test: dict, method: str = "JiT", height: int = 320) -> go.Fig
     def fmt(p):
         return "n/a" if not np.isfinite(p) else f"{p:.2g}"
     fig.update_layout(
-        barmode="overlay", height=height, margin=dict(l=55, r=10, t=70, b=10),
+        barmode="overlay", height=height, margin=dict(l=55, r=10, t=70, b=50),
         title=dict(text=(f"Forget-set prediction entropy<br><sup>Wilcoxon signed-rank p: {method} vs retrain "
                          f"{fmt(test['p_unlearned_vs_retrain'])}, original vs retrain "
                          f"{fmt(test['p_original_vs_retrain'])}</sup>"), font_size=13),
-        xaxis=dict(title="entropy (nats)"), yaxis=dict(title="images"), legend=dict(orientation="h", y=1.0))
+        xaxis=dict(title=dict(text="entropy (nats)", standoff=8)), yaxis=dict(title="images"),
+        legend=dict(orientation="h", y=1.0, yanchor="bottom", x=1.0, xanchor="right"))
     return fig
 
 

@@ -130,6 +130,7 @@ class Metric:
     needs: frozenset[str]
     compute: Callable[[Outputs], float] = field(repr=False, compare=False)
     shown: frozenset[str] = frozenset({"csv"})
+    short: str = ""  # a few words for table headers and small panels (default: the name, spaced)
 
     def __post_init__(self):
         if not isinstance(self.name, str) or not self.name.isidentifier():
@@ -150,6 +151,7 @@ class Metric:
             raise ValueError(f"metric {self.name!r}: compute must be a function of Outputs")
         object.__setattr__(self, "needs", needs)
         object.__setattr__(self, "shown", shown)
+        object.__setattr__(self, "short", self.short or self.name.replace("_", " "))
 
     def __call__(self, outputs: Outputs) -> float:
         """The metric's value: NaN when something it needs is missing."""
@@ -229,7 +231,7 @@ def _sync() -> None:
 
 def register_metric(name: str | Metric, *, label: str | None = None, better: str | None = None,
                     ideal: str | None = None, needs: Iterable[str] = (), shown: Iterable[str] = (),
-                    compute: Callable[[Outputs], float] | None = None):
+                    compute: Callable[[Outputs], float] | None = None, short: str = ""):
     """Add a metric to the registry (after those already there); a name already registered is a
     ValueError. Either pass a :class:`Metric`, or its fields with ``compute`` (returns the Metric),
     or its fields without ``compute`` and use the result as a decorator of the compute function
@@ -243,10 +245,11 @@ def register_metric(name: str | Metric, *, label: str | None = None, better: str
         return _add(name)
     if compute is None:
         def decorator(fn: Callable[[Outputs], float]):
-            register_metric(name, label=label, better=better, ideal=ideal, needs=needs, shown=shown, compute=fn)
+            register_metric(name, label=label, better=better, ideal=ideal, needs=needs, shown=shown, compute=fn,
+                            short=short)
             return fn
         return decorator
-    return _add(Metric(name, label, better, ideal, needs, compute, shown))
+    return _add(Metric(name, label, better, ideal, needs, compute, shown, short))
 
 
 def _add(metric: Metric) -> Metric:
@@ -388,40 +391,41 @@ def _paper_retain_acc(o: Outputs) -> float:
 _HEADLINE = {"table", "animation", "summary"}
 for _metric in [
     Metric("retain_acc", "Retain accuracy", "higher is better: the rest of the training set must stay learnt",
-           "high", frozenset({"retain"}), lambda o: accuracy(o.retain, o.retain_labels), _HEADLINE),
+           "high", frozenset({"retain"}), lambda o: accuracy(o.retain, o.retain_labels), _HEADLINE, "retain acc"),
     Metric("forget_acc", "Forget accuracy", "closer to retrain is better (not simply lower: a retrained model may "
            "still get them right)", "retrain", frozenset({"forget"}), lambda o: accuracy(o.forget, o.forget_labels),
-           _HEADLINE),
+           _HEADLINE, "forget acc"),
     Metric("test_acc", "Test accuracy", "higher is better: unlearning should not cost generalisation", "high",
-           frozenset({"test"}), lambda o: accuracy(o.test, o.test_labels), _HEADLINE),
+           frozenset({"test"}), lambda o: accuracy(o.test, o.test_labels), _HEADLINE, "test acc"),
     Metric("paper_forget_acc", "D_f accuracy (paper's tables)", "closer to retrain is better. The paper's D_f "
            "column: for a whole forgotten class (or sub-class) the accuracy on its *test* images; for any other "
            "forget set the accuracy on the forgotten training points (as forget_acc)", "retrain",
-           frozenset({"paper_split", "test", "forget"}), _paper_forget_acc),
+           frozenset({"paper_split", "test", "forget"}), _paper_forget_acc, short="D_f acc"),
     Metric("paper_retain_acc", "D_r accuracy (paper's tables)", "higher is better. The paper's D_r column: test "
            "accuracy without the forgotten class (or sub-class); for any other forget set the whole test set (as "
-           "test_acc)", "high", frozenset({"paper_split", "test"}), _paper_retain_acc),
+           "test_acc)", "high", frozenset({"paper_split", "test"}), _paper_retain_acc, short="D_r acc"),
     Metric("mia", "MIA (share of forget set called member)", "closer to retrain is better; lower means fewer "
            "forgotten points still look like training data. When every retain and test entropy is the same the "
            "attack has nothing to learn and the explorer reports 0.5 (chance); the published code's logistic "
            "regression then calls every point a non-member (0.0), which would read as perfect forgetting",
-           "retrain", frozenset({"retain", "test", "forget"}), lambda o: mia(o.retain, o.test, o.forget), _HEADLINE),
+           "retrain", frozenset({"retain", "test", "forget"}), lambda o: mia(o.retain, o.test, o.forget), _HEADLINE,
+           "MIA"),
     Metric("forget_entropy", "Forget-set entropy", "closer to retrain is better: a retrained model is less sure "
            "about points it never saw", "retrain", frozenset({"forget"}), lambda o: mean_entropy(o.forget),
-           {"table", "animation"}),
+           {"table", "animation"}, "forget entropy"),
     Metric("agreement_with_retrain", "Agreement with retrain", "higher is better: share of evaluation points "
            "labelled as the retrained model labels them", "high", frozenset({"eval", "retrain"}),
-           lambda o: label_agreement(o.eval_labels, o.retrain_eval_labels), _HEADLINE),
+           lambda o: label_agreement(o.eval_labels, o.retrain_eval_labels), _HEADLINE, "agreement w/ retrain"),
     Metric("boundary_change", "Boundary change vs original", "closer to retrain is better: share of evaluation "
            "points whose label changed", "retrain", frozenset({"eval", "original"}),
-           lambda o: 1.0 - label_agreement(o.eval_labels, o.original_eval_labels)),
+           lambda o: 1.0 - label_agreement(o.eval_labels, o.original_eval_labels), short="boundary change"),
     Metric("js_to_retrain", "JS divergence to retrain (forget set)", "lower is better: 0 means the same "
            "predictions as retraining", "low", frozenset({"forget", "retrain"}),
-           lambda o: float(js_divergence(o.forget, o.retrain_forget).mean())),
+           lambda o: float(js_divergence(o.forget, o.retrain_forget).mean()), short="JS to retrain"),
     Metric("forget_lipschitz", "Local Lipschitz at forget points", "closer to retrain is better; JiT lowers it by "
            "design", "retrain", frozenset({"noisy_forget"}),
            lambda o: float(lipschitz_ratios(o.forget_space, o.noisy_space, o.forget_inputs, o.noisy_inputs).mean()),
-           {"animation"}),
+           {"animation"}, "forget Lipschitz"),
 ]:
     register_metric(_metric)
 del _metric

@@ -1,14 +1,12 @@
 """Real images: forget digits or faces, and see what moves.
 
-Streamlit picks this file up as a page next to app.py. Layout and wiring only: panels in
+app.py lists it in the app's navigation ("Real images", at /images). Layout and wiring only: panels in
 explorer/ui/images.py, the run and its figures in explorer/views/images.py.
 """
 import streamlit as st
 
 from explorer.ui import images
 from explorer.ui.feedback import reported
-
-st.set_page_config(page_title="Unlearning explorer · images", page_icon="🖼️", layout="wide")
 
 
 def main() -> None:

@@ -93,7 +93,10 @@ def test_editor_is_one_selectable_trace_with_ids(grid):
     fig = F.editor_figure(x, y, grid.xs, grid.ys, sector_probs(grid, 3), 3, forget_ids=[2, 5])
     pts = fig.data[-1]
     assert pts.type == "scatter" and list(pts.customdata) == list(range(len(x)))
-    assert [t.type for t in fig.data].count("scatter") == 2  # boundary line + the points
+    with_data = [t for t in fig.data if t.type == "scatter" and t.x is not None and t.x[0] is not None]
+    assert len(with_data) == 2  # boundary line + the points; the rest name the classes in the legend only
+    assert [t.name for t in fig.data if t.x is not None and t.x[0] is None] == ["class 0", "class 1", "class 2"]
+    assert "dragmode" not in fig.layout.to_plotly_json()  # clicks select, in every state of the chart
     assert pts.marker.symbol[2] == "x" and pts.marker.symbol[0] == "circle"
     assert fig.layout.xaxis.autorange is False
     # deterministic between reruns (selection identity)

@@ -15,7 +15,24 @@ UNLEARN_TARGET_S = 3.0
 
 
 def image_benchmark(forget: int = 100, seed: int = 0) -> dict:
-    """Seconds for each stage (wall clock, this process, whatever device ``auto`` picks)."""
+    """Seconds for each stage (wall clock, this process, whatever device ``auto`` picks), on one torch thread
+    as the page computes, with the machine's load average while it ran (a busy machine is slower)."""
+    import os
+
+    import torch
+
+    from explorer.device import torch_threads
+
+    load_before = os.getloadavg()[0]
+    with torch_threads():
+        out = _stages(forget, seed)
+        out["torch_threads"] = torch.get_num_threads()
+    out["load_average_1min"] = round(max(load_before, os.getloadavg()[0]), 2)
+    out["cpu_cores"] = os.cpu_count()
+    return out
+
+
+def _stages(forget: int, seed: int) -> dict:
     from explorer import image_analysis, image_figures, pipeline
     from explorer.scenario import default_scenario
     from explorer.views import images as views

@@ -102,6 +102,7 @@ def sidebar() -> Scenario:
                     settings.draw(PAGE, c)
     with st.sidebar.expander("Unlearning", expanded=True):
         settings.method_block(PAGE, settings.runnable_methods())
+        settings.compare_widget(PAGE, widget_value(PAGE, "method"))
     name, base = widget_value(PAGE, "dataset.name"), s.base
     if base.dataset.name != name:  # another dataset: its defaults, with the link's settings that have no widget
         base = replace(default_scenario(name), **{f: getattr(s.base, f) for f in NO_WIDGET})
@@ -161,7 +162,6 @@ def _on_select() -> None:
     ids, kind = selection.ids_from_event(st.session_state.get(key("ui.editor")), s.n_train)
     if kind != "none":
         s.forget = s.forget.apply(ids, kind)
-        s.dragmode = {"box": "select", "lasso": "lasso"}.get(kind, s.dragmode)
 
 
 def _undo() -> None:
@@ -177,7 +177,7 @@ def editor(trained: Trained) -> None:
     d, g = trained.data, trained.grid
     grid_probs, _ = _original_probs(s.trained_key, trained)
     fig = figures.editor_figure(d.x_train, d.y_train, g.xs, g.ys, grid_probs, d.n_classes, s.forget.ids,
-                                alpha=_alpha(s.trained_key, trained), dragmode=s.dragmode)
+                                alpha=_alpha(s.trained_key, trained))
     st.markdown(PANEL_HELP["editor"])
     st.plotly_chart(fig, key=key("ui.editor"), on_select=_on_select, selection_mode=("points", "box", "lasso"),
                     theme=None, config={"displaylogo": False, "modeBarButtonsToRemove": ["autoScale2d"]})
@@ -189,7 +189,8 @@ PRESET_KINDS = {"boundary": "a point on the boundary", "deep": "a point deep ins
 
 def forget_controls(trained: Trained, scenario: Scenario) -> None:
     s = state()
-    st.markdown(f"#### Forget set: {len(s.forget)} points")
+    n = len(s.forget)
+    st.markdown(f"#### Forget set: {n} point{'' if n == 1 else 's'}")
     if s.forget.ids:
         shown = urlstate.encode_ids(s.forget.ids)
         st.caption(f"ids {shown if len(shown) < 120 else shown[:117] + '…'}")
@@ -311,10 +312,10 @@ def results(scenario: Scenario) -> None:
 def comparison(out) -> None:
     st.subheader("Compared with retraining" + (" and other methods" if out.compared else ""))
     st.markdown(PANEL_HELP["compare"])
-    shared.comparison_table(out.models(), key=key("ui.compare_table"))
+    shared.comparison_table(out.models(), PAGE, "ui.compare_table")
     shared.refusals(out.refused)
     if not out.compared and not out.refused:
-        st.caption("Choose methods under **Compare with** (next to Unlearn) to add them to this table and the panels above.")
+        st.caption("Choose methods under **Compare with** (sidebar, Unlearning) to add them to this table and the panels above.")
 
 
 def sweep(shown_run: Shown) -> None:
@@ -400,20 +401,25 @@ def figure2() -> None:
     space = c1.radio("JiT output space", spaces, index=spaces.index(default_space) if default_space in spaces else 0,
                      key=key("ui.fig2.space"), horizontal=True,
                      help="Measure JiT's output change on raw logits (published code) or on softmax probabilities.")
+    preset_eta = pipeline.method_config(V.figure2_scenario(space), "jit").eta
+    eta = c1.number_input("JiT η", min_value=1e-6, max_value=10.0, value=float(preset_eta), format="%.4g",
+                          key=key(f"ui.fig2.eta.{space}"),
+                          help=f"JiT's step size. The explorer's preset for {space} uses η = {preset_eta:g}; raise it "
+                               "to see where JiT collapses.")
     if c2.button("Show Figure 2", key=key("ui.fig2.run"), type="primary",
                  help="Train two_blobs (cached), retrain without each target, and run the methods."):
         with reported("Figure 2"), st.spinner("Training two_blobs and running both rows…"):
-            scenario = V.figure2_scenario(space)
+            scenario = V.figure2_scenario(space, eta)
             trained = cache.trained_for(scenario)
             with torch_threads():
                 fig = V.figure2(trained, scenario, retrain_for=lambda ids: cache.retrain_for(scenario, trained, ids))
-            s.figure2 = {"fig": fig, "space": space}
+            cfg = pipeline.method_config(scenario, "jit")
+            s.figure2 = {"fig": fig, "space": space, "eta": eta,
+                         "setting": f"JiT in {cfg.output_space} space with σ = {cfg.sigma:g}, η = {cfg.eta:g}, "
+                                    f"{cfg.passes} passes, N = {cfg.perturbations}"}
     if s.figure2:
-        if s.figure2["space"] != space:
-            st.info("Shown for the other output space; press Show Figure 2 again to update.")
+        if (s.figure2["space"], s.figure2["eta"]) != (space, eta):
+            st.info("Shown for other settings; press Show Figure 2 again to update.")
+        st.caption(f"Shown: {s.figure2['setting']}.")
         st.plotly_chart(s.figure2["fig"], key=key("ui.fig2.chart"), theme=None, config={"displaylogo": False})
         st.caption(FIG2_CAPTION)
-
-
-def compare_controls(scenario: Scenario) -> None:
-    settings.compare_widget(PAGE, scenario.method)

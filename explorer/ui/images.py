@@ -146,9 +146,10 @@ def map_coords(trained: Trained, projection: str, space: str) -> np.ndarray:
     map_key = (s.trained_key, projection, space)
     if map_key not in s.maps:
         x = trained.data.x_train
-        if space == "features":
-            x = A.penultimate_features(trained.model, x, trained.device)
-        s.maps[map_key] = A.embed_2d(x, projection, seed=trained.data.spec.seed if trained.data.spec else 0)
+        with torch_threads():
+            if space == "features":
+                x = A.penultimate_features(trained.model, x, trained.device)
+            s.maps[map_key] = A.embed_2d(x, projection, seed=trained.data.spec.seed if trained.data.spec else 0)
     return s.maps[map_key]
 
 
@@ -214,7 +215,8 @@ def pickers(trained: Trained, scenario: Scenario) -> None:
 
 def forget_panel(trained: Trained) -> None:
     s, d = state(), trained.data
-    st.markdown(f"#### Forget set: {len(s.forget)} image(s)")
+    n = len(s.forget)
+    st.markdown(f"#### Forget set: {n} image{'' if n == 1 else 's'}")
     if s.note:
         st.caption(f"last change: {s.note}")
         s.note = None
@@ -262,7 +264,7 @@ def unlearn(trained: Trained, scenario: Scenario) -> None:
 def comparison_table(run: V.ImageRun) -> None:
     out = run.outcome
     models = out.models()
-    shared.comparison_table(models, key=key("ui.table"))
+    shared.comparison_table(models, PAGE, "ui.table")
     shared.refusals(out.refused)
     st.markdown("**As in the paper's tables** — the JiT paper's D_f and D_r columns are measured on held-out "
                 "images where the forget set is a whole class or sub-class; the table above measures forget and "

@@ -14,7 +14,7 @@ from typing import Any, Callable
 
 import streamlit as st
 
-from explorer.device import device_label, mps_available, pick_device
+from explorer.device import device_label, mps_available, pick_device, torch_threads
 from explorer import limits
 from explorer.scenario import Scenario, ScenarioError
 from explorer.ui.state import set_widget, widget_key, widget_value
@@ -220,8 +220,9 @@ def device_widget(page: str) -> None:
         set_widget(page, "device", "auto")
     st.selectbox("device", devices, key=widget_key(page, "device"), help=HELP["device"])
     try:
-        st.caption(f"Running on **{device_label(pick_device(widget_value(page, 'device')))}** "
-                   "(one thread: the models are tiny)")
+        with torch_threads():  # the threads the app computes with, not the process default
+            st.caption(f"Running on **{device_label(pick_device(widget_value(page, 'device')))}**: the models are "
+                       "tiny, so one thread is faster than several")
     except ValueError as err:
         st.caption(str(err))
 

@@ -31,13 +31,26 @@ def comparison_frame(models: Mapping[str, Mapping[str, Any]], shown=None, gaps: 
     return pd.DataFrame(out)
 
 
-def comparison_table(models: Mapping[str, Mapping[str, Any]], key: str, shown=None, gaps: bool = True) -> None:
-    """The table as a Streamlit dataframe, then one warning per method that diverged and was rolled back."""
+def comparison_table(models: Mapping[str, Mapping[str, Any]], page: str, name: str, shown=None) -> None:
+    """The table as a Streamlit dataframe (metric labels as headers, what each means on hover, the gaps to
+    retrain behind a toggle so the table fits the page), then one warning per method that was rolled back."""
+    from explorer.metrics import METRICS
+    from explorer.ui.state import widget_key
+    gaps = st.toggle("gaps to retrain", key=widget_key(page, f"{name}.gaps"),
+                     help="Add each metric's signed gap to the retrained model (0 = indistinguishable on that number).")
     table = comparison_frame(models, shown, gaps)
-    st.dataframe(table.style.format(precision=3, na_rep="—"), hide_index=True, key=key)
-    for name, entry in models.items():
+    columns = {"avg gap to retrain": st.column_config.NumberColumn(
+        "avg gap", format="%.3f", help="SalUn's Avg. Gap: mean |method − retrain| over retain, forget and test "
+                                       "accuracy and the MIA (0 = retraining)")}
+    for m in (c for c in table.columns if c in METRICS):
+        columns[m] = st.column_config.NumberColumn(METRICS[m].short, format="%.3f", help=METRICS[m].better)
+        if gaps:
+            columns[f"{m} gap"] = st.column_config.NumberColumn(f"{METRICS[m].short} gap", format="%+.3f")
+    columns["seconds"] = st.column_config.NumberColumn("seconds", format="%.2f")
+    st.dataframe(table, hide_index=True, key=widget_key(page, name), column_config=columns)
+    for method, entry in models.items():
         if entry.get("stopped"):
-            st.warning(f"{name}: {entry['stopped']}")
+            st.warning(f"{method}: {entry['stopped']}")
 
 
 def refusals(refused: Mapping[str, str]) -> None:

@@ -80,7 +80,6 @@ class ExploreState:
     scenario: Any = None  # the last scenario the widgets described
     trained_key: str | None = None
     n_train: int = 0
-    dragmode: str | None = None  # the editor's box/lasso tool survives the rerun its selection causes
     result: Shown | None = None
     figure2: dict | None = None
     sweeps: Bounded = field(default_factory=lambda: Bounded(8))

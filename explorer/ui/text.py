@@ -47,8 +47,8 @@ PANEL_HELP = {
     "editor": ("**What am I looking at?** The training set over the original model's prediction "
                "(colour = predicted class, paler = less sure; the line is the decision boundary). "
                "Click a point to forget it (click again to un-forget), shift-click to add more, or pick "
-               "*Box select* / *Lasso select* in the chart's toolbar and drag (the tool stays on for more drags; pick "
-               "*Pan* to click points again). Forgotten points are crosses."),
+               "*Box select* / *Lasso select* in the chart's toolbar and drag to add every point inside (after a drag "
+               "the chart is back to clicking). Forgotten points are crosses."),
     "animation": ("**What am I looking at?** Left: the model during unlearning — background = predicted class and "
                   "confidence, solid pink line = its current boundary, faint grey = the original boundary, black dashed = "
                   "the model retrained without the forget set (the gold standard). Right: each metric per step with "

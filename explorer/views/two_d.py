@@ -116,9 +116,10 @@ FIG2_TARGETS = (("high_information_target", "forget the high-information target"
 FIG2_METHODS = ("jit", "greedy")
 
 
-def figure2_scenario(output_space: str | None = None) -> Scenario:
+def figure2_scenario(output_space: str | None = None, eta: float | None = None) -> Scenario:
     """two_blobs with JiT in ``output_space`` (default: the registry's JiT default), using the
-    registry's matching explorer preset when there is one, and greedy mislabelling to compare."""
+    registry's matching explorer preset when there is one (``eta`` overrides its η), and greedy
+    mislabelling to compare."""
     from explorer.unlearning import get_method
     spec = get_method("jit")
     output_space = output_space or spec.default_config().output_space
@@ -129,6 +130,8 @@ def figure2_scenario(output_space: str | None = None) -> Scenario:
     elif "explorer" in presets and getattr(presets["explorer"].config, "output_space", None) == output_space:
         preset = "explorer"
     configs = {} if preset else {"jit": {"output_space": output_space}}
+    if eta is not None:
+        configs = {"jit": {**configs.get("jit", {}), "eta": float(eta)}}
     return replace(default_scenario("two_blobs"), method="jit", compare=FIG2_METHODS[1:],
                    presets={"jit": preset} if preset else {}, configs=configs)
 

@@ -6,78 +6,34 @@ accident without a browser. ``.ci/run`` installs chromium.
 from __future__ import annotations
 
 import os
-import shutil
-import socket
-import subprocess
-import sys
 import tempfile
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = os.environ.get("EXPLORER_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+from explorer.bench.browser import chromium, serve_app
+
 ARTIFACTS = Path(os.environ.get("EXPLORER_BROWSER_ARTIFACTS", Path(tempfile.gettempdir()) / "explorer-browser"))
 SHOTS = Path(os.environ.get("EXPLORER_SCREENSHOTS", ARTIFACTS / "screenshots"))
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server():
-    streamlit = shutil.which("streamlit", path=str(Path(sys.executable).parent)) or "streamlit"
-    port = _free_port()
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    log = open(ARTIFACTS / "streamlit.log", "w")
-    proc = subprocess.Popen(
-        [streamlit, "run", str(ROOT / "app.py"), "--server.headless", "true", "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
-         "--server.fileWatcherType", "none", "--global.developmentMode", "false"],
-        cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.time() + 60
-        while True:
-            try:
-                if urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).read() == b"ok":
-                    break
-            except OSError:
-                pass
-            if proc.poll() is not None or time.time() > deadline:
-                pytest.fail(f"streamlit did not start (see {log.name})")
-            time.sleep(0.2)
-        yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
+        with serve_app(ARTIFACTS / "streamlit.log") as (url, _):
+            yield url
+    except RuntimeError as err:
+        pytest.fail(str(err))
 
 
 @pytest.fixture(scope="module")
 def browser():
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"Chromium not found at {CHROMIUM}: install it (apt-get install -y chromium); "
-                    "browser tests must run, not skip")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:  # pragma: no cover
-        pytest.fail("the playwright Python package is missing (pip install playwright; no `playwright install`)")
     # Module scope: a sync Playwright left running would break other modules that start their own.
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
+    try:
+        with chromium() as b:
+            yield b
+    except RuntimeError as err:
+        pytest.fail(f"{err}; browser tests must run, not skip")
 
 
 @pytest.fixture
@@ -93,3 +49,20 @@ def page(browser):
 def shots() -> Path:
     SHOTS.mkdir(parents=True, exist_ok=True)
     return SHOTS
+
+
+# Opening a page's own URL (e.g. /images) makes Streamlit's frontend probe for its base path there first;
+# those two 404s are how it finds the server, not a fault of the page.
+BASE_PATH_PROBES = ("/_stcore/health", "/_stcore/host-config")
+
+
+@pytest.fixture
+def page_errors(page) -> list[str]:
+    """Every error the page throws or logs, and every failed request, from now on."""
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(f"page error: {e}"))
+    page.on("console", lambda m: errors.append(f"console: {m.text}")
+            if m.type == "error" and not m.text.startswith("Failed to load resource") else None)
+    page.on("response", lambda r: errors.append(f"HTTP {r.status}: {r.url}")
+            if r.status >= 400 and not r.url.endswith(BASE_PATH_PROBES) else None)
+    return errors

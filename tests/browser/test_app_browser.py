@@ -23,7 +23,7 @@ def wait_idle(page):
 
 def open_app(page, url, query=FAST):
     page.goto(f"{url}/?{query}")
-    page.get_by_text(re.compile(r"Forget set: \d+ points")).wait_for()
+    page.get_by_text(re.compile(r"Forget set: \d+ points?")).wait_for()
     wait_idle(page)
     editor_points(page).first.wait_for()
 
@@ -41,12 +41,12 @@ def click_point(page, i):
 
 
 def expect_forget(page, n):
-    page.get_by_text(f"Forget set: {n} points", exact=True).wait_for(timeout=30_000)
+    page.get_by_text(f"Forget set: {n} point" + ("" if n == 1 else "s"), exact=True).wait_for(timeout=30_000)
     wait_idle(page)
     editor_points(page).first.wait_for()
 
 
-def test_click_toggle_unlearn_and_play(page, server, shots):
+def test_click_toggle_unlearn_and_play(page, server, shots, page_errors):
     open_app(page, server)
     assert editor_points(page).count() == 120
     click_point(page, 10)
@@ -77,26 +77,76 @@ def test_click_toggle_unlearn_and_play(page, server, shots):
     player.screenshot(path=str(shots / "animation_playing.png"))
     page.screenshot(path=str(shots / "page_after_unlearn.png"))
     assert not page.get_by_text("Traceback").count()
+    assert not page_errors, page_errors
 
 
-def test_box_select_adds_points(page, server):
-    open_app(page, server)
+def forget_count(page) -> int:
+    return int(re.search(r"Forget set: (\d+) points?", page.inner_text("body")).group(1))
+
+
+def drag(page, tool: str, path):
+    """Pick ``tool`` (select = box, lasso) in the editor's toolbar and drag along ``path`` (fractions of the plot)."""
     chart = page.locator(EDITOR).first
     chart.hover()
-    chart.locator('.modebar-btn[data-val="select"]').first.click(force=True)
+    chart.locator(f'.modebar-btn[data-val="{tool}"]').first.click(force=True)
     r = chart.locator(".nsewdrag").first.bounding_box()
-    page.mouse.move(r["x"] + 0.05 * r["width"], r["y"] + 0.05 * r["height"])
+    at = lambda fx, fy: (r["x"] + fx * r["width"], r["y"] + fy * r["height"])  # noqa: E731
+    page.mouse.move(*at(*path[0]))
     page.mouse.down()
-    for k in range(1, 11):
-        page.mouse.move(r["x"] + (0.05 + 0.04 * k) * r["width"], r["y"] + (0.05 + 0.05 * k) * r["height"])
+    for point in path[1:]:
+        page.mouse.move(*at(*point), steps=3)
     page.mouse.up()
-    page.wait_for_function("() => /Forget set: ([1-9]\\d*) points/.test(document.body.innerText)", timeout=30_000)
+
+
+def wait_count_above(page, n: int) -> int:
+    page.wait_for_function(f"() => {{ const m = /Forget set: (\\d+) points?/.exec(document.body.innerText); "
+                           f"return m && +m[1] > {n}; }}", timeout=30_000)
     wait_idle(page)
-    n = int(re.search(r"Forget set: (\d+) points", page.inner_text("body")).group(1))
+    return forget_count(page)
+
+
+def unforgotten_point(page) -> int:
+    """Index of a point that is not forgotten (forgotten points are drawn as crosses)."""
+    symbols = editor_points(page).evaluate_all("els => els.map(e => e.getAttribute('d') || '')")
+    crosses = {i for i, d in enumerate(symbols) if "A" not in d}  # circles are drawn with arcs, crosses without
+    return next(i for i in range(len(symbols)) if i not in crosses and i % 7 == 3)
+
+
+def test_click_keeps_working_after_box_lasso_and_pan(page, server, page_errors):
+    open_app(page, server)
+    drag(page, "select", [(0.05 + 0.04 * k, 0.05 + 0.05 * k) for k in range(11)])
+    n = wait_count_above(page, 0)
     assert n >= 2
+    click_point(page, unforgotten_point(page))
+    n = wait_count_above(page, n)  # a click right after a box selection
+    drag(page, "lasso", [(0.55, 0.55), (0.95, 0.55), (0.95, 0.95), (0.55, 0.95), (0.55, 0.56)])
+    n = wait_count_above(page, n)
+    click_point(page, unforgotten_point(page))
+    n = wait_count_above(page, n)  # a click right after a lasso selection
+    chart = page.locator(EDITOR).first
+    chart.hover()
+    chart.locator('.modebar-btn[data-val="pan"]').first.click(force=True)
+    for _ in range(2):  # Pan, then two clicks in a row: each one counts
+        click_point(page, unforgotten_point(page))
+        n = wait_count_above(page, n)
+    assert not page_errors, page_errors
 
 
-def test_reload_from_url_gives_the_same_forget_set(page, server):
+def test_a_new_dataset_empties_the_forget_set_and_undo_restores_it(page, server, page_errors):
+    open_app(page, server)
+    click_point(page, 3)
+    expect_forget(page, 1)
+    click_point(page, 20)
+    expect_forget(page, 2)
+    page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]').first.click()
+    page.get_by_role("option", name="spiral").click()
+    expect_forget(page, 0)
+    page.get_by_role("button", name="Undo").click()
+    expect_forget(page, 2)
+    assert not page_errors, page_errors
+
+
+def test_reload_from_url_gives_the_same_forget_set(page, server, page_errors):
     open_app(page, server, FAST + "&ds=blobs&d.classes=3")
     click_point(page, 7)
     expect_forget(page, 1)

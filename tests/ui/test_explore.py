@@ -111,21 +111,24 @@ def test_selection_maps_to_ids_with_three_classes_and_url_follows():
 def test_click_toggles_box_adds_undo_and_clear():
     at = start()
     select(at, [5])
-    assert forget_text(at) == "Forget set: 1 points"
+    assert forget_text(at) == "Forget set: 1 point"
     select(at, [7])
     assert forget_text(at) == "Forget set: 2 points"
     select(at, [5])  # clicking a forgotten point removes it
-    assert forget_text(at) == "Forget set: 1 points"
+    assert forget_text(at) == "Forget set: 1 point"
     assert "dragmode" not in spec(charts(at)[0])["layout"]  # clicks: Streamlit's default tool
     select(at, [1, 2, 3, 7], "lasso")  # drag selections add
     assert forget_text(at) == "Forget set: 4 points"
-    assert spec(charts(at)[0])["layout"]["dragmode"] == "lasso"  # the drag tool stays on
+    assert "dragmode" not in spec(charts(at)[0])["layout"]  # after a drag the chart is back to clicking
+    select(at, [9])
+    assert forget_text(at) == "Forget set: 5 points"
     at.button(key=K("ui.undo")).click().run()
-    assert forget_text(at) == "Forget set: 1 points"
+    at.button(key=K("ui.undo")).click().run()
+    assert forget_text(at) == "Forget set: 1 point"
     at.button(key=K("ui.clear")).click().run()
     assert forget_text(at) == "Forget set: 0 points"
     at.button(key=K("ui.undo")).click().run()
-    assert forget_text(at) == "Forget set: 1 points"
+    assert forget_text(at) == "Forget set: 1 point"
 
 
 def test_presets_whole_class_and_k_most_informative():
@@ -142,7 +145,7 @@ def test_presets_whole_class_and_k_most_informative():
     for kind in ("boundary", "deep"):
         at.selectbox(key=K("ui.preset.kind")).set_value(kind).run()
         at.button(key=K("ui.preset.apply")).click().run()
-        assert forget_text(at) == "Forget set: 1 points"
+        assert forget_text(at) == "Forget set: 1 point"
     at.selectbox(key=K("ui.preset.kind")).set_value("random").run()
     at.button(key=K("ui.preset.apply")).click().run()
     assert forget_text(at) == f"Forget set: {round(0.05 * 120)} points"
@@ -230,7 +233,8 @@ def test_selecting_every_point_is_refused_and_keeps_the_previous_result():
 
 
 def test_diverging_run_is_rolled_back_with_a_message():
-    at = start({"c.jit.eta": "1e30", "c.jit.output_space": "logits"})
+    # the largest η a link may carry, in logit space, without the explorer's step guard
+    at = start({"c.jit.eta": "10", "c.jit.output_space": "logits", "c.jit.max_step_change": "0"})
     select(at, [3, 4, 5])
     unlearn(at)
     warnings = [w.value for w in at.warning]
@@ -367,7 +371,7 @@ def test_downloaded_scenario_runs_in_the_cli(tmp_path, capsys, downloads):
 
 
 def test_compare_methods_table_per_method_animation_and_zero_shot_filter():
-    """Issue 4 point 5: baselines on the same forget set, a comparison table with gaps to retrain and the
+    """Baselines on the same forget set, a comparison table with gaps to retrain and the
     zero-shot column, small multiples of every boundary, the animation per method, a zero-shot filter."""
     from explorer.unlearning import METHODS
     at = start()
@@ -379,7 +383,11 @@ def test_compare_methods_table_per_method_animation_and_zero_shot_filter():
     assert not at.error
     table = next(d.value for d in at.dataframe if "avg gap to retrain" in d.value.columns)
     assert list(table["method"]) == ["original", "retrain", "jit", "finetune", "neggrad"]
-    assert {"forget_acc gap", "retain_acc gap", "zero-shot", "seconds"} <= set(table.columns)
+    assert {"forget_acc", "avg gap to retrain", "zero-shot", "seconds"} <= set(table.columns)
+    assert not any(c.endswith(" gap") for c in table.columns)  # per-metric gaps behind a toggle: the table fits
+    at.toggle(key=K("ui.compare_table.gaps")).set_value(True).run()
+    table = next(d.value for d in at.dataframe if "avg gap to retrain" in d.value.columns)
+    assert {"forget_acc gap", "retain_acc gap"} <= set(table.columns)
     zero_shot = dict(zip(table["method"], table["zero-shot"]))
     assert zero_shot["jit"] == "yes" and zero_shot["neggrad"] == "yes" and zero_shot["finetune"] == "no"
     assert table.loc[table["method"] == "retrain", "avg gap to retrain"].iloc[0] == 0
@@ -431,3 +439,13 @@ def test_sigma_eta_sweep_runs_on_a_tiny_grid():
     eta.set_value("0.01, bad").run()
     assert at.error and "comma-separated" in at.error[0].value
     no_traceback(at)
+
+
+def test_a_new_dataset_starts_with_an_empty_forget_set_and_undo_restores_it():
+    at = start()
+    select(at, [1, 5, 9], "box")
+    at.selectbox(key=K("dataset.name")).set_value("spiral").run()
+    no_traceback(at)
+    assert forget_text(at) == "Forget set: 0 points"  # the old ids would be other points of another dataset
+    at.button(key=K("ui.undo")).click().run()
+    assert forget_text(at) == "Forget set: 3 points"
