@@ -173,6 +173,10 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--out", default="bench.json")
     bench.add_argument("--repeats", type=int, default=7, help="timed repetitions per measurement (median)")
     bench.add_argument("--device", default="auto")
+    bench.add_argument("--load", metavar="N[,N...]",
+                       help="instead: the classroom load benchmark, N concurrent browser sessions against a real "
+                            "`streamlit run` server (e.g. --load 1,10,30); needs /usr/bin/chromium and playwright")
+    bench.add_argument("--load-timeout", type=float, default=600.0, help="seconds one load session may take")
     return parser
 
 
@@ -426,6 +430,8 @@ def cmd_calibrate(args) -> int:
 
 
 def cmd_bench(args) -> int:
+    if args.load is not None:
+        return cmd_bench_load(args)
     from explorer import bench
     from explorer.device import pick_device
 
@@ -443,6 +449,36 @@ def cmd_bench(args) -> int:
         raise ScenarioError(f"cannot write {args.out!r}: {err}") from None
     print(bench.format_table(result))
     return 0
+
+
+MAX_LOAD_SESSIONS = 100
+
+
+def cmd_bench_load(args) -> int:
+    """``bench --load N[,N...]``: each N against a fresh server; the README's table on stdout, JSON in --out."""
+    counts = _ints(args.load, "--load")
+    if not counts or not all(1 <= n <= MAX_LOAD_SESSIONS for n in counts):
+        raise UsageError(f"--load takes session counts between 1 and {MAX_LOAD_SESSIONS}, got {args.load!r}")
+    if not (math.isfinite(args.load_timeout) and 1 <= args.load_timeout <= 3600):
+        raise UsageError(f"--load-timeout must be between 1 and 3600 seconds, got {args.load_timeout}")
+    out = _checked_out(args.out)
+    from explorer.bench.load import format_table, run_load
+
+    try:
+        result = run_load(counts, timeout_s=args.load_timeout, progress=lambda m: print(m, file=sys.stderr))
+    except RuntimeError as err:  # no Chromium, no playwright, a server that never started
+        raise ScenarioError(one_line_text(err)) from None
+    print(format_table(result))
+    try:
+        out.write_text(json.dumps(result, indent=2))
+    except OSError as err:
+        raise ScenarioError(f"cannot write {args.out!r}: {err}") from None
+    return 0
+
+
+def one_line_text(err: BaseException) -> str:
+    text = str(err).strip()
+    return text.splitlines()[0] if text else type(err).__name__
 
 
 # Options whose value may start with '-' (negative coordinates): argparse would take "-0.5,-0.5"
