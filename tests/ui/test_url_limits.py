@@ -83,3 +83,14 @@ def test_two_blobs_without_noise_renders_the_editor():
     at = start({"ds": "two_blobs", "d.noise": "0"})
     assert not at.error, [e.value for e in at.error]
     assert at.get("plotly_chart")
+
+
+def test_a_run_over_the_work_budget_is_one_line_before_any_work_and_keeps_the_forget_set():
+    at = start({"grid": "400", "c.jit.passes": "10000", "f": "1"})
+    button = next(b for b in at.button if b.label == "Unlearn")
+    started = time.perf_counter()
+    button.click().run()
+    assert time.perf_counter() - started < 30
+    errors = [e.value for e in at.error]
+    assert len(errors) == 1 and "work budget" in errors[0] and "\n" not in errors[0], errors
+    assert forget_count(at) == "Forget set: 1 point"
