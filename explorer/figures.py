@@ -487,8 +487,8 @@ def small_multiples(x: np.ndarray, y: np.ndarray, xs, ys, n_classes: int, forget
                                    x=0.5, y=-0.02, xanchor="center", yanchor="top", showarrow=False, align="center",
                                    font=dict(size=10, color="#111"))
     xa, ya = _fixed_axes(xs, ys)
-    fig.update_xaxes(**xa, showticklabels=False)
-    fig.update_yaxes(**ya, showticklabels=False)
+    fig.update_xaxes(**{**xa, "title": None}, showticklabels=False)  # the panels' titles say what they show
+    fig.update_yaxes(**{**ya, "title": None}, showticklabels=False)
     fig.update_layout(height=(height_per_row + 30) * n_rows + 40, margin=dict(l=10, r=30, t=40, b=40),
                       plot_bgcolor="white", legend=dict(orientation="h", y=-0.04 - 0.08 / n_rows, font_size=11))
     return fig

@@ -108,7 +108,7 @@ def sidebar() -> Scenario:
         base = replace(default_scenario(name), **{f: getattr(s.base, f) for f in NO_WIDGET})
     scenario = settings.scenario_from_widgets(PAGE, base, CONTROLS)
     scenario = settings.with_path(scenario, "train.seed", scenario.dataset.seed)  # one seed for data and weights
-    s.scenario = V.with_compare(scenario, widget_value(PAGE, "compare", []))
+    s.scenario = pipeline.with_compare(scenario, widget_value(PAGE, "compare", []))
     return s.scenario
 
 
@@ -117,22 +117,9 @@ def sidebar() -> Scenario:
 
 def train(scenario: Scenario) -> Trained:
     s = state()
-    if cache.is_trained(scenario):
-        trained = cache.trained_for(scenario)
-    else:
-        try:
-            with progress("Training the original model") as report:
-                trained = cache.trained_for(scenario, report)
-        except Exception as err:  # noqa: BLE001 - bad settings or a diverging training run: say so, stop here
-            st.error(error_line("Training the original model", err) + ". Change the settings in the sidebar.")
-            st.stop()
-    s.trained_key = cache.training_key(scenario)
-    s.n_train = len(trained.data.x_train)
-    kept, dropped = selection.clip_to_range(s.forget.ids, s.n_train)
-    if dropped:
-        s.forget = s.forget.set(kept)
-        st.warning(f"The training set now has {s.n_train} points: kept {len(kept)} forget point(s), dropped "
-                   f"{len(dropped)} whose id no longer exists ({urlstate.encode_ids(dropped)}). Undo restores them.")
+    trained = shared.trained_or_stop(scenario)
+    s.trained_key, s.n_train = cache.training_key(scenario), len(trained.data.x_train)
+    shared.keep_existing_ids(s, s.n_train, "point")
     return trained
 
 

@@ -16,7 +16,7 @@ from explorer.models import predict_proba
 from explorer.pipeline import Trained
 from explorer.scenario import SUBCLASS_CLUSTERS, Scenario, default_scenario, subclass_ids
 from explorer.ui import cache, settings, shared
-from explorer.ui.feedback import error_line, progress, reported
+from explorer.ui.feedback import progress, reported
 from explorer.ui.settings import Control
 from explorer.ui.state import ImagesState, Shown, page_state, set_widget, widget_key, widget_value
 from explorer.ui.text import IMAGE_HELP
@@ -97,24 +97,10 @@ def sidebar() -> Scenario:
 
 def train(scenario: Scenario) -> Trained:
     s = state()
-    training_key = cache.training_key(scenario)
-    if cache.is_trained(scenario):
-        trained = cache.trained_for(scenario)
-    else:
-        try:
-            with progress("Training the original model") as report:
-                trained = cache.trained_for(scenario, report)
-        except Exception as err:  # noqa: BLE001 - say so in one line and stop here
-            st.error(error_line("Training the original model", err) + ". Change the settings in the sidebar.")
-            st.stop()
-    if s.trained_key != training_key:  # new data or model: no stale results
-        s.trained_key, s.result, s.map_last, s.sweep = training_key, None, None, None
-    n = len(trained.data.x_train)
-    kept, dropped = selection.clip_to_range(s.forget.ids, n)  # keep the forget ids that exist, say which did not
-    if dropped:
-        s.forget = s.forget.set(kept)
-        st.warning(f"The training set now has {n} images: kept {len(kept)} forget image(s), dropped "
-                   f"{len(dropped)} whose id no longer exists. Undo restores them.")
+    trained = shared.trained_or_stop(scenario)
+    if s.trained_key != cache.training_key(scenario):  # new data or model: no stale results
+        s.trained_key, s.result, s.map_last, s.sweep = cache.training_key(scenario), None, None, None
+    shared.keep_existing_ids(s, len(trained.data.x_train), "image")
     return trained
 
 

@@ -96,3 +96,28 @@ def sweep_chart(result, key: str, metrics=("retain_acc", "forget_acc"), title: s
         st.caption(f"Retrained model for reference: forget {r.get('forget_acc', float('nan')):.2f}, retain "
                    f"{r.get('retain_acc', float('nan')):.2f}, test {r.get('test_acc', float('nan')):.2f}. "
                    "avg gap = mean |JiT − retrain| over retain/forget/test accuracy and MIA.")
+
+
+def trained_or_stop(scenario):
+    """The trained original from the shared cache, trained here with a progress bar when it is new; a
+    failure (bad settings, a diverging run) is one line and stops the page's run."""
+    from explorer.ui import cache
+    from explorer.ui.feedback import error_line, progress
+    if cache.is_trained(scenario):
+        return cache.trained_for(scenario)
+    try:
+        with progress("Training the original model") as report:
+            return cache.trained_for(scenario, report)
+    except Exception as err:  # noqa: BLE001 - say so in one line and stop here
+        st.error(error_line("Training the original model", err) + ". Change the settings in the sidebar.")
+        st.stop()
+
+
+def keep_existing_ids(page_state, n: int, noun: str) -> None:
+    """Drop the forget ids a training set of ``n`` items does not have, saying which (Undo restores them)."""
+    from explorer import selection, urlstate
+    kept, dropped = selection.clip_to_range(page_state.forget.ids, n)
+    if dropped:
+        page_state.forget = page_state.forget.set(kept)
+        st.warning(f"The training set now has {n} {noun}s: kept {len(kept)} forget {noun}(s), dropped "
+                   f"{len(dropped)} whose id no longer exists ({urlstate.encode_ids(dropped)}). Undo restores them.")

@@ -11,7 +11,7 @@ from explorer import figures, pipeline
 from explorer.evaluation import Grid, local_lipschitz
 from explorer.metrics import default_radius, information_score
 from explorer.models import predict_proba
-from explorer.pipeline import RunOutcome, Trained, with_compare  # noqa: F401  (the pages read it here)
+from explorer.pipeline import RunOutcome, Trained
 from explorer.scenario import Scenario, default_scenario
 from explorer.verdict import method_label
 
