@@ -261,8 +261,9 @@ class StudyResult:
                        "cells": [asdict(c) for c in self.cells], "runs": self.rows})
 
 
-def run_study(grid: StudyGrid, backend: str = "processes", workers: int | None = None,
-              progress: Callable[[int, int], None] | None = None) -> StudyResult:
+def run_study(grid: StudyGrid, backend: str = "auto", workers: int | None = None,
+              progress: Callable[[int, int], None] | None = None, address: str | None = None) -> StudyResult:
+    """Every job of ``grid`` on :mod:`explorer.runner`'s ``backend`` (``address``: a Ray cluster)."""
     from explorer.runner import default_workers, run_jobs
 
     grid.validate()
@@ -270,10 +271,11 @@ def run_study(grid: StudyGrid, backend: str = "processes", workers: int | None =
     jobs = [(d, s, w, grid.kinds, settings) for w in grid.weight_decays for d in grid.datasets for s in grid.seeds]
     start = time.perf_counter()
     workers = min(default_workers() if workers is None else max(1, workers), len(jobs))
-    per_job = run_jobs(study_job, jobs, backend, workers, progress)
+    info: dict = {}
+    per_job = run_jobs(study_job, jobs, backend, workers, progress, address=address, info=info)
     rows = [row for job_rows in per_job for row in job_rows]
-    return StudyResult(grid, rows, summarise(rows), time.perf_counter() - start, workers,
-                       "serial" if workers == 1 else backend)
+    return StudyResult(grid, rows, summarise(rows), time.perf_counter() - start, info.get("workers", workers),
+                       info.get("backend", backend))
 
 
 # ---- the README's tables ----------------------------------------------------------------------------

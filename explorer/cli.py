@@ -165,9 +165,19 @@ def build_parser() -> argparse.ArgumentParser:
     cal.add_argument("--kinds", default=_join(grid.kinds), help=f"forget kinds, from: {', '.join(FORGET_KINDS)}")
     cal.add_argument("--at-defaults", action="store_true",
                      help="run JiT's current default setting only (σ, η, passes, step guard); other axes as given")
-    cal.add_argument("--backend", default="processes", choices=["processes", "serial"])
+    _runner_flags(cal)
     cal.add_argument("--workers", type=int, help="worker processes (default: the usable cores)")
     cal.add_argument("--out", default="calibration.json", help="the study's JSON (every run and every cell)")
+
+    atlas = sub.add_parser("atlas", help="the atlas of a 2D scenario: every training point's leave-one-out influence, "
+                                         "the method's influence, α(x) and the local Lipschitz estimate")
+    for action in run._actions:  # every scenario flag of `run` applies (the forget-set flags are not used)
+        if action.dest not in ("help", "out", "threads") and not action.dest.startswith("forget_"):
+            atlas._add_action(action)
+    atlas.set_defaults(**{a.dest: None for a in run._actions if a.dest.startswith("forget_")})
+    _runner_flags(atlas)
+    atlas.add_argument("--workers", type=int, help="processes or Ray tasks at once (default: the usable cores)")
+    atlas.add_argument("--out", help="write the atlas JSON here (default: stdout)")
 
     bench = sub.add_parser("bench", help="measure the JiT engine (and the app's latency) and write JSON")
     bench.add_argument("--out", default="bench.json")
@@ -417,8 +427,10 @@ def cmd_calibrate(args) -> int:
     if args.workers is not None and args.workers < 1:
         raise UsageError(f"--workers must be >= 1, got {args.workers}")
     out = _checked_out(args.out)
+    _checked_runner(args)
     print(f"calibration: {grid.n_runs} JiT runs", file=sys.stderr)
-    result = run_study(grid, backend=args.backend, workers=args.workers, progress=progress_bar("jobs"))
+    result = run_study(grid, backend=args.backend, workers=args.workers, progress=progress_bar("jobs"),
+                       address=args.address)
     print(markdown(result.cells))  # first: a failed write must not lose the study's tables
     try:
         out.write_text(json.dumps(result.to_dict(), indent=1))
@@ -427,6 +439,65 @@ def cmd_calibrate(args) -> int:
     print(f"\n{len(result.rows)} runs in {result.seconds:.0f} s on {result.workers} worker(s); "
           f"every run in {args.out}", file=sys.stderr)
     return 0
+
+
+def _runner_flags(parser) -> None:
+    from explorer.runner import BACKENDS
+
+    parser.add_argument("--backend", default="auto", choices=BACKENDS,
+                        help="where the jobs run: auto (a process pool unless running in-process is faster, as "
+                             "measured), serial, processes, or ray (pip install '.[cluster]')")
+    parser.add_argument("--address", help="with --backend ray: the cluster (auto, HOST:PORT or ray://HOST:PORT); "
+                                          "default: a local Ray with --workers CPUs")
+
+
+def _checked_runner(args) -> None:
+    """The backend is usable (Ray installed, the address answering) before any work; one line if not."""
+    from explorer.runner import RunnerError, ray_session
+
+    if args.workers is not None and args.workers < 1:
+        raise UsageError(f"--workers must be >= 1, got {args.workers}")
+    if args.address is not None and args.backend != "ray":
+        raise UsageError("--address is for the Ray backend; add --backend ray")
+    if args.backend == "ray":
+        try:
+            ray_session(args.address, args.workers)
+        except RunnerError as err:
+            raise ScenarioError(str(err)) from None
+
+
+def cmd_atlas(args) -> int:
+    from explorer.atlas import check, compute_atlas, summary as atlas_summary
+
+    args.threads = None
+    scenario = scenario_from_args(args)
+    method = args.method or scenario.method
+    check(scenario, method)
+    out = _checked_out(args.out) if args.out else None
+    _checked_runner(args)
+    atlas = compute_atlas(scenario, progress=_stage_bar(), method=method, backend=args.backend,
+                          workers=args.workers, address=args.address)
+    text = json.dumps(atlas.to_dict(), indent=1)
+    if out is None:
+        print(text)
+        return 0
+    try:
+        out.write_text(text)
+    except OSError as err:
+        raise ScenarioError(f"cannot write {args.out!r}: {err}") from None
+    print(atlas_summary(atlas))
+    return 0
+
+
+def _stage_bar():
+    """(stage label, fraction) progress as a text bar on stderr."""
+    bars: dict = {}
+
+    def show(label: str, fraction: float) -> None:
+        bar = bars.setdefault(label, progress_bar(label[:40]))
+        bar(int(round(1000 * fraction)), 1000)
+
+    return show
 
 
 def cmd_bench(args) -> int:
@@ -505,7 +576,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.command is None:
             parser.print_help()
             return 2
-        commands = {"run": cmd_run, "methods": cmd_methods, "bench": cmd_bench, "calibrate": cmd_calibrate}
+        commands = {"run": cmd_run, "methods": cmd_methods, "bench": cmd_bench, "calibrate": cmd_calibrate,
+                    "atlas": cmd_atlas}
         return commands[args.command](args)
     except (UsageError, ScenarioError) as err:
         print(f"error: {err}", file=sys.stderr)
