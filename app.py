@@ -43,6 +43,7 @@ def explorer_2d() -> None:
 
 st.set_page_config(page_title="Unlearning explorer", page_icon="🧽", layout="wide")
 page = st.navigation([st.Page(explorer_2d, title="2D explorer", icon="🧽", default=True),
-                      st.Page("pages/images.py", title="Real images", icon="🖼️")])
+                      st.Page("pages/images.py", title="Real images", icon="🖼️"),
+                      st.Page("pages/atlas.py", title="Atlas", icon="🗺️")])
 with reported():
     page.run()

@@ -13,7 +13,7 @@ import streamlit as st
 
 from explorer.selection import ForgetState
 
-PAGE_KEYS = ("explore", "images")  # the session keys of the two pages' state objects
+PAGE_KEYS = ("explore", "images", "atlas")  # the session keys of the pages' state objects
 T = TypeVar("T")
 
 
@@ -98,3 +98,11 @@ class ImagesState:
     maps: Bounded = field(default_factory=lambda: Bounded(2))
     result: Shown | None = None
     sweep: tuple | None = None  # (output space, SweepResult)
+
+
+@dataclass
+class AtlasState:
+    """What the atlas page remembers between reruns besides its widgets."""
+
+    atlases: Bounded = field(default_factory=lambda: Bounded(4))  # scenario JSON -> Atlas (cached per scenario)
+    chosen: int | None = None  # the point last clicked on the map

@@ -105,3 +105,17 @@ IMAGE_HELP = {
     "lr": "Adam learning rate for training (and for the retrained reference).",
     "seed": "Seeds the train/test split, the initial weights, the random forget set and the methods' noise.",
 }
+
+ATLAS_INTRO = ("**Which points matter, and does the method know?** For every training point: retrain without it "
+               "(its true influence: how much of the grid changes label), let the method forget it alone, and set "
+               "both beside the paper's information score α(x) and the original model's local Lipschitz estimate. "
+               "The paper's claim is that low-α, high-Lipschitz points are the ones whose removal changes the "
+               "model. Click a point to open it as the forget set of the 2D explorer.")
+ATLAS_HELP = {
+    "dataset": "A 2D toy. The atlas retrains once per training point: keep the set small for a quick look.",
+    "samples": "Points generated (a quarter go to the test set); the atlas trains one model per training point.",
+    "seed": "Seeds the data, the initial weights and the method's noise.",
+    "method": "The method that forgets each point alone (JiT runs all points as one vectorised run).",
+    "compute": "Retrains without each training point and runs the method on each; cached for these settings.",
+    "point": "The point whose numbers are shown; clicking one on the map picks it.",
+}

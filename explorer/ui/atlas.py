@@ -1,0 +1,136 @@
+"""The atlas page's panels: settings, compute (with progress, cached per scenario), the map coloured by one
+quantity, the two scatter plots with Spearman's ρ, and the chosen point with a link that opens the 2D
+explorer with that point as its forget set."""
+from __future__ import annotations
+
+import json
+from urllib.parse import urlencode
+from dataclasses import replace
+
+import streamlit as st
+from streamlit.errors import StreamlitPageNotFoundError
+
+from explorer import urlstate
+from explorer.atlas import PAIRS, QUANTITIES, Atlas, compute_atlas
+from explorer.atlas_figures import atlas_map, atlas_scatter, rho_text
+from explorer.device import torch_threads
+from explorer.scenario import Scenario, default_scenario
+from explorer.ui import text
+from explorer.ui.cache import trained_for
+from explorer.ui.feedback import progress, reported
+from explorer.ui.state import AtlasState, page_state, set_widget, widget_key
+from toy_data import dataset_names, image_dataset_names
+
+PAGE = "atlas"
+METHODS = ("jit", "neggrad", "greedy", "finetune", "random_labels")
+
+
+def key(path: str) -> str:
+    return widget_key(PAGE, path)
+
+
+def state() -> AtlasState:
+    return page_state(PAGE, AtlasState)
+
+
+def toys() -> list[str]:
+    return [d for d in dataset_names() if d not in image_dataset_names()]
+
+
+def sidebar() -> Scenario:
+    """The scenario from a few controls (dataset, samples, noise, seed, method); the rest is the default."""
+    with st.sidebar:
+        st.header("Atlas settings")
+        names = toys()
+        name = st.selectbox("Dataset", names, index=names.index("moons"), key=key("dataset.name"),
+                            help=text.ATLAS_HELP["dataset"])
+        base = default_scenario(name)
+        samples = st.number_input("Samples", 20, 1000, int(base.dataset.samples), step=20, key=key("dataset.samples"),
+                                  help=text.ATLAS_HELP["samples"])
+        noise = st.number_input("Noise", 0.0, 2.0, float(base.dataset.noise), step=0.05, key=key("dataset.noise"))
+        seed = st.number_input("Seed", 0, 10000, 0, key=key("seed"), help=text.ATLAS_HELP["seed"])
+        method = st.selectbox("Method", METHODS, key=key("method"), help=text.ATLAS_HELP["method"])
+    scenario = default_scenario(name, samples=int(samples), noise=float(noise), seed=int(seed))
+    return replace(scenario, method=method, seed=int(seed), device="cpu")
+
+
+def cache_key(scenario: Scenario) -> str:
+    return json.dumps(scenario.to_dict(), sort_keys=True)
+
+
+def compute(scenario: Scenario) -> Atlas | None:
+    """The button; the atlas of this scenario (cached per scenario in the session), or None before the first."""
+    s = state()
+    k = cache_key(scenario)
+    if st.button("Compute the atlas", type="primary", key=key("ui.compute"), help=text.ATLAS_HELP["compute"]) \
+            and k not in s.atlases:
+        with reported("The atlas"), progress("Computing the atlas") as report:
+            trained = trained_for(scenario, report)
+            with torch_threads(1):
+                s.atlases[k] = compute_atlas(scenario, trained, report)
+    return s.atlases.get(k)
+
+
+def show(atlas: Atlas) -> None:
+    st.caption(summary(atlas))
+    quantity = st.selectbox("Colour the training set by", list(QUANTITIES), format_func=QUANTITIES.get,
+                            key=key("ui.quantity"))
+    left, right = st.columns([3, 2])
+    with left:
+        event = st.plotly_chart(atlas_map(atlas, quantity), key=key("ui.map"), on_select="rerun",
+                                selection_mode=("points",), width="stretch")
+        chosen = _clicked(event)
+        if chosen is not None and chosen != state().chosen:
+            state().chosen = chosen
+            set_widget(PAGE, "ui.point", chosen)  # the click picks the point below
+    with right:
+        for pair in ("alpha_vs_loo", "method_vs_loo"):
+            st.plotly_chart(atlas_scatter(atlas, pair), key=key(f"ui.scatter.{pair}"), width="stretch")
+        st.markdown("\n".join(f"* {PAIR_WORDS[name]}: {rho_text(value)}" for name, value in atlas.spearman.items()))
+    point(atlas)
+
+
+def _clicked(event) -> int | None:
+    try:
+        points = event.selection.points if event else []
+    except AttributeError:
+        points = (event or {}).get("selection", {}).get("points", [])
+    for p in points:
+        data = p.get("customdata") if isinstance(p, dict) else None
+        if isinstance(data, (list, tuple)) and data:
+            return int(data[0])
+        if isinstance(data, (int, float)):
+            return int(data)
+    return None
+
+
+def point(atlas: Atlas) -> None:
+    """The chosen point's numbers and the link that loads it as the forget set of the 2D explorer."""
+    ids = [p["id"] for p in atlas.points]
+    picked = st.selectbox("Point", ids, key=key("ui.point"), help=text.ATLAS_HELP["point"])
+    if picked not in ids:
+        return
+    row = atlas.points[ids.index(picked)]
+    st.markdown(f"**Point {row['id']}** (class {row['label']}, at ({row['x'][0]:.2f}, {row['x'][1]:.2f})): "
+                f"α {row['alpha']:.2f}, local Lipschitz {row['lipschitz']:.2f}; retraining without it changes "
+                f"{100 * row['loo_boundary_change']:.2f} % of the grid, {atlas.method} forgetting it changes "
+                f"{100 * row['method_boundary_change']:.2f} % (agreement with the retrained model "
+                f"{row['method_agreement_with_loo']:.4f}, test accuracy {-row['method_test_drop']:+.3f}).")
+    params = urlstate.to_params(atlas.scenario, [picked])
+    label = f"Forget point {picked} in the 2D explorer"
+    try:  # the app's own page (app.py's navigation): same tab, same session
+        st.page_link("app.py", label=label, icon="🧽", query_params=params)
+    except StreamlitPageNotFoundError:  # this page run on its own: a plain link to the app's root
+        st.link_button(label, "./?" + urlencode(params), icon="🧽")
+
+
+PAIR_WORDS = {"alpha_vs_loo": "α(x) vs leave-one-out influence (the paper: negative)",
+              "lipschitz_vs_loo": "local Lipschitz vs leave-one-out influence (the paper: positive)",
+              "method_vs_loo": "method influence vs leave-one-out influence (positive = it changes the model where "
+                               "retraining would)"}
+
+
+def summary(atlas: Atlas) -> str:
+    return (f"{len(atlas.points)} training points of {atlas.scenario.dataset.name} (seed {atlas.scenario.seed}): "
+            f"{len(atlas.points)} models retrained without one point each and {len(atlas.points)} {atlas.method} runs, "
+            f"in {atlas.seconds:.1f} s ({atlas.backend}, {atlas.workers} worker(s)).")
