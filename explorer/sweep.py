@@ -9,6 +9,7 @@ measurement and is evaluated once at the end, with one torch intra-op thread on 
 * ``"threads"``: a thread per worker (torch's thread setting is process-wide: it is set to one for
   the sweep and restored afterwards).
 * ``"processes"``: the persistent spawn pool of :mod:`explorer.runner` (one torch thread per worker).
+* ``"ray"``: Ray tasks through :mod:`explorer.runner` (a local Ray, or the cluster at ``address``).
 * ``"auto"`` (default): processes when there are at least ``AUTO_PROCESSES_FROM`` workers, else
   serial. On a GPU cells always run serially (the accelerator parallelises each batch).
 
@@ -42,7 +43,7 @@ from explorer.runner import default_workers, run_jobs, shutdown_pool  # noqa: F4
 
 SweepProgress = Callable[[int, int], None]  # (cells done, total cells)
 MAX_CELLS = 400
-BACKENDS = ("auto", "serial", "threads", "processes")
+BACKENDS = ("auto", "serial", "threads", "processes", "ray")
 AUTO_PROCESSES_FROM = 3  # workers; on two cores nothing beat serial (see above)
 
 
@@ -81,7 +82,8 @@ def run_cell(model, data, forget_ids, config, device, seed, evaluator, retrain_m
 
 def sweep_jit(scenario, trained, forget_ids, sigmas: Sequence[float], etas: Sequence[float],
               progress: SweepProgress | None = None, workers: int | None = None,
-              backend: str = "auto", retrain: torch.nn.Module | None = None) -> SweepResult:
+              backend: str = "auto", retrain: torch.nn.Module | None = None,
+              address: str | None = None) -> SweepResult:
     """JiT on every (σ, η) of the grid; metrics come back as arrays of shape (len(etas), len(sigmas)).
 
     ``trained`` is a :class:`explorer.pipeline.Trained`. ``workers``: threads or processes to use
@@ -98,10 +100,11 @@ def sweep_jit(scenario, trained, forget_ids, sigmas: Sequence[float], etas: Sequ
     if total > MAX_CELLS:
         raise ValueError(f"a sweep of {total} cells is too large; keep it to {MAX_CELLS} (σ values × η values)")
     with _single_torch_thread() if trained.device.type == "cpu" else nullcontext():
-        return _sweep(scenario, trained, forget_ids, sigmas, etas, progress, workers, backend, retrain)
+        return _sweep(scenario, trained, forget_ids, sigmas, etas, progress, workers, backend, retrain, address)
 
 
-def _sweep(scenario, trained, forget_ids, sigmas, etas, progress, workers, backend, retrain) -> SweepResult:
+def _sweep(scenario, trained, forget_ids, sigmas, etas, progress, workers, backend, retrain,
+           address=None) -> SweepResult:
     from explorer import pipeline
 
     total = len(sigmas) * len(etas)
@@ -121,9 +124,9 @@ def _sweep(scenario, trained, forget_ids, sigmas, etas, progress, workers, backe
     workers = min(workers, total)
     if backend == "auto":
         backend = "processes" if workers >= AUTO_PROCESSES_FROM else "serial"
-    if trained.device.type != "cpu" or backend == "serial":
+    if (trained.device.type != "cpu" and backend != "ray") or backend == "serial":
         workers = 1  # an accelerator already runs each cell's batch in parallel
-    if workers == 1:
+    if workers == 1 and backend != "ray":
         backend = "serial"
 
     names = [*METRIC_NAMES, "avg_gap"]
@@ -138,7 +141,7 @@ def _sweep(scenario, trained, forget_ids, sigmas, etas, progress, workers, backe
         stopped[i, j] = out["stopped"]
 
     done = 0
-    if workers == 1:
+    if backend == "serial":
         for i, j, cfg in cells:
             store(i, j, run_cell(*args, cfg, *tail))
             done += 1
@@ -160,7 +163,7 @@ def _sweep(scenario, trained, forget_ids, sigmas, etas, progress, workers, backe
     else:
         cpu_model = trained.model.to("cpu")
         jobs = [(cpu_model, trained.data, forget_ids, cfg, *tail) for _, _, cfg in cells]
-        for (i, j, _), out in zip(cells, run_jobs(run_cell, jobs, "processes", workers, progress)):
+        for (i, j, _), out in zip(cells, run_jobs(run_cell, jobs, backend, workers, progress, address=address)):
             store(i, j, out)
     return SweepResult(sigmas, etas, metrics, time.perf_counter() - start, workers, backend, dict(retrain_metrics),
                        stopped)

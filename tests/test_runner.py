@@ -3,15 +3,19 @@ Ray) gives the same results for the same jobs, with progress; a backend that can
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 import time
 
+import numpy as np
 import pytest
+import torch
 
-from explorer import runner
+from explorer import pipeline, runner
 from explorer.atlas import compute_atlas
 from explorer.cli import main
 from explorer.runner import RunnerError, run_jobs
 from explorer.scenario import default_scenario
+from explorer.sweep import sweep_jit
 
 JOBS = [(2.0, float(i)) for i in range(6)]
 
@@ -59,7 +63,8 @@ def test_the_cli_refuses_a_backend_that_cannot_run_with_one_line_and_exit_2(argv
 
 def test_a_local_ray_gives_the_same_atlas_as_in_process_and_the_pool():
     """Ray is installed with the test extras: this starts a local 2-CPU Ray and never skips."""
-    scenario = default_scenario("moons", samples=60)
+    scenario = replace(default_scenario("moons", samples=60), configs={"jit": {"passes": 3}})
+    trained = pipeline.train_original(scenario, device=torch.device("cpu"))
     ids = [0, 7, 21, 33]
     kwargs = dict(ids=ids, chunk=2, workers=2)
     serial = compute_atlas(scenario, backend="serial", **kwargs)
@@ -68,8 +73,13 @@ def test_a_local_ray_gives_the_same_atlas_as_in_process_and_the_pool():
         calls = []
         ray = compute_atlas(scenario, backend="ray", progress=lambda s, f: calls.append(f), **kwargs)
         assert run_jobs(math.pow, JOBS, "ray", 2) == [math.pow(*job) for job in JOBS]
+        swept = {b: sweep_jit(scenario, trained, [3], [0.2], [0.002, 0.02], workers=2, backend=b)
+                 for b in ("serial", "ray")}
     finally:
         runner.shutdown_ray()
     assert (serial.backend, pool.backend, ray.backend) == ("serial", "processes", "ray")
     assert serial.points == pool.points == ray.points
     assert calls and calls[-1] == 1.0
+    assert swept["ray"].backend == "ray"
+    for name, values in swept["serial"].metrics.items():
+        np.testing.assert_array_equal(values, swept["ray"].metrics[name], err_msg=name)

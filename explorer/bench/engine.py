@@ -142,7 +142,7 @@ def method_times(device: str = "auto") -> dict:
     return out
 
 
-def run_all(repeats: int = 7, device: str = "auto", include_app: bool = True) -> dict:
+def run_all(repeats: int = 7, device: str = "auto", include_app: bool = True, include_atlas: bool = True) -> dict:
     dev = pick_device(device)
     result = {
         "machine": {"device": device_label(dev), "torch": torch.__version__, "python": platform.python_version(),
@@ -156,6 +156,10 @@ def run_all(repeats: int = 7, device: str = "auto", include_app: bool = True) ->
 
         result["app"] = click_to_animation()
         result["images"] = image_benchmark()
+    if include_atlas:
+        from explorer.bench.atlas import atlas_benchmark
+
+        result["atlas"] = atlas_benchmark()
     return result
 
 
@@ -168,6 +172,9 @@ def format_table(result: dict) -> str:
                      f"{r['max_abs_weight_diff']:>11.1e}")
     for case, times in result.get("method_seconds", {}).items():
         lines.append(f"methods on {case}: " + ", ".join(f"{m} {t:.2f}s" for m, t in times.items()))
+    from explorer.bench.atlas import format_rows
+
+    lines += format_rows(result.get("atlas", {}))
     for section in ("app", "images"):
         for key, value in result.get(section, {}).items():
             lines.append(f"{section}.{key}: {value:.3f}" if isinstance(value, float) else f"{section}.{key}: {value}")
