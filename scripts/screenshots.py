@@ -74,7 +74,8 @@ def images(page, url: str, out: Path) -> None:
     plane.wait_for(timeout=600_000)
     wait_idle(page)
     shoot(plane, out / "images_plane.png")
-    shoot(page.locator(CHART).filter(has_text="Forgotten image #").first, out / "images_probabilities.png")
+    bars = page.locator(CHART).filter(has_text=re.compile(r"Forgotten image #\d+ \(class"))  # not the plane's title
+    shoot(bars.first, out / "images_probabilities.png")
 
 
 def main(argv=None) -> int:
