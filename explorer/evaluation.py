@@ -37,6 +37,28 @@ class Grid:
         return len(self.ys), len(self.xs)
 
 
+@dataclass(frozen=True)
+class Line:
+    """Evenly spaced points over the data's range (1-D datasets): the evaluation inputs of a line."""
+
+    xs: np.ndarray  # (G,)
+
+    @classmethod
+    def around(cls, x: np.ndarray, resolution: int = 100, margin: float = 0.0) -> "Line":
+        lo, hi = float(x.min()), float(x.max())
+        pad = (hi - lo) * margin + 1e-3
+        return cls(np.linspace(lo - pad, hi + pad, resolution, dtype=np.float32))
+
+    @property
+    def points(self) -> np.ndarray:
+        """(G, 1): one row per x."""
+        return self.xs.reshape(-1, 1).astype(np.float32)
+
+    @property
+    def shape(self) -> tuple[int]:
+        return (len(self.xs),)
+
+
 PAPER_SETTINGS = {
     "class": "full class: D_f = the forgotten class's test images, D_r = the other classes' test images",
     "subclass": "sub-class: D_f = the test images of the forgotten sub-class (nearest k-means centre of its class), "

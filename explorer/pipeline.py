@@ -18,7 +18,7 @@ from torch import nn
 from explorer import limits
 from explorer.comparison import avg_gap, gaps
 from explorer.device import pick_device
-from explorer.evaluation import Evaluator, Grid
+from explorer.evaluation import Evaluator, Grid, Line
 from explorer.models import build_model, predict_proba
 from explorer.scenario import ForgetSpec, Scenario, ScenarioError
 from explorer.training import TrainHistory, train
@@ -40,7 +40,7 @@ class Trained:
     model: nn.Module
     history: TrainHistory
     device: torch.device
-    grid: Grid | None
+    grid: Grid | Line | None  # the 2D grid, the 1-D line, or None (images: the test set)
 
     @property
     def eval_inputs(self) -> np.ndarray:
@@ -77,7 +77,8 @@ def train_original(scenario: Scenario, progress: Progress | None = None, device:
         model, history = train(initial, data.x_train, data.y_train, scenario.train, device, report)
     except FloatingPointError as err:
         raise ScenarioError(str(err)) from None
-    grid = Grid.around(data.x_train, scenario.grid_resolution) if data.is_2d else None
+    grid = (Grid.around(data.x_train, scenario.grid_resolution) if data.is_2d
+            else Line.around(data.x_train, 2 * scenario.grid_resolution + 1) if data.is_1d else None)
     return Trained(data, initial.to(device), model, history, device, grid)
 
 

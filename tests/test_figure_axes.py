@@ -7,6 +7,7 @@ import plotly.io as pio
 import pytest
 
 from explorer import figures as F
+from explorer import figures_1d as F1
 from explorer import image_analysis as A
 from explorer import image_figures as IF
 from explorer.evaluation import Grid
@@ -103,8 +104,26 @@ def metrics_lines():
                              {"retrain": {"retain_acc": 0.95}, "original": {"retain_acc": 1.0}})
 
 
+def change_1d():
+    xs = np.linspace(-5, 5, 50)
+    curve = 1 / (1 + np.exp(-xs))
+    runs = [F1.CurveRun([curve, curve * 0.9], [float(x)], [[0.5], [0.45]]) for x in (-2.0, 2.0)]
+    x = RNG.uniform(-5, 5, (20, 1)).astype(np.float32)
+    return F1.change_figure(xs, curve, runs, [0, 5], forget_before=[0.12, 0.88], retrain=curve, x_train=x,
+                            y_train=np.arange(20) % 2, forget_ids=[1])
+
+
+def perturbation_1d():
+    xs = np.linspace(-5, 5, 50)
+    return F1.perturbation_figure(xs, 1 / (1 + np.exp(-xs)), 1.0, 0.73, [0.8, 1.2], [0.69, 0.77], 0.2)
+
+
+def bars_1d():
+    return F1.bars_figure(["original", "retrained", "JiT"], [1.0, 0.9, 0.8], "MIA", "model")
+
+
 BUILDERS = [editor, animation, small_multiples, information, sweep, image_map, plane, forget_probs, per_class,
-            confusion, entropy, metrics_lines]
+            confusion, entropy, metrics_lines, change_1d, perturbation_1d, bars_1d]
 
 
 def _axes(layout):

@@ -79,3 +79,31 @@ def test_bad_specs_are_refused_with_a_message(bad, message):
 
 def test_every_registered_dataset_is_listed():
     assert set(TWO_D + ["digits"]) <= set(dataset_names())
+
+
+# ----------------------------------------------------------------------------------------------
+# the 1-D family (the JiT paper's Figure 3 setting)
+
+ONE_D = ["line", "line_gap", "line_interval"]
+
+
+@pytest.mark.parametrize("name", ONE_D)
+def test_one_d_datasets_are_lines_with_the_figure_3_points_named(name):
+    from toy_data import toy_dataset_names
+    from toy_data.one_d import FIGURE3_X, figure3_name
+
+    data = load_dataset(default_spec(name))
+    assert data.is_1d and not data.is_2d and data.n_features == 1 and data.n_classes == 2
+    assert name in toy_dataset_names()
+    assert set(np.unique(data.y_train)) == {0, 1}
+    assert data.x_train.min() >= -6 and data.x_train.max() <= 6
+    for x in FIGURE3_X:  # each forget position of Figure 3 is a training point at exactly that x
+        assert data.x_train[data.named_points[figure3_name(x)], 0] == pytest.approx(x)
+    a, b = load_dataset(default_spec(name, seed=2)), load_dataset(default_spec(name, seed=2))
+    np.testing.assert_array_equal(a.x_train, b.x_train)
+
+
+def test_line_labels_follow_a_sigmoid_of_x():
+    data = load_dataset(default_spec("line", samples=2000))
+    x, y = data.x_train[:, 0], data.y_train
+    assert y[x < -3].mean() < 0.1 and y[x > 3].mean() > 0.9 and 0.3 < y[np.abs(x) < 0.5].mean() < 0.7

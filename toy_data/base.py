@@ -41,6 +41,10 @@ class Dataset:
         return self.image_shape is None and self.x_train.shape[1] == 2
 
     @property
+    def is_1d(self) -> bool:
+        return self.image_shape is None and self.x_train.shape[1] == 1
+
+    @property
     def n_features(self) -> int:
         return int(self.x_train.shape[1])
 

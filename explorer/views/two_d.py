@@ -136,14 +136,17 @@ def figure2_scenario(output_space: str | None = None, eta: float | None = None) 
                    presets={"jit": preset} if preset else {}, configs=configs)
 
 
-def figure2(trained: Trained, scenario: Scenario, retrain_for=None):
-    """Two rows (high- / low-information target) x (retrain | JiT | greedy)."""
+def figure2(trained: Trained, scenario: Scenario, retrain_for=None, outcomes: dict | None = None):
+    """Two rows (high- / low-information target) x (retrain | JiT | greedy); ``outcomes``, when given, receives
+    each target's RunOutcome by its name (the lessons read their numbers)."""
     d, g = trained.data, trained.grid
     rows, row_ids, titles = [], [], []
     original_probs = predict_proba(trained.model, trained.eval_inputs)
     for named, title in FIG2_TARGETS:
         ids = [d.named_points[named]]
         out = run(scenario, trained, ids, retrain=retrain_for(ids) if retrain_for else None)
+        if outcomes is not None:
+            outcomes[named] = out
         row = [{"title": "retrained", "probs": out.reference_probes["retrain"][GRID],
                 "scores": out.references["retrain"], "dash": "dash", "color": "#000"}]
         for name, result in out.results.items():
