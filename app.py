@@ -5,12 +5,15 @@ figures in explorer/views/two_d.py, prose in explorer/ui/text.py; the real-image
 """
 import streamlit as st
 
-from explorer.ui import explore
+from explorer.ui import explore, lessons
 from explorer.ui.feedback import reported
 from explorer.ui.text import ABOUT
 
 
 def explorer_2d() -> None:
+    if lessons.requested():  # the main link with ?lesson=NAME opens that lesson, its parameters kept
+        st.switch_page(LESSONS, query_params=lessons.route_params())
+    lessons.classroom_style()
     st.title("Unlearning explorer")
     st.caption("Pick training points to forget, run zero-shot JiT unlearning (Foster et al., arXiv 2402.01401), "
                "and watch the decision boundary move against a model retrained without those points.")
@@ -41,9 +44,12 @@ def explorer_2d() -> None:
         st.markdown(ABOUT)
 
 
-st.set_page_config(page_title="Unlearning explorer", page_icon="🧽", layout="wide")
+st.set_page_config(page_title="Unlearning explorer", page_icon="🧽", layout="wide",
+                   initial_sidebar_state="collapsed" if lessons.classroom() else "auto")
+LESSONS = st.Page("pages/lessons.py", title="Lessons", icon="🎓", url_path="lessons")
 page = st.navigation([st.Page(explorer_2d, title="2D explorer", icon="🧽", default=True),
                       st.Page("pages/images.py", title="Real images", icon="🖼️"),
-                      st.Page("pages/atlas.py", title="Atlas", icon="🗺️")])
+                      st.Page("pages/atlas.py", title="Atlas", icon="🗺️"), LESSONS],
+                     position="hidden" if lessons.classroom() else "sidebar")
 with reported():
     page.run()

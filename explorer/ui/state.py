@@ -13,7 +13,7 @@ import streamlit as st
 
 from explorer.selection import ForgetState
 
-PAGE_KEYS = ("explore", "images", "atlas")  # the session keys of the pages' state objects
+PAGE_KEYS = ("explore", "images", "atlas", "lessons")  # the session keys of the pages' state objects
 T = TypeVar("T")
 
 
@@ -106,3 +106,14 @@ class AtlasState:
 
     atlases: Bounded = field(default_factory=lambda: Bounded(4))  # scenario JSON -> Atlas (cached per scenario)
     chosen: int | None = None  # the point last clicked on the map
+
+
+@dataclass
+class LessonState:
+    """Where the learner is in the lessons: the lesson, the step, and the answers given (revealed)."""
+
+    lesson: str | None = None
+    step: int = 0
+    notices: list[str] = field(default_factory=list)  # what the link had that could not be used
+    answers: dict = field(default_factory=dict)  # (lesson, step) -> the chosen answer's key, once checked
+    initialized: bool = False

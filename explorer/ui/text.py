@@ -119,3 +119,16 @@ ATLAS_HELP = {
     "compute": "Retrains without each training point and runs the method on each; cached for these settings.",
     "point": "The point whose numbers are shown; clicking one on the map picks it.",
 }
+
+LESSONS_INTRO = ("Short guided lessons on machine unlearning. Each step loads its own scenario and forget set and "
+                 "runs the real engine; where a step asks you to **predict**, answer first, then the engine's numbers "
+                 "say whether you were right and why. The numbers are what was computed, including when JiT does not "
+                 "do what the paper's figures suggest.")
+
+# Classroom mode (?classroom=1): no sidebar nor its toggle, larger text for a projector.
+CLASSROOM_CSS = """<style>
+[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], [data-testid="stSidebarNav"],
+[data-testid="stExpandSidebarButton"] {display: none !important;}
+html, body, [data-testid="stAppViewContainer"] {font-size: 1.3rem;}
+[data-testid="stMarkdownContainer"] p, [data-testid="stMarkdownContainer"] li {font-size: 1.3rem;}
+</style>"""

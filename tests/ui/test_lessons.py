@@ -1,0 +1,79 @@
+"""AppTest flows of the lessons: each lesson opens from its link (on the main link, as a teacher shares it),
+walks to its last step with Next, and every predict step accepts an answer and reveals the engine's verdict."""
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from explorer import lessons as L
+from explorer.ui.state import widget_key
+
+APP = str(Path(__file__).resolve().parents[2] / "app.py")
+pytestmark = pytest.mark.timeout(600)
+
+
+def K(path: str) -> str:
+    return widget_key("lessons", path)
+
+
+def start(**params) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=300)
+    for k, v in params.items():
+        at.query_params[k] = v
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def errors(at) -> list[str]:
+    return [e.value for e in at.error]
+
+
+def walk(at, name: str) -> None:
+    lesson = L.LESSONS[name]
+    for k, step in enumerate(lesson.steps):
+        assert at.header[0].value == step.title, (name, k)
+        assert any(f"step {k + 1} of {len(lesson.steps)}" in (p.proto.text or "") for p in at.get("progress"))
+        if step.question:
+            assert not [m for m in at.markdown if "What the engine computed" in m.value]  # predict before seeing
+            at.radio(key=K(f"ui.answer.{name}.{k}")).set_value(step.question.choices[0][0]).run()
+            at.button(key=K(f"ui.check.{name}.{k}")).click().run()
+            assert not at.exception and not errors(at), (name, k, errors(at))
+            verdicts = [m.value for m in [*at.success, *at.warning]]
+            assert any(v.startswith(("Right", "Not this time")) for v in verdicts), (name, k, verdicts)
+        if step.view != "text":
+            assert [m for m in at.markdown if "What the engine computed" in m.value], (name, k)
+        assert not at.exception and not errors(at), (name, k, errors(at))
+        link = at.code[0].value
+        assert link.endswith(L.link(name, k)), link
+        if k < len(lesson.steps) - 1:
+            at.button(key=K("ui.next")).click().run()
+    assert at.button(key=K("ui.next")).disabled
+
+
+@pytest.mark.parametrize("name", list(L.LESSONS))
+def test_each_lesson_opens_from_its_link_and_walks_to_the_last_step(name):
+    at = start(lesson=name)
+    walk(at, name)
+
+
+def test_a_step_link_opens_that_step_and_back_goes_back():
+    at = start(lesson="privacy", step="2")
+    assert at.header[0].value == L.LESSONS["privacy"].steps[1].title
+    at.button(key=K("ui.back")).click().run()
+    assert at.header[0].value == L.LESSONS["privacy"].steps[0].title
+    assert at.query_params["step"] in ("1", ["1"])
+
+
+def test_a_bad_link_says_so_and_opens_the_first_lesson():
+    at = start(lesson="nope")
+    assert any("no lesson 'nope'" in w.value for w in at.warning)
+    assert at.header[0].value == next(iter(L.LESSONS.values())).steps[0].title
+
+
+def test_classroom_mode_keeps_the_parameter_and_styles_the_page():
+    at = start(lesson="forgetting", classroom="1")
+    assert any("stSidebar" in m.value for m in at.markdown)
+    at.button(key=K("ui.next")).click().run()
+    assert at.query_params["classroom"] in ("1", ["1"])
+    assert at.code[0].value.endswith(L.link("forgetting", 1, classroom=True))
