@@ -118,6 +118,18 @@ def _run(model, data, ids, cfg, **ctx):
     return run_method("jit", model, data, ids, cfg, RunContext(device=CPU, **ctx))
 
 
+def _run_past_the_limits(model, data, ids, cfg):
+    """The engine alone, past the declared limits (η ≤ 10, explorer/limits.py, which every entrance checks):
+    its rollback must hold whatever the step."""
+    import copy
+    from types import SimpleNamespace
+
+    from explorer.unlearning.base import UnlearnData, get_method
+    spec, work = get_method("jit"), copy.deepcopy(model)
+    trajectory = spec.fn(work, UnlearnData.restricted(spec.access, data, ids), cfg, RunContext(device=CPU))
+    return SimpleNamespace(model=work, trajectory=trajectory)
+
+
 def test_accumulated_gradients_differ_from_zeroed_ones_only_with_several_batches(moons):
     model = build_model(ModelConfig(width=16), 2, 2, seed=0)
     ids = list(range(12))
@@ -168,7 +180,9 @@ def test_trajectory_records_every_kth_step_with_metrics_and_probs(moons):
 
 def test_divergence_stops_the_run_and_keeps_the_last_good_weights(moons):
     model = build_model(ModelConfig(width=16), 2, 2, seed=0)
-    result = _run(model, moons, [0, 1, 2], JiTConfig(eta=1e38, passes=5, output_space="logits"))
+    with pytest.raises(ValueError, match="jit.eta"):  # every entrance refuses it
+        _run(model, moons, [0, 1, 2], JiTConfig(eta=1e38, passes=5, output_space="logits"))
+    result = _run_past_the_limits(model, moons, [0, 1, 2], JiTConfig(eta=1e38, passes=5, output_space="logits"))
     assert result.trajectory.stopped and "diverged" in result.trajectory.stopped
     assert all(torch.isfinite(p).all() for p in result.model.parameters())
     assert len(result.trajectory) <= 3
@@ -330,6 +344,6 @@ def test_a_step_the_guard_cannot_shorten_enough_stops_the_run_with_a_message(moo
     _, trained = moons_trained
     ids = boundary_point(trained.data, predict_proba(trained.model, trained.data.x_train))
     cfg = JiTConfig(output_space="logits", eta=1e30, passes=3, max_step_change=0.05)
-    result = _run(trained.model, trained.data, ids, cfg)
+    result = _run_past_the_limits(trained.model, trained.data, ids, cfg)
     assert result.trajectory.stopped is not None and "step guard" in result.trajectory.stopped
     assert all(torch.isfinite(p).all() for p in result.model.parameters())
