@@ -27,8 +27,8 @@ def explorer_2d() -> None:
         st.error(state.flash)
         state.flash = None
     # Stateful tabs keep the open tab across reruns (a button in a tab would otherwise jump back).
-    tab_explore, tab_fig2, tab_about = st.tabs(["Explore", "Paper Figure 2", "About"], key=explore.key("ui.tab"),
-                                               on_change="rerun")
+    tab_explore, tab_fig2, tab_fig3, tab_about = st.tabs(["Explore", "Paper Figure 2", "Paper Figure 3", "About"],
+                                                         key=explore.key("ui.tab"), on_change="rerun")
     with tab_explore:
         left, right = st.columns([3, 1])
         with left:
@@ -40,6 +40,8 @@ def explorer_2d() -> None:
         explore.results(scenario)
     with tab_fig2:
         explore.figure2()
+    with tab_fig3:
+        explore.figure3()
     with tab_about:
         st.markdown(ABOUT)
 

@@ -13,14 +13,15 @@ from explorer.metrics import METRICS
 from explorer.models import predict_proba
 from explorer.pipeline import Trained
 from explorer.scenario import Scenario, ScenarioError, default_scenario
-from explorer.ui import cache, settings, shared
+from explorer.ui import cache, lessons, settings, shared
 from explorer.ui.feedback import error_line, progress, reported
 from explorer.ui.settings import Control
 from explorer.ui.state import ExploreState, Shown, page_state, set_widget, widget_key, widget_value
-from explorer.ui.text import FIG2_CAPTION, FIG2_INTRO, HELP, PANEL_HELP
+from explorer.ui.text import FIG2_CAPTION, FIG2_INTRO, FIG3_INTRO, HELP, PANEL_HELP
 from explorer.unlearning import get_method
 from explorer.verdict import method_label
 from explorer.views import exports
+from explorer.views import one_d as V1
 from explorer.views import two_d as V
 from toy_data import default_spec, toy_dataset_names
 
@@ -65,7 +66,8 @@ def init_session() -> ExploreState:
             settings.set_widgets(PAGE, s.scenario, CONTROLS, settings.runnable_methods())
         return s
     try:
-        scenario, ids, notices = urlstate.from_params(st.query_params.to_dict())
+        params = {k: v for k, v in st.query_params.to_dict().items() if k != "classroom"}
+        scenario, ids, notices = urlstate.from_params(params)
     except Exception as err:  # noqa: BLE001 - never let a malformed URL break the page
         scenario, ids, notices = default_scenario("moons"), [], [error_line("Reading the URL", err) + "; using defaults."]
     settings.set_widgets(PAGE, scenario, CONTROLS, settings.runnable_methods())
@@ -125,6 +127,8 @@ def train(scenario: Scenario) -> Trained:
 
 def sync_url(scenario: Scenario) -> None:
     params = urlstate.to_params(scenario, state().forget.ids)
+    if lessons.classroom():
+        params["classroom"] = "1"
     if st.query_params.to_dict() != params:
         st.query_params.from_dict(params)
 
@@ -162,6 +166,12 @@ def _clear() -> None:
 def editor(trained: Trained) -> None:
     s = state()
     d, g = trained.data, trained.grid
+    if d.is_1d:
+        fig = V1.data_figure(trained, s.forget.ids, scale=lessons.CLASSROOM_SCALE if lessons.classroom() else 1.0)
+        st.markdown(PANEL_HELP["editor_1d"])
+        st.plotly_chart(fig, key=key("ui.editor"), on_select=_on_select, selection_mode=("points", "box", "lasso"),
+                        theme=None, config={"displaylogo": False})
+        return
     grid_probs, _ = _original_probs(s.trained_key, trained)
     fig = figures.editor_figure(d.x_train, d.y_train, g.xs, g.ys, grid_probs, d.n_classes, s.forget.ids,
                                 alpha=_alpha(s.trained_key, trained))
@@ -252,9 +262,13 @@ def unlearn_button(trained: Trained, scenario: Scenario) -> None:
                                 "(or use a preset) before pressing Unlearn.")
         retrain = cache.retrain_for(scenario, trained, pipeline.resolve_forget(scenario, trained.data, ids), report)
         with torch_threads():
-            out = V.run(scenario, trained, ids, retrain=retrain, progress=report)
-            report("Building the animation", 1.0)
-            figs = {out.method: V.animation(out), "side": V.side_by_side(out)}
+            if trained.data.is_1d:
+                out = V1.run(scenario, trained, ids, retrain=retrain, progress=report)
+                figs = {out.method: V1.animation(out)}
+            else:
+                out = V.run(scenario, trained, ids, retrain=retrain, progress=report)
+                report("Building the animation", 1.0)
+                figs = {out.method: V.animation(out), "side": V.side_by_side(out)}
         s.result = Shown(result_key(scenario, ids), out, scenario, figs)
 
 
@@ -281,18 +295,23 @@ def results(scenario: Scenario) -> None:
     st.subheader(f"How the boundary moves under {label}")
     shared.show_verdict(out.verdict(method))
     st.markdown(PANEL_HELP["animation"])
+    one_d = out.trained.data.is_1d
     if method not in shown_run.figures:
-        shown_run.figures[method] = V.animation(out, method)
+        shown_run.figures[method] = V1.animation(out, method) if one_d else V.animation(out, method)
     st.plotly_chart(shown_run.figures[method], key=key("ui.animation"), theme=None, config={"displaylogo": False})
     with st.expander("What “better” means for each metric", expanded=False):
         st.markdown("\n".join(f"- **{METRICS[m].label}** — {METRICS[m].better}" for m in figures.ANIMATION_METRICS))
     st.caption("Time: " + ", ".join(f"{k} {v:.2f} s" for k, v in out.seconds.items()))
-    st.subheader("Side by side")
-    st.markdown(PANEL_HELP["side"])
-    st.plotly_chart(shown_run.figures["side"], key=key("ui.side"), theme=None, config={"displaylogo": False})
+    if not one_d:  # 1-D: the curve above is the whole picture
+        st.subheader("Side by side")
+        st.markdown(PANEL_HELP["side"])
+        st.plotly_chart(shown_run.figures["side"], key=key("ui.side"), theme=None, config={"displaylogo": False})
     comparison(out)
+    if lessons.classroom():  # a projector shows the main panels only
+        return
     sweep(shown_run)
-    information(shown_run)
+    if not one_d:
+        information(shown_run)
     downloads(shown_run)
 
 
@@ -410,3 +429,26 @@ def figure2() -> None:
         st.caption(f"Shown: {s.figure2['setting']}.")
         st.plotly_chart(s.figure2["fig"], key=key("ui.fig2.chart"), theme=None, config={"displaylogo": False})
         st.caption(FIG2_CAPTION)
+
+
+# ----------------------------------------------------------------------------------------------
+# the paper's Figure 3 (1-D)
+
+def figure3() -> None:
+    s = state()
+    st.markdown(FIG3_INTRO)
+    if st.button("Paper Figure 3", key=key("ui.fig3.run"), type="primary",
+                 help="Train a sigmoid on the line data (cached), then run JiT once per forget point, as in the figure."):
+        scenario = V1.figure3_scenario()
+        with reported("Figure 3"), progress("Figure 3") as report:
+            trained = cache.trained_for(scenario, report)
+            with torch_threads():
+                result = V1.figure3(scenario, trained, retrain_for=lambda ids: cache.retrain_for(scenario, trained, ids),
+                                    progress=report)
+            s.figure3 = {"fig": V1.figure3_figure(result), "result": result}
+    if s.figure3:
+        result = s.figure3["result"]
+        st.caption(f"Shown: {result.setting}; the data set `line`, a model with no hidden layer (a sigmoid).")
+        st.plotly_chart(s.figure3["fig"], key=key("ui.fig3.chart"), theme=None, config={"displaylogo": False})
+        st.caption("|Δf| at the forget points: " + ", ".join(f"x = {x:g}: {result.abs_change(x):.3f}"
+                                                          for x in result.forget_x))

@@ -82,6 +82,7 @@ class ExploreState:
     n_train: int = 0
     result: Shown | None = None
     figure2: dict | None = None
+    figure3: dict | None = None  # the paper's Figure 3 (1-D), as last shown
     sweeps: Bounded = field(default_factory=lambda: Bounded(8))
     info: Bounded = field(default_factory=lambda: Bounded(4))
 

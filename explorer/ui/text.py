@@ -132,3 +132,14 @@ CLASSROOM_CSS = """<style>
 html, body, [data-testid="stAppViewContainer"] {font-size: 1.3rem;}
 [data-testid="stMarkdownContainer"] p, [data-testid="stMarkdownContainer"] li {font-size: 1.3rem;}
 </style>"""
+
+PANEL_HELP["editor_1d"] = ("**1-D data.** Each training point sits at its class (0 or 1) on the vertical axis; the red "
+                           "curve is the model's probability of class 1 over x. **Click** a point to add it to the "
+                           "forget set (click again to remove it); box and lasso select several.")
+
+FIG3_INTRO = ("**The paper's Figure 3, run by the engine.** One click trains a model with no hidden layer (so its "
+              "class-1 probability is exactly a sigmoid) on the `line` data, then runs JiT once for each of the "
+              "figure's 17 forget points (x = −4 … 4), each from the same original model. Red: the original curve "
+              "and the points on it; grey: the curve after each run; black: each point's value on its new curve, "
+              "joined to the old value. The slider walks JiT's steps. The caption below lists every |Δf|: read "
+              "off whether the flat tails move less than the steep middle, and in which direction each point moved.")

@@ -77,3 +77,38 @@ def test_classroom_mode_keeps_the_parameter_and_styles_the_page():
     at.button(key=K("ui.next")).click().run()
     assert at.query_params["classroom"] in ("1", ["1"])
     assert at.code[0].value.endswith(L.link("forgetting", 1, classroom=True))
+
+
+# ----------------------------------------------------------------------------------------------
+# the 1-D family on the main page: the curve as the editor (clicks select forget ids), Unlearn, Figure 3
+
+def test_the_main_page_takes_a_line_dataset_clicks_unlearn_and_figure_3():
+    import json
+
+    from streamlit.proto.WidgetStates_pb2 import WidgetState
+
+    E = lambda p: widget_key("2d", p)  # noqa: E731
+    at = start(ds="line", **{"t.epochs": "300", "c.jit.passes": "10"})
+    assert not errors(at), errors(at)
+    editor = json.loads(at.get("plotly_chart")[0].proto.spec)
+    last = editor["data"][-1]
+    assert last["customdata"] == list(range(len(last["x"])))  # the selectable training points: the last trace
+    sel = {"selection": {"points": [{"curve_number": len(editor["data"]) - 1, "point_number": 5, "point_index": 5,
+                                     "customdata": 5}], "point_indices": [5], "box": [], "lasso": []}}
+    ws = at._tree.get_widget_states()
+    ws.widgets.append(WidgetState(id=at.get("plotly_chart")[0].proto.id, string_value=json.dumps(sel)))
+    at._run(ws)
+    assert any("Forget set: 1 point" in m.value for m in at.markdown)
+    at.button(key=E("ui.unlearn")).click().run()
+    assert not at.exception and not errors(at), errors(at)
+    anim = next(json.loads(c.proto.spec) for c in at.get("plotly_chart") if json.loads(c.proto.spec).get("frames"))
+    assert anim["layout"]["yaxis"]["title"]["text"] == "P(class 1 | x)"
+    at.button(key=E("ui.fig3.run")).click().run()
+    assert not at.exception and not errors(at), errors(at)
+    assert any("|Δf| at the forget points" in c.value for c in at.caption)
+
+
+def test_classroom_on_the_main_page_keeps_the_flag_and_no_notice():
+    at = start(classroom="1", **{"d.samples": "160", "t.epochs": "300"})
+    assert not [w.value for w in at.warning if "classroom" in w.value]
+    assert at.query_params["classroom"] in ("1", ["1"])
