@@ -16,7 +16,8 @@ Per training point i (:func:`compute_atlas`):
 Spearman's ρ (with its p-value) of α, of the Lipschitz estimate and of the method's boundary change
 against the leave-one-out influence tests the paper's claim on the whole training set at once: low-α,
 high-Lipschitz points should be the ones whose removal changes the model (ρ < 0 for α, > 0 for the
-Lipschitz estimate), and a method that changes the model where retraining would has ρ > 0.
+Lipschitz estimate), and a method that changes the model where retraining would has ρ > 0. α and the
+Lipschitz estimate against the method's own boundary change show where the method acts.
 
 The leave-one-out models train as stacks (:func:`explorer.batched.train_many`) and JiT runs as one
 vectorised loop per chunk (:func:`explorer.batched.jit_many`); another method runs one point at a time.
@@ -47,7 +48,10 @@ QUANTITIES = {
 }
 PAIRS = {"alpha_vs_loo": ("alpha", "loo_boundary_change"),
          "lipschitz_vs_loo": ("lipschitz", "loo_boundary_change"),
-         "method_vs_loo": ("method_boundary_change", "loo_boundary_change")}
+         "method_vs_loo": ("method_boundary_change", "loo_boundary_change"),
+         # does the method move the model where the paper's information measures say it matters?
+         "alpha_vs_method": ("alpha", "method_boundary_change"),
+         "lipschitz_vs_method": ("lipschitz", "method_boundary_change")}
 CHUNK = 25  # points per job: progress in steps of this size; the stacks stay efficient
 MAX_POINTS = 2000
 

@@ -42,9 +42,8 @@ def atlas_map(atlas: Atlas, quantity: str = "loo_boundary_change") -> go.Figure:
                     size=9, symbol=list(symbols), line=dict(width=0.5, color="white"),
                     colorbar=dict(title=SHORT[quantity])),
         name="training points"))
-    fig.update_layout(title=QUANTITIES[quantity], height=520, margin=dict(l=10, r=10, t=50, b=10),
-                      xaxis=dict(title="x₁"), yaxis=dict(title="x₂", scaleanchor="x"), clickmode="event+select",
-                      dragmode="pan")
+    fig.update_layout(title=SHORT[quantity].capitalize(), height=520, margin=dict(l=10, r=10, t=50, b=10),
+                      xaxis=dict(title="x₁"), yaxis=dict(title="x₂", scaleanchor="x"), clickmode="event+select")
     return fig
 
 
@@ -55,7 +54,8 @@ def atlas_scatter(atlas: Atlas, pair: str) -> go.Figure:
     fig = go.Figure(go.Scatter(x=atlas.column(x_name), y=atlas.column(y_name), mode="markers",
                                customdata=_customdata(atlas), hovertemplate=HOVER,
                                marker=dict(size=7, color=atlas.column("label"), colorscale="Plotly3", opacity=0.8)))
-    fig.update_layout(title=f"{SHORT[x_name]} vs {SHORT[y_name]}: {rho_text(atlas.spearman[pair])}", height=380,
+    fig.update_layout(title=f"{SHORT[x_name]} vs {SHORT[y_name]}<br><sub>{rho_text(atlas.spearman[pair])}</sub>",
+                      height=380,
                       margin=dict(l=10, r=10, t=50, b=10), xaxis=dict(title=SHORT[x_name]),
                       yaxis=dict(title=SHORT[y_name]), clickmode="event+select", showlegend=False)
     return fig

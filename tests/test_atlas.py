@@ -57,7 +57,7 @@ def test_the_json_has_the_documented_shape(small_atlas):
     raw = json.loads(json.dumps(atlas.to_dict()))
     assert set(raw) >= {"scenario", "points", "spearman", "seconds"}
     assert all(list(p) == list(FIELDS) for p in raw["points"])
-    assert set(raw["spearman"]) == {"alpha_vs_loo", "lipschitz_vs_loo", "method_vs_loo"}
+    assert set(raw["spearman"]) >= {"alpha_vs_loo", "lipschitz_vs_loo", "method_vs_loo"}
     assert Atlas.from_dict(raw).points == raw["points"]
 
 

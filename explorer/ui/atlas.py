@@ -79,7 +79,7 @@ def show(atlas: Atlas) -> None:
     with left:
         event = st.plotly_chart(atlas_map(atlas, quantity), key=key("ui.map"), on_select="rerun",
                                 selection_mode=("points",), width="stretch")
-        chosen = _clicked(event)
+        chosen = _clicked(event, [p["id"] for p in atlas.points])
         if chosen is not None and chosen != state().chosen:
             state().chosen = chosen
             set_widget(PAGE, "ui.point", chosen)  # the click picks the point below
@@ -90,17 +90,23 @@ def show(atlas: Atlas) -> None:
     point(atlas)
 
 
-def _clicked(event) -> int | None:
-    try:
-        points = event.selection.points if event else []
-    except AttributeError:
-        points = (event or {}).get("selection", {}).get("points", [])
-    for p in points:
-        data = p.get("customdata") if isinstance(p, dict) else None
+def _clicked(event, ids: list[int]) -> int | None:
+    """The id of the first clicked point of a Plotly selection event on the map, else None: its
+    customdata[0] where the event carries it, else its index in the map's one trace (``ids`` in order)."""
+    def get(obj, name):
+        if obj is None:
+            return None
+        return obj.get(name) if hasattr(obj, "get") else getattr(obj, name, None)
+
+    for p in get(get(event, "selection"), "points") or []:
+        data = get(p, "customdata")
         if isinstance(data, (list, tuple)) and data:
-            return int(data[0])
-        if isinstance(data, (int, float)):
+            data = data[0]
+        if isinstance(data, (int, float)) and data == data and int(data) in ids:
             return int(data)
+        index = get(p, "point_index")
+        if isinstance(index, int) and 0 <= index < len(ids):
+            return ids[index]
     return None
 
 
@@ -127,7 +133,9 @@ def point(atlas: Atlas) -> None:
 PAIR_WORDS = {"alpha_vs_loo": "α(x) vs leave-one-out influence (the paper: negative)",
               "lipschitz_vs_loo": "local Lipschitz vs leave-one-out influence (the paper: positive)",
               "method_vs_loo": "method influence vs leave-one-out influence (positive = it changes the model where "
-                               "retraining would)"}
+                               "retraining would)",
+              "alpha_vs_method": "α(x) vs method influence (negative = the method acts on informative points)",
+              "lipschitz_vs_method": "local Lipschitz vs method influence (positive = it acts where the model is steep)"}
 
 
 def summary(atlas: Atlas) -> str:

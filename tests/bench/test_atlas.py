@@ -13,5 +13,5 @@ def test_the_atlas_benchmark_compares_the_same_models():
     assert result["points"] == 3
     assert result["worst_train_agreement"] >= 0.995 and result["worst_jit_agreement"] >= 0.995
     assert result["speedup"] > 0 and result["floor_seconds"] > 0
-    assert set(result["spearman"]) == {"alpha_vs_loo", "lipschitz_vs_loo", "method_vs_loo"}
+    assert set(result["spearman"]) >= {"alpha_vs_loo", "lipschitz_vs_loo", "method_vs_loo"}
     assert "speedup" in "\n".join(format_rows(result))
