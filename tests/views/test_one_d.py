@@ -61,3 +61,14 @@ def test_a_run_on_a_line_records_the_curve_and_the_forget_points_each_step():
     fig = one_d.animation(out)
     assert fig.data[-1].customdata is not None and len(fig.data[-1].customdata) == len(trained.data.x_train)
     assert len(fig.frames) == len(curves)
+
+
+def test_the_cli_runs_a_line_dataset_with_a_named_figure_3_point(tmp_path):
+    from explorer.cli import main
+
+    out = tmp_path / "report.json"
+    assert main(["run", "--dataset", "line", "--depth", "0", "--forget-named", "x=2", "--threads", "1",
+                 "--out", str(out)]) == 0
+    report = json.loads(out.read_text())
+    assert report["scenario"]["dataset"]["name"] == "line" and report["verdict"]
+    assert 0 <= report["models"]["jit"]["metrics"]["boundary_change"] <= 1
