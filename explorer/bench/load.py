@@ -16,6 +16,7 @@ the same machine as the server, as it would not in a classroom: its CPU time is 
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import platform
 import re
@@ -242,7 +243,8 @@ def run_load(counts, query: str = LINK, timeout_s: float = 600.0, progress=None)
             progress(f"{n} session(s)…")
         rows.append(load_run(n, query, timeout_s=timeout_s))
         if progress:
-            progress(format_row(rows[-1]))
+            progress(format_row(rows[-1]) + "  " + json.dumps({k: v for k, v in rows[-1].items()
+                                                               if k not in ("error_samples",)}))
     return {"machine": machine(), "date": date.today().isoformat(), "link": f"/?{query}" if query else "/",
             "point": POINT, "rows": rows}
 
