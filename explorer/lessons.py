@@ -493,8 +493,9 @@ _lesson(
                     (("tails", "at the flat tails (x = ±4)"), ("slopes", "on the slopes (x = ±2)"),
                      ("middle", "in the middle (x = 0)")))),
     Step("With the gradient through both sides",
-         "The published code treats the perturbed outputs as constants, so in 1-D each step's direction is set by the "
-         "sign of the few nearest perturbations. Let the gradient flow through them too, and JiT lowers the local "
+         "The published code treats the perturbed outputs as constants, so each step pulls f(x) toward the perturbed "
+         "values with weights 1/|x − x̃|: in 1-D the perturbations nearest x set the direction, and the curve can "
+         "slide sideways. Let the gradient flow through them too, and JiT lowers the local "
          "slope at the point for real: a sigmoid's slope at |x| beyond about 1.5 falls when the curve gets steeper, "
          "so there the curve may steepen rather than flatten. The numbers say what happened here.",
          "line_grad", "figure3_grad"),
@@ -530,8 +531,9 @@ _lesson(
            (("zero", "near 0: it never saw them"), ("test", "about its test accuracy"),
             ("train", "higher than its test accuracy, like the training points")))),
     Step("The attack before and after",
-         "The attack calls a point a member when the model is unusually sure about it. The goal is the retrained "
-         "model's member share, not zero.", "moons_random", "mia", ("random",),
+         "The attack (the entropy attack of the published JiT code, jwf40/Information-Theoretic-Unlearning) learns, from the retain set (members) and the test set "
+         "(non-members), which prediction entropies mean \"member\", then labels each forgotten point. The goal is "
+         "the retrained model's member share, not zero.", "moons_random", "mia", ("random",),
          Q("Does JiT lower the share of forgotten points the attack calls members?",
            (("down", "yes, it goes down"), ("same", "no, it stays or goes up")))),
 )

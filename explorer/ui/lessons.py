@@ -139,9 +139,10 @@ def show(current: L.Step, answer: str | None) -> None:
     s = state()
     scale = CLASSROOM_SCALE if classroom() else 1.0
     cache_key = (s.lesson, s.step, scale)
-    if cache_key in _outcomes():
-        outcome = _outcomes().get_or_make(cache_key, lambda: None)
-    else:
+    if cache_key in _outcomes():  # computed by this or another session: no progress bar to draw
+        with torch_threads():
+            outcome = _outcomes().get_or_make(cache_key, lambda: L.compute(current, _engine(None)))
+    else:  # sessions asking at once wait for the one computing it
         with progress("Running the engine for this step") as report, torch_threads():
             outcome = _outcomes().get_or_make(cache_key, lambda: L.compute(current, _engine(report)))
     if answer is not None and outcome.answer is not None:
