@@ -97,3 +97,13 @@ def test_validate_refuses_every_out_of_range_setting_in_one_line():
 def test_a_scenario_dict_round_trips_inside_the_limits():
     s = default_scenario("moons")
     assert Scenario.from_dict(s.to_dict()) == s
+
+
+def test_every_lesson_scenario_lies_inside_the_limits_and_the_budget():
+    from explorer import lessons
+
+    for key in lessons.SCENARIOS:
+        scenario = lessons.scenario(key)
+        pipeline.validate(scenario)
+        data = _data(scenario)
+        assert pipeline.work(scenario, data, max(1, len(data.x_train) // 10)).total < limits.WORK_BUDGET, key
