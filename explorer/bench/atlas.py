@@ -7,6 +7,7 @@ Every timed part runs with one torch thread per process (the runner's rule), so 
 """
 from __future__ import annotations
 
+import os
 import time
 
 import numpy as np
@@ -54,13 +55,14 @@ def atlas_benchmark(points: int | None = None, serial: bool = True, ray: bool = 
         masks = np.ones((len(ids), len(data.x_train)), dtype=bool)
         masks[np.arange(len(ids)), ids] = False
         config = pipeline.method_config(scenario, "jit")
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         stack, histories = train_many(trained.initial, data.x_train, data.y_train, masks, scenario.train, trained.device)
         out["batched_train_seconds"] = time.perf_counter() - start
         start = time.perf_counter()
         many = jit_many(trained.model, data.x_train[ids], config, trained.device, seed=scenario.seed)
         out["batched_jit_seconds"] = time.perf_counter() - start
         out["batched_seconds"] = out["batched_train_seconds"] + out["batched_jit_seconds"]
+        out["batched_cpu_seconds"] = time.process_time() - cpu  # what other load on the machine does not add
         widths = [data.n_features] + [scenario.model.width] * scenario.model.depth + [data.n_classes]
         epochs = sum(h.epochs_run for h in histories)
         flops = epochs * mlp_flops_per_epoch(widths, len(data.x_train) - 1)
@@ -68,7 +70,7 @@ def atlas_benchmark(points: int | None = None, serial: bool = True, ray: bool = 
         out.update(train_epochs=epochs, train_flops=flops, matmul_flops_per_second=rate,
                    floor_seconds=flops / rate, floor_ratio=out["batched_train_seconds"] / (flops / rate))
         if serial:
-            start = time.perf_counter()
+            start, cpu = time.perf_counter(), time.process_time()
             models, _ = train_each(trained.initial, data.x_train, data.y_train, masks, scenario.train, trained.device)
             out["serial_train_seconds"] = time.perf_counter() - start
             start = time.perf_counter()
@@ -77,7 +79,9 @@ def atlas_benchmark(points: int | None = None, serial: bool = True, ray: bool = 
                        for i in ids]
             out["serial_jit_seconds"] = time.perf_counter() - start
             out["serial_seconds"] = out["serial_train_seconds"] + out["serial_jit_seconds"]
+            out["serial_cpu_seconds"] = time.process_time() - cpu
             out["speedup"] = out["serial_seconds"] / out["batched_seconds"]
+            out["cpu_speedup"] = out["serial_cpu_seconds"] / out["batched_cpu_seconds"]
             grid = trained.eval_inputs
             batched_grid, jit_grid = stack.labels(grid), many.stack.labels(grid)
             out["worst_train_agreement"] = float(min((batched_grid[k] == logits(m, grid).argmax(1).numpy()).mean()
@@ -86,7 +90,7 @@ def atlas_benchmark(points: int | None = None, serial: bool = True, ray: bool = 
                                                    for k, m in enumerate(singles)))
     start = time.perf_counter()
     atlas = compute_atlas(scenario, trained, ids=ids)  # the runner's default: a pool unless slower
-    out.update(atlas_seconds=time.perf_counter() - start, atlas_backend=atlas.backend, atlas_workers=atlas.workers,
+    out.update(atlas_seconds=time.perf_counter() - start, load_average=list(os.getloadavg()), atlas_backend=atlas.backend, atlas_workers=atlas.workers,
                spearman=atlas.spearman)
     if ray:
         out["ray_vs_pool"] = ray_vs_pool()
@@ -135,7 +139,8 @@ def format_rows(result: dict) -> list[str]:
              f"floor {result['floor_seconds']:.1f} s (ratio {result['floor_ratio']:.1f}), "
              f"atlas wall clock {result['atlas_seconds']:.1f} s on {result['atlas_backend']}"]
     if "serial_seconds" in result:
-        lines.append(f"atlas one by one {result['serial_seconds']:.1f} s: speedup {result['speedup']:.2f}x, worst "
+        lines.append(f"atlas one by one {result['serial_seconds']:.1f} s: speedup {result['speedup']:.2f}x "
+                     f"(CPU time {result['cpu_speedup']:.2f}x), worst "
                      f"agreement {result['worst_train_agreement']:.4f} (retrain) / {result['worst_jit_agreement']:.4f} (JiT)")
     if "ray_vs_pool" in result:
         r = result["ray_vs_pool"]
