@@ -16,6 +16,7 @@ from explorer.scenario import Scenario
 
 TRAINED_SIZE = 8  # trained originals (a few MB each at most)
 RETRAIN_SIZE = 48  # retrain references (one per forget set)
+RESULT_SIZE = 8  # finished runs with their figures (a few MB each: the recorded grid probabilities)
 
 
 class LRU:
@@ -59,7 +60,7 @@ class LRU:
 
 @st.cache_resource(show_spinner=False)
 def _store() -> dict[str, LRU]:
-    return {"trained": LRU(TRAINED_SIZE), "retrain": LRU(RETRAIN_SIZE)}
+    return {"trained": LRU(TRAINED_SIZE), "retrain": LRU(RETRAIN_SIZE), "result": LRU(RESULT_SIZE)}
 
 
 def training_key(scenario: Scenario) -> str:
@@ -91,3 +92,10 @@ def retrain_for(scenario: Scenario, trained: Trained, forget_ids, progress=None)
             model, _, seconds = pipeline.retrain_reference(scenario, trained, list(ids), progress)
         return model, seconds
     return _store()["retrain"].get_or_make((training_key(scenario), ids), make)
+
+
+def result_for(key: str, make):
+    """A finished run and its figures for this exact scenario and forget set. Runs are seeded, so every session
+    asking for the same one (a class pressing Unlearn on one shared link) gets the run one of them computed.
+    Shared: never mutate what it returns."""
+    return _store()["result"].get_or_make(key, make)

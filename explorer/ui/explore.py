@@ -260,16 +260,19 @@ def unlearn_button(trained: Trained, scenario: Scenario) -> None:
         if not ids:
             raise ScenarioError("The forget set is empty: click points on the training-data chart "
                                 "(or use a preset) before pressing Unlearn.")
-        retrain = cache.retrain_for(scenario, trained, pipeline.resolve_forget(scenario, trained.data, ids), report)
-        with torch_threads():
-            if trained.data.is_1d:
-                out = V1.run(scenario, trained, ids, retrain=retrain, progress=report)
-                figs = {out.method: V1.animation(out)}
-            else:
+        run_key = result_key(scenario, ids)
+
+        def compute():
+            retrain = cache.retrain_for(scenario, trained, pipeline.resolve_forget(scenario, trained.data, ids), report)
+            with torch_threads():
+                if trained.data.is_1d:
+                    out = V1.run(scenario, trained, ids, retrain=retrain, progress=report)
+                    return out, {out.method: V1.animation(out)}
                 out = V.run(scenario, trained, ids, retrain=retrain, progress=report)
                 report("Building the animation", 1.0)
-                figs = {out.method: V.animation(out), "side": V.side_by_side(out)}
-        s.result = Shown(result_key(scenario, ids), out, scenario, figs)
+                return out, {out.method: V.animation(out), "side": V.side_by_side(out)}
+        out, figs = cache.result_for(run_key, compute)  # a class on one link computes each run once
+        s.result = Shown(run_key, out, scenario, dict(figs))
 
 
 def results(scenario: Scenario) -> None:

@@ -449,3 +449,18 @@ def test_a_new_dataset_starts_with_an_empty_forget_set_and_undo_restores_it():
     assert forget_text(at) == "Forget set: 0 points"  # the old ids would be other points of another dataset
     at.button(key=K("ui.undo")).click().run()
     assert forget_text(at) == "Forget set: 3 points"
+
+
+def test_sessions_on_one_link_share_a_finished_run(monkeypatch):
+    """A class pressing Unlearn on one shared link computes the run once; each session still gets the result."""
+    from explorer.views import two_d
+    calls = []
+    real = two_d.run
+    monkeypatch.setattr(two_d, "run", lambda *a, **k: calls.append(1) or real(*a, **k))
+    link = {"d.seed": "4242"}  # a scenario no other test ran, so the shared cache starts empty for it
+    first, second = start(link), start(link)
+    for at in (first, second):
+        select(at, [6, 7])
+        unlearn(at)
+        assert any("How the boundary moves" in h.value for h in at.subheader)
+    assert len(calls) == 1
