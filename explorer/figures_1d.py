@@ -102,8 +102,8 @@ def change_figure(xs, original: np.ndarray, runs: Sequence[CurveRun], steps: Seq
     fig = go.Figure(traces)
     font = dict(size=int(13 * scale))
     fig.update_layout(
-        height=height, plot_bgcolor="white", margin=dict(l=55, r=10, t=40 if title else 10, b=45), font=font,
-        title=dict(text=title) if title else None, clickmode="event+select", uirevision="curve",
+        height=height, plot_bgcolor="white", margin=dict(l=55, r=10, t=80 if title else 10, b=45), font=font,
+        title=dict(text=title, y=0.99, yanchor="top", x=0.0, xanchor="left") if title else None, clickmode="event+select", uirevision="curve",
         xaxis=dict(title=dict(text="x"), range=[float(xs.min()), float(xs.max())], zeroline=False,
                    gridcolor="#eee"),
         yaxis=dict(title=dict(text=Y_TITLE), range=[-0.05, 1.05], gridcolor="#eee"),
@@ -111,17 +111,18 @@ def change_figure(xs, original: np.ndarray, runs: Sequence[CurveRun], steps: Seq
     if animate and n_steps > 1 and runs:
         moving = list(range(moving_from, moving_from + len(runs) + 2))
         fig.frames = [go.Frame(data=at(s), traces=moving, name=str(k)) for k, s in enumerate(range(n_steps))]
-        fig.layout.sliders = [dict(active=last, currentvalue=dict(prefix="step "), pad=dict(t=35),
+        fig.layout.sliders = [dict(active=last, currentvalue=dict(prefix="step "), pad=dict(t=10), x=0.12, len=0.88,
+                                   y=-0.16, yanchor="top",
                                    steps=[dict(label=str(steps[k]), method="animate",
                                                args=[[str(k)], dict(mode="immediate", frame=dict(duration=0, redraw=True),
                                                                     transition=dict(duration=0))])
                                           for k in range(n_steps)])]
-        fig.layout.updatemenus = [dict(type="buttons", showactive=False, x=0.0, y=-0.12, xanchor="left",
+        fig.layout.updatemenus = [dict(type="buttons", showactive=False, x=0.0, y=-0.2, xanchor="left",
                                        yanchor="top", direction="left",
                                        buttons=[dict(label="▶ Play", method="animate",
                                                      args=[None, dict(frame=dict(duration=SPEEDS["slow"], redraw=True),
                                                                       fromcurrent=False, transition=dict(duration=0))])])]
-        fig.update_layout(margin=dict(b=110), height=height + 60)
+        fig.update_layout(margin=dict(b=130), height=height + 80)
     return fig
 
 

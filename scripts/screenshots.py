@@ -78,6 +78,22 @@ def images(page, url: str, out: Path) -> None:
     shoot(bars.first, out / "images_probabilities.png")
 
 
+def lessons(page, url: str, out: Path) -> None:
+    """The paper's Figure 3 as the sigmoid lesson runs it, and a lesson step in classroom mode."""
+    page.goto(f"{url}/lessons?lesson=sigmoid&step=2")
+    page.locator('[data-testid="stRadio"] [role="radiogroup"] label').nth(1).click()
+    page.get_by_role("button", name="Check my prediction").click()
+    fig3 = page.locator(CHART).filter(has_text="one run per forget point").first
+    fig3.wait_for(timeout=600_000)
+    wait_idle(page)
+    shoot(fig3, out / "figure3.png")
+    page.goto(f"{url}/?lesson=forgetting&step=2&classroom=1")
+    page.get_by_role("button", name="Check my prediction").wait_for()
+    wait_idle(page)
+    page.screenshot(path=str(out / "lesson_classroom.png"))
+    print(f"wrote {out / 'lesson_classroom.png'}")
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", default=str(ROOT / "docs" / "screenshots"))
@@ -90,6 +106,7 @@ def main(argv=None) -> int:
         page.set_default_timeout(300_000)
         two_d(page, url, out)
         images(page, url, out)
+        lessons(page, url, out)
         context.close()
     return 0
 
