@@ -75,3 +75,25 @@ def test_classroom_mode_shows_no_sidebar(server, page, page_errors, shots):
     wait_idle(page)
     assert not page.locator('[data-testid="stSidebar"]').is_visible()
     assert_clean(page, page_errors, "classroom explorer")
+
+
+def test_a_line_dataset_in_the_explorer_click_forgets_and_unlearn_draws_the_curve(server, page, page_errors, shots):
+    page.goto(f"{server}/?ds=line&t.epochs=300&c.jit.passes=10")
+    page.get_by_text(re.compile(r"Forget set: \d+ points?")).wait_for()
+    wait_idle(page)
+    editor = page.locator('[data-testid="stPlotlyChart"]').first
+    points = editor.locator("g.scatterlayer g.trace").last.locator("path.point")  # the training points
+    points.first.wait_for()
+    box = points.nth(7).bounding_box()
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    page.mouse.move(x, y)
+    editor.locator("g.hoverlayer g.hovertext").first.wait_for()
+    page.mouse.click(x, y)
+    page.get_by_text("Forget set: 1 point", exact=True).wait_for(timeout=30_000)
+    wait_idle(page)
+    page.get_by_role("button", name="Unlearn").click()
+    page.get_by_text("How the boundary moves under JiT").wait_for()
+    wait_idle(page)
+    page.locator('[data-testid="stPlotlyChart"]').nth(1).locator("g.slider-container").first.wait_for()
+    page.screenshot(path=str(shots / "explorer_line.png"))
+    assert_clean(page, page_errors, "line in the explorer")
