@@ -74,17 +74,19 @@ class DatasetInfo:
     title: str
     about: str = ""
     images: bool = False  # real images (the images page) rather than a 2D toy (the main explorer)
+    dims: int = 2  # input dimensions of a toy (1 for the line family); images say so with ``images``
 
 
 INFO: dict[str, DatasetInfo] = {}
 
 
-def register_dataset(name: str, title: str | None = None, about: str = "", images: bool = False, **defaults):
+def register_dataset(name: str, title: str | None = None, about: str = "", images: bool = False, dims: int = 2,
+                     **defaults):
     """Register a generator under ``name``: everything a page and the CLI need comes from this one call."""
     def wrap(fn: Generator) -> Generator:
         DATASETS[name] = fn
         DEFAULTS[name] = defaults
-        INFO[name] = DatasetInfo(title or name, about or (fn.__doc__ or "").strip().split("\n")[0], images)
+        INFO[name] = DatasetInfo(title or name, about or (fn.__doc__ or "").strip().split("\n")[0], images, dims)
         return fn
 
     return wrap

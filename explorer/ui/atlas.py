@@ -19,7 +19,7 @@ from explorer.ui import text
 from explorer.ui.cache import trained_for
 from explorer.ui.feedback import progress, reported
 from explorer.ui.state import AtlasState, page_state, set_widget, widget_key
-from toy_data import dataset_names, image_dataset_names
+from toy_data import INFO, dataset_names, image_dataset_names
 
 PAGE = "atlas"
 METHODS = ("jit", "neggrad", "greedy", "finetune", "random_labels")
@@ -34,7 +34,8 @@ def state() -> AtlasState:
 
 
 def toys() -> list[str]:
-    return [d for d in dataset_names() if d not in image_dataset_names()]
+    """The 2D toys: the atlas colours the training points on their plane."""
+    return [d for d in dataset_names() if d not in image_dataset_names() and INFO[d].dims == 2]
 
 
 def sidebar() -> Scenario:
