@@ -11,7 +11,7 @@ import streamlit as st
 from streamlit.errors import StreamlitPageNotFoundError
 
 from explorer import urlstate
-from explorer.atlas import PAIRS, QUANTITIES, Atlas, compute_atlas
+from explorer.atlas import QUANTITIES, Atlas, check, compute_atlas
 from explorer.atlas_figures import atlas_map, atlas_scatter, rho_text
 from explorer.device import torch_threads
 from explorer.scenario import Scenario, default_scenario
@@ -66,6 +66,7 @@ def compute(scenario: Scenario) -> Atlas | None:
     if st.button("Compute the atlas", type="primary", key=key("ui.compute"), help=text.ATLAS_HELP["compute"]) \
             and k not in s.atlases:
         with reported("The atlas"), progress("Computing the atlas") as report:
+            check(scenario, scenario.method)  # refuse before training, not after
             trained = trained_for(scenario, report)
             with torch_threads(1):
                 s.atlases[k] = compute_atlas(scenario, trained, report)

@@ -41,10 +41,12 @@ class LRU:
                     return self.items[key]
             try:
                 value = make()
-            finally:
+            except BaseException:
                 with self.lock:
                     self.making.pop(key, None)
-            with self.lock:
+                raise
+            with self.lock:  # stored and released together: nobody arrives between the two and recomputes
+                self.making.pop(key, None)
                 self.items[key] = value
                 while len(self.items) > self.size:
                     self.items.popitem(last=False)

@@ -59,20 +59,27 @@ def key(path: str) -> str:
 # ----------------------------------------------------------------------------------------------
 # the session's first run: everything from the URL
 
+def _link_params() -> dict[str, str]:
+    return {k: v for k, v in st.query_params.to_dict().items() if k != "classroom"}
+
+
 def init_session() -> ExploreState:
+    """The page's scenario and forget set from the URL: on the session's first run, and whenever the URL holds
+    a link the page did not write itself (another page, e.g. the atlas, sent the user here with one)."""
     s = state()
-    if s.initialized:
+    params = _link_params()
+    if s.initialized and (params == s.synced or not params):
         if widget_value(PAGE, "dataset.name") is None:  # back from another page: Streamlit dropped our widgets
             settings.set_widgets(PAGE, s.scenario, CONTROLS, settings.runnable_methods())
         return s
     try:
-        params = {k: v for k, v in st.query_params.to_dict().items() if k != "classroom"}
         scenario, ids, notices = urlstate.from_params(params)
     except Exception as err:  # noqa: BLE001 - never let a malformed URL break the page
         scenario, ids, notices = default_scenario("moons"), [], [error_line("Reading the URL", err) + "; using defaults."]
     settings.set_widgets(PAGE, scenario, CONTROLS, settings.runnable_methods())
     s.base = s.scenario = scenario
-    s.forget, s.notices, s.initialized = selection.ForgetState(tuple(ids)), notices, True
+    s.forget = s.forget.set(ids) if s.initialized else selection.ForgetState(tuple(ids))  # Undo goes back
+    s.notices, s.initialized = notices, True
     return s
 
 
@@ -127,6 +134,7 @@ def train(scenario: Scenario) -> Trained:
 
 def sync_url(scenario: Scenario) -> None:
     params = urlstate.to_params(scenario, state().forget.ids)
+    state().synced = dict(params)  # what the page wrote itself (a link from elsewhere differs)
     if lessons.classroom():
         params["classroom"] = "1"
     if st.query_params.to_dict() != params:
@@ -236,6 +244,8 @@ def _apply_preset(trained: Trained, scenario: Scenario) -> None:
 
 
 def share(scenario: Scenario) -> None:
+    if lessons.classroom():  # a projector needs no downloads
+        return
     st.caption("The page URL holds every setting and the forget set: copy it to share this exact scenario.")
     st.download_button("Scenario JSON (current settings)", exports.scenario_json(scenario, state().forget.ids),
                        file_name="scenario.json", mime="application/json", on_click="ignore",

@@ -242,7 +242,7 @@ def unlearn(trained: Trained, scenario: Scenario) -> None:
             retrain = cache.retrain_for(scenario, trained, pipeline.resolve_forget(scenario, trained.data, ids), report)
             with torch_threads():
                 run = V.run(scenario, trained, ids, retrain=retrain, progress=report)
-                s.result = Shown(run_key(scenario, ids), run, scenario, V.figures(run))
+                s.result, s.sweep = Shown(run_key(scenario, ids), run, scenario, V.figures(run)), None
     if not ids:
         st.caption("Pick images to forget first.")
 
@@ -293,10 +293,11 @@ def results(trained: Trained, scenario: Scenario) -> None:
     c1, c2 = st.columns(2)
     c1.plotly_chart(figs["entropy"], key=key("ui.entropy"), theme=None)
     c2.plotly_chart(figs["confusion"], key=key("ui.confusion_after"), theme=None)
-    sweep_panel(trained, scenario, run)
+    sweep_panel(s.result.scenario, run)
 
 
-def sweep_panel(trained: Trained, scenario: Scenario, run: V.ImageRun) -> None:
+def sweep_panel(scenario: Scenario, run: V.ImageRun) -> None:
+    """JiT over σ×η on the shown run: its scenario, its forget set and its retrained reference."""
     s = state()
     with st.expander("σ×η sweep: where does JiT have a usable window?"):
         st.caption("JiT once per (σ, η) on this forget set, with the other settings of the chosen preset; compare "
@@ -308,9 +309,10 @@ def sweep_panel(trained: Trained, scenario: Scenario, run: V.ImageRun) -> None:
         etas = c3.text_input("η values", "0.05, 0.1, 0.2, 0.3" if space == "probs" else "0.001, 0.003, 0.01",
                              key=key(f"ui.sweep.etas.{space}"), help="Comma-separated JiT learning rates.")
         if st.button("Run sweep", key=key("ui.sweep.run"), help="Runs every cell (a few seconds each on a laptop CPU)."):
-            sc = replace(scenario, configs={"jit": {**scenario.configs.get("jit", {}), "output_space": space}})
+            sc = replace(scenario, configs={**scenario.configs,
+                                            "jit": {**scenario.configs.get("jit", {}), "output_space": space}})
             with reported("Sweep"), progress("sweeping") as report:
-                s.sweep = (space, shared.run_sweep(sc, trained, run.outcome.forget_ids, sigmas, etas,
+                s.sweep = (space, shared.run_sweep(sc, run.outcome.trained, run.outcome.forget_ids, sigmas, etas,
                                                    run.outcome.retrain, report))
         if s.sweep:
             space, result = s.sweep

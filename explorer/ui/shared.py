@@ -103,9 +103,9 @@ def trained_or_stop(scenario):
     failure (bad settings, a diverging run) is one line and stops the page's run."""
     from explorer.ui import cache
     from explorer.ui.feedback import error_line, progress
-    if cache.is_trained(scenario):
-        return cache.trained_for(scenario)
     try:
+        if cache.is_trained(scenario):
+            return cache.trained_for(scenario)
         with progress("Training the original model") as report:
             return cache.trained_for(scenario, report)
     except Exception as err:  # noqa: BLE001 - say so in one line and stop here

@@ -78,6 +78,7 @@ class ExploreState:
     initialized: bool = False
     base: Any = None  # the scenario the URL gave: its fields without a widget (seeds, grid, probe) stay
     scenario: Any = None  # the last scenario the widgets described
+    synced: dict | None = None  # the URL parameters the page last wrote (a different link came from elsewhere)
     trained_key: str | None = None
     n_train: int = 0
     result: Shown | None = None

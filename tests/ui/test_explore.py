@@ -464,3 +464,19 @@ def test_sessions_on_one_link_share_a_finished_run(monkeypatch):
         unlearn(at)
         assert any("How the boundary moves" in h.value for h in at.subheader)
     assert len(calls) == 1
+
+
+def test_a_link_from_another_page_replaces_the_scenario_and_undo_goes_back():
+    """The atlas sends the user here with ?...&f=<id>: a session that already knew the page must follow it."""
+    at = start()
+    select(at, [3, 4])
+    assert forget_text(at) == "Forget set: 2 points"
+    link = urlstate.to_params(Scenario.from_dict({**urlstate.from_params(qp(at))[0].to_dict(), "seed": 7}), [42])
+    at.query_params.clear()
+    for k, v in link.items():
+        at.query_params[k] = v
+    at.run()
+    no_traceback(at)
+    assert forget_text(at) == "Forget set: 1 point" and qp(at)["f"] == "42" and qp(at)["seed"] == "7"
+    at.button(key=K("ui.undo")).click().run()
+    assert forget_text(at) == "Forget set: 2 points"
