@@ -49,6 +49,9 @@ class ModelStack:
 
     @classmethod
     def of(cls, models: list[nn.Module]) -> "ModelStack":
+        # Only the weights are stacked; torch.func refuses models in different train/eval modes, so copies
+        # in one mode go in (the callers' models keep theirs).
+        models = [copy.deepcopy(m).eval() for m in models]
         params, buffers = stack_module_state(models)
         params = {k: v.detach() for k, v in params.items()}
         return cls(copy.deepcopy(models[0]), params, buffers)

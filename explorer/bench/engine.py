@@ -124,7 +124,7 @@ def method_scenario(case: str):
                and (forget.forget_class is not None or not METHODS[m].access.class_level_only)]
     # record_every huge: first and last frame only, so the per-step measurement does not count.
     return replace(default_scenario(case.split("-")[0]), forget=forget, method=methods[0],
-                   compare=tuple(methods[1:]), record_every=10**6)
+                   compare=tuple(methods[1:]), record_every=100_000)
 
 
 def method_times(device: str = "auto") -> dict:

@@ -22,7 +22,7 @@ CLOSE = 0.15  # "close to retrain": within 2 of the 15 forgotten moons points (1
 
 def _report(dataset: str, forget: ForgetSpec, methods: tuple[str, ...], single_thread) -> dict:
     scenario = replace(default_scenario(dataset), forget=forget, method=methods[0], compare=methods[1:],
-                       record_every=10**6)  # first and last frame only: the story is about the end point
+                       record_every=100_000)  # first and last frame only: the story is about the end point
     with single_thread(1):
         return pipeline.run(scenario).report()["models"]
 
