@@ -80,18 +80,20 @@ def _frame_indices(n: int, max_frames: int = MAX_FRAMES) -> list[int]:
     return sorted(set(np.linspace(0, n - 1, max_frames).round().astype(int).tolist()))
 
 
-def _player(fig: go.Figure, labels: list[str], prefix: str = "step ") -> None:
+def _player(fig: go.Figure, labels: list[str], prefix: str = "step ", y: float = -0.16, slider_x: float = 0.25) -> None:
+    """Play / Pause and a step slider under the plot, at ``y`` (paper units; lower under a titled x axis); the
+    slider starts at ``slider_x`` (further right in a narrow figure, clear of the buttons)."""
     def anim(ms):
         return {"frame": {"duration": ms, "redraw": True}, "fromcurrent": True,
                 "transition": {"duration": 0}, "mode": "immediate"}
     fig.update_layout(
-        updatemenus=[dict(type="buttons", direction="right", showactive=False, x=0.0, y=-0.16, xanchor="left",
+        updatemenus=[dict(type="buttons", direction="right", showactive=False, x=0.0, y=y, xanchor="left",
                           yanchor="top", buttons=[
                               dict(label="▶ Play", method="animate", args=[None, anim(PLAYER_MS)]),
                               dict(label="❚❚ Pause", method="animate",
                                    args=[[None], {"mode": "immediate", "frame": {"duration": 0, "redraw": False},
                                                   "transition": {"duration": 0}}])])],
-        sliders=[dict(active=0, x=0.25, y=-0.16, len=0.75, xanchor="left", yanchor="top",
+        sliders=[dict(active=0, x=slider_x, y=y, len=1 - slider_x, xanchor="left", yanchor="top",
                       currentvalue=dict(prefix=prefix, visible=True, font_size=12),
                       steps=[dict(label=lab, method="animate",
                                   args=[[str(k)], {"frame": {"duration": 0, "redraw": True}, "mode": "immediate",
@@ -142,7 +144,8 @@ def forget_probs_figure(image: np.ndarray, image_shape, step_probs: Sequence[np.
     c, h, w = image_shape
     keep = _frame_indices(len(step_probs))
     names = [str(n) for n in class_names]
-    fig = make_subplots(rows=1, cols=2, column_widths=[0.28, 0.72], horizontal_spacing=0.06)
+    # room between the thumbnail and the bars' "probability" title, in a half-width column too
+    fig = make_subplots(rows=1, cols=2, column_widths=[0.28, 0.72], horizontal_spacing=0.16)
     fig.add_trace(go.Heatmap(z=np.asarray(image, np.float32).reshape(c, h, w)[0], colorscale="gray_r", zmin=0,
                              zmax=1, showscale=False, hoverinfo="skip"), row=1, col=1)
     bars = lambda p: go.Bar(x=names, y=np.asarray(p, float).tolist(), name="unlearned (this step)",  # noqa: E731
@@ -151,14 +154,14 @@ def forget_probs_figure(image: np.ndarray, image_shape, step_probs: Sequence[np.
     fig.add_trace(go.Bar(x=names, y=np.asarray(retrain_probs, float).tolist(), name="retrained",
                          marker_color="#7f7f7f"), row=1, col=2)
     fig.frames = [go.Frame(name=str(k), data=[bars(step_probs[j])], traces=[1]) for k, j in enumerate(keep)]
-    _player(fig, [str(steps[j]) for j in keep])
+    _player(fig, [str(steps[j]) for j in keep], y=-0.32, slider_x=0.5)  # under the "class" title
     fig.update_xaxes(visible=False, row=1, col=1)
     fig.update_yaxes(visible=False, autorange="reversed", scaleanchor="x", row=1, col=1)
     fig.update_yaxes(range=[0, 1], autorange=False, title="probability", row=1, col=2)
     fig.update_xaxes(title="class", type="category", dtick=1, row=1, col=2)  # every class labelled
     fig.update_layout(title=dict(text=f"{title}<br><sup>red: unlearned model at this step · grey: retrained</sup>",
                                  font_size=13), height=height, barmode="group", showlegend=False,
-                      margin=dict(l=45, r=10, t=60, b=110))
+                      margin=dict(l=45, r=10, t=60, b=150))
     return fig
 
 
