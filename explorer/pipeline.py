@@ -15,15 +15,15 @@ import numpy as np
 import torch
 from torch import nn
 
-from explorer import limits
-from explorer.comparison import avg_gap, gaps
-from explorer.device import pick_device
-from explorer.evaluation import Evaluator, Grid, Line
-from explorer.models import build_model, predict_proba
-from explorer.scenario import ForgetSpec, Scenario, ScenarioError
-from explorer.training import TrainHistory, train
-from explorer.trajectory import Trajectory
-from explorer.verdict import judge, method_label
+from explorer.config import limits
+from explorer.measures.comparison import avg_gap, gaps
+from explorer.engine.device import pick_device
+from explorer.measures.evaluation import Evaluator, Grid, Line
+from explorer.engine.models import build_model, predict_proba
+from explorer.config.scenario import ForgetSpec, Scenario, ScenarioError
+from explorer.engine.training import TrainHistory, train
+from explorer.engine.trajectory import Trajectory
+from explorer.measures.verdict import judge, method_label
 from explorer.unlearning import RunContext, UnlearnResult, get_method, run_method
 from explorer.unlearning.base import refusal
 from toy_data import Dataset, load_dataset
@@ -124,7 +124,7 @@ def make_evaluator(scenario: Scenario, trained: Trained, forget_ids, retrain: nn
 
 def validate(scenario: Scenario) -> None:
     """Cheap checks that need no training, so bad input fails fast: every setting against its declared type
-    and range (explorer/limits.py), each method's config, the device."""
+    and range (explorer/config/limits.py), each method's config, the device."""
     from toy_data.base import validate_spec
 
     try:
@@ -302,7 +302,7 @@ class RunOutcome:
 
     def csv(self) -> str:
         """Every metric of every method at every recorded step, then each model's final row."""
-        from explorer.comparison import metrics_csv
+        from explorer.measures.comparison import metrics_csv
         return metrics_csv(self.models(), self.trajectories())
 
 
@@ -324,7 +324,7 @@ def resolve_forget(scenario: Scenario, data: Dataset, forget_ids=None) -> list[i
 
 
 def work(scenario: Scenario, data: Dataset, n_forget: int, methods: bool = True) -> limits.Work:
-    """The run's estimated multiply-adds by part (explorer/limits.py): training, each method, recording."""
+    """The run's estimated multiply-adds by part (explorer/config/limits.py): training, each method, recording."""
     configs = {name: method_config(scenario, name) for name in scenario.methods} if methods else {}
     return limits.run_work(scenario, configs, len(data.x_train), len(data.x_test), n_forget, data.n_features,
                            data.n_classes, data.image_shape, data.is_2d)

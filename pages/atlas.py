@@ -1,7 +1,7 @@
 """The atlas: every training point's influence, against α(x), the local Lipschitz estimate and the method.
 
 app.py lists it in the app's navigation ("Atlas", at /atlas). Layout and wiring only: panels in
-explorer/ui/atlas.py, the computation in explorer/atlas.py, figures in explorer/atlas_figures.py.
+explorer/ui/atlas.py, the computation in explorer/studies/atlas.py, figures in explorer/figures/atlas.py.
 """
 import streamlit as st
 

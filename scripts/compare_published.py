@@ -33,7 +33,7 @@ from torch.nn import functional as F
 from torch.utils.data import DataLoader, Sampler
 
 from explorer import pipeline
-from explorer.scenario import ForgetSpec, default_scenario
+from explorer.config.scenario import ForgetSpec, default_scenario
 from explorer.unlearning import RunContext, get_method, run_method
 from explorer.unlearning._common import cpu_generator, random_copy, random_wrong_labels
 

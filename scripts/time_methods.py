@@ -11,7 +11,7 @@ import torch
 
 from explorer import pipeline
 from explorer.bench import METHOD_CASES, method_scenario
-from explorer.comparison import comparison_rows
+from explorer.measures.comparison import comparison_rows
 
 COLUMNS = ("retain_acc", "forget_acc", "test_acc", "mia", "agreement_with_retrain")
 

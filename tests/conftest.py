@@ -1,7 +1,7 @@
 import pytest
 import torch
 
-from explorer.scenario import default_scenario
+from explorer.config.scenario import default_scenario
 from explorer import pipeline
 
 

@@ -4,7 +4,7 @@ from dataclasses import replace
 import pytest
 
 from explorer import pipeline
-from explorer.scenario import ScenarioError
+from explorer.config.scenario import ScenarioError
 
 
 def _original_lipschitz(scenario, trained):
@@ -33,7 +33,7 @@ def test_a_bad_probe_is_refused_before_any_work(moons_trained, changes, message)
 
 
 def test_with_compare_drops_the_main_method_and_retrain_and_adds_default_presets():
-    from explorer.scenario import default_scenario
+    from explorer.config.scenario import default_scenario
     from explorer.unlearning import METHODS
     base = default_scenario("moons")
     sc = pipeline.with_compare(base, ["retrain", base.method, "neggrad", "finetune", "neggrad"])
@@ -52,7 +52,7 @@ SMALL = dict(samples=160)
 
 @pytest.fixture(scope="module")
 def small():
-    from explorer.scenario import default_scenario
+    from explorer.config.scenario import default_scenario
     scenario = default_scenario("blobs", classes=3, **SMALL)
     scenario = replace(scenario, train=replace(scenario.train, epochs=200), grid_resolution=30,
                        configs={"jit": {"passes": 3}})
@@ -113,7 +113,7 @@ def test_a_registered_metric_reaches_the_report_the_table_and_the_csv(small):
     """Adding a metric is one declaration."""
     import numpy as np
 
-    from explorer import metrics as M
+    from explorer.measures import metrics as M
     from explorer.ui.shared import comparison_frame
 
     def margin(o):
@@ -129,6 +129,6 @@ def test_a_registered_metric_reaches_the_report_the_table_and_the_csv(small):
         assert "forget_margin" in report["models"]["jit"]["trajectory"][-1]["metrics"]
         assert "forget_margin" in comparison_frame(out.models()).columns
         assert "forget_margin" in out.csv().splitlines()[0].split(",")
-        from explorer.cli import summary
+        from explorer.cli.run import summary
         assert "forget_margin" in summary(report).splitlines()[0]
     assert "forget_margin" not in comparison_frame(out.models()).columns

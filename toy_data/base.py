@@ -114,8 +114,8 @@ def dataset_names() -> list[str]:
 
 
 def validate_spec(spec: DatasetSpec) -> None:
-    """Every field against its declaration in explorer/limits.py (type, range, unit); one-line ValueError."""
-    from explorer.limits import check_fields
+    """Every field against its declaration in explorer/config/limits.py (type, range, unit); one-line ValueError."""
+    from explorer.config.limits import check_fields
 
     if not isinstance(spec.name, str) or spec.name not in DATASETS:
         raise ValueError(f"unknown dataset {spec.name!r}; choose one of {', '.join(DATASETS)}")

@@ -11,10 +11,10 @@ from dataclasses import replace
 
 import plotly.io as pio
 
-from explorer import selection
-from explorer.device import torch_threads
+from explorer.config import selection
+from explorer.engine.device import torch_threads
 from explorer.pipeline import train_original
-from explorer.scenario import default_scenario
+from explorer.config.scenario import default_scenario
 from explorer.views import two_d
 
 

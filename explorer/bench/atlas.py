@@ -13,7 +13,7 @@ import time
 import numpy as np
 import torch
 
-from explorer.device import torch_threads
+from explorer.engine.device import torch_threads
 
 
 def mlp_flops_per_epoch(widths: list[int], samples: int) -> float:
@@ -39,10 +39,10 @@ def matmul_rate(seconds: float = 1.0) -> float:
 def atlas_benchmark(points: int | None = None, serial: bool = True, ray: bool = True) -> dict:
     """``points``: the first that many training points (default: all 300 of the default moons)."""
     from explorer import pipeline
-    from explorer.atlas import compute_atlas
-    from explorer.batched import jit_many, train_each, train_many
-    from explorer.models import logits
-    from explorer.scenario import default_scenario
+    from explorer.studies.atlas import compute_atlas
+    from explorer.engine.batched import jit_many, train_each, train_many
+    from explorer.engine.models import logits
+    from explorer.config.scenario import default_scenario
     from explorer.unlearning import RunContext, run_method
 
     scenario = default_scenario("moons")
@@ -102,9 +102,11 @@ def ray_vs_pool() -> dict:
     warm (each started and used once before the timed run); identical metrics are required."""
     from dataclasses import replace
 
-    from explorer import pipeline, runner
-    from explorer.scenario import ForgetSpec, default_scenario
-    from explorer.sweep import sweep_jit
+    from explorer import pipeline
+
+    from explorer.studies import runner
+    from explorer.config.scenario import ForgetSpec, default_scenario
+    from explorer.studies.sweep import sweep_jit
 
     scenario = replace(default_scenario("moons"), forget=ForgetSpec(random_fraction=0.05))
     with torch_threads(1):

@@ -11,9 +11,9 @@ from dataclasses import replace
 import torch
 from torch import nn
 
-from explorer.device import device_label, pick_device, torch_threads
-from explorer.models import ModelConfig, build_model
-from explorer.scenario import ForgetSpec, default_scenario
+from explorer.engine.device import device_label, pick_device, torch_threads
+from explorer.engine.models import ModelConfig, build_model
+from explorer.config.scenario import ForgetSpec, default_scenario
 from explorer.unlearning.jit import JiTConfig, jit_loss, perturb
 from toy_data import default_spec, load_dataset
 

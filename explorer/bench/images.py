@@ -21,7 +21,7 @@ def image_benchmark(forget: int = 100, seed: int = 0) -> dict:
 
     import torch
 
-    from explorer.device import torch_threads
+    from explorer.engine.device import torch_threads
 
     load_before = os.getloadavg()[0]
     with torch_threads():
@@ -33,8 +33,10 @@ def image_benchmark(forget: int = 100, seed: int = 0) -> dict:
 
 
 def _stages(forget: int, seed: int) -> dict:
-    from explorer import image_analysis, image_figures, pipeline
-    from explorer.scenario import default_scenario
+    from explorer import pipeline
+    from explorer.views import image_analysis
+    from explorer.figures import images as image_figures
+    from explorer.config.scenario import default_scenario
     from explorer.views import images as views
 
     scenario = replace(default_scenario("digits"), presets={"jit": "digits-class"}, seed=seed)

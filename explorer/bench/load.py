@@ -20,7 +20,6 @@ import json
 import os
 import platform
 import re
-import statistics
 import threading
 import time
 from datetime import date

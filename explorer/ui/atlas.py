@@ -10,11 +10,11 @@ from dataclasses import replace
 import streamlit as st
 from streamlit.errors import StreamlitPageNotFoundError
 
-from explorer import urlstate
-from explorer.atlas import QUANTITIES, Atlas, check, compute_atlas
-from explorer.atlas_figures import atlas_map, atlas_scatter, rho_text
-from explorer.device import torch_threads
-from explorer.scenario import Scenario, default_scenario
+from explorer.config import urlstate
+from explorer.studies.atlas import QUANTITIES, Atlas, check, compute_atlas
+from explorer.figures.atlas import atlas_map, atlas_scatter, rho_text
+from explorer.engine.device import torch_threads
+from explorer.config.scenario import Scenario, default_scenario
 from explorer.ui import text
 from explorer.ui.cache import trained_for
 from explorer.ui.feedback import progress, reported

@@ -10,9 +10,9 @@ from collections import OrderedDict
 import streamlit as st
 
 from explorer import pipeline
-from explorer.device import torch_threads
+from explorer.engine.device import torch_threads
 from explorer.pipeline import Trained
-from explorer.scenario import Scenario
+from explorer.config.scenario import Scenario
 
 TRAINED_SIZE = 8  # trained originals (a few MB each at most)
 RETRAIN_SIZE = 48  # retrain references (one per forget set)

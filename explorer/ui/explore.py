@@ -7,19 +7,25 @@ from dataclasses import replace
 
 import streamlit as st
 
-from explorer import figures, pipeline, selection, urlstate
-from explorer.device import torch_threads
-from explorer.metrics import METRICS
-from explorer.models import predict_proba
+from explorer import pipeline
+
+from explorer.figures import two_d as figures
+
+from explorer.config import selection
+
+from explorer.config import urlstate
+from explorer.engine.device import torch_threads
+from explorer.measures.metrics import METRICS
+from explorer.engine.models import predict_proba
 from explorer.pipeline import Trained
-from explorer.scenario import Scenario, ScenarioError, default_scenario
+from explorer.config.scenario import Scenario, ScenarioError, default_scenario
 from explorer.ui import cache, lessons, settings, shared
 from explorer.ui.feedback import error_line, progress, reported
 from explorer.ui.settings import Control
 from explorer.ui.state import ExploreState, Shown, page_state, set_widget, widget_key, widget_value
 from explorer.ui.text import FIG2_CAPTION, FIG2_INTRO, FIG3_INTRO, HELP, PANEL_HELP
 from explorer.unlearning import get_method
-from explorer.verdict import method_label
+from explorer.measures.verdict import method_label
 from explorer.views import exports
 from explorer.views import one_d as V1
 from explorer.views import two_d as V
@@ -31,7 +37,7 @@ ACTIVATIONS = ["relu", "tanh", "sigmoid", "gelu", "elu"]
 
 CONTROLS = [
     Control("dataset.name", "dataset", HELP["ds"], options=toy_dataset_names),
-    Control("dataset.samples", "samples", HELP["samples"]),  # ranges and steps: explorer/limits.py
+    Control("dataset.samples", "samples", HELP["samples"]),  # ranges and steps: explorer/config/limits.py
     Control("dataset.noise", "noise", HELP["noise"], fmt="%.2f"),
     Control("dataset.classes", "classes", HELP["classes"],
             enabled=lambda get: get("dataset.name") in ("blobs", "spiral")),

@@ -7,7 +7,7 @@ from contextlib import contextmanager
 import streamlit as st
 
 from explorer.pipeline import one_line
-from explorer.scenario import ScenarioError
+from explorer.config.scenario import ScenarioError
 
 log = logging.getLogger("explorer.app")
 

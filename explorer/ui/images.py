@@ -1,5 +1,5 @@
 """The images page's panels (Streamlit). pages/images.py wires them; the run and its figures come from
-explorer/views/images.py, the maths from explorer/image_analysis.py, models from the shared cache."""
+explorer/views/images.py, the maths from explorer/views/image_analysis.py, models from the shared cache."""
 from __future__ import annotations
 
 import json
@@ -8,13 +8,14 @@ from dataclasses import replace
 import numpy as np
 import streamlit as st
 
-from explorer import image_analysis as A
-from explorer import image_figures as F
-from explorer import pipeline, selection
-from explorer.device import torch_threads
-from explorer.models import predict_proba
+from explorer.views import image_analysis as A
+from explorer.figures import images as F
+from explorer import pipeline
+from explorer.config import selection
+from explorer.engine.device import torch_threads
+from explorer.engine.models import predict_proba
 from explorer.pipeline import Trained
-from explorer.scenario import SUBCLASS_CLUSTERS, Scenario, default_scenario, subclass_ids
+from explorer.config.scenario import SUBCLASS_CLUSTERS, Scenario, default_scenario, subclass_ids
 from explorer.ui import cache, settings, shared
 from explorer.ui.feedback import progress, reported
 from explorer.ui.settings import Control
@@ -29,7 +30,7 @@ CONTROLS = [
             options=image_dataset_names,
             format_func=lambda n: INFO[n].title),
     Control("model.kind", "model", IMAGE_HELP["model"], options=lambda: ["cnn", "mlp"]),
-    Control("model.width", "dense width", IMAGE_HELP["width"]),  # ranges: explorer/limits.py
+    Control("model.width", "dense width", IMAGE_HELP["width"]),  # ranges: explorer/config/limits.py
     Control("model.channels", "conv channels", IMAGE_HELP["channels"]),
     Control("train.epochs", "max epochs", IMAGE_HELP["epochs"], step=1),
     Control("train.lr", "learning rate", IMAGE_HELP["lr"], step=1e-4, fmt="%.4f"),

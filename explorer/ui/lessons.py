@@ -1,5 +1,5 @@
 """The lessons page's panels (Streamlit) and classroom mode. The lessons themselves are data in
-explorer/lessons.py; each step's numbers and figures come from the real engine through the shared model cache.
+explorer/lessons/; each step's numbers and figures come from the real engine through the shared model cache.
 
 Links: ``?lesson=NAME&step=K`` opens a lesson at step K (1-based), on /lessons or on the main link;
 ``&classroom=1`` hides the sidebar and the advanced panels and enlarges text and markers for a projector.
@@ -11,8 +11,8 @@ from urllib.parse import urlencode
 import streamlit as st
 
 from explorer import lessons as L
-from explorer import urlstate
-from explorer.device import torch_threads
+from explorer.config import urlstate
+from explorer.engine.device import torch_threads
 from explorer.ui import cache
 from explorer.ui.feedback import progress, reported
 from explorer.ui.state import LessonState, page_state, set_widget, widget_key, widget_value

@@ -14,13 +14,13 @@ from typing import Any, Callable
 
 import streamlit as st
 
-from explorer.device import device_label, mps_available, pick_device, torch_threads
-from explorer import limits
-from explorer.scenario import Scenario, ScenarioError
+from explorer.engine.device import device_label, mps_available, pick_device, torch_threads
+from explorer.config import limits
+from explorer.config.scenario import Scenario, ScenarioError
 from explorer.ui.state import set_widget, widget_key, widget_value
 from explorer.ui.text import HELP
 from explorer.unlearning import METHODS, get_method, method_names
-from explorer.urlstate import parse_value
+from explorer.config.urlstate import parse_value
 
 NO_PRESET = "(defaults)"
 LABELS = {"sigma": "σ (noise std)", "eta": "η (learning rate)", "perturbations": "N (perturbations)"}
@@ -29,7 +29,7 @@ LABELS = {"sigma": "σ (noise std)", "eta": "η (learning rate)", "perturbations
 @dataclass(frozen=True)
 class Control:
     """One scenario field's widget: where it lives in the scenario, its label and help. Its range and step come
-    from the setting's declaration in explorer/limits.py (``lo``/``hi``/``step`` only to narrow them)."""
+    from the setting's declaration in explorer/config/limits.py (``lo``/``hi``/``step`` only to narrow them)."""
 
     path: str  # "dataset.samples", "model.width", "train.lr", ...
     label: str
@@ -49,7 +49,7 @@ class Control:
 
     @property
     def range(self) -> tuple[Any, Any, Any]:
-        """(min, max, step): the page's own when it gives them, else the declaration in explorer/limits.py."""
+        """(min, max, step): the page's own when it gives them, else the declaration in explorer/config/limits.py."""
         lo, hi = limits.bounds(self.path)
         declared = limits.limit(self.path)
         step = self.step if self.step is not None else (declared.step if declared else None)
@@ -183,7 +183,7 @@ def config_widget(page: str, method: str, name: str, value, hint) -> None:
 
 
 def _typed_bounds(method: str, name: str, kind: type) -> tuple[Any, Any]:
-    """A method setting's declared (min, max) (explorer/limits.py) in the widget's number type."""
+    """A method setting's declared (min, max) (explorer/config/limits.py) in the widget's number type."""
     lo, hi = limits.bounds(f"{method}.{name}")
     if kind is int:
         return (None if lo is None else math.ceil(lo)), (None if hi is None else math.floor(hi))

@@ -6,7 +6,7 @@ from typing import Any, Mapping
 import pandas as pd
 import streamlit as st
 
-from explorer.metrics import metric_names
+from explorer.measures.metrics import metric_names
 
 ZERO_SHOT = {True: "yes", False: "no", None: "—"}
 
@@ -16,7 +16,7 @@ def comparison_frame(models: Mapping[str, Mapping[str, Any]], shown=None, gaps: 
     included): whether the method is zero-shot, SalUn's average gap to retrain and seconds first (they
     stay in view on a narrow page), then each metric shown in tables (the metric registry's choice unless
     ``shown`` says otherwise) with its signed gap to retrain (``<metric> gap``), then what data the method sees."""
-    from explorer.comparison import comparison_rows
+    from explorer.measures.comparison import comparison_rows
     shown = list(shown or metric_names("table"))
     out = []
     for r in comparison_rows(models, shown):
@@ -34,7 +34,7 @@ def comparison_frame(models: Mapping[str, Mapping[str, Any]], shown=None, gaps: 
 def comparison_table(models: Mapping[str, Mapping[str, Any]], page: str, name: str, shown=None) -> None:
     """The table as a Streamlit dataframe (metric labels as headers, what each means on hover, the gaps to
     retrain behind a toggle so the table fits the page), then one warning per method that was rolled back."""
-    from explorer.metrics import METRICS
+    from explorer.measures.metrics import METRICS
     from explorer.ui.state import widget_key
     gaps = st.toggle("gaps to retrain", key=widget_key(page, f"{name}.gaps"),
                      help="Add each metric's signed gap to the retrained model (0 = indistinguishable on that number).")
@@ -77,8 +77,8 @@ def show_verdict(verdict) -> None:
 
 def run_sweep(scenario, trained, forget_ids, sigmas: str, etas: str, retrain, report):
     """JiT once per (σ, η) cell, σ and η as the user typed them (comma-separated)."""
-    from explorer.device import torch_threads
-    from explorer.sweep import sweep_jit
+    from explorer.engine.device import torch_threads
+    from explorer.studies.sweep import sweep_jit
     grid = parse_floats(sigmas), parse_floats(etas)
     with torch_threads():
         return sweep_jit(scenario, trained, forget_ids, grid[0], grid[1], retrain=retrain,
@@ -86,7 +86,7 @@ def run_sweep(scenario, trained, forget_ids, sigmas: str, etas: str, retrain, re
 
 
 def sweep_chart(result, key: str, metrics=("retain_acc", "forget_acc"), title: str | None = None) -> None:
-    from explorer.figures import sweep_figure
+    from explorer.figures.two_d import sweep_figure
     fig = sweep_figure(result, metrics=metrics, height=400, title=title or (
         f"JiT over σ×η ({len(result.sigmas)}×{len(result.etas)} cells, {result.seconds:.1f} s)"))
     fig.update_layout(margin=dict(l=70, r=10, t=70, b=50))  # room for the first panel's η and every σ tick
@@ -115,7 +115,8 @@ def trained_or_stop(scenario):
 
 def keep_existing_ids(page_state, n: int, noun: str) -> None:
     """Drop the forget ids a training set of ``n`` items does not have, saying which (Undo restores them)."""
-    from explorer import selection, urlstate
+    from explorer.config import selection
+    from explorer.config import urlstate
     kept, dropped = selection.clip_to_range(page_state.forget.ids, n)
     if dropped:
         page_state.forget = page_state.forget.set(kept)

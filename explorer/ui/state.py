@@ -11,7 +11,7 @@ from typing import Any, Callable, TypeVar
 
 import streamlit as st
 
-from explorer.selection import ForgetState
+from explorer.config.selection import ForgetState
 
 PAGE_KEYS = ("explore", "images", "atlas", "lessons")  # the session keys of the pages' state objects
 T = TypeVar("T")

@@ -10,8 +10,8 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from explorer.training import OPTIMIZERS, make_optimizer  # noqa: F401  (re-exported for the methods)
-from explorer.trajectory import Trajectory
+from explorer.engine.training import OPTIMIZERS, make_optimizer  # noqa: F401  (re-exported for the methods)
+from explorer.engine.trajectory import Trajectory
 from explorer.unlearning.base import Recorder, RunContext
 
 SCHEDULES = ("constant", "cosine", "one_cycle", "step")

@@ -19,7 +19,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from explorer.trajectory import Trajectory
+from explorer.engine.trajectory import Trajectory
 from explorer.unlearning._common import (as_x, batch_indices, check_common, cpu_generator, frozen_copy,
                                          make_optimizer, n_batches, random_copy)
 from explorer.unlearning.base import DataAccess, Preset, Recorder, RunContext, UnlearnData, register

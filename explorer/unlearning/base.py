@@ -11,8 +11,8 @@ import numpy as np
 import torch
 from torch import nn
 
-from explorer.limits import MAX_RECORDED_BYTES, MAX_RECORDED_POINTS, check_fields
-from explorer.trajectory import Trajectory, TrajectoryPoint
+from explorer.config.limits import MAX_RECORDED_BYTES, MAX_RECORDED_POINTS, check_fields
+from explorer.engine.trajectory import Trajectory, TrajectoryPoint
 from toy_data import Dataset
 
 EvaluateFn = Callable[[nn.Module, bool], "tuple[dict[str, float], np.ndarray | None]"]
@@ -198,7 +198,7 @@ class MethodSpec:
         if unknown:
             raise ValueError(f"{self.name} has no setting {', '.join(sorted(unknown))}")
         cfg = replace(base, **values)
-        check_fields(self.name, cfg)  # types and ranges, declared in explorer/limits.py
+        check_fields(self.name, cfg)  # types and ranges, declared in explorer/config/limits.py
         if hasattr(cfg, "validate"):
             cfg.validate()
         return cfg

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from torch import nn
 
-from explorer.trajectory import Trajectory
+from explorer.engine.trajectory import Trajectory
 from explorer.unlearning._common import as_x, as_y, check_common, train_ce
 from explorer.unlearning.base import DataAccess, Preset, RunContext, UnlearnData, register
 

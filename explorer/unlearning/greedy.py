@@ -15,7 +15,7 @@ from typing import Literal
 import torch
 from torch import nn
 
-from explorer.trajectory import Trajectory
+from explorer.engine.trajectory import Trajectory
 from explorer.unlearning._common import as_x, as_y, check_common, train_ce
 from explorer.unlearning.base import DataAccess, Preset, RunContext, UnlearnData, register
 

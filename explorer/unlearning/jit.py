@@ -19,13 +19,13 @@ import numpy as np
 import torch
 from torch import nn
 
-from explorer.trajectory import Trajectory
+from explorer.engine.trajectory import Trajectory
 from explorer.unlearning.base import DataAccess, Preset, Recorder, RunContext, UnlearnData, register
 
 
 @dataclass(frozen=True)
 class JiTConfig:
-    # The defaults are the setting the calibration study picks (explorer/calibration.py; README, "How the
+    # The defaults are the setting the calibration study picks (explorer/studies/calibration.py; README, "How the
     # defaults were chosen"): σ 0.2, η 0.002, 30 passes, step guard 0.05, in probability space.
     sigma: float = 0.2  # std of the Gaussian input perturbations
     eta: float = 0.002  # SGD learning rate
@@ -69,8 +69,8 @@ class JiTConfig:
             raise ValueError(f"reduction must be 'sum' or 'mean', got {self.reduction!r}")
         if not (0 <= self.max_step_change <= 100 and np.isfinite(self.max_step_change)):
             raise ValueError(f"max step change must be between 0 (off) and 100, got {self.max_step_change}")
-        from explorer.limits import check_fields
-        check_fields("jit", self)  # every field's type and upper bound, declared in explorer/limits.py
+        from explorer.config.limits import check_fields
+        check_fields("jit", self)  # every field's type and upper bound, declared in explorer/config/limits.py
 
 
 PUBLISHED_SWITCHES = dict(detach_perturbed=True, clamp_to_batch_range=True, accumulate_grads=True,

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from torch import nn
 from torch.nn import functional as F
 
-from explorer.trajectory import Trajectory
+from explorer.engine.trajectory import Trajectory
 from explorer.unlearning._common import (as_x, as_y, batch_indices, check_common, cpu_generator, drift,
                                          make_optimizer, n_batches, train_ce)
 from explorer.unlearning.base import DataAccess, Preset, Recorder, RunContext, UnlearnData, register

@@ -41,7 +41,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from explorer.trajectory import Trajectory
+from explorer.engine.trajectory import Trajectory
 from explorer.unlearning._common import (as_x, as_y, batch_indices, check_common, cpu_generator, make_optimizer,
                                          n_batches)
 from explorer.unlearning.base import DataAccess, Preset, Recorder, RunContext, UnlearnData, register

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 from torch import nn
 
-from explorer.trajectory import Trajectory
+from explorer.engine.trajectory import Trajectory
 from explorer.unlearning._common import as_x, as_y, check_common, cpu_generator, random_wrong_labels, train_ce
 from explorer.unlearning.base import DataAccess, Preset, RunContext, UnlearnData, register
 

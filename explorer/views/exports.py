@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 
-from explorer.scenario import ForgetSpec, Scenario
+from explorer.config.scenario import ForgetSpec, Scenario
 
 
 def scenario_export(scenario: Scenario, forget_ids) -> dict:

@@ -7,14 +7,14 @@ from dataclasses import dataclass
 import numpy as np
 import plotly.graph_objects as go
 
-from explorer import image_analysis as A
-from explorer import image_figures as F
+from explorer.views import image_analysis as A
+from explorer.figures import images as F
 from explorer import pipeline
-from explorer.metrics import metric_names
-from explorer.models import predict_proba
+from explorer.measures.metrics import metric_names
+from explorer.engine.models import predict_proba
 from explorer.pipeline import RunOutcome, Trained
-from explorer.scenario import Scenario
-from explorer.verdict import method_label
+from explorer.config.scenario import Scenario
+from explorer.measures.verdict import method_label
 
 SHOWN = "shown"  # probe: the first few forgotten images
 

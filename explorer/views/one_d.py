@@ -8,11 +8,15 @@ from dataclasses import dataclass, replace
 import numpy as np
 from torch import nn
 
-from explorer import figures, figures_1d, pipeline
-from explorer.models import ModelConfig, predict_proba
+from explorer import pipeline
+
+from explorer.figures import two_d as figures
+
+from explorer.figures import one_d as figures_1d
+from explorer.engine.models import ModelConfig, predict_proba
 from explorer.pipeline import RunOutcome, Trained
-from explorer.scenario import Scenario, default_scenario
-from explorer.verdict import method_label
+from explorer.config.scenario import Scenario, default_scenario
+from explorer.measures.verdict import method_label
 from toy_data.one_d import FIGURE3_X, figure3_name
 
 LINE = "line"  # the probe the 1-D views draw: class probabilities on the evaluation line

@@ -7,13 +7,15 @@ from dataclasses import replace
 import numpy as np
 from torch import nn
 
-from explorer import figures, pipeline
-from explorer.evaluation import Grid, local_lipschitz
-from explorer.metrics import default_radius, information_score
-from explorer.models import predict_proba
+from explorer import pipeline
+
+from explorer.figures import two_d as figures
+from explorer.measures.evaluation import Grid, local_lipschitz
+from explorer.measures.metrics import default_radius, information_score
+from explorer.engine.models import predict_proba
 from explorer.pipeline import RunOutcome, Trained
-from explorer.scenario import Scenario, default_scenario
-from explorer.verdict import method_label
+from explorer.config.scenario import Scenario, default_scenario
+from explorer.measures.verdict import method_label
 
 GRID = "grid"  # the probe every 2D view draws: class probabilities on the scenario's grid
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
-from explorer import urlstate
+from explorer.config import urlstate
 from explorer.ui.state import widget_key
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")

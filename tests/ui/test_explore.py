@@ -12,8 +12,8 @@ import pytest
 from streamlit.proto.WidgetStates_pb2 import WidgetState
 from streamlit.testing.v1 import AppTest
 
-from explorer import urlstate
-from explorer.scenario import Scenario
+from explorer.config import urlstate
+from explorer.config.scenario import Scenario
 from explorer.ui.state import widget_key
 from toy_data import default_spec, load_dataset
 

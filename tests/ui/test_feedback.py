@@ -1,5 +1,5 @@
 """Errors reach the page as one line: the user's mistakes as they are, anything else with its type."""
-from explorer.scenario import ScenarioError
+from explorer.config.scenario import ScenarioError
 from explorer.ui.feedback import error_line
 
 

@@ -165,7 +165,7 @@ def test_faces_dataset_trains_picks_and_unlearns():
 
 
 def test_a_new_dataset_starts_empty_and_undo_keeps_the_ids_that_exist():
-    from explorer.selection import ForgetState
+    from explorer.config.selection import ForgetState
     at = AppTest.from_file(PAGE, default_timeout=300).run()
     at.session_state["images"].forget = ForgetState().set([1, 2, 1000])
     at.run()

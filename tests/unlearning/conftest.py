@@ -5,9 +5,9 @@ import numpy as np
 import pytest
 import torch
 
-from explorer.device import torch_threads
-from explorer.models import ModelConfig, build_model
-from explorer.training import TrainConfig, train
+from explorer.engine.device import torch_threads
+from explorer.engine.models import ModelConfig, build_model
+from explorer.engine.training import TrainConfig, train
 from toy_data import Dataset
 
 CENTRES = np.array([[-3.0, 0.0], [3.0, 0.0], [0.0, 4.0]], dtype=np.float32)

@@ -10,7 +10,7 @@ import pytest
 import torch
 from torch.nn import functional as F
 
-from explorer.models import predict_proba
+from explorer.engine.models import predict_proba
 from explorer.unlearning import METHODS, DataAccess, RunContext, UnlearnData, get_method, run_method
 from explorer.unlearning import base as registry
 from explorer.unlearning._common import cpu_generator, random_copy, random_wrong_labels
@@ -40,7 +40,7 @@ def _run(name, blobs3, **values):
 
 
 def _run_past_the_limits(name, blobs3, **values):
-    """The method's engine alone with settings past the declared limits (explorer/limits.py, which every entrance
+    """The method's engine alone with settings past the declared limits (explorer/config/limits.py, which every entrance
     checks, so the ordinary path refuses them): how the engine itself behaves at the extreme."""
     import copy
     from dataclasses import replace
@@ -282,7 +282,7 @@ def digits_class(single_thread):
     from dataclasses import replace
 
     from explorer import pipeline
-    from explorer.scenario import ForgetSpec, default_scenario
+    from explorer.config.scenario import ForgetSpec, default_scenario
 
     scenario = replace(default_scenario("digits"), forget=ForgetSpec(forget_class=3))
     with single_thread(1):

@@ -7,7 +7,7 @@ import torch
 from torch import nn
 
 from explorer.bench import reference_loop_loss
-from explorer.models import ModelConfig, build_model
+from explorer.engine.models import ModelConfig, build_model
 from explorer.unlearning import RunContext, run_method
 from explorer.unlearning.jit import JiTConfig, jit_loss
 from toy_data import default_spec, load_dataset
@@ -119,7 +119,7 @@ def _run(model, data, ids, cfg, **ctx):
 
 
 def _run_past_the_limits(model, data, ids, cfg):
-    """The engine alone, past the declared limits (η ≤ 10, explorer/limits.py, which every entrance checks):
+    """The engine alone, past the declared limits (η ≤ 10, explorer/config/limits.py, which every entrance checks):
     its rollback must hold whatever the step."""
     import copy
     from types import SimpleNamespace
@@ -248,7 +248,7 @@ def test_published_preset_runs_on_a_single_2d_point(moons):
 
 
 def test_outputs_that_overflow_with_finite_weights_roll_back_like_divergence(moons):
-    from explorer.evaluation import NonFiniteOutputs
+    from explorer.measures.evaluation import NonFiniteOutputs
     calls = []
 
     def evaluate(model, with_probs):
@@ -285,12 +285,12 @@ def test_the_guard_is_off_by_default_in_the_published_presets():
 def test_a_guarded_step_changes_no_watched_probability_by_more_than_the_limit(moons):
     """One step on a steep, overfit model: unguarded it moves the watched probabilities far; guarded, by at
     most the limit (and by more than nothing: the guard shortens the step, it does not cancel it)."""
-    from explorer.training import TrainConfig, train
+    from explorer.engine.training import TrainConfig, train
     from explorer.unlearning.jit import outputs as probabilities
     initial = build_model(ModelConfig(width=32), 2, 2, seed=0)
     model, _ = train(initial, moons.x_train, moons.y_train, TrainConfig(epochs=600, lr=0.01), CPU)
-    from explorer.models import predict_proba
-    from explorer.selection import boundary_point
+    from explorer.engine.models import predict_proba
+    from explorer.config.selection import boundary_point
     from explorer.unlearning.jit import noise_generator
     ids = boundary_point(moons, predict_proba(model, moons.x_train))
     x = torch.as_tensor(moons.x_train[ids])
@@ -339,8 +339,8 @@ def test_in_logit_space_the_guard_watches_logits_and_stops_the_blow_up(moons_tra
 def test_a_step_the_guard_cannot_shorten_enough_stops_the_run_with_a_message(moons_trained):
     """At a huge η the outputs overflow: the guard undoes the step and says so, instead of silently
     keeping a zero-length step (or an overflowing one)."""
-    from explorer.models import predict_proba
-    from explorer.selection import boundary_point
+    from explorer.engine.models import predict_proba
+    from explorer.config.selection import boundary_point
     _, trained = moons_trained
     ids = boundary_point(trained.data, predict_proba(trained.model, trained.data.x_train))
     cfg = JiTConfig(output_space="logits", eta=1e30, passes=3, max_step_change=0.05)

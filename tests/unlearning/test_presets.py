@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import torch
 
-from explorer.models import predict_proba
+from explorer.engine.models import predict_proba
 from explorer.unlearning import METHODS, RunContext, get_method, run_method
 from explorer.unlearning._common import cpu_generator
 from explorer.unlearning.noise import PUBLISHED_PER_COPY, learn_noise, noise_copies, zero_grads
@@ -172,7 +172,7 @@ def test_stale_noise_grads_collect_the_weight_gradient_of_every_noise_step(blobs
 
 
 def test_noise_train_mode_learns_the_noise_with_dropout_active():
-    from explorer.models import ModelConfig, build_model
+    from explorer.engine.models import ModelConfig, build_model
 
     model = build_model(ModelConfig(width=16, dropout=0.5), 2, 3, seed=0).eval()
     args = dict(maximise=True, steps=5, lr=0.1, reg=0.1, device=CPU)
@@ -188,7 +188,7 @@ def test_noise_train_mode_learns_the_noise_with_dropout_active():
 @pytest.fixture(scope="module")
 def digits(single_thread):
     from explorer import pipeline
-    from explorer.scenario import ForgetSpec, default_scenario
+    from explorer.config.scenario import ForgetSpec, default_scenario
 
     with single_thread(1):
         base = default_scenario("digits")
@@ -231,7 +231,7 @@ def test_unsir_jit_repo_impairs_at_batch_32_and_repairs_at_batch_128(digits, sin
 
 def test_ssd_importance_batch_changes_which_weights_are_dampened(digits, single_thread):
     """The importance is a squared batch-mean gradient, so the batch size matters: the presets carry it."""
-    from explorer.scenario import ForgetSpec
+    from explorer.config.scenario import ForgetSpec
 
     trained, base = digits
     ids = ForgetSpec(random_fraction=0.05).resolve(trained.data, base.seed)

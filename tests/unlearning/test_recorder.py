@@ -3,7 +3,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from explorer import limits
+from explorer.config import limits
 from explorer.unlearning.base import Recorder, RunContext
 
 

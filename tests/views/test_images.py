@@ -7,9 +7,11 @@ import numpy as np
 import pytest
 import torch
 
-from explorer import image_figures, pipeline
-from explorer.models import predict_proba
-from explorer.scenario import ForgetSpec, default_scenario
+from explorer import pipeline
+
+from explorer.figures import images as image_figures
+from explorer.engine.models import predict_proba
+from explorer.config.scenario import ForgetSpec, default_scenario
 from explorer.unlearning import get_method
 from explorer.views import images
 from explorer.views.images import SHOWN, plane_probe

@@ -7,7 +7,7 @@ import plotly.io as pio
 import pytest
 
 from explorer import pipeline
-from explorer.device import torch_threads
+from explorer.engine.device import torch_threads
 from explorer.views import one_d
 
 pytestmark = pytest.mark.timeout(300)

@@ -9,9 +9,11 @@ from dataclasses import replace
 import plotly.io as pio
 import pytest
 
-from explorer import figures, pipeline
+from explorer import pipeline
+
+from explorer.figures import two_d as figures
 from explorer.pipeline import train_original
-from explorer.scenario import Scenario, ScenarioError, default_scenario
+from explorer.config.scenario import Scenario, ScenarioError, default_scenario
 from explorer.views import exports, two_d
 from explorer.views.two_d import GRID
 

@@ -1,0 +1,1 @@
+"""Settings and scenarios: every setting's declaration, the scenario, links and forget-set selection."""

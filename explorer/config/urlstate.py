@@ -1,0 +1,305 @@
+"""A scenario and its forget ids <-> URL query parameters (flat strings, only non-default values).
+
+Keys: ``ds`` dataset name, ``d.<field>`` other dataset fields, ``m.<field>`` model, ``t.<field>``
+training, ``method``, ``p.<method>`` preset, ``c.<method>.<field>`` method settings, ``seed``,
+``device``, ``grid``, ``cmp`` methods to compare (comma-separated), ``f`` forget ids as ranges (``3-5,9``).
+Decoding never fails and never blows up: a number outside its declared range (explorer/config/limits.py) is clamped
+to the limit with a notice naming the value and the limit; any other bad parameter is dropped alone (its
+default is used) with a one-line notice; forget ids beyond the training set are dropped without being
+expanded, with a notice.
+"""
+from __future__ import annotations
+
+import typing
+from dataclasses import fields, replace
+from typing import Any, Iterable, Mapping
+
+from explorer.config import limits
+from explorer.config.limits import MAX_SAMPLES
+from explorer.config.scenario import Scenario, ScenarioError, default_scenario
+from explorer.config.selection import expand, parse_id_ranges
+from explorer.unlearning import get_method, method_names
+from toy_data import dataset_names
+from toy_data.base import validate_spec
+
+SECTIONS = {"d": "dataset", "m": "model", "t": "train"}
+TOP = {"seed": "seed", "device": "device", "grid": "grid_resolution", "method": "method",
+       "lip": "lipschitz_sigma", "lip_space": "lipschitz_space"}
+
+
+# ----------------------------------------------------------------------------------------------
+# forget ids as compact ranges
+
+def encode_ids(ids: Iterable[int]) -> str:
+    ids = sorted(set(int(i) for i in ids))
+    parts, i = [], 0
+    while i < len(ids):
+        j = i
+        while j + 1 < len(ids) and ids[j + 1] == ids[j] + 1:
+            j += 1
+        parts.append(str(ids[i]) if j == i else f"{ids[i]}-{ids[j]}")
+        i = j + 1
+    return ",".join(parts)
+
+
+def decode_ids(text: str, n: int = MAX_SAMPLES) -> list[int]:
+    """Inverse of :func:`encode_ids` for ids below ``n``; ids at or beyond ``n`` are dropped without ever being
+    expanded (:func:`explorer.config.selection.parse_id_ranges`). ValueError on anything that is not an id list."""
+    ranges, _ = parse_id_ranges(text, n)
+    return expand(ranges)
+
+
+# ----------------------------------------------------------------------------------------------
+# values
+
+def _fmt(value: Any) -> str:
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, float):
+        return repr(value)
+    if isinstance(value, (tuple, list)):
+        return ",".join(_fmt(v) for v in value)
+    return str(value)
+
+
+def parse_value(text: str, like: Any) -> Any:
+    """Parse ``text`` as the type of the default value ``like`` (the one parser of the URL and the CLI's
+    ``--set``); a tuple of whole numbers is written comma-separated. ValueError with a one-line reason."""
+    text = str(text).strip()
+    if isinstance(like, (tuple, list)):  # a scenario file holds a tuple setting as a JSON list
+        items = [t for t in text.split(",") if t.strip()]
+        return tuple(parse_value(t, like[0] if like else 0) for t in items)
+    if isinstance(like, bool):
+        low = text.lower()
+        if low in ("1", "true", "yes", "on"):
+            return True
+        if low in ("0", "false", "no", "off"):
+            return False
+        raise ValueError(f"expected 0/1, got {text!r}")
+    if isinstance(like, int):
+        f = float(text)
+        if f != f or f in (float("inf"), float("-inf")) or f != int(f):
+            raise ValueError(f"expected a whole number, got {text!r}")
+        return int(f)
+    if isinstance(like, float):
+        v = float(text)
+        if v != v or v in (float("inf"), float("-inf")):
+            raise ValueError(f"expected a finite number, got {text!r}")
+        return v
+    if like is None or isinstance(like, str):
+        return text
+    raise ValueError("unsupported setting")
+
+
+def _diff(obj, base) -> dict[str, Any]:
+    return {f.name: getattr(obj, f.name) for f in fields(obj)
+            if getattr(obj, f.name) != getattr(base, f.name)}
+
+
+# ----------------------------------------------------------------------------------------------
+# scenario -> params
+
+def to_params(scenario: Scenario, forget_ids: Iterable[int] = ()) -> dict[str, str]:
+    """Flat string parameters holding everything that differs from ``default_scenario(dataset)``."""
+    base = default_scenario(scenario.dataset.name)
+    out = {"ds": scenario.dataset.name}
+    for short, attr in SECTIONS.items():
+        for name, value in _diff(getattr(scenario, attr), getattr(base, attr)).items():
+            if attr == "dataset" and name == "name":
+                continue
+            out[f"{short}.{name}"] = _fmt(value)
+    for key, attr in TOP.items():
+        if getattr(scenario, attr) != getattr(base, attr):
+            out[key] = _fmt(getattr(scenario, attr))
+    for method, preset in sorted(scenario.presets.items()):
+        if preset and preset != base.presets.get(method):  # the dataset's default preset needs no parameter
+            out[f"p.{method}"] = str(preset)
+    for method, values in sorted(scenario.configs.items()):
+        for name, value in sorted((values or {}).items()):
+            out[f"c.{method}.{name}"] = _fmt(value)
+    if scenario.compare:
+        out["cmp"] = ",".join(scenario.compare)
+    ids = encode_ids(forget_ids)
+    if ids:
+        out["f"] = ids
+    return out
+
+
+# ----------------------------------------------------------------------------------------------
+# params -> scenario
+
+def _first(value) -> str:
+    if isinstance(value, (list, tuple)):
+        return str(value[-1]) if value else ""
+    return str(value)
+
+
+def from_params(params: Mapping[str, Any]) -> tuple[Scenario, list[int], list[str]]:
+    """(scenario, forget ids, notices). Unknown or invalid parameters fall back to defaults."""
+    raw = {str(k): _first(v) for k, v in dict(params).items()}
+    notices: list[str] = []
+
+    def bad(key: str, why: str) -> None:
+        notices.append(f"Ignored URL parameter {key}={raw.get(key, '')!r} ({why}); using the default.")
+
+    name = raw.pop("ds", "moons") or "moons"
+    if name not in dataset_names() or name in _image_datasets():
+        notices.append(f"Ignored URL parameter ds={name!r} (unknown 2D dataset); using moons.")
+        name = "moons"
+    scenario = default_scenario(name)
+    consumed: set[str] = set()
+
+    # dataset / model / train: one field at a time, each validated with its section
+    for short, attr in SECTIONS.items():
+        for key in sorted(k for k in raw if k.startswith(short + ".")):
+            consumed.add(key)
+            field_name = key[len(short) + 1:]
+            section = getattr(scenario, attr)
+            if field_name not in {f.name for f in fields(section)} or (attr == "dataset" and field_name == "name"):
+                bad(key, "unknown setting")
+                continue
+            try:
+                value = _clamped(f"{attr}.{field_name}", key, raw[key], getattr(section, field_name), notices)
+                if attr == "model" and field_name == "kind" and value != "mlp":
+                    raise ValueError("the 2D explorer trains an MLP; cnn is for the images page")
+                candidate = replace(section, **{field_name: value})
+                _validate_section(attr, candidate)
+            except (ValueError, TypeError, OverflowError) as err:
+                bad(key, str(err).split("\n")[0])
+                continue
+            scenario = replace(scenario, **{attr: candidate})
+
+    for key, attr in TOP.items():
+        if key not in raw:
+            continue
+        consumed.add(key)
+        try:
+            value = _clamped(attr, key, raw[key], getattr(scenario, attr), notices)
+            if attr == "method" and value not in method_names():
+                raise ValueError(f"unknown method; valid: {', '.join(method_names())}")
+            if attr == "seed" and not 0 <= value < 2**32:
+                raise ValueError("must be between 0 and 2**32 - 1")
+            if attr == "method" and value == "retrain":
+                raise ValueError("retrain is the reference, not a method to run")
+            if attr == "lipschitz_sigma":
+                from explorer.pipeline import check_lipschitz_probe
+                check_lipschitz_probe(value, "probs")
+            if attr == "lipschitz_space":
+                from explorer.pipeline import check_lipschitz_probe
+                check_lipschitz_probe(0.1, value)
+            if attr == "device":
+                from explorer.engine.device import pick_device
+                pick_device(value)
+                if value not in _page_devices():
+                    raise ValueError(f"the page offers {', '.join(_page_devices())} here")
+            scenario = replace(scenario, **{attr: value})
+        except (ValueError, TypeError, OverflowError) as err:
+            bad(key, str(err).split("\n")[0])
+
+    presets = dict(scenario.presets)  # the dataset's defaults, overridden by the link
+    for key in sorted(k for k in raw if k.startswith("p.")):
+        consumed.add(key)
+        method = key[2:]
+        try:
+            get_method(method).config_from(None, raw[key])
+            presets[method] = raw[key]
+        except ValueError as err:
+            bad(key, str(err))
+    configs: dict[str, dict] = {}
+    for key in sorted(k for k in raw if k.startswith("c.")):
+        consumed.add(key)
+        try:
+            _, method, field_name = key.split(".", 2)
+            spec = get_method(method)
+            base = spec.config_from(None, presets.get(method))
+            if field_name not in {f.name for f in fields(base)}:
+                raise ValueError(f"{method} has no setting {field_name}")
+            like = getattr(base, field_name)
+            if typing.get_type_hints(type(base)).get(field_name) is float and not isinstance(like, bool):
+                like = float(like)  # a preset may write 10 for a float setting
+            value = _clamped(f"{method}.{field_name}", key, raw[key], like, notices)
+            trial = {**configs.get(method, {}), field_name: value}
+            spec.config_from(trial, presets.get(method))
+            configs.setdefault(method, {})[field_name] = value
+        except (ValueError, TypeError, OverflowError) as err:
+            bad(key, str(err).split("\n")[0])
+    scenario = replace(scenario, presets=presets, configs=configs)
+
+    if "cmp" in raw:
+        consumed.add("cmp")
+        names = [m.strip() for m in raw["cmp"].split(",") if m.strip()]
+        unknown = [m for m in names if m not in method_names()]
+        if unknown:
+            bad("cmp", f"unknown method {unknown[0]!r}")
+        scenario = replace(scenario, compare=tuple(dict.fromkeys(
+            m for m in names if m in method_names() and m not in (scenario.method, "retrain"))))
+
+    ids: list[int] = []
+    if "f" in raw:
+        consumed.add("f")
+        try:
+            # The training set has fewer points than samples: ids beyond are dropped, never expanded; the page
+            # clips to the exact size after training.
+            n = scenario.dataset.samples
+            ranges, beyond = parse_id_ranges(raw["f"], n)
+            ids = expand(ranges)
+            if beyond:
+                notices.append(f"Dropped {beyond:,} forget id(s) from URL parameter f: the dataset has "
+                               f"{n:,} samples, so ids stop below {n:,}.")
+        except ValueError as err:
+            text = raw["f"] if len(raw["f"]) <= 40 else raw["f"][:37] + "..."
+            notices.append(f"Ignored URL parameter f={text!r} ({err}); the forget set starts empty.")
+    for key in sorted(set(raw) - consumed):
+        notices.append(f"Ignored unknown URL parameter {key!r}.")
+    return scenario, ids, notices
+
+
+def _clamped(path: str, key: str, text: str, like: Any, notices: list[str]) -> Any:
+    """``text`` parsed as ``like``'s type and clamped to the declared range of ``path``; a clamped value adds a
+    notice naming the value and the limit. ValueError when it cannot be used at all."""
+    lim = limits.limit(path)
+    if lim is not None and lim.kind in (int, float) and not isinstance(like, bool):
+        try:
+            number = float(str(text).strip())
+        except ValueError:
+            raise ValueError(f"expected a number, got {str(text)[:40]!r}") from None
+        if number != number or number in (float("inf"), float("-inf")):
+            raise ValueError(f"expected a finite number, got {str(text)[:40]!r}")
+        if lim.kind is int:
+            if number != int(number):
+                raise ValueError(f"expected a whole number, got {str(text)[:40]!r}")
+            number = int(number)
+        value, note = limits.clamp(path, number, name=f"URL parameter {key}")
+        if note:
+            notices.append(note)
+        return value
+    value = parse_value(text, like)
+    limits.check(path, value)
+    return value
+
+
+def _page_devices() -> list[str]:
+    import torch
+    from explorer.engine.device import mps_available
+    return ["auto", "cpu"] + (["cuda"] if torch.cuda.is_available() else []) + (["mps"] if mps_available() else [])
+
+
+def _validate_section(attr: str, value) -> None:
+    if attr == "dataset":
+        validate_spec(value)
+    else:
+        value.validate()
+
+
+def _image_datasets() -> tuple[str, ...]:
+    from toy_data import image_dataset_names
+    return tuple(image_dataset_names())
+
+
+def round_trip_ok(scenario: Scenario, ids: Iterable[int]) -> bool:
+    """True when ``scenario`` and ``ids`` survive encoding unchanged (used by tests and the app)."""
+    back, back_ids, notices = from_params(to_params(scenario, ids))
+    return not notices and back == scenario and back_ids == sorted(set(int(i) for i in ids))
+
+
+__all__ = ["to_params", "from_params", "encode_ids", "decode_ids", "round_trip_ok", "ScenarioError"]

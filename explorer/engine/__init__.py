@@ -1,0 +1,1 @@
+"""Models and how they are trained: device, architectures, the trainer, the batched trainer, trajectories."""

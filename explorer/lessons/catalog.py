@@ -1,0 +1,114 @@
+"""The guided lessons as data: each lesson's title, summary and steps (text, scenario key, view key, forget set
+and the question asked before the engine runs). Nothing here computes; :mod:`explorer.lessons.steps` does."""
+from __future__ import annotations
+
+from explorer.lessons.model import LESSONS, Lesson, Question, Step
+
+# ----------------------------------------------------------------------------------------------
+# the lessons
+
+Q = Question
+
+
+def _lesson(name, title, summary, *steps) -> None:
+    LESSONS[name] = Lesson(name, title, summary, tuple(steps))
+
+
+_lesson(
+    "forgetting", "What does it mean to forget?",
+    "Retraining without a point is the definition of forgetting it; where the point sits decides how much changes.",
+    Step("Two points to forget",
+         "A small network was trained on the two moons. We will forget one of two training points: **A** lies deep "
+         "inside its class, **B** is the training point the model is least sure about, right at the boundary. "
+         "Both are marked with a cross.", "moons", "data2d", ("deep", "boundary")),
+    Step("Retrain without each",
+         "The cleanest way to forget a point is to train again from the same start without it. We do that twice: "
+         "once without A, once without B. Predict first.", "moons", "retrain_pair", ("deep", "boundary"),
+         Q("Which retrained model's boundary moves more, compared with the original?",
+           (("deep", "the one without A (deep inside)"), ("boundary", "the one without B (on the boundary)"),
+            ("neither", "neither moves it visibly")))),
+    Step("Retraining is the gold standard",
+         "Retraining is exact but costs a whole training run. Zero-shot methods such as JiT (Foster et al.) only "
+         "see the forget point. Here JiT forgets B; we measure how close it gets to the retrained model.",
+         "moons", "run2d", ("boundary",),
+         Q("Will JiT's final boundary agree with the retrained boundary more than the untouched original does?",
+           (("closer", "yes, JiT ends closer to the retrained model"), ("not_closer", "no, not closer than the original"))
+           )),
+)
+
+_lesson(
+    "information", "High- and low-information points (the paper's Figure 2)",
+    "Forgetting a point the model had to bend for changes a lot; forgetting a typical point changes little.",
+    Step("Two targets",
+         "The paper's Figure 2 setting: two Gaussian clusters and two extra class-1 points. The **high-information "
+         "target** sits on class 0's side of the gap, the **low-information target** deep inside class 1.",
+         "two_blobs", "data2d", ("high_information_target", "low_information_target")),
+    Step("Forget each target",
+         "Each row forgets one target: retrained (the gold standard), JiT, and greedy mislabelling for comparison. "
+         "Predict first.", "two_blobs", "figure2", ("high_information_target", "low_information_target"),
+         Q("For which target does retraining change the boundary more?",
+           (("high", "the high-information target"), ("low", "the low-information target"),
+            ("same", "both the same")))),
+    Step("α(x) explains it",
+         "The paper scores a point's information by how much its neighbourhood agrees with its label. Here α(x) is "
+         "the share of its neighbours with the same label.", "two_blobs", "alpha",
+         ("high_information_target", "low_information_target")),
+)
+
+_lesson(
+    "sigmoid", "Why smoothing forgets (the paper's Figure 3)",
+    "On a 1-D sigmoid, JiT barely moves the flat tails and moves the steep part most, but not always toward 0.5.",
+    Step("A sigmoid on a line",
+         "Two classes on a line: class 1 becomes more likely as x grows. A model with no hidden layer fits it, so its "
+         "class-1 probability is exactly a sigmoid.", "line", "line"),
+    Step("Forget one point at a time",
+         "As in the paper's Figure 3, JiT is run once for each red point, from the same original model, and we "
+         "record its value on the new curve. Predict first.", "line", "figure3",
+         question=Q("Where does the value at the forgotten point change most?",
+                    (("tails", "at the flat tails (x = ±4)"), ("slopes", "on the slopes (x = ±2)"),
+                     ("middle", "in the middle (x = 0)")))),
+    Step("With the gradient through both sides",
+         "The published code treats the perturbed outputs as constants, so each step pulls f(x) toward the perturbed "
+         "values with weights 1/|x − x̃|: in 1-D the perturbations nearest x set the direction, and the curve can "
+         "slide sideways. Let the gradient flow through them too, and JiT lowers the local "
+         "slope at the point for real: a sigmoid's slope at |x| beyond about 1.5 falls when the curve gets steeper, "
+         "so there the curve may steepen rather than flatten. The numbers say what happened here.",
+         "line_grad", "figure3_grad"),
+)
+
+_lesson(
+    "jit", "How JiT works: perturb, measure, flatten",
+    "JiT perturbs the forget point, measures how much the output changes, and takes gradient steps that flatten it.",
+    Step("Perturb and measure",
+         "JiT never sees the rest of the data. It copies the forget point with Gaussian noise of size σ and compares "
+         "the model's outputs: a big change over a small step means the model is steep there.", "line", "perturb"),
+    Step("Flatten, step by step",
+         "On the two moons, JiT forgets the boundary point B. Press Play to watch the boundary over the steps; the "
+         "numbers below say when it moved.", "moons", "jit_run", ("boundary",)),
+    Step("What σ and η do",
+         "σ sets how far the perturbations reach, η how big each step is. A 3 × 3 sweep runs JiT for each pair.",
+         "moons", "sweep", ("boundary",),
+         Q("At the largest step size η = 0.2, does the test accuracy hold up?",
+           (("holds", "yes, within 5 points of the original"), ("collapses", "no, it collapses somewhere")))),
+)
+
+_lesson(
+    "privacy", "Can an attacker tell? Membership inference",
+    "A membership attack guesses which points were trained on; after random forgetting the goal is the retrained "
+    "model's answer, not zero.",
+    Step("Forget a random 10 %",
+         "This time the forget set is a random 10 % of the training points (crosses): a request from users who "
+         "leave, not a cluster of special points.", "moons", "data2d", ("random",)),
+    Step("Should the forgotten points be misclassified?",
+         "A naive goal is forget accuracy 0. But random points look like the rest of their class. Predict first.",
+         "moons_random", "forget_acc", ("random",),
+         Q("What is the retrained model's accuracy on the forgotten random points?",
+           (("zero", "near 0: it never saw them"), ("test", "about its test accuracy"),
+            ("train", "higher than its test accuracy, like the training points")))),
+    Step("The attack before and after",
+         "The attack (the entropy attack of the published JiT code, jwf40/Information-Theoretic-Unlearning) learns, from the retain set (members) and the test set "
+         "(non-members), which prediction entropies mean \"member\", then labels each forgotten point. The goal is "
+         "the retrained model's member share, not zero.", "moons_random", "mia", ("random",),
+         Q("Does JiT lower the share of forgotten points the attack calls members?",
+           (("down", "yes, it goes down"), ("same", "no, it stays or goes up")))),
+)

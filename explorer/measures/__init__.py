@@ -1,0 +1,1 @@
+"""What a model is measured by: the metric registry, the evaluator, the verdict, the comparison."""

@@ -1,0 +1,236 @@
+"""The atlas of a 2D scenario: for every training point, what removing it does and what a method does.
+
+Per training point i (:func:`compute_atlas`):
+
+* ``alpha``: the paper's information score α(x_i) (Definition 4.2; low = carries information the rest of
+  the data does not), at :func:`explorer.measures.metrics.default_radius`;
+* ``lipschitz``: the original model's local Lipschitz estimate at x_i (the scenario's probe: σ and output
+  space of ``forget_lipschitz``);
+* ``loo_boundary_change``: the ground-truth influence of i, the share of the evaluation grid whose label
+  the model retrained without i (same initial weights and recipe) gives differently from the original;
+  ``loo_agreement`` = 1 − that;
+* ``method_boundary_change``, ``method_agreement_with_loo``, ``method_test_drop``: the method (JiT by
+  default) forgetting i alone, against the original, the leave-one-out model and the original's test
+  accuracy.
+
+Spearman's ρ (with its p-value) of α, of the Lipschitz estimate and of the method's boundary change
+against the leave-one-out influence tests the paper's claim on the whole training set at once: low-α,
+high-Lipschitz points should be the ones whose removal changes the model (ρ < 0 for α, > 0 for the
+Lipschitz estimate), and a method that changes the model where retraining would has ρ > 0. α and the
+Lipschitz estimate against the method's own boundary change show where the method acts.
+
+The leave-one-out models train as stacks (:func:`explorer.engine.batched.train_many`) and JiT runs as one
+vectorised loop per chunk (:func:`explorer.engine.batched.jit_many`); another method runs one point at a time.
+Chunks of points are jobs of :mod:`explorer.studies.runner` (in-process, a process pool or Ray); every model is
+the same whichever chunk or backend trains it.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, replace
+from typing import Callable
+
+import numpy as np
+import torch
+
+from explorer.config.scenario import Scenario, ScenarioError
+
+FIELDS = ("id", "x", "label", "alpha", "lipschitz", "loo_boundary_change", "method_boundary_change",
+          "method_agreement_with_loo", "method_test_drop")
+# What the page colours the training set by, and how each quantity is labelled.
+QUANTITIES = {
+    "loo_boundary_change": "Leave-one-out influence (boundary change when retrained without the point)",
+    "method_boundary_change": "Method influence (boundary change when the method forgets the point)",
+    "alpha": "α(x): share of neighbours with the same label (low = informative)",
+    "lipschitz": "Local Lipschitz estimate of the original at the point",
+    "method_agreement_with_loo": "Agreement of the method's model with the leave-one-out model",
+    "method_test_drop": "Test accuracy lost by the method",
+}
+PAIRS = {"alpha_vs_loo": ("alpha", "loo_boundary_change"),
+         "lipschitz_vs_loo": ("lipschitz", "loo_boundary_change"),
+         "method_vs_loo": ("method_boundary_change", "loo_boundary_change"),
+         # does the method move the model where the paper's information measures say it matters?
+         "alpha_vs_method": ("alpha", "method_boundary_change"),
+         "lipschitz_vs_method": ("lipschitz", "method_boundary_change")}
+CHUNK = 25  # points per job: progress in steps of this size; the stacks stay efficient
+MAX_POINTS = 2000
+
+Progress = Callable[[str, float], None]
+
+
+@dataclass
+class Atlas:
+    scenario: Scenario
+    method: str
+    points: list[dict]
+    spearman: dict[str, dict[str, float | None]]
+    seconds: float
+    backend: str = "serial"
+    workers: int = 1
+
+    def column(self, name: str) -> np.ndarray:
+        return np.array([p[name] for p in self.points], dtype=float)
+
+    def to_dict(self) -> dict:
+        from explorer.pipeline import _clean
+
+        return _clean({"scenario": self.scenario.to_dict(), "method": self.method, "points": self.points,
+                       "spearman": self.spearman, "seconds": self.seconds, "backend": self.backend,
+                       "workers": self.workers})
+
+    @classmethod
+    def from_dict(cls, raw: dict) -> "Atlas":
+        return cls(Scenario.from_dict(raw["scenario"]), raw["method"], raw["points"], raw["spearman"],
+                   raw["seconds"], raw.get("backend", "serial"), raw.get("workers", 1))
+
+
+def spearman(a, b) -> dict[str, float | None]:
+    """Spearman's ρ and its two-sided p-value; None for both where it is undefined (a constant column)."""
+    from scipy.stats import spearmanr
+
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    ok = np.isfinite(a) & np.isfinite(b)
+    if ok.sum() < 3 or np.ptp(a[ok]) == 0 or np.ptp(b[ok]) == 0:
+        return {"rho": None, "p": None, "n": int(ok.sum())}
+    rho, p = spearmanr(a[ok], b[ok])
+    return {"rho": float(rho), "p": float(p), "n": int(ok.sum())}
+
+
+def spearman_table(points: list[dict]) -> dict[str, dict]:
+    return {name: spearman([p[a] for p in points], [p[b] for p in points]) for name, (a, b) in PAIRS.items()}
+
+
+def check(scenario: Scenario, method: str) -> None:
+    """Cheap checks before any work: a 2D dataset, a known method that can forget one point."""
+    from explorer import pipeline
+    from explorer.unlearning.base import get_method
+
+    pipeline.validate(replace(scenario, method=method, compare=()))
+    data = pipeline.load_data(scenario)
+    if not data.is_2d:
+        raise ScenarioError(f"the atlas is for the 2D toys; {scenario.dataset.name!r} is not one")
+    if len(data.x_train) > MAX_POINTS:
+        raise ScenarioError(f"the atlas of {len(data.x_train)} training points is too large; keep it to {MAX_POINTS}")
+    try:
+        spec = get_method(method)
+    except ValueError as err:
+        raise ScenarioError(str(err)) from None
+    if method == "retrain":
+        raise ScenarioError("the atlas always retrains without each point; choose a method to compare with it")
+    if spec.access.class_level_only:
+        raise ScenarioError(f"{method} only forgets whole classes; the atlas forgets one point at a time")
+
+
+def compute_atlas(scenario: Scenario, trained=None, progress: Progress | None = None, *, method: str | None = None,
+                  backend: str = "auto", workers: int | None = None, address: str | None = None,
+                  ids=None, chunk: int = CHUNK) -> Atlas:
+    """The atlas of ``scenario`` (every training point, or ``ids``), with ``method`` (default: the
+    scenario's) as the method; jobs of ``chunk`` points on the runner's ``backend``."""
+    from explorer import pipeline
+    from explorer.measures.evaluation import local_lipschitz
+    from explorer.measures.metrics import default_radius, information_score
+    from explorer.studies.runner import run_jobs
+
+    method = method or scenario.method
+    check(scenario, method)
+    start = time.perf_counter()
+    trained = trained or pipeline.train_original(scenario, progress)
+    data = trained.data
+    n = len(data.x_train)
+    ids = list(range(n)) if ids is None else sorted(set(int(i) for i in ids))
+    if not ids or not all(0 <= i < n for i in ids):
+        raise ScenarioError(f"atlas ids must be training ids 0..{n - 1}")
+    alpha = information_score(data.x_train, data.y_train, default_radius(data.x_train))
+    with torch.no_grad():
+        lipschitz = local_lipschitz(trained.model, data.x_train, scenario.lipschitz_sigma, scenario.lipschitz_space,
+                                    seed=scenario.seed, device=trained.device)
+    states = (_cpu_state(trained.initial), _cpu_state(trained.model))
+    jobs = [(scenario.to_dict(), method, ids[i:i + chunk], *states) for i in range(0, len(ids), max(1, chunk))]
+    report = (lambda done, total: progress("leave-one-out retraining and unlearning, point by point",
+                                           done / total)) if progress else None
+    info: dict = {}
+    parts = run_jobs(atlas_job, jobs, backend=backend, workers=workers, progress=report, address=address, info=info)
+    points = []
+    for part in parts:
+        for row in part:
+            i = row["id"]
+            points.append({"id": i, "x": [float(v) for v in data.x_train[i]], "label": int(data.y_train[i]),
+                           "alpha": float(alpha[i]), "lipschitz": float(lipschitz[i]), **row})
+    points = [{k: p[k] for k in FIELDS} for p in points]
+    return Atlas(scenario, method, points, spearman_table(points), time.perf_counter() - start,
+                 info.get("backend", backend), info.get("workers", 1))
+
+
+def _cpu_state(model) -> dict:
+    return {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}
+
+
+def atlas_job(scenario_dict: dict, method: str, ids: list[int], initial_state: dict, original_state: dict
+              ) -> list[dict]:
+    """One chunk of the atlas (module level: workers import it): the leave-one-out model of each point in
+    one stack, the method on each point alone, and their measures against the original on the grid."""
+    from explorer import pipeline
+    from explorer.engine.batched import jit_many, train_many
+    from explorer.measures.evaluation import Grid
+
+    scenario = Scenario.from_dict(scenario_dict)
+    data = pipeline.load_data(scenario)
+    device = pipeline.resolve_device(scenario)
+    initial = pipeline.build_initial(scenario, data)
+    initial.load_state_dict(initial_state)
+    original = pipeline.build_initial(scenario, data)
+    original.load_state_dict(original_state)
+    initial, original = initial.to(device), original.eval().to(device)
+    grid = Grid.around(data.x_train, scenario.grid_resolution).points
+    from explorer.engine.models import logits
+
+    original_grid = logits(original, grid, device).argmax(1).numpy()
+    original_test = float((logits(original, data.x_test, device).argmax(1).numpy() == data.y_test).mean())
+    masks = np.ones((len(ids), len(data.x_train)), dtype=bool)
+    masks[np.arange(len(ids)), ids] = False
+    try:
+        loo, _ = train_many(initial, data.x_train, data.y_train, masks, scenario.train, device)
+    except FloatingPointError as err:
+        raise ScenarioError(str(err)) from None
+    loo_grid = loo.labels(grid)  # (k, G)
+    method_grid, method_test = _method_labels(scenario, method, original, data, ids, grid, device, jit_many)
+    rows = []
+    for j, i in enumerate(ids):
+        rows.append({"id": int(i),
+                     "loo_boundary_change": float((loo_grid[j] != original_grid).mean()),
+                     "method_boundary_change": float((method_grid[j] != original_grid).mean()),
+                     "method_agreement_with_loo": float((method_grid[j] == loo_grid[j]).mean()),
+                     "method_test_drop": original_test - float((method_test[j] == data.y_test).mean())})
+    return rows
+
+
+def _method_labels(scenario, method, original, data, ids, grid, device, jit_many):
+    """The method's labels (k, G) on the grid and (k, n_test) on the test set, one model per point."""
+    from explorer import pipeline
+    from explorer.engine.models import logits
+    from explorer.unlearning import RunContext, run_method
+
+    config = pipeline.method_config(scenario, method)
+    if method == "jit":
+        stack = jit_many(original, data.x_train[ids], config, device, seed=scenario.seed).stack
+        return stack.labels(grid), stack.labels(data.x_test)
+    grid_labels, test_labels = [], []
+    for i in ids:
+        result = run_method(method, original, data, [i], config, RunContext(device=device, seed=scenario.seed))
+        grid_labels.append(logits(result.model, grid, device).argmax(1).numpy())
+        test_labels.append(logits(result.model, data.x_test, device).argmax(1).numpy())
+    return np.stack(grid_labels), np.stack(test_labels)
+
+
+def summary(atlas: Atlas) -> str:
+    """A few lines for the terminal: the three Spearman values and the most influential points."""
+    lines = [f"atlas of {len(atlas.points)} points ({atlas.method}) in {atlas.seconds:.1f} s on {atlas.backend}"
+             f" ({atlas.workers} worker(s))"]
+    for name, value in atlas.spearman.items():
+        rho, p = value["rho"], value["p"]
+        lines.append(f"  Spearman {name}: " + ("undefined (a constant column)" if rho is None
+                                                else f"rho {rho:+.3f}, p {p:.2g}"))
+    top = sorted(atlas.points, key=lambda p: -p["loo_boundary_change"])[:5]
+    lines.append("  most influential (leave-one-out): " + ", ".join(
+        f"{p['id']} ({p['loo_boundary_change']:.3f}, α {p['alpha']:.2f})" for p in top))
+    return "\n".join(lines)

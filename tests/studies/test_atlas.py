@@ -1,0 +1,87 @@
+"""The atlas: Spearman values on hand-made columns, leave-one-out influence equal to the run path's
+retrain reference, the method's numbers equal to single runs, JSON shape, bad input in one line."""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from explorer import pipeline
+from explorer.studies.atlas import FIELDS, PAIRS, Atlas, compute_atlas, spearman, spearman_table
+from explorer.cli import main
+from explorer.config.scenario import ScenarioError, default_scenario
+
+
+def test_spearman_on_hand_made_columns():
+    a = [1, 2, 3, 4, 5, 6]
+    assert spearman(a, [10, 20, 30, 40, 50, 60])["rho"] == pytest.approx(1.0)
+    assert spearman(a, [6, 5, 4, 3, 2, 1])["rho"] == pytest.approx(-1.0)
+    assert spearman(a, [6, 5, 4, 3, 2, 1])["p"] < 0.01
+    # ranks, not values: a monotone but curved relation is still 1
+    assert spearman(a, np.exp(a))["rho"] == pytest.approx(1.0)
+    # one swap among 5: rho = 1 - 6 * 2 / (5 * 24) = 0.9
+    assert spearman([1, 2, 3, 4, 5], [1, 2, 3, 5, 4])["rho"] == pytest.approx(0.9)
+    assert spearman(a, [3, 3, 3, 3, 3, 3]) == {"rho": None, "p": None, "n": 6}  # undefined, not NaN
+    assert spearman([1, 2, np.nan, 4], [1, 2, 3, 4])["n"] == 3
+    points = [{"alpha": 1 - k / 10, "lipschitz": k, "loo_boundary_change": k / 100, "method_boundary_change": -k}
+              for k in range(5)]
+    table = spearman_table(points)
+    assert set(table) == set(PAIRS)
+    assert table["alpha_vs_loo"]["rho"] == pytest.approx(-1.0)
+    assert table["lipschitz_vs_loo"]["rho"] == pytest.approx(1.0)
+    assert table["method_vs_loo"]["rho"] == pytest.approx(-1.0)
+
+
+@pytest.fixture(scope="module")
+def small_atlas():
+    scenario = default_scenario("moons", samples=60)
+    return scenario, compute_atlas(scenario, ids=[0, 5, 11, 30], backend="serial", chunk=3)
+
+
+def test_leave_one_out_and_method_numbers_match_the_run_path(small_atlas):
+    scenario, atlas = small_atlas
+    assert [p["id"] for p in atlas.points] == [0, 5, 11, 30]
+    for point in atlas.points[:2]:
+        outcome = pipeline.run(scenario, forget_ids=[point["id"]])
+        assert point["loo_boundary_change"] == pytest.approx(outcome.references["retrain"]["boundary_change"], abs=0.01)
+        final = outcome.results["jit"].final_metrics
+        assert point["method_boundary_change"] == pytest.approx(final["boundary_change"], abs=1e-6)
+        assert point["method_test_drop"] == pytest.approx(outcome.references["original"]["test_acc"] - final["test_acc"],
+                                                          abs=1e-6)
+        assert 0 <= point["alpha"] <= 1 and point["lipschitz"] >= 0
+
+
+def test_the_json_has_the_documented_shape(small_atlas):
+    _, atlas = small_atlas
+    raw = json.loads(json.dumps(atlas.to_dict()))
+    assert set(raw) >= {"scenario", "points", "spearman", "seconds"}
+    assert all(list(p) == list(FIELDS) for p in raw["points"])
+    assert set(raw["spearman"]) >= {"alpha_vs_loo", "lipschitz_vs_loo", "method_vs_loo"}
+    assert Atlas.from_dict(raw).points == raw["points"]
+
+
+def test_another_method_runs_point_by_point():
+    scenario = default_scenario("moons", samples=60)
+    atlas = compute_atlas(scenario, ids=[3], backend="serial", method="neggrad")
+    assert atlas.method == "neggrad" and len(atlas.points) == 1
+
+
+@pytest.mark.parametrize("dataset, method, message", [
+    ("digits", "jit", "2D toys"), ("moons", "emmn", "whole classes"), ("moons", "nope", "unknown method"),
+    ("moons", "retrain", "always retrains"),
+])
+def test_bad_input_is_refused_before_any_work(dataset, method, message):
+    with pytest.raises(ScenarioError, match=message):
+        compute_atlas(default_scenario(dataset), method=method)
+
+
+def test_the_cli_writes_the_atlas(tmp_path, capsys):
+    out = tmp_path / "atlas.json"
+    # a tiny scenario keeps this quick; every scenario flag of `run` applies
+    assert main(["atlas", "--dataset", "moons", "--samples", "24", "--backend", "serial", "--passes", "3",
+                 "--out", str(out)]) == 0
+    raw = json.loads(out.read_text())
+    assert len(raw["points"]) == len(raw["points"]) > 0 and raw["scenario"]["dataset"]["samples"] == 24
+    assert "Spearman alpha_vs_loo" in capsys.readouterr().out
+    assert main(["atlas", "--dataset", "digits"]) == 2

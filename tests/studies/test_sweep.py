@@ -1,0 +1,166 @@
+"""The σ×η sweep: right grid, values in range, agrees with a direct JiT run, parallel and serial agree,
+and it runs from inside a Streamlit script."""
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+import torch
+
+from explorer import pipeline
+from explorer.config.scenario import ForgetSpec, default_scenario
+from explorer.studies.sweep import SweepResult, sweep_jit
+from explorer.unlearning import RunContext, run_method
+
+SIGMAS = [0.05, 0.2, 0.8]
+ETAS = [1e-3, 0.05]
+
+
+@pytest.fixture(scope="module")
+def moons():
+    scenario = replace(default_scenario("moons"), forget=ForgetSpec(random_fraction=0.05),
+                       configs={"jit": {"passes": 5}})
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)  # a shared 2-core box: one thread is much faster for a tiny MLP
+    try:
+        trained = pipeline.train_original(scenario)
+    finally:
+        torch.set_num_threads(before)
+    return scenario, trained, scenario.forget.resolve(trained.data, scenario.seed)
+
+
+@pytest.fixture(scope="module")
+def swept(moons):
+    scenario, trained, ids = moons
+    calls = []
+    result = sweep_jit(scenario, trained, ids, SIGMAS, ETAS, progress=lambda d, t: calls.append((d, t)), workers=2,
+                       backend="threads")
+    return result, calls
+
+
+def test_grid_shape_and_axes(swept):
+    result, _ = swept
+    assert isinstance(result, SweepResult)
+    assert result.sigmas == SIGMAS and result.etas == ETAS
+    for name in ("retain_acc", "forget_acc", "test_acc", "agreement_with_retrain", "avg_gap", "mia"):
+        assert result.metrics[name].shape == (len(ETAS), len(SIGMAS)), name
+    assert result.seconds > 0 and result.stopped.shape == (len(ETAS), len(SIGMAS))
+    assert (result.workers, result.backend) == (2, "threads")
+
+
+def test_values_are_in_range(swept):
+    result, _ = swept
+    for name in ("retain_acc", "forget_acc", "test_acc", "agreement_with_retrain", "mia"):
+        values = result.metrics[name]
+        assert np.isfinite(values).all() and (values >= 0).all() and (values <= 1).all(), name
+    gap = result.metrics["avg_gap"]
+    assert np.isfinite(gap).all() and (gap >= 0).all() and (gap <= 1).all()
+    assert result.retrain_metrics["agreement_with_retrain"] == 1.0
+
+
+def test_progress_counts_every_cell_once(swept):
+    result, calls = swept
+    total = len(SIGMAS) * len(ETAS)
+    assert [d for d, _ in calls] == list(range(1, total + 1)) and {t for _, t in calls} == {total}
+
+
+def test_a_cell_is_the_same_as_running_jit_directly(moons, swept):
+    scenario, trained, ids = moons
+    result, _ = swept
+    retrain, _, _ = pipeline.retrain_reference(scenario, trained, ids)
+    evaluator = pipeline.make_evaluator(scenario, trained, ids, retrain)
+    config = replace(pipeline.method_config(scenario, "jit"), sigma=SIGMAS[2], eta=ETAS[1])
+    direct = run_method("jit", trained.model, trained.data, ids, config, RunContext(device=trained.device,
+                                                                                      seed=scenario.seed))
+    metrics, _ = evaluator.evaluate(direct.model)
+    for name in ("retain_acc", "forget_acc", "test_acc", "agreement_with_retrain"):
+        assert result.metrics[name][1, 2] == pytest.approx(metrics[name]), name
+
+
+def test_serial_gives_the_same_grid_and_restores_torch_threads(moons, swept):
+    scenario, trained, ids = moons
+    threads = torch.get_num_threads()
+    retrain, _, _ = pipeline.retrain_reference(scenario, trained, ids)
+    serial = sweep_jit(scenario, trained, ids, SIGMAS, ETAS, workers=1, retrain=retrain)
+    assert torch.get_num_threads() == threads and serial.backend == "serial"
+    for name in ("retain_acc", "test_acc", "agreement_with_retrain"):
+        np.testing.assert_allclose(serial.metrics[name], swept[0].metrics[name])
+
+
+@pytest.mark.parametrize("sigmas, etas, message", [([], [0.1], "at least one sigma"), ([0.1], [-1.0], "eta"),
+                                                   ([float("nan")], [0.1], "sigma")])
+def test_bad_grids_are_refused(moons, sigmas, etas, message):
+    scenario, trained, ids = moons
+    with pytest.raises(ValueError, match=message):
+        sweep_jit(scenario, trained, ids, sigmas, etas)
+
+
+def test_auto_runs_serially_on_two_workers_and_in_processes_from_three(moons, monkeypatch):
+    import explorer.studies.runner as runner
+
+    scenario, trained, ids = moons
+    assert sweep_jit(scenario, trained, ids, [0.1], [0.01, 0.02], workers=2).backend == "serial"
+    seen = []
+    monkeypatch.setattr(runner, "process_pool", lambda n: seen.append(n) or (_ for _ in ()).throw(RuntimeError("pool")))
+    with pytest.raises(RuntimeError, match="pool"):
+        sweep_jit(scenario, trained, ids, [0.1, 0.2, 0.3], [0.01], workers=3)
+    assert seen == [3]
+
+
+def test_an_unknown_backend_is_refused(moons):
+    scenario, trained, ids = moons
+    with pytest.raises(ValueError, match="backend"):
+        sweep_jit(scenario, trained, ids, [0.1], [0.1], backend="gpus")
+
+
+def test_the_sweep_runs_inside_a_streamlit_script():
+    from streamlit.testing.v1 import AppTest
+
+    def app():
+        from dataclasses import replace
+
+        import streamlit as st
+
+        from explorer import pipeline
+        from explorer.config.scenario import ForgetSpec, default_scenario
+        from explorer.studies.sweep import sweep_jit
+
+        scenario = replace(default_scenario("moons", samples=120), forget=ForgetSpec(random_fraction=0.05),
+                           configs={"jit": {"passes": 2}})
+        trained = pipeline.train_original(scenario)
+        ids = scenario.forget.resolve(trained.data, scenario.seed)
+        bar = st.progress(0.0)
+        result = sweep_jit(scenario, trained, ids, [0.1, 0.5], [0.01, 0.1],
+                           progress=lambda done, total: bar.progress(done / total), workers=2)
+        st.write(f"cells={result.metrics['test_acc'].size}")
+
+    at = AppTest.from_function(app, default_timeout=120).run()
+    assert not at.exception, at.exception
+    assert any("cells=4" in m.value for m in at.markdown)
+
+
+def test_processes_give_the_same_grid_without_rerunning_the_callers_main_script(moons, swept, tmp_path,
+                                                                                monkeypatch):
+    """Streamlit installs the app script as ``__main__``; a spawned worker must not execute it."""
+    import sys
+    import types
+
+    from explorer.studies.sweep import shutdown_pool
+
+    marker = tmp_path / "ran"
+    script = tmp_path / "app_like.py"
+    script.write_text(f"open({str(marker)!r}, 'w').write('executed')\n")
+    fake_main = types.ModuleType("__main__")
+    fake_main.__file__ = str(script)
+    monkeypatch.setitem(sys.modules, "__main__", fake_main)
+    shutdown_pool()  # fresh workers, started while the fake main is installed
+    scenario, trained, ids = moons
+    try:
+        result = sweep_jit(scenario, trained, ids, SIGMAS[:2], ETAS[:1], workers=2, backend="processes")
+    finally:
+        shutdown_pool()
+    assert not marker.exists()
+    assert (result.workers, result.backend) == (2, "processes")
+    for name in ("retain_acc", "test_acc", "agreement_with_retrain"):
+        np.testing.assert_allclose(result.metrics[name], swept[0].metrics[name][:1, :2])
