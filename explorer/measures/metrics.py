@@ -12,8 +12,9 @@ from dataclasses import dataclass, field, fields, replace
 from typing import Any, Callable, Iterable, Iterator
 
 import numpy as np
-from sklearn.linear_model import LogisticRegression
 from sklearn.neighbors import NearestNeighbors
+
+from explorer.measures.logistic import balanced_logistic_1d, predict_members
 
 EPS = 1e-12
 
@@ -309,19 +310,20 @@ def mia(retain_probs: np.ndarray, test_probs: np.ndarray, forget_probs: np.ndarr
     A logistic regression with balanced class weights is fitted on prediction entropy, retain
     samples labelled 1 (member) and test samples 0 (non-member); the result is the share of forget
     samples it predicts "member". Lower = more forgotten; the target is the retrained model's value.
+    The regression is scikit-learn's ``LogisticRegression(class_weight="balanced")`` model solved to its
+    optimum (:mod:`explorer.measures.logistic`): the same decisions as scikit-learn run to convergence.
     """
     if len(forget_probs) == 0:
         return float("nan")
-    features = np.concatenate([entropy(retain_probs), entropy(test_probs)]).reshape(-1, 1)
+    features = np.concatenate([entropy(retain_probs), entropy(test_probs)])
     members = np.concatenate([np.ones(len(retain_probs)), np.zeros(len(test_probs))])
     if len(np.unique(members)) < 2 or np.ptp(features) < 1e-12:
         # A constant feature cannot separate anything: the attack is a coin flip, so report chance.
         # (The published code fits anyway; its regression then has weight 0 and bias 0, a tie that
         # sklearn breaks towards "non-member" for every point: 0.0, i.e. "all forgotten".)
         return 0.5
-    attacker = LogisticRegression(class_weight="balanced", solver="lbfgs")
-    attacker.fit(features, members)
-    return float(attacker.predict(entropy(forget_probs).reshape(-1, 1)).mean())
+    w, b = balanced_logistic_1d(features, members)
+    return float(predict_members(w, b, entropy(forget_probs)).mean())
 
 
 def mean_entropy(probs: np.ndarray) -> float:
