@@ -19,9 +19,17 @@ def add_parser(sub):
     bench.add_argument("--repeats", type=int, default=7, help="timed repetitions per measurement (median)")
     bench.add_argument("--device", default="auto")
     bench.add_argument("--load", metavar="N[,N...]",
-                       help="instead: the classroom load benchmark, N concurrent browser sessions against a real "
-                            "`streamlit run` server (e.g. --load 1,10,30); needs /usr/bin/chromium and playwright")
+                       help="instead: the classroom load benchmark, N concurrent sessions against a real "
+                            "`streamlit run` server (e.g. --load 1,10,30); --client browser needs /usr/bin/chromium "
+                            "and playwright")
     bench.add_argument("--load-timeout", type=float, default=600.0, help="seconds one load session may take")
+    bench.add_argument("--distinct-points", action="store_true",
+                       help="with --load: every session forgets a different point (no two share a run)")
+    bench.add_argument("--client", choices=("protocol", "browser"), default="protocol",
+                       help="with --load: drive the sessions by Streamlit's websocket protocol (default) or in "
+                            "headless Chromium; either way at the lowest CPU priority")
+    bench.add_argument("--pin", action="store_true",
+                       help="with --load: pin the server to the first core and the clients to the others")
     return bench
 
 
@@ -61,7 +69,8 @@ def load_command(args) -> int:
     from explorer.bench.load import format_table, run_load
 
     try:
-        result = run_load(counts, timeout_s=args.load_timeout, progress=lambda m: print(m, file=sys.stderr))
+        result = run_load(counts, distinct=args.distinct_points, kind=args.client, pin=args.pin,
+                          timeout_s=args.load_timeout, progress=lambda m: print(m, file=sys.stderr))
     except RuntimeError as err:  # no Chromium, no playwright, a server that never started
         raise ScenarioError(one_line_text(err)) from None
     print(format_table(result))

@@ -19,6 +19,7 @@ from typing import Sequence
 
 import numpy as np
 import plotly.graph_objects as go
+from plotly.colors import get_colorscale
 from plotly.subplots import make_subplots
 
 from explorer.measures.metrics import METRICS, live_metric_names
@@ -178,17 +179,21 @@ def boundary_xy(probs: np.ndarray, xs: np.ndarray, ys: np.ndarray) -> tuple[np.n
 # ----------------------------------------------------------------------------------------------
 # trace helpers
 
-def heatmap_trace(xs, ys, probs, n_classes: int, opacity: float = 1.0, **kw) -> go.Heatmap:
+# Traces and figures are built as plain dicts and wrapped with ``go.Figure(..., _validate=False)``: plotly's
+# per-property validation (make_subplots, update_*axes, add_trace) cost more than the data they carry, and a
+# page builds them for every student.
+
+def heatmap_trace(xs, ys, probs, n_classes: int, opacity: float = 1.0, **kw) -> dict:
     z = encode_class_confidence(probs, (len(ys), len(xs)))
-    return go.Heatmap(x=np.asarray(xs, np.float32), y=np.asarray(ys, np.float32), z=z,
-                      zmin=-0.5, zmax=n_classes * LEVELS - 0.5, colorscale=class_colorscale(n_classes),
-                      showscale=False, zsmooth=False, hoverinfo="skip", opacity=opacity, **kw)
+    return dict(type="heatmap", x=np.asarray(xs, np.float32), y=np.asarray(ys, np.float32), z=z,
+                zmin=-0.5, zmax=n_classes * LEVELS - 0.5, colorscale=class_colorscale(n_classes),
+                showscale=False, zsmooth=False, hoverinfo="skip", opacity=opacity, **kw)
 
 
 def line_trace(x, y, name: str, color: str = "#222", width: float = 2.0, dash: str = "solid",
-               opacity: float = 1.0, showlegend: bool = True, **kw) -> go.Scatter:
-    return go.Scatter(x=x, y=y, mode="lines", name=name, line=dict(color=color, width=width, dash=dash),
-                      opacity=opacity, hoverinfo="skip", showlegend=showlegend, connectgaps=False, **kw)
+               opacity: float = 1.0, showlegend: bool = True, **kw) -> dict:
+    return dict(type="scatter", x=x, y=y, mode="lines", name=name, line=dict(color=color, width=width, dash=dash),
+                opacity=opacity, hoverinfo="skip", showlegend=showlegend, connectgaps=False, **kw)
 
 
 def _point_colors(y: np.ndarray) -> list[str]:
@@ -196,21 +201,20 @@ def _point_colors(y: np.ndarray) -> list[str]:
 
 
 def points_traces(x: np.ndarray, y: np.ndarray, forget_ids: Sequence[int], showlegend: bool = True,
-                  sizes: np.ndarray | None = None, **kw) -> list[go.Scatter]:
+                  sizes: np.ndarray | None = None, **kw) -> list[dict]:
     """Two traces: retained training points coloured by class, forgotten points as black crosses."""
     forget = np.zeros(len(x), dtype=bool)
     forget[list(forget_ids)] = True
     keep = ~forget
     size = sizes[keep] if sizes is not None else 6
-    retained = go.Scatter(x=x[keep, 0], y=x[keep, 1], mode="markers", name="training points",
-                          marker=dict(color=_point_colors(y[keep]), size=size,
-                                      line=dict(color="white", width=0.6)),
-                          hoverinfo="skip", showlegend=showlegend, **kw)
-    forgotten = go.Scatter(x=x[forget, 0], y=x[forget, 1], mode="markers", name="forgotten points",
-                           marker=dict(color=_point_colors(y[forget]), size=13, symbol="x",
-                                       line=dict(color=FORGET_COLOR, width=2)),
-                           text=[f"forgotten id {i}" for i in np.flatnonzero(forget)], hoverinfo="text",
-                           showlegend=showlegend, **kw)
+    retained = dict(type="scatter", x=x[keep, 0], y=x[keep, 1], mode="markers", name="training points",
+                    marker=dict(color=_point_colors(y[keep]), size=size, line=dict(color="white", width=0.6)),
+                    hoverinfo="skip", showlegend=showlegend, **kw)
+    forgotten = dict(type="scatter", x=x[forget, 0], y=x[forget, 1], mode="markers", name="forgotten points",
+                     marker=dict(color=_point_colors(y[forget]), size=13, symbol="x",
+                                 line=dict(color=FORGET_COLOR, width=2)),
+                     text=[f"forgotten id {i}" for i in np.flatnonzero(forget)], hoverinfo="text",
+                     showlegend=showlegend, **kw)
     return [retained, forgotten]
 
 
@@ -221,11 +225,74 @@ def _fixed_axes(xs, ys) -> tuple[dict, dict]:
             dict(range=[float(ys[0]), float(ys[-1])], autorange=False, showgrid=False, zeroline=False, title=title("x₂")))
 
 
-def class_legend(n_classes: int, prefix: str = "class") -> list[go.Scatter]:
+def class_legend(n_classes: int, prefix: str = "class") -> list[dict]:
     """Legend-only entries (no data, not selectable) naming each class's colour."""
-    return [go.Scatter(x=[None], y=[None], mode="markers", name=f"{prefix} {c}", hoverinfo="skip",
-                       marker=dict(color=class_color(c), size=9, line=dict(color="white", width=0.6)))
+    return [dict(type="scatter", x=[None], y=[None], mode="markers", name=f"{prefix} {c}", hoverinfo="skip",
+                 marker=dict(color=class_color(c), size=9, line=dict(color="white", width=0.6)))
             for c in range(n_classes)]
+
+
+def _figure(data: list[dict], layout: dict, frames: list[dict] | None = None) -> go.Figure:
+    """A figure from plain dicts, unvalidated (see above)."""
+    spec = {"data": data, "layout": layout}
+    if frames is not None:
+        spec["frames"] = frames
+    return go.Figure(spec, _validate=False)
+
+
+class SpecFigure(go.Figure):
+    """A finished figure as its spec (``fig.to_dict()``: plain data, arrays already base64-encoded), taken by plotly
+    and Streamlit as a figure: ``to_dict()`` hands the spec back instead of rebuilding plotly's objects and
+    deep-copying them, which ``st.plotly_chart`` does on every rerun of every page showing the figure (for a
+    31-frame animation most of a rerun's CPU). Pickles, exports (``to_html``, ``to_json``) and draws as the figure
+    it was made from; its ``data`` and ``layout`` attributes are empty: read the spec. Never mutate the spec."""
+
+    def __init__(self, spec: dict | None = None):
+        super().__init__()
+        self._spec = spec if spec is not None else {"data": [], "layout": {}}
+
+    def to_dict(self) -> dict:
+        return self._spec
+
+
+def from_spec(spec: dict) -> go.Figure:
+    """A figure again from ``fig.to_dict()`` (see :class:`SpecFigure`)."""
+    return SpecFigure(spec)
+
+
+@lru_cache(maxsize=32)
+def _subplots_cached(rows: int, cols: int, titles: tuple, row_titles: tuple | None, font_size: int,
+                     spacing: tuple[float, float], specs: str | None = None, widths: tuple | None = None) -> str:
+    fig = make_subplots(rows=rows, cols=cols, subplot_titles=list(titles), horizontal_spacing=spacing[0],
+                        vertical_spacing=spacing[1], row_titles=list(row_titles) if row_titles else None,
+                        specs=json.loads(specs) if specs else None, column_widths=list(widths) if widths else None)
+    fig.update_annotations(font_size=font_size)
+    layout = fig.to_dict()["layout"]
+    layout.pop("template", None)
+    return json.dumps(layout)
+
+
+def subplot_layout(rows: int, cols: int, titles, row_titles=None, font_size: int = 12,
+                   spacing: tuple[float, float] = (0.03, 0.05), specs=None, widths=None) -> dict:
+    """A fresh copy of make_subplots' layout (axis domains and panel titles), computed once per arrangement."""
+    return json.loads(_subplots_cached(rows, cols, tuple(titles), tuple(row_titles) if row_titles else None,
+                                       font_size, spacing, json.dumps(specs) if specs else None,
+                                       tuple(widths) if widths else None))
+
+
+@lru_cache(maxsize=8)
+def _named_colorscale(name: str) -> str:
+    return json.dumps(get_colorscale(name))
+
+
+def named_colorscale(name: str) -> list:
+    """A named colourscale as the list validation would have written (what plotly.py ships, not plotly.js's own)."""
+    return json.loads(_named_colorscale(name))
+
+
+def _axis_ref(k: int) -> tuple[str, str]:
+    """The axes of subplot ``k`` (1-based, row by row) as a trace names them."""
+    return ("x", "y") if k == 1 else (f"x{k}", f"y{k}")
 
 
 def _finite(values) -> np.ndarray:
@@ -268,8 +335,8 @@ def editor_figure(x: np.ndarray, y: np.ndarray, xs, ys, probs: np.ndarray | None
     line_widths = [2.5 if i in forget else 0.7 for i in range(n)]
     hover = [f"id {i} · class {int(y[i])}" + (f" · α={alpha[i]:.2f}" if alpha is not None else "")
              + (" · forgotten" if i in forget else "") for i in range(n)]
-    traces.append(go.Scatter(
-        x=x[:, 0].tolist(), y=x[:, 1].tolist(), mode="markers", name="training points",
+    traces.append(dict(
+        type="scatter", x=x[:, 0].tolist(), y=x[:, 1].tolist(), mode="markers", name="training points",
         customdata=list(range(n)), text=hover, hoverinfo="text",
         marker=dict(color=_point_colors(y), size=sizes, symbol=symbols,
                     line=dict(color=line_colors, width=line_widths)),
@@ -277,11 +344,9 @@ def editor_figure(x: np.ndarray, y: np.ndarray, xs, ys, probs: np.ndarray | None
         showlegend=False,
     ))
     xa, ya = _fixed_axes(xs, ys)
-    fig = go.Figure(traces)
-    fig.update_layout(height=height, margin=dict(l=45, r=10, t=10, b=40), xaxis=xa, yaxis=ya,
-                      uirevision="editor", plot_bgcolor="white", clickmode="event+select",
-                      legend=dict(orientation="h", x=0.0, y=1.0, yanchor="bottom", font={"size": 11}))
-    return fig
+    return _figure(traces, dict(height=height, margin=dict(l=45, r=10, t=10, b=40), xaxis=xa, yaxis=ya,
+                                uirevision="editor", plot_bgcolor="white", clickmode="event+select",
+                                legend=dict(orientation="h", x=0.0, y=1.0, yanchor="bottom", font={"size": 11})))
 
 
 # ----------------------------------------------------------------------------------------------
@@ -310,9 +375,9 @@ def animation_figure(x: np.ndarray, y: np.ndarray, xs, ys, n_classes: int, forge
     layout = _animation_skeleton(tuple(short_label(m) for m in panels))
     data: list[dict] = []
 
-    def add(trace, axis: int = 1) -> int:
-        t = trace.to_plotly_json() if hasattr(trace, "to_plotly_json") else dict(trace)
-        t["xaxis"], t["yaxis"] = ("x", "y") if axis == 1 else (f"x{axis}", f"y{axis}")
+    def add(trace: dict, axis: int = 1) -> int:
+        t = dict(trace)
+        t["xaxis"], t["yaxis"] = _axis_ref(axis)
         data.append(t)
         return len(data) - 1
 
@@ -375,28 +440,19 @@ def animation_figure(x: np.ndarray, y: np.ndarray, xs, ys, n_classes: int, forge
     layout.update(height=height, margin=dict(l=40, r=10, t=70, b=20), plot_bgcolor="white",
                   legend=dict(orientation="h", x=0.0, y=1.02, yanchor="bottom", font={"size": 11}),
                   uirevision="player", modebar=dict(orientation="v"))
-    return go.Figure({"data": data, "layout": layout, "frames": frames}, _validate=False)
+    return _figure(data, layout, frames)
 
 
-@lru_cache(maxsize=8)
-def _skeleton_cached(titles: tuple[str, ...]) -> str:
+def _animation_skeleton(titles: tuple[str, ...]) -> dict:
+    """Axes domains and panel titles of the animation layout (a fresh copy; computed once per layout)."""
     n_rows = math.ceil(len(titles) / 2)
     specs = [[{"rowspan": n_rows}, {}, {}]] + [[None, {}, {}] for _ in range(n_rows - 1)]
     padded = [""]
     for r in range(n_rows):
         row = list(titles[2 * r:2 * r + 2])
         padded += row + [""] * (2 - len(row))
-    fig = make_subplots(rows=n_rows, cols=3, specs=specs, column_widths=[0.54, 0.23, 0.23],
-                        horizontal_spacing=0.06, vertical_spacing=0.09, subplot_titles=padded)
-    fig.update_annotations(font_size=11)
-    return json.dumps(fig.to_dict()["layout"])
-
-
-def _animation_skeleton(titles: tuple[str, ...]) -> dict:
-    """Axes domains and panel titles of the animation layout (a fresh copy; computed once per layout)."""
-    layout = json.loads(_skeleton_cached(titles))
-    layout.pop("template", None)
-    return layout
+    return subplot_layout(n_rows, 3, padded, font_size=11, spacing=(0.06, 0.09), specs=specs,
+                          widths=(0.54, 0.23, 0.23))
 
 
 def _json_float(v) -> float | None:
@@ -459,39 +515,36 @@ def small_multiples(x: np.ndarray, y: np.ndarray, xs, ys, n_classes: int, forget
     xs, ys = np.asarray(xs, np.float32), np.asarray(ys, np.float32)
     n_rows, n_cols = len(rows), max(len(r) for r in rows)
     titles = [p["title"] for r in rows for p in list(r) + [{"title": ""}] * (n_cols - len(r))]
-    fig = make_subplots(rows=n_rows, cols=n_cols, subplot_titles=titles, horizontal_spacing=0.03,
-                        vertical_spacing=0.2 if n_rows > 1 else 0.05, row_titles=list(row_titles) if row_titles else None)
-    fig.update_annotations(font_size=12)
+    layout = subplot_layout(n_rows, n_cols, titles, row_titles, spacing=(0.03, 0.2 if n_rows > 1 else 0.05))
+    data: list[dict] = []
     ox = oy = None
     if original_probs is not None:
         ox, oy = boundary_xy(original_probs, xs, ys)
     for r, row in enumerate(rows):
         ids = rows_forget_ids[r] if rows_forget_ids is not None else forget_ids
         for c, panel in enumerate(row):
-            first = r == 0 and c == 0
-            fig.add_trace(heatmap_trace(xs, ys, panel["probs"], n_classes), r + 1, c + 1)
+            first, k = r == 0 and c == 0, r * n_cols + c + 1
+            axes = dict(zip(("xaxis", "yaxis"), _axis_ref(k)))
+            data.append({**heatmap_trace(xs, ys, panel["probs"], n_classes), **axes})
             if ox is not None:
-                fig.add_trace(line_trace(ox, oy, "original boundary", color="#555", width=1.3, opacity=0.5,
-                                         showlegend=first, legendgroup="orig"), r + 1, c + 1)
+                data.append({**line_trace(ox, oy, "original boundary", color="#555", width=1.3, opacity=0.5,
+                                          showlegend=first, legendgroup="orig"), **axes})
             bx, by = boundary_xy(panel["probs"], xs, ys)
-            fig.add_trace(line_trace(bx, by, "boundary", color=panel.get("color", "#c2185b"), width=2.2,
-                                     dash=panel.get("dash", "solid"), showlegend=False), r + 1, c + 1)
-            for t in points_traces(x, y, ids, showlegend=first):
-                t.legendgroup = t.name
-                fig.add_trace(t, r + 1, c + 1)
+            data.append({**line_trace(bx, by, "boundary", color=panel.get("color", "#c2185b"), width=2.2,
+                                      dash=panel.get("dash", "solid"), showlegend=False), **axes})
+            data += [{**t, "legendgroup": t["name"], **axes} for t in points_traces(x, y, ids, showlegend=first)]
             text = _score_text(panel.get("scores"))
-            if text:
-                k = r * n_cols + c + 1
-                # under the panel, not over the boundary it describes
-                fig.add_annotation(text=text, xref=f"x{k if k > 1 else ''} domain", yref=f"y{k if k > 1 else ''} domain",
-                                   x=0.5, y=-0.02, xanchor="center", yanchor="top", showarrow=False, align="center",
-                                   font=dict(size=10, color="#111"))
+            if text:  # under the panel, not over the boundary it describes
+                layout.setdefault("annotations", []).append(dict(
+                    text=text, xref=f"{axes['xaxis']} domain", yref=f"{axes['yaxis']} domain", x=0.5, y=-0.02,
+                    xanchor="center", yanchor="top", showarrow=False, align="center", font=dict(size=10, color="#111")))
     xa, ya = _fixed_axes(xs, ys)
-    fig.update_xaxes(**{**xa, "title": None}, showticklabels=False)  # the panels' titles say what they show
-    fig.update_yaxes(**{**ya, "title": None}, showticklabels=False)
-    fig.update_layout(height=(height_per_row + 30) * n_rows + 40, margin=dict(l=10, r=30, t=40, b=40),
-                      plot_bgcolor="white", legend=dict(orientation="h", y=-0.04 - 0.08 / n_rows, font_size=11))
-    return fig
+    for name, axis in layout.items():  # the panels' titles say what they show: no axis titles or ticks
+        if name.startswith(("xaxis", "yaxis")):
+            axis.update({k: v for k, v in (xa if name[0] == "x" else ya).items() if k != "title"}, showticklabels=False)
+    layout.update(height=(height_per_row + 30) * n_rows + 40, margin=dict(l=10, r=30, t=40, b=40),
+                  plot_bgcolor="white", legend=dict(orientation="h", y=-0.04 - 0.08 / n_rows, font=dict(size=11)))
+    return _figure(data, layout)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -504,40 +557,43 @@ def information_figure(x: np.ndarray, y: np.ndarray, xs, ys, forget_ids: Sequenc
     (``(ny, nx)`` arrays on ``xs``, ``ys``), one shared colour scale. Points (optional α(x)): size and
     colour show information, low α = near other classes = large and dark."""
     xs, ys = np.asarray(xs, np.float32), np.asarray(ys, np.float32)
-    fig = make_subplots(rows=1, cols=2, subplot_titles=["before (original model)", after_label],
-                        horizontal_spacing=0.08)
+    layout = subplot_layout(1, 2, ["before (original model)", after_label], font_size=16, spacing=(0.08, 0.05))
+    data: list[dict] = []
     if lipschitz_before is not None and lipschitz_after is not None:
         logs = [np.log10(np.maximum(_finite(a), 1e-6)).astype(np.float32) for a in (lipschitz_before, lipschitz_after)]
         both = np.concatenate([l.ravel() for l in logs])
         both = both[np.isfinite(both)]
         lo, hi = (float(np.percentile(both, 1)), float(np.percentile(both, 99))) if len(both) else (0.0, 1.0)
         for k, z in enumerate(logs):
-            fig.add_trace(go.Heatmap(x=xs, y=ys, z=z, zmin=lo, zmax=hi, colorscale="Viridis", zsmooth="best",
-                                     showscale=k == 1, colorbar=dict(title="log₁₀ Lipschitz", len=0.9),
-                                     hovertemplate="log₁₀ L = %{z:.2f}<extra></extra>"), 1, k + 1)
+            data.append(dict(type="heatmap", x=xs, y=ys, z=z, zmin=lo, zmax=hi, colorscale=named_colorscale("Viridis"),
+                             zsmooth="best", showscale=k == 1, colorbar=dict(title=dict(text="log₁₀ Lipschitz"), len=0.9),
+                             hovertemplate="log₁₀ L = %{z:.2f}<extra></extra>", xaxis=_axis_ref(k + 1)[0],
+                             yaxis=_axis_ref(k + 1)[1]))
     forget = np.zeros(len(x), dtype=bool)
     forget[list(forget_ids)] = True
+    if alpha is not None:
+        info = 1.0 - np.asarray(alpha, dtype=float)
+        marker = dict(size=(5 + 14 * info).tolist(), color=info.tolist(), colorscale=named_colorscale("Reds"), cmin=0, cmax=1,
+                      line=dict(color=_point_colors(y), width=1.5), showscale=False)
+        hover = [f"id {i} · α={a:.2f}" for i, a in enumerate(alpha)]
+    else:
+        marker = dict(size=6, color=_point_colors(y), line=dict(color="white", width=0.5))
+        hover = [f"id {i}" for i in range(len(x))]
     for k in range(2):
-        if alpha is not None:
-            info = 1.0 - np.asarray(alpha, dtype=float)
-            marker = dict(size=(5 + 14 * info).tolist(), color=info.tolist(), colorscale="Reds", cmin=0, cmax=1,
-                          line=dict(color=_point_colors(y), width=1.5), showscale=False)
-            hover = [f"id {i} · α={a:.2f}" for i, a in enumerate(alpha)]
-        else:
-            marker = dict(size=6, color=_point_colors(y), line=dict(color="white", width=0.5))
-            hover = [f"id {i}" for i in range(len(x))]
-        fig.add_trace(go.Scatter(x=x[:, 0], y=x[:, 1], mode="markers", marker=marker, text=hover, hoverinfo="text",
-                                 name="training points (size = 1 − α)" if alpha is not None else "training points",
-                                 showlegend=k == 0), 1, k + 1)
-        fig.add_trace(go.Scatter(x=x[forget, 0], y=x[forget, 1], mode="markers", name="forgotten points",
-                                 marker=dict(symbol="x", size=13, color="#fff", line=dict(color=FORGET_COLOR, width=2)),
-                                 showlegend=k == 0, hoverinfo="skip"), 1, k + 1)
+        xa_ref, ya_ref = _axis_ref(k + 1)
+        data.append(dict(type="scatter", x=x[:, 0], y=x[:, 1], mode="markers", marker=marker, text=hover,
+                         hoverinfo="text", showlegend=k == 0, xaxis=xa_ref, yaxis=ya_ref,
+                         name="training points (size = 1 − α)" if alpha is not None else "training points"))
+        data.append(dict(type="scatter", x=x[forget, 0], y=x[forget, 1], mode="markers", name="forgotten points",
+                         marker=dict(symbol="x", size=13, color="#fff", line=dict(color=FORGET_COLOR, width=2)),
+                         showlegend=k == 0, hoverinfo="skip", xaxis=xa_ref, yaxis=ya_ref))
     xa, ya = _fixed_axes(xs, ys)
-    fig.update_xaxes(**xa)
-    fig.update_yaxes(**ya)
-    fig.update_layout(height=height, margin=dict(l=50, r=10, t=40, b=40), plot_bgcolor="white",
-                      legend=dict(orientation="h", y=-0.15, font_size=11))
-    return fig
+    for name, axis in layout.items():
+        if name.startswith(("xaxis", "yaxis")):
+            axis.update(xa if name[0] == "x" else ya)
+    layout.update(height=height, margin=dict(l=50, r=10, t=40, b=40), plot_bgcolor="white",
+                  legend=dict(orientation="h", y=-0.15, font=dict(size=11)))
+    return _figure(data, layout)
 
 
 SWEEP_LABELS = {"avg_gap": "avg gap to retrain"}  # sweep values that are not metrics of explorer.measures.metrics

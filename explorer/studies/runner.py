@@ -226,13 +226,28 @@ def shutdown_ray() -> None:
 
 _POOL: ProcessPoolExecutor | None = None
 _POOL_SIZE = 0
+_POOL_PROGRESS = None  # the pool's queue from its workers back to this process (explorer/ui/pool.py relays it)
+_WORKER_PROGRESS = None  # in a worker: that queue
 _POOL_STARTUP: float | None = None  # seconds the last pool took to answer from every worker
 _POOL_LOCK = threading.Lock()
 _MAIN_LOCK = threading.Lock()
 
 
-def _init_worker() -> None:
+def _init_worker(progress=None) -> None:
+    global _WORKER_PROGRESS
     torch.set_num_threads(1)  # one intra-op thread per worker: on small models two threads only contend
+    _WORKER_PROGRESS = progress
+
+
+def worker_progress():
+    """In a pool worker, the queue its jobs report progress on; None elsewhere."""
+    return _WORKER_PROGRESS
+
+
+def pool_progress():
+    """The running pool's progress queue (what its workers put), or None when no pool runs."""
+    with _POOL_LOCK:
+        return _POOL_PROGRESS
 
 
 def _ready() -> bool:
@@ -242,14 +257,16 @@ def _ready() -> bool:
 def process_pool(workers: int) -> ProcessPoolExecutor:
     """The shared pool of ``workers`` spawn processes (made on first use, remade if the size changes);
     a new pool's start-up (until every worker has answered) is timed for the ``auto`` rule."""
-    global _POOL, _POOL_SIZE, _POOL_STARTUP
+    global _POOL, _POOL_SIZE, _POOL_STARTUP, _POOL_PROGRESS
     with _POOL_LOCK:
         if _POOL is None or _POOL_SIZE != workers:
             if _POOL is not None:
                 _POOL.shutdown(wait=False, cancel_futures=True)
             start = time.perf_counter()
-            _POOL = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
-                                        initializer=_init_worker)
+            context = multiprocessing.get_context("spawn")
+            _POOL_PROGRESS = context.Queue()
+            _POOL = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_init_worker,
+                                        initargs=(_POOL_PROGRESS,))
             with hidden_main():
                 probes = [_POOL.submit(_ready) for _ in range(workers)]
             for probe in probes:
@@ -261,11 +278,11 @@ def process_pool(workers: int) -> ProcessPoolExecutor:
 
 def shutdown_pool() -> None:
     """End the worker processes (they are started on first use and then reused)."""
-    global _POOL, _POOL_SIZE
+    global _POOL, _POOL_SIZE, _POOL_PROGRESS
     with _POOL_LOCK:
         if _POOL is not None:
             _POOL.shutdown(wait=False, cancel_futures=True)
-        _POOL, _POOL_SIZE = None, 0
+        _POOL, _POOL_SIZE, _POOL_PROGRESS = None, 0, None
 
 
 atexit.register(shutdown_pool)

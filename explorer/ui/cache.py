@@ -1,6 +1,7 @@
 """One bounded model cache shared by both pages and every session: the trained original per data/model/
 training settings and the retrain reference per forget set. Values are computed outside any Streamlit-
-cached function so their progress bars can draw (Streamlit cannot replay a cached function's elements)."""
+cached function so their progress bars can draw (Streamlit cannot replay a cached function's elements),
+in the worker pool the sessions share (explorer/ui/pool.py)."""
 from __future__ import annotations
 
 import json
@@ -10,9 +11,9 @@ from collections import OrderedDict
 import streamlit as st
 
 from explorer import pipeline
-from explorer.engine.device import torch_threads
 from explorer.pipeline import Trained
 from explorer.config.scenario import Scenario
+from explorer.ui import pool
 
 TRAINED_SIZE = 8  # trained originals (a few MB each at most)
 RETRAIN_SIZE = 48  # retrain references (one per forget set)
@@ -80,8 +81,8 @@ def trained_for(scenario: Scenario, progress=None) -> Trained:
     key = training_key(scenario)
 
     def make():
-        with torch_threads():
-            return pipeline.train_original(Scenario.from_dict(json.loads(key)), progress)
+        settings = Scenario.from_dict(json.loads(key))
+        return pool.run(pipeline.train_original, settings, progress=progress, device=pipeline.resolve_device(settings))
     return _store()["trained"].get_or_make(key, make)
 
 
@@ -90,8 +91,8 @@ def retrain_for(scenario: Scenario, trained: Trained, forget_ids, progress=None)
     ids = tuple(sorted(set(int(i) for i in forget_ids)))
 
     def make():
-        with torch_threads():
-            model, _, seconds = pipeline.retrain_reference(scenario, trained, list(ids), progress)
+        model, _, seconds = pool.run(pipeline.retrain_reference, scenario, trained, list(ids), progress=progress,
+                                     device=trained.device)
         return model, seconds
     return _store()["retrain"].get_or_make((training_key(scenario), ids), make)
 

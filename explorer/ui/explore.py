@@ -19,7 +19,7 @@ from explorer.measures.metrics import METRICS
 from explorer.engine.models import predict_proba
 from explorer.pipeline import Trained
 from explorer.config.scenario import Scenario, ScenarioError, default_scenario
-from explorer.ui import cache, lessons, settings, shared
+from explorer.ui import cache, lessons, pool, settings, shared
 from explorer.ui.feedback import error_line, progress, reported
 from explorer.ui.settings import Control
 from explorer.ui.state import ExploreState, Shown, page_state, set_widget, widget_key, widget_value
@@ -280,13 +280,9 @@ def unlearn_button(trained: Trained, scenario: Scenario) -> None:
 
         def compute():
             retrain = cache.retrain_for(scenario, trained, pipeline.resolve_forget(scenario, trained.data, ids), report)
-            with torch_threads():
-                if trained.data.is_1d:
-                    out = V1.run(scenario, trained, ids, retrain=retrain, progress=report)
-                    return out, {out.method: V1.animation(out)}
-                out = V.run(scenario, trained, ids, retrain=retrain, progress=report)
-                report("Building the animation", 1.0)
-                return out, {out.method: V.animation(out), "side": V.side_by_side(out)}
+            out, specs = pool.run(V.page_run, scenario, trained, ids, retrain, progress=report, device=trained.device)
+            out.trained = trained  # the shared original, not the worker's copy of it
+            return out, {name: figures.from_spec(spec) for name, spec in specs.items()}
         out, figs = cache.result_for(run_key, compute)  # a class on one link computes each run once
         s.result = Shown(run_key, out, scenario, dict(figs))
 
@@ -390,6 +386,8 @@ def information(shown_run: Shown) -> None:
     if not (show_alpha or show_lip):
         return
     info_key = (shown_run.key, show_alpha, show_lip)
+    if show_alpha and not show_lip and "info" in shown_run.figures:  # the default view: built with the run
+        s.info[info_key] = shown_run.figures["info"]
     if info_key not in s.info:
         with torch_threads():
             out = shown_run.outcome

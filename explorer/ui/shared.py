@@ -76,12 +76,15 @@ def show_verdict(verdict) -> None:
 
 
 def run_sweep(scenario, trained, forget_ids, sigmas: str, etas: str, retrain, report):
-    """JiT once per (σ, η) cell, σ and η as the user typed them (comma-separated)."""
+    """JiT once per (σ, η) cell, σ and η as the user typed them (comma-separated); the cells in the worker pool
+    the sessions share (explorer/ui/pool.py) when it is on, else in this thread."""
     from explorer.engine.device import torch_threads
     from explorer.studies.sweep import sweep_jit
+    from explorer.ui import pool
     grid = parse_floats(sigmas), parse_floats(etas)
     with torch_threads():
         return sweep_jit(scenario, trained, forget_ids, grid[0], grid[1], retrain=retrain,
+                         backend="processes" if pool.enabled(trained.device) else "auto",
                          progress=lambda done, total: report(f"{done}/{total} cells", done / max(total, 1)))
 
 

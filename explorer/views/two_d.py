@@ -16,6 +16,7 @@ from explorer.engine.models import predict_proba
 from explorer.pipeline import RunOutcome, Trained
 from explorer.config.scenario import Scenario, default_scenario
 from explorer.measures.verdict import method_label
+from explorer.views import one_d
 
 GRID = "grid"  # the probe every 2D view draws: class probabilities on the scenario's grid
 
@@ -25,6 +26,22 @@ def run(scenario: Scenario, trained: Trained, forget_ids, retrain: tuple[nn.Modu
     """The main method and every compared one, each with the grid recorded at every (thinned) step."""
     return pipeline.run(scenario, progress, trained=trained, forget_ids=forget_ids,
                         probes={GRID: pipeline.EVAL_INPUTS}, retrain=retrain, max_frames=figures.MAX_FRAMES)
+
+
+def page_run(scenario: Scenario, trained: Trained, forget_ids, retrain: tuple[nn.Module, float] | None = None,
+             progress=None) -> tuple[RunOutcome, dict[str, dict]]:
+    """What pressing Unlearn on the explorer page computes: the run and the figures every session shows for it —
+    the main method's animation, the side-by-side panels and the information view's default (α(x), no
+    Lipschitz heatmap) — as plain figure specs (``fig.to_dict()``), which pass between processes cheaply
+    (:func:`explorer.figures.two_d.from_spec` makes them figures again). A 1-D dataset has its curve animation."""
+    if trained.data.is_1d:
+        out = one_d.run(scenario, trained, forget_ids, retrain=retrain, progress=progress)
+        return out, {out.method: one_d.animation(out).to_dict()}
+    out = run(scenario, trained, forget_ids, retrain=retrain, progress=progress)
+    if progress:
+        progress("Building the animation", 1.0)
+    figs = {out.method: animation(out), "side": side_by_side(out), "info": information(trained, scenario, out, True, False)}
+    return out, {name: fig.to_dict() for name, fig in figs.items()}
 
 
 def animation(out: RunOutcome, method: str | None = None, height: int = 720):

@@ -246,6 +246,8 @@ def test_diverging_run_is_rolled_back_with_a_message():
 def test_unexpected_failure_shows_one_line_not_a_traceback(monkeypatch):
     from explorer.views import two_d
 
+    monkeypatch.setenv("EXPLORER_POOL", "0")  # the replaced function runs in this process, not a pool worker
+
     def boom(*a, **k):
         raise RuntimeError("simulated failure\nsecond line")
 
@@ -332,6 +334,7 @@ def test_training_failure_is_one_line_and_stops_cleanly(monkeypatch):
     def boom(*a, **k):
         raise FloatingPointError("training diverged at epoch 3 (loss nan); lower the learning rate")
 
+    monkeypatch.setenv("EXPLORER_POOL", "0")  # the replaced function runs in this process, not a pool worker
     monkeypatch.setattr(pipeline, "train_original", boom)
     at = start({"d.seed": "987"})  # settings nobody trained yet, so the cache cannot answer
     assert [e.value for e in at.error] == [
@@ -456,6 +459,7 @@ def test_sessions_on_one_link_share_a_finished_run(monkeypatch):
     from explorer.views import two_d
     calls = []
     real = two_d.run
+    monkeypatch.setenv("EXPLORER_POOL", "0")  # count the calls in this process (tests/ui/test_pool.py: the pool)
     monkeypatch.setattr(two_d, "run", lambda *a, **k: calls.append(1) or real(*a, **k))
     link = {"d.seed": "4242"}  # a scenario no other test ran, so the shared cache starts empty for it
     first, second = start(link), start(link)
