@@ -28,7 +28,7 @@ import plotly.tools
 from explorer import pipeline
 from explorer.config.scenario import default_scenario
 from explorer.engine.device import torch_threads
-from explorer.figures import two_d as figures
+from explorer.figures.common import from_spec
 from explorer.views import two_d
 
 STAGES = ("retrain", "method", "metrics", "figures", "serialisation")
@@ -73,7 +73,7 @@ def one_click(scenario, trained, point: int) -> tuple[dict, int, str | None]:
         stages["figures"] = cpu() - t
         t = cpu()
         shown, _ = pickle.loads(pickle.dumps((out, specs)))
-        texts = [pio.to_json(plotly.tools.return_figure_from_figure_or_data(figures.from_spec(spec), True),
+        texts = [pio.to_json(plotly.tools.return_figure_from_figure_or_data(from_spec(spec), True),
                              validate=False) for spec in specs.values()]
         stages["serialisation"] = cpu() - t
     stages["total"] = sum(stages.values())

@@ -10,7 +10,7 @@ import torch
 
 from explorer import pipeline
 from explorer.config.scenario import ScenarioError, default_scenario
-from explorer.figures.two_d import from_spec
+from explorer.figures.common import from_spec
 from explorer.studies import runner
 from explorer.ui import pool
 from explorer.views import two_d as V
