@@ -5,6 +5,7 @@ in the worker pool the sessions share (explorer/ui/pool.py)."""
 from __future__ import annotations
 
 import json
+import logging
 import threading
 from collections import OrderedDict
 
@@ -14,6 +15,8 @@ from explorer import pipeline
 from explorer.pipeline import Trained
 from explorer.config.scenario import Scenario
 from explorer.ui import pool
+
+log = logging.getLogger("explorer.cache")
 
 TRAINED_SIZE = 8  # trained originals (a few MB each at most)
 RETRAIN_SIZE = 48  # retrain references (one per forget set)
@@ -95,6 +98,24 @@ def retrain_for(scenario: Scenario, trained: Trained, forget_ids, progress=None)
                                      device=trained.device)
         return model, seconds
     return _store()["retrain"].get_or_make((training_key(scenario), ids), make)
+
+
+def prefetch_retrain(scenario: Scenario, trained: Trained, forget_ids) -> bool:
+    """Start the retrain reference for this forget set in the background when a pool worker is free: a student
+    usually presses Unlearn right after choosing points, and the reference is then ready or under way (Unlearn
+    waits for it as for any session computing it). True when a prefetch started."""
+    ids, store = tuple(sorted(set(int(i) for i in forget_ids))), _store()["retrain"]
+    key = (training_key(scenario), ids)
+    if not ids or key in store or key in store.making or not pool.idle():
+        return False
+
+    def make():
+        try:
+            retrain_for(scenario, trained, pipeline.resolve_forget(scenario, trained.data, ids))
+        except Exception:  # noqa: BLE001 - a prefetch that fails costs nothing: Unlearn computes and reports it
+            log.debug("prefetching a retrain reference failed", exc_info=True)
+    threading.Thread(target=make, name="explorer-prefetch", daemon=True).start()
+    return True
 
 
 def result_for(key: str, make):

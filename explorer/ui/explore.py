@@ -268,6 +268,8 @@ def result_key(scenario: Scenario, ids) -> str:
 
 def unlearn_button(trained: Trained, scenario: Scenario) -> None:
     s = state()
+    if s.forget.ids and trained.device.type == "cpu":
+        cache.prefetch_retrain(scenario, trained, s.forget.ids)
     if not st.button("Unlearn", type="primary", key=key("ui.unlearn"), width="stretch",
                      help="Run the chosen method on the forget set, and retrain without it for reference."):
         return

@@ -39,6 +39,7 @@ _LISTENERS: dict[int, queue.SimpleQueue] = {}  # job token -> the waiting sessio
 _LOCK = threading.Lock()
 _RELAYS: set[int] = set()  # ids of the progress queues a relay thread reads
 _STARTING = threading.Event()
+_BUSY = [0]  # jobs this process has in the pool now
 
 
 def workers() -> int:
@@ -55,6 +56,13 @@ def enabled(device=None) -> bool:
 def ready() -> bool:
     """The pool runs (and answered): jobs sent now start at once."""
     return runner.pool_progress() is not None and runner.pool_overhead_seconds(workers()) < 1.0
+
+
+def idle() -> bool:
+    """The pool runs and has a worker with nothing to do: background work (a prefetch) costs no one a wait."""
+    with _LOCK:
+        busy = _BUSY[0]
+    return enabled() and ready() and busy < workers()
 
 
 def start() -> None:
@@ -101,6 +109,7 @@ def _in_pool(fn, args, kwargs, progress):
     token, inbox = next(_TOKENS), queue.SimpleQueue()
     with _LOCK:
         _LISTENERS[token] = inbox
+        _BUSY[0] += 1
         if channel is not None and id(channel) not in _RELAYS:
             _RELAYS.add(id(channel))
             threading.Thread(target=_relay, args=(channel,), name="explorer-pool-progress", daemon=True).start()
@@ -118,6 +127,7 @@ def _in_pool(fn, args, kwargs, progress):
     finally:
         with _LOCK:
             _LISTENERS.pop(token, None)
+            _BUSY[0] -= 1
 
 
 def _deliver(inbox: queue.SimpleQueue, progress) -> None:

@@ -69,3 +69,24 @@ def test_a_bad_scenario_fails_in_the_worker_as_it_fails_here(started, small):
     scenario, trained = small
     with pytest.raises(ScenarioError, match="out of range"):
         pool.run(V.page_run, scenario, trained, [10_000])
+
+
+def test_a_prefetched_retrain_reference_is_the_one_unlearn_uses(started, small, monkeypatch):
+    """Choosing points starts the retrain reference in a free worker; Unlearn then finds it (the same model as
+    computed in the session's thread), and a forget set already there or under way is not prefetched twice."""
+    import time
+
+    from explorer.ui import cache
+
+    scenario, trained = small
+    assert cache.prefetch_retrain(scenario, trained, [7, 9])
+    assert not cache.prefetch_retrain(scenario, trained, [9, 7])  # under way (or done)
+    deadline = time.time() + 300
+    while (cache.training_key(scenario), (7, 9)) not in cache._store()["retrain"] and time.time() < deadline:
+        time.sleep(0.2)
+    model, _ = cache.retrain_for(scenario, trained, [7, 9])
+    monkeypatch.setenv("EXPLORER_POOL", "0")
+    here, _, _ = pool.run(pipeline.retrain_reference, scenario, trained, [7, 9])
+    assert all(torch.equal(a, b) for a, b in zip(model.state_dict().values(), here.state_dict().values()))
+    assert not cache.prefetch_retrain(scenario, trained, [7, 9])  # cached
+    assert not cache.prefetch_retrain(scenario, trained, [11])  # the pool is off
