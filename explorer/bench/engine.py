@@ -177,5 +177,7 @@ def format_table(result: dict) -> str:
     lines += format_rows(result.get("atlas", {}))
     for section in ("app", "images"):
         for key, value in result.get(section, {}).items():
+            if isinstance(value, dict):  # e.g. the click's stages in CPU-seconds
+                value = ", ".join(f"{k} {v:.3f}" if isinstance(v, float) else f"{k} {v}" for k, v in value.items())
             lines.append(f"{section}.{key}: {value:.3f}" if isinstance(value, float) else f"{section}.{key}: {value}")
     return "\n".join(lines)

@@ -16,7 +16,7 @@ from explorer.engine.device import torch_threads
 from explorer.engine.models import predict_proba
 from explorer.pipeline import Trained
 from explorer.config.scenario import SUBCLASS_CLUSTERS, Scenario, default_scenario, subclass_ids
-from explorer.ui import cache, settings, shared
+from explorer.ui import cache, pool, settings, shared
 from explorer.ui.feedback import progress, reported
 from explorer.ui.settings import Control
 from explorer.ui.state import ImagesState, Shown, page_state, set_widget, widget_key, widget_value
@@ -241,8 +241,9 @@ def unlearn(trained: Trained, scenario: Scenario) -> None:
         with reported("Unlearning"), progress("Retraining without the forget set") as report:
             # The retrain reference depends only on the trained setup and the forget set (the shared cache).
             retrain = cache.retrain_for(scenario, trained, pipeline.resolve_forget(scenario, trained.data, ids), report)
+            run = pool.run(V.run, scenario, trained, ids, retrain=retrain, progress=report, device=trained.device)
+            run.outcome.trained = trained  # the shared original, not the worker's copy of it
             with torch_threads():
-                run = V.run(scenario, trained, ids, retrain=retrain, progress=report)
                 s.result, s.sweep = Shown(run_key(scenario, ids), run, scenario, V.figures(run)), None
     if not ids:
         st.caption("Pick images to forget first.")
