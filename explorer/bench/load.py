@@ -7,8 +7,8 @@ which starts the worker pool), then runs N concurrent sessions. Each opens the l
 editor, clicks its training point (the same one for all, or with ``--distinct-points`` a different one each,
 so no two sessions share a run), presses Unlearn and waits until the animation is there and playable.
 
-The sessions are driven by a client process at the lowest CPU priority (``nice`` 19), so they take only CPU
-time the server leaves; ``--pin`` also pins the server to the first core and the clients to the others.
+The sessions are driven by a client process at the lowest CPU priority (``nice`` 19; browsers also under the
+SCHED_IDLE policy, which Chromium cannot undo by renicing itself), so they take only CPU time the server leaves; ``--pin`` also pins the server to the first core and the clients to the others.
 ``--client protocol`` (the default) drives each session with :mod:`explorer.bench.client`, Streamlit's own
 websocket protocol without a browser: the server does all the work a browser makes it do, the figures are not
 drawn. ``--client browser`` opens each session in a headless Chromium (one browser context each) and waits
@@ -115,6 +115,7 @@ def load_run(n: int, query: str = LINK, distinct: bool = False, kind: str = "pro
             "server_peak_mb": round(max(sampler.peak, warm.peak), 1), "server_after_mb": round(idle_mb, 1),
             "wall_seconds": round(wall, 1), "server_cpu_seconds": round(server_cpu, 2),
             "server_cpu_seconds_per_session": round(server_cpu / n, 3),
+            "pool_cpu_seconds": round(server_cpu - sampler.server_cpu.of(proc.pid), 2),
             "client_cpu_seconds": round(sampler.client_cpu.total, 1),
             "warmup_cpu_seconds": round(warm.server_cpu.total, 2), "warmup_ok": warmup["ok"],
             "load_average_before": round(load_before, 2), "load_average_after": round(os.getloadavg()[0], 2)}
@@ -163,13 +164,15 @@ def format_table(result: dict) -> str:
     for r in result["rows"]:
         if "server_cpu_seconds" in r:
             lines.append(f"\n{r['sessions']} sessions: {r['wall_seconds']:.0f} s wall; the server used "
-                         f"{r['server_cpu_seconds']:.1f} CPU-s ({r['warmup_cpu_seconds']:.1f} more to warm up), the "
+                         f"{r['server_cpu_seconds']:.1f} CPU-s ({r.get('pool_cpu_seconds', 0):.1f} of them in its worker pool; "
+                         f"{r['warmup_cpu_seconds']:.1f} more to warm up), the "
                          f"clients ({r['client']}) {r['client_cpu_seconds']:.0f} CPU-s; load average "
                          f"{r['load_average_before']:.1f} before, {r['load_average_after']:.1f} after.")
     pinned = "server pinned to one core, clients to the others" if result.get("pinned") else "nothing pinned"
     points = "each session a different point" if result.get("distinct_points") else f"training point {result['point']}"
     lines.append(f"\n{result['machine']}; {result['date']}; link {result['link']}, {points}; clients: "
-                 f"{result.get('client', 'browser')} at nice 19, {pinned}.")
+                 f"{result.get('client', 'browser')} at nice 19{' and SCHED_IDLE' if result.get('client') == 'browser' else ''}, "
+                 f"{pinned}.")
     for r in result["rows"]:
         for e in r["error_samples"]:
             lines.append(f"{r['sessions']} sessions: {e}")

@@ -237,6 +237,15 @@ def _init_worker(progress=None) -> None:
     global _WORKER_PROGRESS
     torch.set_num_threads(1)  # one intra-op thread per worker: on small models two threads only contend
     _WORKER_PROGRESS = progress
+    threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True).start()
+
+
+def _exit_with_parent(parent: int) -> None:
+    """End this worker when the process that started it is gone (killed without shutting its pool down: a
+    worker blocked on the pool's queue would otherwise live on, holding its memory)."""
+    while os.getppid() == parent:
+        time.sleep(1.0)
+    os._exit(0)
 
 
 def worker_progress():

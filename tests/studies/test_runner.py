@@ -85,3 +85,23 @@ def test_a_local_ray_gives_the_same_atlas_as_in_process_and_the_pool():
     assert swept["ray"].backend == "ray"
     for name, values in swept["serial"].metrics.items():
         np.testing.assert_array_equal(values, swept["ray"].metrics[name], err_msg=name)
+
+
+def test_pool_workers_end_when_the_process_that_started_them_is_killed(tmp_path):
+    """A server killed without shutting its pool down leaves no workers behind holding their memory."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = ("import os\nfrom explorer.studies import runner\npool = runner.process_pool(2)\n"
+              "print(' '.join(map(str, pool._processes)), flush=True)\nos._exit(0)\n")
+    root = Path(__file__).resolve().parents[2]
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300,
+                         env={**os.environ, "PYTHONPATH": str(root)}, check=True)
+    pids = [int(p) for p in out.stdout.split()]
+    assert len(pids) == 2
+    deadline = time.time() + 30
+    while any(os.path.exists(f"/proc/{p}") for p in pids) and time.time() < deadline:
+        time.sleep(0.2)
+    assert not any(os.path.exists(f"/proc/{p}") for p in pids)
