@@ -1,7 +1,7 @@
 """The Dataset record, the generator registry and the shared train/test split."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field, asdict
+from dataclasses import asdict, dataclass, field, replace
 from typing import Callable
 
 import numpy as np
@@ -53,13 +53,18 @@ class Dataset:
         return np.arange(len(self.x_train))
 
     def nearest_train_id(self, point) -> int:
-        """Training id of the sample closest (Euclidean) to ``point``."""
-        point = np.asarray(point, dtype=np.float32).reshape(1, -1)
+        """Training id of the sample closest (Euclidean) to ``point``, computed in float64 (in float32 the squared
+        distances of a far point overflow to inf everywhere, and the argmin would silently be id 0)."""
+        point = np.asarray(point, dtype=np.float64).reshape(1, -1)
         if point.shape[1] != self.n_features:
             raise ValueError(
                 f"a point needs {self.n_features} coordinates for dataset {self.name!r}, got {point.shape[1]}"
             )
-        return int(np.argmin(((self.x_train - point) ** 2).sum(axis=1)))
+        with np.errstate(over="ignore"):
+            distances = ((self.x_train.astype(np.float64) - point) ** 2).sum(axis=1)
+        if not np.isfinite(distances).all():
+            raise ValueError("the point is too far from the data to find its nearest training point")
+        return int(np.argmin(distances))
 
 
 Generator = Callable[[DatasetSpec], Dataset]
@@ -75,18 +80,20 @@ class DatasetInfo:
     about: str = ""
     images: bool = False  # real images (the images page) rather than a 2D toy (the main explorer)
     dims: int = 2  # input dimensions of a toy (1 for the line family); images say so with ``images``
+    extra_points: int = 0  # training points added to ``samples`` after the split (the 1-D family's named points)
 
 
 INFO: dict[str, DatasetInfo] = {}
 
 
 def register_dataset(name: str, title: str | None = None, about: str = "", images: bool = False, dims: int = 2,
-                     **defaults):
+                     extra_points: int = 0, **defaults):
     """Register a generator under ``name``: everything a page and the CLI need comes from this one call."""
     def wrap(fn: Generator) -> Generator:
         DATASETS[name] = fn
         DEFAULTS[name] = defaults
-        INFO[name] = DatasetInfo(title or name, about or (fn.__doc__ or "").strip().split("\n")[0], images, dims)
+        INFO[name] = DatasetInfo(title or name, about or (fn.__doc__ or "").strip().split("\n")[0], images, dims,
+                                 extra_points)
         return fn
 
     return wrap
@@ -109,6 +116,13 @@ def default_spec(name: str, **overrides) -> DatasetSpec:
     return DatasetSpec(**fields)
 
 
+def max_train_size(spec: DatasetSpec) -> int:
+    """An upper bound on the training set's size without building it: ``samples`` plus the points a generator
+    adds after the split (a link's forget ids are clipped to it before training; the page clips exactly after)."""
+    info = INFO.get(spec.name)
+    return int(spec.samples) + (info.extra_points if info else 0)
+
+
 def dataset_names() -> list[str]:
     return list(DATASETS)
 
@@ -126,6 +140,8 @@ def load_dataset(spec: DatasetSpec | None = None, **params) -> Dataset:
     """Build a dataset from a spec (or keyword fields of one). Pure: same spec, same arrays."""
     spec = spec if spec is not None else DatasetSpec(**params)
     validate_spec(spec)
+    if isinstance(spec.noise, float) and spec.noise == 0:
+        spec = replace(spec, noise=0.0)  # -0.0 as 0.0: NumPy refuses a scale whose sign bit is set
     data = DATASETS[spec.name](spec)
     data.spec = spec
     return data

@@ -9,6 +9,7 @@ import sys
 
 from explorer.cli import atlas, bench, calibrate, methods, run
 from explorer.cli.common import Parser, UsageError
+from explorer.config.echo import for_terminal
 from explorer.config.scenario import ScenarioError
 
 COMMANDS = {module.NAME: module for module in (run, methods, calibrate, atlas, bench)}
@@ -51,18 +52,14 @@ def main(argv: list[str] | None = None) -> int:
             return 2
         return COMMANDS[args.command].command(args)
     except (UsageError, ScenarioError) as err:
-        print(f"error: {err}", file=sys.stderr)
+        print(f"error: {for_terminal(err)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("error: interrupted", file=sys.stderr)
         return 130
     except Exception as err:  # noqa: BLE001 — the CLI promises no traceback, whatever happens
-        print(f"error: unexpected {type(err).__name__}: {err}".splitlines()[0], file=sys.stderr)
+        print(f"error: unexpected {type(err).__name__}: {for_terminal(err)}", file=sys.stderr)
         return 1
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())
 
 
 if __name__ == "__main__":

@@ -4,8 +4,7 @@ from __future__ import annotations
 import json
 
 from explorer.cli import run as run_command
-from explorer.cli.common import checked_out, checked_runner, runner_flags, stage_bar
-from explorer.config.scenario import ScenarioError
+from explorer.cli.common import checked_out, checked_runner, runner_flags, stage_bar, write_out
 
 NAME = "atlas"
 
@@ -39,9 +38,6 @@ def command(args) -> int:
     if out is None:
         print(text)
         return 0
-    try:
-        out.write_text(text)
-    except OSError as err:
-        raise ScenarioError(f"cannot write {args.out!r}: {err}") from None
+    write_out(out, text)
     print(atlas_summary(atlas))
     return 0

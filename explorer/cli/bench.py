@@ -5,9 +5,8 @@ from __future__ import annotations
 import json
 import math
 import sys
-from pathlib import Path
 
-from explorer.cli.common import UsageError, checked_out, ints, one_line_text
+from explorer.cli.common import UsageError, checked_out, ints, one_line_text, quoted, write_out
 from explorer.config.scenario import ScenarioError
 
 NAME = "bench"
@@ -39,10 +38,7 @@ def command(args) -> int:
         raise ScenarioError(str(err)) from None
     checked_out(args.out)
     result = bench.run_all(repeats=args.repeats, device=args.device)
-    try:
-        Path(args.out).write_text(json.dumps(result, indent=2))
-    except OSError as err:
-        raise ScenarioError(f"cannot write {args.out!r}: {err}") from None
+    write_out(args.out, json.dumps(result, indent=2))
     print(bench.format_table(result))
     return 0
 
@@ -54,7 +50,7 @@ def load_command(args) -> int:
     """``bench --load N[,N...]``: each N against a fresh server; the README's table on stdout, JSON in --out."""
     counts = ints(args.load, "--load")
     if not counts or not all(1 <= n <= MAX_LOAD_SESSIONS for n in counts):
-        raise UsageError(f"--load takes session counts between 1 and {MAX_LOAD_SESSIONS}, got {args.load!r}")
+        raise UsageError(f"--load takes session counts between 1 and {MAX_LOAD_SESSIONS}, got {quoted(args.load)}")
     if not (math.isfinite(args.load_timeout) and 1 <= args.load_timeout <= 3600):
         raise UsageError(f"--load-timeout must be between 1 and 3600 seconds, got {args.load_timeout}")
     out = checked_out(args.out)
@@ -65,8 +61,5 @@ def load_command(args) -> int:
     except RuntimeError as err:  # no Chromium, no playwright, a server that never started
         raise ScenarioError(one_line_text(err)) from None
     print(format_table(result))
-    try:
-        out.write_text(json.dumps(result, indent=2))
-    except OSError as err:
-        raise ScenarioError(f"cannot write {args.out!r}: {err}") from None
+    write_out(out, json.dumps(result, indent=2))
     return 0

@@ -6,7 +6,7 @@ import sys
 from dataclasses import replace
 
 from explorer.cli.common import (UsageError, checked_out, checked_runner, floats, ints, join, names, progress_bar,
-                                 runner_flags)
+                                 runner_flags, write_out)
 from explorer.config.scenario import ScenarioError
 
 NAME = "calibrate"
@@ -65,10 +65,7 @@ def command(args) -> int:
     result = run_study(grid, backend=args.backend, workers=args.workers, progress=progress_bar("jobs"),
                        address=args.address)
     print(markdown(result.cells))  # first: a failed write must not lose the study's tables
-    try:
-        out.write_text(json.dumps(result.to_dict(), indent=1))
-    except OSError as err:
-        raise ScenarioError(f"cannot write {args.out!r}: {err}") from None
+    write_out(out, json.dumps(result.to_dict(), indent=1))
     print(f"\n{len(result.rows)} runs in {result.seconds:.0f} s on {result.workers} worker(s); "
           f"every run in {args.out}", file=sys.stderr)
     return 0

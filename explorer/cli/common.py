@@ -9,6 +9,7 @@ import sys
 import time
 from pathlib import Path
 
+from explorer.config.echo import shown
 from explorer.config.scenario import ScenarioError
 
 
@@ -32,14 +33,14 @@ def floats(text: str, what: str) -> tuple[float, ...]:
 
 
 def quoted(text: str) -> str:
-    return repr(text if len(text) <= 60 else text[:57] + "...")
+    return shown(text)
 
 
 def ints(text: str, what: str) -> tuple[int, ...]:
     try:
         return tuple(int(v) for v in text.split(",") if v.strip())
     except ValueError:
-        raise UsageError(f"{what} must be comma-separated integers, got {text!r}") from None
+        raise UsageError(f"{what} must be comma-separated integers, got {quoted(text)}") from None
 
 
 def names(text: str, what: str) -> tuple[str, ...]:
@@ -68,15 +69,15 @@ def read_scenario_file(path: str) -> dict:
         with open(path, "rb") as f:
             data = f.read(MAX_SCENARIO_BYTES + 1)
     except OSError as err:
-        raise ScenarioError(f"cannot read scenario {path!r}: {err.strerror or err}") from None
+        raise ScenarioError(f"cannot read scenario {quoted(path)}: {err.strerror or err}") from None
     if len(data) > MAX_SCENARIO_BYTES:
-        raise ScenarioError(f"scenario {path!r} is larger than {MAX_SCENARIO_BYTES // 2**20} MB; a scenario is a few KB")
+        raise ScenarioError(f"scenario {quoted(path)} is larger than {MAX_SCENARIO_BYTES // 2**20} MB; a scenario is a few KB")
     try:
         return json.loads(data.decode("utf-8"))
     except RecursionError:
-        raise ScenarioError(f"cannot read scenario {path!r}: nested too deeply") from None
+        raise ScenarioError(f"cannot read scenario {quoted(path)}: nested too deeply") from None
     except (UnicodeDecodeError, ValueError) as err:
-        raise ScenarioError(f"cannot read scenario {path!r}: {str(err).splitlines()[0]}") from None
+        raise ScenarioError(f"cannot read scenario {quoted(path)}: {str(err).splitlines()[0]}") from None
 
 
 def checked_out(path: str) -> Path:
@@ -85,7 +86,7 @@ def checked_out(path: str) -> Path:
     out = Path(path)
     folder = out.parent if str(out.parent) else Path(".")
     if out.is_dir() or not folder.is_dir():
-        raise UsageError(f"cannot write {path!r}: {'it is a folder' if out.is_dir() else 'no such folder'}")
+        raise UsageError(f"cannot write {quoted(path)}: {'it is a folder' if out.is_dir() else 'no such folder'}")
     existed = out.exists()
     try:
         with open(out, "a"):
@@ -93,8 +94,16 @@ def checked_out(path: str) -> Path:
         if not existed:
             out.unlink()
     except OSError as err:
-        raise UsageError(f"cannot write {path!r}: {err.strerror or err}") from None
+        raise UsageError(f"cannot write {quoted(path)}: {err.strerror or err}") from None
     return out
+
+
+def write_out(path, text: str) -> None:
+    """Write the command's result (the path was checked before the work by :func:`checked_out`)."""
+    try:
+        Path(path).write_text(text)
+    except OSError as err:
+        raise ScenarioError(f"cannot write {quoted(str(path))}: {err.strerror or err}") from None
 
 
 def progress_bar(label: str, stream=None):

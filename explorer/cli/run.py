@@ -6,9 +6,9 @@ import argparse
 import json
 import typing
 from dataclasses import replace
-from pathlib import Path
 
-from explorer.cli.common import UsageError, floats, ints, switch
+from explorer.cli.common import UsageError, floats, ints, quoted, switch, write_out
+from explorer.config.echo import clip
 from explorer.config.scenario import ForgetSpec, Scenario, ScenarioError, default_scenario
 from explorer.cli.common import checked_out, read_scenario_file
 from toy_data import dataset_names
@@ -106,7 +106,8 @@ def scenario_from_args(args: argparse.Namespace) -> Scenario:
             base = default_scenario(args.dataset or "moons", seed=args.seed)
         except ValueError as err:
             raise ScenarioError(str(err)) from None
-    given = lambda **kv: {k: v for k, v in kv.items() if v is not None}  # noqa: E731
+    given = lambda **kv: {k: (v + 0.0 if isinstance(v, float) else v)  # noqa: E731  (-0.0 as 0.0)
+                          for k, v in kv.items() if v is not None}
     dataset = replace(base.dataset, **given(samples=args.samples, noise=args.noise, classes=args.classes,
                                             seed=args.seed, test_fraction=args.test_fraction))
     model = replace(base.model, **given(kind=args.model, depth=args.depth, width=args.width,
@@ -142,8 +143,9 @@ def apply_sets(scenario: Scenario, items) -> Scenario:
     for item in items:
         key, eq, text = item.partition("=")
         name, dot, field = key.strip().partition(".")
+        key = clip(key.strip(), 60)
         if not (eq and dot and name and field):
-            raise UsageError(f"--set takes METHOD.FIELD=VALUE, got {item!r}")
+            raise UsageError(f"--set takes METHOD.FIELD=VALUE, got {quoted(item)}")
         if name == "retrain":
             raise ScenarioError(f"--set {key}: the retrained reference uses the training recipe; "
                                 "set it with --epochs, --lr, --weight-decay or --batch-size")
@@ -152,7 +154,7 @@ def apply_sets(scenario: Scenario, items) -> Scenario:
         current = method_config(scenario, name)
         known = [f.name for f in fields(current)]
         if field not in known:
-            raise ScenarioError(f"--set {key}: {name} has no setting {field!r}; it has {', '.join(known)}")
+            raise ScenarioError(f"--set {key}: {name} has no setting {quoted(field)}; it has {', '.join(known)}")
         like = getattr(current, field)
         if typing.get_type_hints(type(current)).get(field) is float and not isinstance(like, bool):
             like = float(like)  # a preset may write 10 for a float setting: parse what the field declares
@@ -184,7 +186,7 @@ def _forget_from_args(args) -> ForgetSpec | None:
     if args.forget_subclass is not None:
         parts = ints(args.forget_subclass.replace(":", ","), "--forget-subclass")
         if len(parts) != 2:
-            raise UsageError(f"--forget-subclass takes CLASS:CLUSTER, got {args.forget_subclass!r}")
+            raise UsageError(f"--forget-subclass takes CLASS:CLUSTER, got {quoted(args.forget_subclass)}")
         options["subclass"] = parts
     if len(options) > 1:
         raise ScenarioError(f"conflicting forget options ({', '.join('--forget-' + k for k in _flag_names(options))}); "
@@ -212,10 +214,7 @@ def command(args) -> int:
     report = outcome.report()
     text = json.dumps(report, indent=2)
     if args.out:
-        try:
-            Path(args.out).write_text(text)
-        except OSError as err:
-            raise ScenarioError(f"cannot write {args.out!r}: {err}") from None
+        write_out(args.out, text)
         print(summary(report))
     else:
         print(text)

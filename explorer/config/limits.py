@@ -20,6 +20,8 @@ import math
 from dataclasses import dataclass, fields
 from typing import Any
 
+from explorer.config.echo import number, shown
+
 
 @dataclass(frozen=True)
 class Limit:
@@ -50,6 +52,8 @@ class Limit:
 
 
 def _num(value) -> str:
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and abs(value) >= 1e15:
+        return number(value)  # 1e308 as 1e+308, never as a 309-digit whole number
     if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
         return str(int(value))
     if isinstance(value, int) and value >= 10**6:
@@ -167,6 +171,7 @@ WORK_BUDGET = 2e11
 MAX_RECORDED_POINTS = 1024
 MAX_RECORDED_BYTES = 256 * 2**20
 MAX_FORGET = MAX_SAMPLES  # ids: a forget set is at most the largest training set
+MAX_COORDINATE = 1e6  # a forget point's coordinates (the toys lie within about ±10)
 MAX_FILE_BYTES = 1 * 2**20  # a scenario file
 MAX_URL_RANGES = 2000  # comma-separated parts of the URL's f= (ids or ranges)
 
@@ -202,12 +207,12 @@ def check(path: str, value: Any) -> Any:
 
 def _problem(lim: Limit, value: Any) -> str | None:
     if lim.kind is B:
-        return None if isinstance(value, bool) else f"must be true or false, got {value!r}"
+        return None if isinstance(value, bool) else f"must be true or false, got {_short(value)}"
     if lim.kind is S:
         if not isinstance(value, str):
-            return f"must be text, got {value!r}"
+            return f"must be text, got {_short(value)}"
         if lim.choices and value not in lim.choices:
-            return f"must be {lim.describe()}, got {value!r}"
+            return f"must be {lim.describe()}, got {_short(value)}"
         return None
     if lim.kind is T:
         if not isinstance(value, (tuple, list)) or len(value) > 100:
@@ -230,8 +235,7 @@ def _problem(lim: Limit, value: Any) -> str | None:
 
 
 def _short(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 40 else text[:37] + "..."
+    return shown(value, 40)
 
 
 def clamp(path: str, value: Any, name: str | None = None) -> tuple[Any, str | None]:

@@ -9,7 +9,8 @@ from dataclasses import asdict, dataclass, field, fields
 
 import numpy as np
 
-from explorer.config.limits import MAX_FORGET
+from explorer.config.echo import clip, number, shown
+from explorer.config.limits import MAX_COORDINATE, MAX_FORGET
 from explorer.engine.models import ModelConfig
 from explorer.engine.training import TrainConfig, default_train_config
 from toy_data import Dataset, DatasetSpec, default_spec
@@ -46,17 +47,21 @@ class ForgetSpec:
             raise ScenarioError(f"{len(self.ids)} forget ids: at most {MAX_FORGET} (the largest training set)")
         if not all(_whole(i) for i in self.ids):
             bad = next(i for i in self.ids if not _whole(i))
-            raise ScenarioError(f"forget ids must be whole numbers, got {bad!r}")
+            raise ScenarioError(f"forget ids must be whole numbers, got {_short(bad)}")
         if self.forget_class is not None and not _whole(self.forget_class):
-            raise ScenarioError(f"the forget class must be a whole number, got {self.forget_class!r}")
+            raise ScenarioError(f"the forget class must be a whole number, got {_short(self.forget_class)}")
         if self.random_fraction is not None and not _finite(self.random_fraction):
-            raise ScenarioError(f"random forget fraction must be a number in (0, 1), got {self.random_fraction!r}")
+            raise ScenarioError(f"random forget fraction must be a number in (0, 1), got {_short(self.random_fraction)}")
         if self.point is not None and not (len(self.point) <= 10000 and all(_finite(v) for v in self.point)):
             raise ScenarioError(f"a forget point needs finite coordinates, got {_short(self.point)}")
+        if self.point is not None and any(abs(v) > MAX_COORDINATE for v in self.point):
+            far = next(v for v in self.point if abs(v) > MAX_COORDINATE)
+            raise ScenarioError(f"a forget point's coordinates must lie within ±{MAX_COORDINATE:g} (the data lie within "
+                                f"about ±10), got {number(far)}")
         if self.subclass is not None and not (len(self.subclass) == 2 and all(_whole(v) for v in self.subclass)):
             raise ScenarioError(f"a sub-class is two whole numbers (class, cluster), got {_short(self.subclass)}")
         if self.named is not None and not isinstance(self.named, str):
-            raise ScenarioError(f"a named point is a name, got {self.named!r}")
+            raise ScenarioError(f"a named point is a name, got {_short(self.named)}")
 
     def resolve(self, data: Dataset, seed: int = 0) -> list[int]:
         """The sorted training ids this spec selects; raises ScenarioError on bad or empty choices."""
@@ -93,7 +98,7 @@ class ForgetSpec:
         else:
             if self.named not in data.named_points:
                 names = ", ".join(data.named_points) or "none"
-                raise ScenarioError(f"dataset {data.name!r} has no named point {self.named!r} (it has: {names})")
+                raise ScenarioError(f"dataset {data.name!r} has no named point {_short(self.named)} (it has: {names})")
             ids = [data.named_points[self.named]]
         if not ids:
             raise ScenarioError("the forget set is empty; choose at least one training point to forget")
@@ -107,13 +112,15 @@ def _whole(value) -> bool:
 
 
 def _finite(value) -> bool:
-    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, (bool, np.bool_)) \
-        and bool(np.isfinite(value))
+    if isinstance(value, (bool, np.bool_)):
+        return False
+    if isinstance(value, (int, np.integer)):  # however many digits (np.isfinite refuses a huge int)
+        return True
+    return isinstance(value, (float, np.floating)) and bool(np.isfinite(value))
 
 
 def _short(value) -> str:
-    text = repr(value)
-    return text if len(text) <= 40 else text[:37] + "..."
+    return shown(value, 40)
 
 
 SUBCLASS_CLUSTERS = 3
@@ -206,13 +213,14 @@ def _build(kind, values: dict, tuples: tuple[str, ...] = ()):
     known = {f.name for f in fields(kind)}
     unknown = set(values) - known
     if unknown:
-        raise ScenarioError(f"unknown {kind.__name__} field(s): {', '.join(sorted(unknown))}")
-    values = {k: (tuple(v) if k in tuples and v is not None else v) for k, v in values.items()}
+        raise ScenarioError(f"unknown {kind.__name__} field(s): {clip(', '.join(sorted(unknown)), 120)}")
+    values = {k: (tuple(v) if k in tuples and v is not None else v + 0.0 if type(v) is float else v)  # -0.0 as 0.0
+              for k, v in values.items()}
     defaults = kind()
     for name, value in values.items():
         default = _OPTIONAL_LIKE.get(name, getattr(defaults, name))
         if not _same_kind(value, default):
-            raise ScenarioError(f"{kind.__name__}.{name} must be like {default!r}, got {value!r}")
+            raise ScenarioError(f"{kind.__name__}.{name} must be like {default!r}, got {_short(value)}")
     return kind(**values)
 
 

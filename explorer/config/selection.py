@@ -11,6 +11,7 @@ from typing import Any, Iterable, Mapping
 
 import numpy as np
 
+from explorer.config.echo import clip, shown
 from explorer.measures.metrics import default_radius, information_score
 
 MAX_HISTORY = 50
@@ -90,16 +91,16 @@ def parse_id_ranges(text: str, n: int) -> tuple[list[tuple[int, int]], int]:
     for part in parts:
         part = part.strip()
         if part.startswith("-") and part[1:].isascii() and part[1:].isdigit():
-            raise ValueError(f"id {part} is out of range: ids start at 0")
+            raise ValueError(f"id {clip(part, 24)} is out of range: ids start at 0")
         a, dash, b = part.partition("-") if not part.startswith("-") else ("", "", "")
         try:
             if not part or len(part) > 41 or part.startswith("-"):
                 raise ValueError
             lo, hi = (_id(a), _id(b)) if dash else (_id(part),) * 2
         except ValueError:
-            raise ValueError(f"{part!r} is not an id (a whole number >= 0) or a range A-B") from None
+            raise ValueError(f"{shown(part, 40)} is not an id (a whole number >= 0) or a range A-B") from None
         if hi < lo:
-            raise ValueError(f"range {part!r} runs backwards")
+            raise ValueError(f"range {shown(part, 40)} runs backwards")
         raw.append((lo, hi))
     raw.sort()
     merged: list[list[int]] = []

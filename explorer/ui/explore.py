@@ -19,8 +19,8 @@ from explorer.measures.metrics import METRICS
 from explorer.engine.models import predict_proba
 from explorer.pipeline import Trained
 from explorer.config.scenario import Scenario, ScenarioError, default_scenario
-from explorer.ui import cache, lessons, settings, shared
-from explorer.ui.feedback import error_line, progress, reported
+from explorer.ui import cache, lessons, links, settings, shared
+from explorer.ui.feedback import error_line, notice, progress, reported
 from explorer.ui.settings import Control
 from explorer.ui.state import ExploreState, Shown, page_state, set_widget, widget_key, widget_value
 from explorer.ui.text import FIG2_CAPTION, FIG2_INTRO, FIG3_INTRO, HELP, PANEL_HELP
@@ -78,6 +78,8 @@ def init_session() -> ExploreState:
         if widget_value(PAGE, "dataset.name") is None:  # back from another page: Streamlit dropped our widgets
             settings.set_widgets(PAGE, s.scenario, CONTROLS, settings.runnable_methods())
         return s
+    if not s.initialized:  # a link Streamlit dropped before explorer/ui/links.py was in place: reload once
+        s.hold_url = links.reload_if_dropped(params)
     try:
         scenario, ids, notices = urlstate.from_params(params)
     except Exception as err:  # noqa: BLE001 - never let a malformed URL break the page
@@ -139,6 +141,9 @@ def train(scenario: Scenario) -> Trained:
 
 
 def sync_url(scenario: Scenario) -> None:
+    if state().hold_url:  # the browser may still reload this link: leave its address as it is, this run
+        state().hold_url = False
+        return
     params = urlstate.to_params(scenario, state().forget.ids)
     state().synced = dict(params)  # what the page wrote itself (a link from elsewhere differs)
     if lessons.classroom():
@@ -310,7 +315,7 @@ def results(scenario: Scenario) -> None:
     result = out.results[method]
     label = method_label(method)
     if result.stopped:
-        st.warning(f"{label} diverged and was rolled back: {result.stopped}")
+        notice(f"{label} diverged and was rolled back: {result.stopped}")
     st.subheader(f"How the boundary moves under {label}")
     shared.show_verdict(out.verdict(method))
     st.markdown(PANEL_HELP["animation"])
@@ -353,7 +358,7 @@ def sweep(shown_run: Shown) -> None:
         try:
             cfg = method_config(scenario, "jit")
         except ScenarioError as err:
-            st.caption(error_line("", err))
+            notice(error_line("", err), "caption")
             return
         c1, c2 = st.columns(2)
         sigmas = c1.text_input("σ values", ", ".join(f"{v:g}" for v in V.log_grid(cfg.sigma, span=100)),
@@ -364,7 +369,7 @@ def sweep(shown_run: Shown) -> None:
         try:  # say a typo at once, not after a press of Run sweep
             sweep_key = json.dumps([shown_run.key, shared.parse_floats(sigmas), shared.parse_floats(etas)])
         except ValueError as err:
-            st.error(error_line("", err))
+            notice(error_line("", err), "error")
             return
         if st.button("Run sweep", key=key("ui.sweep.run"), help=HELP["sweep_run"]):
             with reported("Sweep"), progress("sweeping") as report:

@@ -14,7 +14,7 @@ from explorer import lessons as L
 from explorer.config import urlstate
 from explorer.engine.device import torch_threads
 from explorer.ui import cache
-from explorer.ui.feedback import progress, reported
+from explorer.ui.feedback import notice, progress, reported
 from explorer.ui.state import LessonState, page_state, set_widget, widget_key, widget_value
 from explorer.ui.text import CLASSROOM_CSS, LESSONS_INTRO
 
@@ -101,8 +101,8 @@ def _check(name: str, k: int) -> None:
 
 def picker() -> None:
     s = state()
-    for notice in s.notices:
-        st.warning(notice)
+    for line in s.notices:
+        notice(line)
     st.markdown(LESSONS_INTRO)
     st.selectbox("Lesson", list(L.LESSONS), format_func=lambda n: L.LESSONS[n].title, key=key("ui.picker"),
                  on_change=_pick, help="Each lesson is a few steps; every step opens from its own link.")

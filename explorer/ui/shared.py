@@ -7,6 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from explorer.measures.metrics import metric_names
+from explorer.ui.feedback import notice
 
 ZERO_SHOT = {True: "yes", False: "no", None: "—"}
 
@@ -50,13 +51,13 @@ def comparison_table(models: Mapping[str, Mapping[str, Any]], page: str, name: s
     st.dataframe(table, hide_index=True, key=widget_key(page, name), column_config=columns)
     for method, entry in models.items():
         if entry.get("stopped"):
-            st.warning(f"{method}: {entry['stopped']}")
+            notice(f"{method}: {entry['stopped']}")
 
 
 def refusals(refused: Mapping[str, str]) -> None:
     """One line per compared method that did not run, and why."""
     for name, reason in refused.items():
-        st.info(f"{name} did not run: {reason}")
+        notice(f"{name} did not run: {reason}", "info")
 
 
 def parse_floats(text: str) -> list[float]:
@@ -109,7 +110,7 @@ def trained_or_stop(scenario):
         with progress("Training the original model") as report:
             return cache.trained_for(scenario, report)
     except Exception as err:  # noqa: BLE001 - say so in one line and stop here
-        st.error(error_line("Training the original model", err) + ". Change the settings in the sidebar.")
+        notice(error_line("Training the original model", err) + ". Change the settings in the sidebar.", "error")
         st.stop()
 
 
@@ -120,5 +121,5 @@ def keep_existing_ids(page_state, n: int, noun: str) -> None:
     kept, dropped = selection.clip_to_range(page_state.forget.ids, n)
     if dropped:
         page_state.forget = page_state.forget.set(kept)
-        st.warning(f"The training set now has {n} {noun}s: kept {len(kept)} forget {noun}(s), dropped "
+        notice(f"The training set now has {n} {noun}s: kept {len(kept)} forget {noun}(s), dropped "
                    f"{len(dropped)} whose id no longer exists ({urlstate.encode_ids(dropped)}). Undo restores them.")

@@ -79,6 +79,7 @@ class ExploreState:
     base: Any = None  # the scenario the URL gave: its fields without a widget (seeds, grid, probe) stay
     scenario: Any = None  # the last scenario the widgets described
     synced: dict | None = None  # the URL parameters the page last wrote (a different link came from elsewhere)
+    hold_url: bool = False  # leave the address alone this run (explorer/ui/links.py may reload it)
     trained_key: str | None = None
     n_train: int = 0
     result: Shown | None = None
