@@ -16,6 +16,7 @@ import torch
 from torch import nn
 
 from explorer.config import limits
+from explorer.config.echo import shown
 from explorer.measures.comparison import avg_gap, gaps
 from explorer.engine.device import pick_device
 from explorer.measures.evaluation import Evaluator, Grid, Line
@@ -137,6 +138,11 @@ def validate(scenario: Scenario) -> None:
         raise ScenarioError(one_line(err)) from None
     for name in scenario.methods:
         method_config(scenario, name)
+    for name in dict.fromkeys([*scenario.configs, *scenario.presets]):  # settings of a method not run: checked
+        try:  # too, so a misspelt method name is refused, not ignored
+            method_config(scenario, name)
+        except ScenarioError as err:
+            raise ScenarioError(f"the scenario's settings for method {shown(name)}: {err}") from None
     if scenario.grid_resolution < 10 or scenario.grid_resolution > 400:
         raise ScenarioError(f"grid resolution must be between 10 and 400, got {scenario.grid_resolution}")
     check_lipschitz_probe(scenario.lipschitz_sigma, scenario.lipschitz_space)

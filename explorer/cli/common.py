@@ -5,11 +5,13 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
+import stat
 import sys
 import time
 from pathlib import Path
 
-from explorer.config.echo import shown
+from explorer.config.echo import for_terminal, shown
 from explorer.config.scenario import ScenarioError
 
 
@@ -63,9 +65,13 @@ MAX_SCENARIO_BYTES = 1 * 2**20
 
 
 def read_scenario_file(path: str) -> dict:
-    """A scenario file's JSON, read at most :data:`MAX_SCENARIO_BYTES` (so /dev/zero or a 20 MB file stops at
-    once) and parsed without blowing the stack; ScenarioError in one line otherwise."""
+    """A scenario file's JSON: a regular file only (a FIFO would block, a device never end), read at most
+    :data:`MAX_SCENARIO_BYTES`, a UTF-8 byte-order mark skipped (spreadsheets and editors write one), parsed
+    without blowing the stack and with duplicate keys refused (JSON lets the last one win, silently);
+    ScenarioError in one line otherwise."""
     try:
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            raise ScenarioError(f"cannot read scenario {quoted(path)}: not a regular file (a FIFO, device or folder)")
         with open(path, "rb") as f:
             data = f.read(MAX_SCENARIO_BYTES + 1)
     except OSError as err:
@@ -73,29 +79,73 @@ def read_scenario_file(path: str) -> dict:
     if len(data) > MAX_SCENARIO_BYTES:
         raise ScenarioError(f"scenario {quoted(path)} is larger than {MAX_SCENARIO_BYTES // 2**20} MB; a scenario is a few KB")
     try:
-        return json.loads(data.decode("utf-8"))
+        return json.loads(data.decode("utf-8-sig"), object_pairs_hook=_no_duplicates)
     except RecursionError:
         raise ScenarioError(f"cannot read scenario {quoted(path)}: nested too deeply") from None
     except (UnicodeDecodeError, ValueError) as err:
-        raise ScenarioError(f"cannot read scenario {quoted(path)}: {str(err).splitlines()[0]}") from None
+        raise ScenarioError(f"cannot read scenario {quoted(path)}: {for_terminal(err)}") from None
+
+
+def _no_duplicates(pairs: list) -> dict:
+    seen: dict = {}
+    for key, value in pairs:
+        if key in seen:
+            raise ValueError(f"the key {shown(key)} appears twice in one object")
+        seen[key] = value
+    return seen
 
 
 def checked_out(path: str) -> Path:
-    """The output path, checked before any work by opening it for writing (root passes permission checks
-    that the file system still refuses, e.g. under /proc)."""
+    """The output path, checked before any work by writing to it: a new file is created and removed (a
+    dangling symbolic link is refused, never followed to leave an empty file behind), an existing file gets a
+    byte appended and taken off again, a character device takes a byte (/dev/null does, /dev/full refuses), and
+    anything else (a FIFO would block, a folder, a socket) is refused. Root passes permission checks that the
+    file system still refuses (under /proc), and a full disk only shows on writing: so a write it is."""
     out = Path(path)
-    folder = out.parent if str(out.parent) else Path(".")
-    if out.is_dir() or not folder.is_dir():
-        raise UsageError(f"cannot write {quoted(path)}: {'it is a folder' if out.is_dir() else 'no such folder'}")
-    existed = out.exists()
     try:
-        with open(out, "a"):
-            pass
-        if not existed:
-            out.unlink()
+        try:
+            mode = os.stat(out).st_mode
+        except FileNotFoundError:
+            mode = None
+        if mode is None:
+            if out.is_symlink():
+                raise UsageError(f"cannot write {quoted(path)}: it is a symbolic link to a missing file")
+            _probe_new(out)
+        elif stat.S_ISREG(mode):
+            _probe_existing(out)
+        elif stat.S_ISCHR(mode):
+            fd = os.open(out, os.O_WRONLY | os.O_NONBLOCK)
+            try:
+                os.write(fd, b"\n")
+            finally:
+                os.close(fd)
+        else:
+            kind = "a folder" if stat.S_ISDIR(mode) else "not a regular file (a FIFO, socket or block device)"
+            raise UsageError(f"cannot write {quoted(path)}: it is {kind}")
     except OSError as err:
         raise UsageError(f"cannot write {quoted(path)}: {err.strerror or err}") from None
     return out
+
+
+def _probe_new(out: Path) -> None:
+    fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)  # O_EXCL: never through a symbolic link
+    try:
+        os.write(fd, b"{}\n")
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+        out.unlink()
+
+
+def _probe_existing(out: Path) -> None:
+    size = out.stat().st_size
+    fd = os.open(out, os.O_WRONLY | os.O_APPEND)
+    try:
+        os.write(fd, b"\n")
+        os.fsync(fd)
+    finally:
+        os.ftruncate(fd, size)
+        os.close(fd)
 
 
 def write_out(path, text: str) -> None:

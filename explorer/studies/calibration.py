@@ -15,12 +15,15 @@ retrained once, and every JiT setting runs against that reference. Jobs run on
 from __future__ import annotations
 
 import itertools
+import math
 import time
 from dataclasses import asdict, dataclass, field, replace
 from typing import Callable, Sequence
 
 import numpy as np
 
+from explorer.config.echo import shown
+from explorer.config.limits import check
 from explorer.measures import verdict as V
 
 FORGET_KINDS = ("boundary", "interior", "most_informative", "neighbours", "random_5pct", "class")
@@ -44,24 +47,27 @@ class StudyGrid:
     kinds: tuple[str, ...] = FORGET_KINDS
 
     def validate(self) -> None:
-        from toy_data import dataset_names
+        """Every value of every axis against its declared range (explorer/config/limits.py), one axis at a time:
+        never the product of the axes, which may be millions of settings (the budget refuses those first)."""
+        from toy_data import INFO
 
         for name in ("sigmas", "etas", "passes", "max_step_changes", "weight_decays", "datasets", "seeds", "kinds"):
             if not getattr(self, name):
                 raise ValueError(f"the study needs at least one value for {name.replace('_', ' ')}")
         unknown = [k for k in self.kinds if k not in FORGET_KINDS]
         if unknown:
-            raise ValueError(f"unknown forget kind {unknown[0]!r}; choose from {', '.join(FORGET_KINDS)}")
-        bad = [d for d in self.datasets if d not in dataset_names() or d in ("digits", "faces")]
+            raise ValueError(f"unknown forget kind {shown(unknown[0])}; choose from {', '.join(FORGET_KINDS)}")
+        bad = [d for d in self.datasets if d not in INFO or INFO[d].images or INFO[d].dims != 2]
         if bad:
-            raise ValueError(f"the study runs on the 2D toys; {bad[0]!r} is not one")
-        for sigma, eta, passes, guard in itertools.product(self.sigmas, self.etas, self.passes,
-                                                           self.max_step_changes):
-            _jit_config(sigma, eta, passes, guard).validate()
-        if any(not (w >= 0 and np.isfinite(w)) for w in self.weight_decays):
-            raise ValueError("weight decays must be finite and >= 0")
-        if any(not 0 <= s < 2**32 for s in self.seeds):
-            raise ValueError("seeds must be between 0 and 2**32 - 1")
+            raise ValueError(f"the study runs on the 2D toys; {shown(bad[0])} is not one")
+        for axis, path in (("sigmas", "jit.sigma"), ("etas", "jit.eta"), ("passes", "jit.passes"),
+                           ("step_guards", "jit.max_step_change"), ("weight_decays", "train.weight_decay"),
+                           ("seeds", "seed")):
+            for value in getattr(self, "max_step_changes" if axis == "step_guards" else axis):
+                try:
+                    check(path, value)
+                except ValueError as err:
+                    raise ValueError(f"--{axis.replace('_', '-')}: {err}") from None
 
     def settings(self) -> list[dict]:
         """The JiT settings of one job (the weight decay belongs to the job: it shapes the original)."""
@@ -70,14 +76,9 @@ class StudyGrid:
 
     @property
     def n_runs(self) -> int:
-        return (len(self.settings()) * len(self.weight_decays) * len(self.datasets) * len(self.seeds)
-                * len(self.kinds))
-
-
-def _jit_config(sigma, eta, passes, guard):
-    from explorer.unlearning.jit import JiTConfig
-
-    return JiTConfig(sigma=float(sigma), eta=float(eta), passes=int(passes), max_step_change=float(guard))
+        """How many JiT runs, from the axes' lengths (without building a possibly huge list of settings)."""
+        return math.prod(len(getattr(self, axis)) for axis in ("sigmas", "etas", "passes", "max_step_changes",
+                                                                "weight_decays", "datasets", "seeds", "kinds"))
 
 
 # ---- what one run measures ----------------------------------------------------------------------

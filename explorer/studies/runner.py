@@ -38,6 +38,8 @@ from typing import Any, Callable, Sequence
 
 import torch
 
+from explorer.config.echo import shown
+
 JobProgress = Callable[[int, int], None]  # (jobs done, total jobs)
 BACKENDS = ("auto", "serial", "processes", "ray")
 # Until a pool has been started and timed in this process: a 2-worker spawn pool's cold start on the
@@ -199,16 +201,41 @@ def ray_session(address: str | None = None, workers: int | None = None):
 
 
 def check_reachable(address: str, timeout: float = 3.0) -> None:
-    """Refuse an address nothing answers at (Ray's own client would retry for a long time)."""
+    """Refuse, within ``timeout`` seconds, an address nothing answers at or where something other than Ray
+    answers (Ray's own client would retry for a long time, printing as it goes). Ray's head (GCS) and its
+    client server speak gRPC, HTTP/2 without TLS: sent the HTTP/2 client preface, a gRPC server answers with
+    its SETTINGS frame (RFC 9113 §3.4); a web server answers ``HTTP/1.1 400``, others nothing."""
     target = address.split("://", 1)[-1]
     host, sep, port = target.rpartition(":")
-    if not sep or not port.isdigit() or not host:
-        raise RunnerError(f"a Ray address is HOST:PORT, ray://HOST:PORT or auto, got {address!r}")
+    if not sep or not host or not (port.isascii() and port.isdigit() and len(port) <= 5 and 0 < int(port) < 65536):
+        raise RunnerError(f"a Ray address is HOST:PORT (a port 1-65535), ray://HOST:PORT or auto, got {shown(address)}")
     try:
-        with socket.create_connection((host.strip("[]"), int(port)), timeout=timeout):
-            pass
-    except OSError as err:
-        raise RunnerError(f"cannot reach the Ray cluster at {address}: {err.strerror or err}") from None
+        conn = socket.create_connection((host.strip("[]"), int(port)), timeout=timeout)
+    except (OSError, UnicodeError, ValueError) as err:
+        raise RunnerError(f"cannot reach the Ray cluster at {shown(address)}: {getattr(err, 'strerror', None) or err}"
+                          ) from None
+    try:
+        with conn:
+            conn.sendall(HTTP2_PREFACE + HTTP2_EMPTY_SETTINGS)
+            reply = _read(conn, 9)
+    except OSError:  # a timeout or a reset: not a gRPC server
+        reply = b""
+    if len(reply) < 9 or reply[3] != 0x4:  # a frame header: 3 bytes length, 1 byte type (4 = SETTINGS)
+        raise RunnerError(f"the service at {shown(address)} is not a Ray cluster (no gRPC answer within {timeout:g} s)")
+
+
+HTTP2_PREFACE = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
+HTTP2_EMPTY_SETTINGS = b"\x00\x00\x00\x04\x00\x00\x00\x00\x00"
+
+
+def _read(conn: socket.socket, n: int) -> bytes:
+    data = b""
+    while len(data) < n:
+        chunk = conn.recv(n - len(data))
+        if not chunk:
+            break
+        data += chunk
+    return data
 
 
 def shutdown_ray() -> None:

@@ -285,7 +285,7 @@ HOSTILE = {
     "point nan": (["--forget-point", "nan,nan"], "--forget-point must be finite numbers"),
     "point inf": (["--forget-point", "inf,-inf"], "--forget-point must be finite numbers"),
     "point 1e400": (["--forget-point", "1e400,0"], "--forget-point must be finite numbers"),
-    "scenario /dev/zero": (["--scenario", "/dev/zero"], "larger than 1 MB"),
+    "scenario /dev/zero": (["--scenario", "/dev/zero"], "not a regular file"),
     "trailing comma": (["--forget-ids", "3,17,"], "not an id"),
     # held out, of the same kinds
     "samples 1e9": (["--forget-ids", "1", "--samples", "1000000000"], "dataset.samples must be between 20 and 20000"),
