@@ -320,28 +320,45 @@ def with_compare(scenario: Scenario, methods) -> Scenario:
     return replace(scenario, compare=chosen, presets={**presets, **scenario.presets})
 
 
-def resolve_forget(scenario: Scenario, data: Dataset, forget_ids=None) -> list[int]:
+def resolve_forget(scenario: Scenario, data: Dataset, forget_ids=None, probe_points: int = 0,
+                   max_frames: int | None = None) -> list[int]:
     """The forget set: explicit ids (the app's selection) or the scenario's spec, validated in one place, and
-    the whole run checked against the work budget (every page resolves the forget set before any work)."""
+    the whole run checked against the work budget (every page resolves the forget set before any work);
+    ``probe_points`` and ``max_frames`` as :func:`run` records them, for the memory the run will keep."""
     spec = scenario.forget if forget_ids is None else ForgetSpec(ids=tuple(int(i) for i in forget_ids))
     ids = spec.resolve(data, scenario.seed)
-    check_work(scenario, data, len(ids))
+    check_work(scenario, data, len(ids), probe_points=probe_points, max_frames=max_frames)
     return ids
 
 
-def work(scenario: Scenario, data: Dataset, n_forget: int, methods: bool = True) -> limits.Work:
-    """The run's estimated multiply-adds by part (explorer/config/limits.py): training, each method, recording."""
+def grid_points(scenario: Scenario, data: Dataset) -> int:
+    """Evaluation points besides the data: the 2D grid, the 1-D line (images: none)."""
+    return scenario.grid_resolution ** 2 if data.is_2d else 2 * scenario.grid_resolution + 1 if data.is_1d else 0
+
+
+def work(scenario: Scenario, data: Dataset, n_forget: int, methods: bool = True, probe_points: int = 0,
+         max_frames: int | None = None) -> limits.Work:
+    """The run's estimated CPU-seconds by part and the bytes it keeps (explorer/config/limits.py and cost.py)."""
     configs = {name: method_config(scenario, name) for name in scenario.methods} if methods else {}
     return limits.run_work(scenario, configs, len(data.x_train), len(data.x_test), n_forget, data.n_features,
-                           data.n_classes, data.image_shape, data.is_2d)
+                           data.n_classes, data.image_shape, data.is_2d, probe_points=probe_points,
+                           max_frames=max_frames, grid_points=grid_points(scenario, data))
 
 
-def check_work(scenario: Scenario, data: Dataset, n_forget: int, methods: bool = True) -> None:
-    """Refuse (one line) a run whose estimated work is over the budget, before any of it starts."""
+def check_work(scenario: Scenario, data: Dataset, n_forget: int, methods: bool = True, probe_points: int = 0,
+               max_frames: int | None = None) -> None:
+    """Refuse (one line) a run whose estimated work or memory is over the budget, before any of it starts."""
     try:
-        work(scenario, data, n_forget, methods).check()
+        work(scenario, data, n_forget, methods, probe_points, max_frames).check()
     except ValueError as err:
         raise ScenarioError(one_line(err)) from None
+
+
+def probe_size(scenario: Scenario, data: Dataset, probes: dict | None) -> int:
+    """How many inputs ``probes`` records class probabilities for (:data:`EVAL_INPUTS` is the grid or line, or the
+    test set for images)."""
+    return sum((grid_points(scenario, data) or len(data.x_test)) if p is EVAL_INPUTS else len(p)
+               for p in (probes or {}).values())
 
 
 def run(scenario: Scenario, progress: Progress | None = None, *, trained: Trained | None = None,
@@ -358,7 +375,7 @@ def run(scenario: Scenario, progress: Progress | None = None, *, trained: Traine
     rest of the run is kept. The main method's failure is the run's failure."""
     validate(scenario)
     data = trained.data if trained is not None else load_data(scenario)
-    ids = resolve_forget(scenario, data, forget_ids)  # bad forget sets fail before any training
+    ids = resolve_forget(scenario, data, forget_ids, probe_size(scenario, data, probes), max_frames)  # before any work
     refused = {name: why for name in scenario.methods if name != "retrain"
                for why in [refusal(name, data, ids)] if why}
     if scenario.method in refused:

@@ -5,6 +5,7 @@ import json
 
 from explorer.cli import run as run_command
 from explorer.cli.common import checked_out, checked_runner, runner_flags, stage_bar, write_out
+from explorer.config.cost import STUDY_BUDGET
 
 NAME = "atlas"
 
@@ -24,12 +25,17 @@ def add_parser(sub, run):
 
 
 def command(args) -> int:
+    from explorer.pipeline import load_data
     from explorer.studies.atlas import check, compute_atlas, summary as atlas_summary
+    from explorer.studies.budget import atlas_cost, checked
 
     args.threads = None
     scenario = run_command.scenario_from_args(args)
     method = args.method or scenario.method
     check(scenario, method)
+    data = load_data(scenario)
+    checked(atlas_cost(scenario, data, method, len(data.x_train)), STUDY_BUDGET,
+            f"this atlas of {len(data.x_train):,} points")
     out = checked_out(args.out) if args.out else None
     checked_runner(args)
     atlas = compute_atlas(scenario, progress=stage_bar(), method=method, backend=args.backend,

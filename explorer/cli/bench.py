@@ -7,6 +7,7 @@ import math
 import sys
 
 from explorer.cli.common import UsageError, checked_out, ints, one_line_text, quoted, write_out
+from explorer.config.echo import number
 from explorer.config.scenario import ScenarioError
 
 NAME = "bench"
@@ -15,7 +16,10 @@ NAME = "bench"
 def add_parser(sub):
     bench = sub.add_parser("bench", help="measure the JiT engine (and the app's latency) and write JSON")
     bench.add_argument("--out", default="bench.json")
-    bench.add_argument("--repeats", type=int, default=7, help="timed repetitions per measurement (median)")
+    bench.add_argument("--repeats", type=int, default=7,
+                       help=f"timed repetitions per measurement (median), 1 to {MAX_REPEATS}")
+    bench.add_argument("--budget", action="store_true",
+                       help="instead: the work budget's estimate against measured CPU time for a set of runs")
     bench.add_argument("--device", default="auto")
     bench.add_argument("--load", metavar="N[,N...]",
                        help="instead: the classroom load benchmark, N concurrent browser sessions against a real "
@@ -24,14 +28,19 @@ def add_parser(sub):
     return bench
 
 
+MAX_REPEATS = 50  # a repetition of the whole engine bench takes about a minute here
+
+
 def command(args) -> int:
+    if not 1 <= args.repeats <= MAX_REPEATS:
+        raise UsageError(f"--repeats must be between 1 and {MAX_REPEATS}, got {number(args.repeats)}")
     if args.load is not None:
         return load_command(args)
+    if args.budget:
+        return budget_command(args)
     from explorer import bench
     from explorer.engine.device import pick_device
 
-    if args.repeats < 1:
-        raise UsageError(f"--repeats must be >= 1, got {args.repeats}")
     try:
         pick_device(args.device)
     except ValueError as err:
@@ -40,6 +49,17 @@ def command(args) -> int:
     result = bench.run_all(repeats=args.repeats, device=args.device)
     write_out(args.out, json.dumps(result, indent=2))
     print(bench.format_table(result))
+    return 0
+
+
+def budget_command(args) -> int:
+    """``bench --budget``: explorer/bench/budget.py's table on stdout, JSON in --out."""
+    out = checked_out(args.out)
+    from explorer.bench.budget import budget_benchmark, format_table
+
+    result = budget_benchmark(progress=lambda m: print(m, file=sys.stderr))
+    print(format_table(result))
+    write_out(out, json.dumps(result, indent=2))
     return 0
 
 

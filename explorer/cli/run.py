@@ -7,7 +7,7 @@ import json
 import typing
 from dataclasses import replace
 
-from explorer.cli.common import UsageError, floats, ints, quoted, switch, write_out
+from explorer.cli.common import UsageError, checked_threads, floats, ints, quoted, switch, write_out
 from explorer.config.echo import clip
 from explorer.config.scenario import ForgetSpec, Scenario, ScenarioError, default_scenario
 from explorer.cli.common import checked_out, read_scenario_file
@@ -205,8 +205,7 @@ def command(args) -> int:
     from explorer.engine.device import torch_threads
 
     scenario = scenario_from_args(args)
-    if args.threads is not None and args.threads < 1:
-        raise ScenarioError(f"--threads must be >= 1, got {args.threads}")
+    checked_threads(args.threads)
     if args.out:
         checked_out(args.out)  # before the run, not after it
     with torch_threads(args.threads):

@@ -9,10 +9,10 @@ without its own entry takes the shared entry of its name (``lr``, ``epochs``, ``
 new method inherits the bounds of the settings it shares with the others; a test checks that every field
 of every registered config resolves to a declaration.
 
-The work budget (:func:`run_work`) estimates a run's multiply-adds before any work starts: training the
-original and the retrain reference, each method's own steps, and measuring every recorded step on the
-evaluation grid. A request over :data:`WORK_BUDGET` is refused with what dominates. This module imports
-nothing heavy, so every entrance can read it.
+The work budget (:func:`run_work`) estimates a run's cost before any work starts: training the original and the
+retrain reference, each method's own steps, and measuring every recorded step on the evaluation grid, counted
+here and priced in CPU-seconds and bytes by explorer/config/cost.py. A request over :data:`WORK_BUDGET` is
+refused with what dominates. This module imports nothing heavy, so every entrance can read it.
 """
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ import math
 from dataclasses import dataclass, fields
 from typing import Any
 
+from explorer.config.cost import RUN_BUDGET, RUN_SECONDS, Cost, Model as CostModel, check as check_cost
 from explorer.config.echo import number, shown
 
 
@@ -163,9 +164,9 @@ METHOD: dict[str, Limit] = {
     "lf_ssd.alpha": Limit(F, 0.0, 1000.0, lo_open=True),
 }
 
-# The work budget: one run's estimated multiply-adds (original + retrain training, every method, and
-# measuring every recorded step), about half a minute of CPU on a 2-core machine.
-WORK_BUDGET = 2e11
+# The work budget: one run's estimated CPU-seconds (original + retrain training, every method, and measuring
+# every recorded step; explorer/config/cost.py prices them).
+WORK_BUDGET = RUN_BUDGET
 # Recorded frames a run may keep class probabilities for, and the memory they may take; the Recorder
 # thins itself (every other point) whenever either would be passed, however many steps a run takes.
 MAX_RECORDED_POINTS = 1024
@@ -313,9 +314,10 @@ def method_work(name: str, cfg, n_train: int, n_forget: int, n_classes: int) -> 
     """(sample forwards, optimiser steps) of one method; a backward pass counts as two forwards."""
     nf, nr = n_forget, max(n_train - n_forget, 0)
     g = lambda f, default=0: getattr(cfg, f, default)  # noqa: E731
-    if name == "jit":
-        guard = 2 if cfg.max_step_change > 0 else 0
-        return cfg.passes * nf * (cfg.perturbations + 1) * (3 + guard), cfg.passes * _batches(nf, cfg.batch_size)
+    if name == "jit":  # the clean inputs forward and backward, the perturbed ones forward (and backward too when
+        n = cfg.perturbations  # not detached), the step guard's two forwards of all of them
+        per_sample = (n + 3 if cfg.detach_perturbed else 3 * (n + 1)) + (2 * (n + 1) if cfg.max_step_change > 0 else 0)
+        return cfg.passes * nf * per_sample, cfg.passes * _batches(nf, cfg.batch_size)
     if name in ("neggrad", "random_labels"):
         return g("epochs") * nf * 3, g("epochs") * _batches(nf, g("batch_size"))
     if name == "greedy":
@@ -359,45 +361,54 @@ def recorded_evaluations(steps: int, every: int = 1, cap: int = MAX_RECORDED_POI
         kept, stride = (cap + 2) // 2, stride * 2
 
 
-@dataclass(frozen=True)
-class Work:
-    """A run's estimated multiply-adds, by part (``training``, ``<method>``, ``recording <method>``)."""
-
-    parts: dict
-    macs_per_sample: int
+class Work(Cost):
+    """A run's estimate (explorer/config/cost.py): CPU-seconds by part (``training``, ``<method>``, ``recording
+    <method>``) and the bytes it keeps."""
 
     @property
     def total(self) -> float:
-        return float(sum(self.parts.values()))
+        return self.seconds
 
     def check(self, budget: float = WORK_BUDGET) -> None:
-        if self.total <= budget:
-            return
-        part, cost = max(self.parts.items(), key=lambda kv: kv[1])
-        raise ValueError(f"this run needs about {self.total:.2g} multiply-adds, over the work budget of {budget:.2g} "
-                         f"(most of it: {part}, {cost:.2g}); {_advice(part)}")
+        check_cost(self, budget)
 
 
-def _advice(part: str) -> str:
-    if part.startswith("recording"):
-        return "record fewer steps (raise record_every, or fewer passes/epochs) or use a coarser grid"
-    if part == "training":
-        return "use fewer samples, epochs or a smaller model"
-    return f"lower {part}'s passes, epochs, steps or perturbations, or forget fewer points"
+def model_cost(model, n_features: int, n_classes: int, image_shape=None) -> CostModel:
+    """Per-sample multiply-adds, elementwise units and parameters of ``model`` (a ModelConfig)."""
+    macs = max(1, model_macs(model, n_features, n_classes, image_shape))
+    if model.kind == "cnn" and image_shape:
+        c, h, w = image_shape
+        ch = model.channels
+        units = ch * h * w + 2 * ch * (h // 2) * (w // 2) + model.width + n_classes
+        params = c * ch * 9 + ch * 2 * ch * 9 + 2 * ch * (h // 4) * (w // 4) * model.width + model.width * n_classes
+        return CostModel(macs, units, params, cnn=True)
+    return CostModel(macs, model.depth * model.width + n_classes, macs + model.depth * model.width + n_classes)
 
 
 def run_work(scenario, configs: dict, n_train: int, n_test: int, n_forget: int, n_features: int, n_classes: int,
-             image_shape=None, two_d: bool = True) -> Work:
-    """The estimated work of ``scenario`` with its resolved method ``configs`` ({name: config}) on a training
-    set of ``n_train`` points and a forget set of ``n_forget``."""
-    macs = max(1, model_macs(scenario.model, n_features, n_classes, image_shape))
-    parts = {"training": 2.0 * scenario.train.epochs * n_train * 3 * macs}  # the original and the retrain
-    eval_points = (scenario.grid_resolution ** 2 if two_d else 0) + n_train + n_test
+             image_shape=None, two_d: bool = True, probe_points: int = 0, max_frames: int | None = None,
+             grid_points: int | None = None) -> Work:
+    """The estimated cost of ``scenario`` with its resolved method ``configs`` ({name: config}) on a training
+    set of ``n_train`` points and a forget set of ``n_forget``; ``probe_points`` inputs whose class
+    probabilities are kept at every recorded step (the pages'), thinned to ``max_frames`` after the run."""
+    m = model_cost(scenario.model, n_features, n_classes, image_shape)
+    epochs, batch = scenario.train.epochs, scenario.train.batch_size
+    grid = (scenario.grid_resolution ** 2 if two_d else 0) if grid_points is None else grid_points
+    evaluation = m.evaluation_seconds(grid + n_train + n_test, n_classes, n_train + n_test)
+    parts = {"training": 2.0 * epochs * m.work_seconds(n_train * 3, _batches(n_train, batch)),  # original, retrain
+             "set-up": RUN_SECONDS + 2 * evaluation}  # data, models, the original's and the retrain's measures
+    frame_bytes = probe_points * n_classes * 4
+    kept = transient = 0.0
     for name, cfg in configs.items():
         if name == "retrain":
             continue
         forwards, steps = method_work(name, cfg, n_train, n_forget, n_classes)
-        parts[name] = float(forwards) * macs
+        parts[name] = m.work_seconds(forwards, steps, method=True)
         frames = recorded_evaluations(steps, scenario.record_every)
-        parts[f"recording {name}"] = float(frames) * eval_points * macs
-    return Work(parts, macs)
+        parts[f"recording {name}"] = float(frames) * evaluation
+        if frame_bytes:  # the Recorder keeps at most MAX_RECORDED_POINTS frames and MAX_RECORDED_BYTES
+            during = min(frames, MAX_RECORDED_POINTS, max(4, MAX_RECORDED_BYTES // frame_bytes)) * frame_bytes
+            after = min(during, max_frames * frame_bytes) if max_frames else during  # thinned after the run
+            kept, transient = kept + after, max(transient, during - after)
+    models = (3 + len(configs)) * m.params * 4 * 3  # each model with its gradients and optimiser state
+    return Work(parts, kept + transient + models + 3 * frame_bytes)

@@ -70,6 +70,8 @@ def run_jobs(fn: Callable[..., Any], jobs: Sequence[tuple], backend: str = "auto
         raise RunnerError("--address is for the Ray backend; add --backend ray")
     total = len(jobs)
     workers = min(default_workers() if workers is None else max(1, int(workers)), max(total, 1))
+    if backend != "ray":  # processes on this machine: more than its cores only contend (and each costs memory)
+        workers = min(workers, default_workers())
     results: list[Any] = [None] * total
     info = {} if info is None else info
     if backend == "ray":

@@ -11,6 +11,9 @@ import streamlit as st
 from streamlit.errors import StreamlitPageNotFoundError
 
 from explorer.config import urlstate
+from explorer.config.cost import PAGE_STUDY_BUDGET
+from explorer.pipeline import load_data
+from explorer.studies.budget import atlas_cost, checked
 from explorer.studies.atlas import QUANTITIES, Atlas, check, compute_atlas
 from explorer.figures.atlas import atlas_map, atlas_scatter, rho_text
 from explorer.engine.device import torch_threads
@@ -67,6 +70,9 @@ def compute(scenario: Scenario) -> Atlas | None:
             and k not in s.atlases:
         with reported("The atlas"), progress("Computing the atlas") as report:
             check(scenario, scenario.method)  # refuse before training, not after
+            data = load_data(scenario)
+            checked(atlas_cost(scenario, data, scenario.method, len(data.x_train)), PAGE_STUDY_BUDGET,
+                    f"this atlas of {len(data.x_train):,} points")
             trained = trained_for(scenario, report)
             with torch_threads(1):
                 s.atlases[k] = compute_atlas(scenario, trained, report)

@@ -284,7 +284,8 @@ def unlearn_button(trained: Trained, scenario: Scenario) -> None:
         run_key = result_key(scenario, ids)
 
         def compute():
-            retrain = cache.retrain_for(scenario, trained, pipeline.resolve_forget(scenario, trained.data, ids), report)
+            forget = pipeline.resolve_forget(scenario, trained.data, ids, len(trained.eval_inputs), figures.MAX_FRAMES)
+            retrain = cache.retrain_for(scenario, trained, forget, report)  # the budget was checked just above
             with torch_threads():
                 if trained.data.is_1d:
                     out = V1.run(scenario, trained, ids, retrain=retrain, progress=report)

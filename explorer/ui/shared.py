@@ -77,10 +77,15 @@ def show_verdict(verdict) -> None:
 
 
 def run_sweep(scenario, trained, forget_ids, sigmas: str, etas: str, retrain, report):
-    """JiT once per (σ, η) cell, σ and η as the user typed them (comma-separated)."""
+    """JiT once per (σ, η) cell, σ and η as the user typed them (comma-separated), within the work budget."""
+    from explorer.config.cost import PAGE_STUDY_BUDGET
     from explorer.engine.device import torch_threads
+    from explorer.studies.budget import checked, sweep_cost
     from explorer.studies.sweep import sweep_jit
     grid = parse_floats(sigmas), parse_floats(etas)
+    cells = len(grid[0]) * len(grid[1])
+    checked(sweep_cost(scenario, trained.data, len(forget_ids), cells, with_retrain=retrain is None),
+            PAGE_STUDY_BUDGET, f"this sweep of {cells:,} cells")
     with torch_threads():
         return sweep_jit(scenario, trained, forget_ids, grid[0], grid[1], retrain=retrain,
                          progress=lambda done, total: report(f"{done}/{total} cells", done / max(total, 1)))
