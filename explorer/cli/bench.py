@@ -20,6 +20,8 @@ def add_parser(sub):
                        help=f"timed repetitions per measurement (median), 1 to {MAX_REPEATS}")
     bench.add_argument("--budget", action="store_true",
                        help="instead: the work budget's estimate against measured CPU time for a set of runs")
+    bench.add_argument("--memory", action="store_true",
+                       help="instead: the server's memory and the shared caches under repeated Unlearn clicks")
     bench.add_argument("--device", default="auto")
     bench.add_argument("--load", metavar="N[,N...]",
                        help="instead: the classroom load benchmark, N concurrent browser sessions against a real "
@@ -36,8 +38,8 @@ def command(args) -> int:
         raise UsageError(f"--repeats must be between 1 and {MAX_REPEATS}, got {number(args.repeats)}")
     if args.load is not None:
         return load_command(args)
-    if args.budget:
-        return budget_command(args)
+    if args.budget or args.memory:
+        return report_command(args)
     from explorer import bench
     from explorer.engine.device import pick_device
 
@@ -52,12 +54,16 @@ def command(args) -> int:
     return 0
 
 
-def budget_command(args) -> int:
-    """``bench --budget``: explorer/bench/budget.py's table on stdout, JSON in --out."""
+def report_command(args) -> int:
+    """``bench --budget`` (explorer/bench/budget.py) or ``bench --memory`` (explorer/bench/memory.py): the
+    README's table on stdout, JSON in --out."""
     out = checked_out(args.out)
-    from explorer.bench.budget import budget_benchmark, format_table
+    if args.budget:
+        from explorer.bench.budget import budget_benchmark as benchmark, format_table
+    else:
+        from explorer.bench.memory import format_table, memory_benchmark as benchmark
 
-    result = budget_benchmark(progress=lambda m: print(m, file=sys.stderr))
+    result = benchmark(progress=lambda m: print(m, file=sys.stderr))
     print(format_table(result))
     write_out(out, json.dumps(result, indent=2))
     return 0

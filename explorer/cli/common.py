@@ -110,6 +110,8 @@ def checked_out(path: str) -> Path:
         if mode is None:
             if out.is_symlink():
                 raise UsageError(f"cannot write {quoted(path)}: it is a symbolic link to a missing file")
+            if not (out.parent if str(out.parent) else Path(".")).is_dir():
+                raise UsageError(f"cannot write {quoted(path)}: no such folder")
             _probe_new(out)
         elif stat.S_ISREG(mode):
             _probe_existing(out)

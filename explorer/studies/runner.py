@@ -38,7 +38,7 @@ from typing import Any, Callable, Sequence
 
 import torch
 
-from explorer.config.echo import shown
+from explorer.config.echo import clip, shown
 
 JobProgress = Callable[[int, int], None]  # (jobs done, total jobs)
 BACKENDS = ("auto", "serial", "processes", "ray")
@@ -70,8 +70,6 @@ def run_jobs(fn: Callable[..., Any], jobs: Sequence[tuple], backend: str = "auto
         raise RunnerError("--address is for the Ray backend; add --backend ray")
     total = len(jobs)
     workers = min(default_workers() if workers is None else max(1, int(workers)), max(total, 1))
-    if backend != "ray":  # processes on this machine: more than its cores only contend (and each costs memory)
-        workers = min(workers, default_workers())
     results: list[Any] = [None] * total
     info = {} if info is None else info
     if backend == "ray":
@@ -214,8 +212,8 @@ def check_reachable(address: str, timeout: float = 3.0) -> None:
     try:
         conn = socket.create_connection((host.strip("[]"), int(port)), timeout=timeout)
     except (OSError, UnicodeError, ValueError) as err:
-        raise RunnerError(f"cannot reach the Ray cluster at {shown(address)}: {getattr(err, 'strerror', None) or err}"
-                          ) from None
+        raise RunnerError(f"cannot reach the Ray cluster at {clip(address, 80)}: "
+                          f"{getattr(err, 'strerror', None) or err}") from None
     try:
         with conn:
             conn.sendall(HTTP2_PREFACE + HTTP2_EMPTY_SETTINGS)

@@ -58,7 +58,7 @@ def classroom_style() -> None:
 @st.cache_resource(show_spinner=False)
 def _outcomes() -> cache.LRU:
     """Computed steps, shared by every session (a class opening one link computes each step once)."""
-    return cache.LRU(32)
+    return cache.make_cache("lesson")
 
 
 def _engine(report) -> L.Engine:

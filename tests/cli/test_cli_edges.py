@@ -50,7 +50,7 @@ def test_a_full_device_is_refused_before_the_work(command, capsys):
 def test_a_long_file_name_and_a_folder_and_a_missing_folder_are_one_line(tmp_path, capsys):
     assert "too long" in one_line_exit_2(["run", "--out", str(tmp_path / ("a" * 300))], capsys)
     assert "folder" in one_line_exit_2(["run", "--out", str(tmp_path)], capsys)
-    assert "No such file" in one_line_exit_2(["run", "--out", str(tmp_path / "no" / "x.json")], capsys)
+    assert "no such folder" in one_line_exit_2(["run", "--out", str(tmp_path / "no" / "x.json")], capsys)
 
 
 def test_a_dangling_link_as_out_leaves_nothing_at_its_target(tmp_path, capsys):

@@ -127,13 +127,15 @@ def test_the_command_writes_json_and_prints_the_table(tmp_path, capsys):
     (["--kinds", "everything"], "unknown forget kind"),
     (["--datasets", "digits"], "2D toys"),
     (["--sigmas", "0"], "sigma"),
-    (["--step-guards", "-1"], "max step change"),
-    (["--step-guards", "1e9"], "max step change"),
+    (["--step-guards", "-1"], "--step-guards: jit.max_step_change"),
+    (["--step-guards", "1e9"], "--step-guards: jit.max_step_change"),
     (["--seeds", "0"], "--seeds"),
-    (["--seeds", "0,4294967296"], "seeds must be between"),
+    (["--seeds", "0,4294967296"], "--seeds: seed must be between"),
     (["--etas", ""], "etas"),
     (["--out", "/no/such/folder/cal.json"], "no such folder"),
     (["--out", "/proc/cal.json"], "cannot write"),
+    (["--weight-decays", "5"], "--weight-decays"),
+    (["--datasets", "line"], "2D toys"),
 ])
 def test_bad_study_input_exits_2_with_one_line(args, message, capsys, tmp_path):
     # a tiny grid first (the bad flag, given last, overrides its part), so a check that lets bad input
