@@ -122,7 +122,7 @@ BAD_INPUT = {
     "bad number": (["--forget-ids", "1", "--sigma", "abc"], "invalid float"),
     "unknown preset": (["--forget-ids", "1", "--preset", "nope"], "unknown preset"),
     "cnn on 2D data": (["--forget-ids", "1", "--model", "cnn"], "image"),
-    "zero threads": (["--forget-ids", "1", "--threads", "0"], "--threads must be >= 1"),
+    "zero threads": (["--forget-ids", "1", "--threads", "0"], "--threads must be between 1 and"),
     "negative seed": (["--forget-ids", "1", "--seed", "-1"], "seed must be between 0"),
     "training lr above its limit": (["--forget-ids", "1", "--lr", "1e30", "--epochs", "50"], "train.lr must be > 0 and <= 10"),
 }
