@@ -21,6 +21,9 @@ def add_parser(sub) -> argparse.ArgumentParser:
     run.add_argument("--scenario", help="start from a scenario JSON (the app's download or a report); flags override it")
     data = run.add_argument_group("data")
     data.add_argument("--dataset", help=f"one of: {', '.join(dataset_names())} (default moons)")
+    data.add_argument("--data-file", metavar="FILE",
+                      help="your own data instead: a CSV of points (x1,x2,label or x,label, a header row optional) or "
+                           "an .npz of small images (arrays x and y); checked before any work")
     data.add_argument("--samples", type=int)
     data.add_argument("--noise", type=float)
     data.add_argument("--classes", type=int, help="classes for blobs / arms for spiral")
@@ -96,11 +99,17 @@ def _id_list(text: str, what: str) -> tuple[int, ...]:
 
 
 def scenario_from_args(args: argparse.Namespace) -> Scenario:
+    if args.data_file and args.dataset:
+        raise UsageError("give --dataset or --data-file, not both")
     if args.scenario:
         raw = read_scenario_file(args.scenario)
         base = Scenario.from_dict(raw.get("scenario", raw) if isinstance(raw, dict) else raw)
         if args.dataset and args.dataset != base.dataset.name:
-            base = replace(base, dataset=replace(base.dataset, name=args.dataset))
+            base = replace(base, dataset=replace(base.dataset, name=args.dataset, file=None))
+        if args.data_file:
+            base = with_data_file(base, args.data_file)
+    elif args.data_file:
+        base = with_data_file(None, args.data_file, args.seed)
     else:
         try:
             base = default_scenario(args.dataset or "moons", seed=args.seed)
@@ -129,6 +138,25 @@ def scenario_from_args(args: argparse.Namespace) -> Scenario:
                                grid_resolution=args.grid_resolution, lipschitz_sigma=args.lipschitz_sigma,
                                lipschitz_space=args.lipschitz_space))
     return apply_sets(scenario, args.set or ())
+
+
+def with_data_file(base: Scenario | None, path: str, seed: int | None = None) -> Scenario:
+    """The scenario on the data file at ``path`` (read and checked now, one line on any problem). A scenario made
+    on a data file must name this very file: its content hash must match."""
+    from toy_data.files import FILE, register_path
+
+    try:
+        datafile, _ = register_path(path)
+    except ValueError as err:
+        raise ScenarioError(str(err)) from None
+    if base is None:
+        return default_scenario(FILE, file=datafile, seed=seed)
+    named = base.dataset.file
+    if named is not None and named.sha256 != datafile.sha256:
+        raise ScenarioError(f"data file {path!r} has sha256 {datafile.short}…, but the scenario was made with "
+                            f"{named.name or 'a data file'} of sha256 {named.short}…: it is not the same data")
+    edits = base.dataset.edits if named is not None else type(base.dataset.edits)()  # edits of other data: dropped
+    return replace(base, dataset=replace(base.dataset, name=FILE, file=datafile, edits=edits))
 
 
 def apply_sets(scenario: Scenario, items) -> Scenario:

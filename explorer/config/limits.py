@@ -169,6 +169,15 @@ MAX_RECORDED_BYTES = 256 * 2**20
 MAX_FORGET = MAX_SAMPLES  # ids: a forget set is at most the largest training set
 MAX_FILE_BYTES = 1 * 2**20  # a scenario file
 MAX_URL_RANGES = 2000  # comma-separated parts of the URL's f= (ids or ranges)
+# The user's own data: a data file (CSV of points, .npz of small images) and hand edits of a training set.
+MAX_DATA_BYTES = {"csv": 2 * 2**20, "npz": 16 * 2**20}  # a data file, by kind (read no further)
+MIN_DATA_ROWS = 10  # rows of a data file (at most MAX_SAMPLES)
+MAX_CLASSES = 10  # labels of a data file are whole numbers 0..MAX_CLASSES-1 (as dataset.classes)
+MAX_IMAGE_SIDE = 32  # an uploaded image's height and width (pixels; 1 or 3 channels)
+MAX_COORDINATE = 1e6  # |value| of a data file's number or an added point's coordinate
+MAX_EMBEDDED_BYTES = 256 * 2**10  # a data file this small travels inside the scenario (its file and its jobs)
+MAX_EDITS = 2000  # added + removed + relabelled points of one training set
+MAX_EDIT_LINK_CHARS = 8000  # the edits' characters in a link; more: the page offers the scenario file instead
 
 
 def limit(path: str) -> Limit | None:

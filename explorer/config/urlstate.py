@@ -14,7 +14,7 @@ import typing
 from dataclasses import fields, replace
 from typing import Any, Iterable, Mapping
 
-from explorer.config import limits
+from explorer.config import datalink, limits
 from explorer.config.limits import MAX_SAMPLES
 from explorer.config.scenario import Scenario, ScenarioError, default_scenario
 from explorer.config.selection import expand, parse_id_ranges
@@ -100,12 +100,14 @@ def _diff(obj, base) -> dict[str, Any]:
 # scenario -> params
 
 def to_params(scenario: Scenario, forget_ids: Iterable[int] = ()) -> dict[str, str]:
-    """Flat string parameters holding everything that differs from ``default_scenario(dataset)``."""
-    base = default_scenario(scenario.dataset.name)
-    out = {"ds": scenario.dataset.name}
+    """Flat string parameters holding everything that differs from ``default_scenario(dataset)``. Data edits
+    too long for a link (explorer/config/datalink.py) leave the link without them and without the forget ids."""
+    data = scenario.dataset
+    base = default_scenario(data.name, file=data.file)
+    out = {"ds": data.name, **datalink.file_params(data.file)}
     for short, attr in SECTIONS.items():
         for name, value in _diff(getattr(scenario, attr), getattr(base, attr)).items():
-            if attr == "dataset" and name == "name":
+            if attr == "dataset" and name in ("name", "edits", "file"):
                 continue
             out[f"{short}.{name}"] = _fmt(value)
     for key, attr in TOP.items():
@@ -119,6 +121,9 @@ def to_params(scenario: Scenario, forget_ids: Iterable[int] = ()) -> dict[str, s
             out[f"c.{method}.{name}"] = _fmt(value)
     if scenario.compare:
         out["cmp"] = ",".join(scenario.compare)
+    if not datalink.fits_link(data.edits):
+        return out
+    out.update(datalink.edit_params(data.edits))
     ids = encode_ids(forget_ids)
     if ids:
         out["f"] = ids
@@ -143,10 +148,18 @@ def from_params(params: Mapping[str, Any]) -> tuple[Scenario, list[int], list[st
         notices.append(f"Ignored URL parameter {key}={raw.get(key, '')!r} ({why}); using the default.")
 
     name = raw.pop("ds", "moons") or "moons"
-    if name not in dataset_names() or name in _image_datasets():
-        notices.append(f"Ignored URL parameter ds={name!r} (unknown 2D dataset); using moons.")
+    datafile = datalink.file_from_params(name, raw, notices)  # ds=file&data=<sha256>: data this server holds
+    if datafile is None and (name not in dataset_names() or name in _image_datasets()):
+        if name != "file":
+            notices.append(f"Ignored URL parameter ds={name!r} (unknown 2D dataset); using moons.")
         name = "moons"
-    scenario = default_scenario(name)
+    scenario = default_scenario(name, file=datafile)
+    if datafile is not None and scenario.model.kind != "mlp":
+        notices.append("Ignored URL parameter ds=file: that data file holds images; open it on the Real images page. "
+                       "Using moons.")
+        scenario = default_scenario("moons")
+    edits = datalink.edits_from_params(raw, notices)
+    scenario = replace(scenario, dataset=replace(scenario.dataset, edits=edits))
     consumed: set[str] = set()
 
     # dataset / model / train: one field at a time, each validated with its section
@@ -155,7 +168,8 @@ def from_params(params: Mapping[str, Any]) -> tuple[Scenario, list[int], list[st
             consumed.add(key)
             field_name = key[len(short) + 1:]
             section = getattr(scenario, attr)
-            if field_name not in {f.name for f in fields(section)} or (attr == "dataset" and field_name == "name"):
+            if field_name not in {f.name for f in fields(section)} or (
+                    attr == "dataset" and field_name in ("name", "edits", "file")):
                 bad(key, "unknown setting")
                 continue
             try:
@@ -240,7 +254,9 @@ def from_params(params: Mapping[str, Any]) -> tuple[Scenario, list[int], list[st
         try:
             # The training set has fewer points than samples: ids beyond are dropped, never expanded; the page
             # clips to the exact size after training.
-            n = scenario.dataset.samples
+            n = scenario.dataset.samples + len(scenario.dataset.edits.added)  # added points take ids after the rest
+            if scenario.dataset.file is not None:
+                n = MAX_SAMPLES + len(scenario.dataset.edits.added)
             ranges, beyond = parse_id_ranges(raw["f"], n)
             ids = expand(ranges)
             if beyond:

@@ -19,7 +19,7 @@ from explorer.measures.metrics import METRICS
 from explorer.engine.models import predict_proba
 from explorer.pipeline import Trained
 from explorer.config.scenario import Scenario, ScenarioError, default_scenario
-from explorer.ui import cache, lessons, settings, shared
+from explorer.ui import cache, edit, lessons, settings, shared
 from explorer.ui.feedback import error_line, progress, reported
 from explorer.ui.settings import Control
 from explorer.ui.state import ExploreState, Shown, page_state, set_widget, widget_key, widget_value
@@ -29,14 +29,14 @@ from explorer.measures.verdict import method_label
 from explorer.views import exports
 from explorer.views import one_d as V1
 from explorer.views import two_d as V
-from toy_data import default_spec, toy_dataset_names
+from toy_data import DataEdits, default_spec
 
 PAGE = "2d"
 ACTIVATIONS = ["relu", "tanh", "sigmoid", "gelu", "elu"]
 
 
 CONTROLS = [
-    Control("dataset.name", "dataset", HELP["ds"], options=toy_dataset_names),
+    Control("dataset.name", "dataset", HELP["ds"], options=edit.dataset_options),
     Control("dataset.samples", "samples", HELP["samples"]),  # ranges and steps: explorer/config/limits.py
     Control("dataset.noise", "noise", HELP["noise"], fmt="%.2f"),
     Control("dataset.classes", "classes", HELP["classes"],
@@ -84,7 +84,8 @@ def init_session() -> ExploreState:
         scenario, ids, notices = default_scenario("moons"), [], [error_line("Reading the URL", err) + "; using defaults."]
     settings.set_widgets(PAGE, scenario, CONTROLS, settings.runnable_methods())
     s.base = s.scenario = scenario
-    s.forget = s.forget.set(ids) if s.initialized else selection.ForgetState(tuple(ids))  # Undo goes back
+    edits = scenario.dataset.edits
+    s.forget = s.forget.edit(edits, ids) if s.initialized else selection.ForgetState(tuple(ids), edits=edits)
     s.notices, s.initialized = notices, True
     return s
 
@@ -99,8 +100,8 @@ def _on_dataset_change() -> None:
         if c.section == "dataset" and c.path != "dataset.name":
             set_widget(PAGE, c.path, settings.get_path(Scenario(dataset=spec), c.path))
     s = state()
-    if s.forget.ids:
-        s.forget = s.forget.clear()
+    if s.forget.ids or s.forget.edits:  # the edits were of the old data
+        s.forget = s.forget.edit(DataEdits(), ())
 
 
 def sidebar() -> Scenario:
@@ -112,9 +113,12 @@ def sidebar() -> Scenario:
                 if c.section != section:
                     continue
                 if c.path == "dataset.name":
-                    st.selectbox(c.label, c.options(), key=key(c.path), on_change=_on_dataset_change, help=c.help)
+                    st.selectbox(c.label, c.options(), key=key(c.path), on_change=_on_dataset_change, help=c.help,
+                                 format_func=edit.dataset_label)
                 else:
                     settings.draw(PAGE, c)
+            if section == "dataset":
+                edit.upload_widget()
     with st.sidebar.expander("Unlearning", expanded=True):
         settings.method_block(PAGE, settings.runnable_methods())
         settings.compare_widget(PAGE, widget_value(PAGE, "method"))
@@ -123,6 +127,7 @@ def sidebar() -> Scenario:
         base = replace(default_scenario(name), **{f: getattr(s.base, f) for f in NO_WIDGET})
     scenario = settings.scenario_from_widgets(PAGE, base, CONTROLS)
     scenario = settings.with_path(scenario, "train.seed", scenario.dataset.seed)  # one seed for data and weights
+    scenario = edit.with_data(scenario)  # the uploaded file and the hand edits (explorer/ui/edit.py)
     s.scenario = pipeline.with_compare(scenario, widget_value(PAGE, "compare", []))
     return s.scenario
 
@@ -187,10 +192,11 @@ def editor(trained: Trained) -> None:
                         theme=None, config={"displaylogo": False})
         return
     grid_probs, _ = _original_probs(s.trained_key, trained)
-    fig = figures.editor_figure(d.x_train, d.y_train, g.xs, g.ys, grid_probs, d.n_classes, s.forget.ids,
-                                alpha=_alpha(s.trained_key, trained))
+    fig = edit.figure(figures.editor_figure(d.x_train, d.y_train, g.xs, g.ys, grid_probs, d.n_classes, s.forget.ids,
+                                            alpha=_alpha(s.trained_key, trained)), trained)
     st.markdown(PANEL_HELP["editor"])
-    st.plotly_chart(fig, key=key("ui.editor"), on_select=_on_select, selection_mode=("points", "box", "lasso"),
+    st.plotly_chart(fig, key=key("ui.editor"), on_select=edit.on_select if edit.editing() else _on_select,
+                    selection_mode=("points", "box", "lasso"),
                     theme=None, config={"displaylogo": False, "modeBarButtonsToRemove": ["autoScale2d"]})
 
 

@@ -86,6 +86,7 @@ class ExploreState:
     figure3: dict | None = None  # the paper's Figure 3 (1-D), as last shown
     sweeps: Bounded = field(default_factory=lambda: Bounded(8))
     info: Bounded = field(default_factory=lambda: Bounded(4))
+    edit: Any = None  # "Edit data" mode and the uploaded data file (explorer/ui/edit.py's EditState)
 
 
 @dataclass
