@@ -25,6 +25,13 @@ PAGE = "atlas"
 METHODS = ("jit", "neggrad", "greedy", "finetune", "random_labels")
 
 
+def methods() -> list[str]:
+    """The built-in methods the atlas offers, then every plugin method that can forget a single point."""
+    from explorer.unlearning import METHODS as REGISTRY
+    from explorer.unlearning.base import BUILT_IN
+    return [*METHODS, *(n for n, s in REGISTRY.items() if s.origin != BUILT_IN and not s.access.class_level_only)]
+
+
 def key(path: str) -> str:
     return widget_key(PAGE, path)
 
@@ -50,7 +57,7 @@ def sidebar() -> Scenario:
                                   help=text.ATLAS_HELP["samples"])
         noise = st.number_input("Noise", 0.0, 2.0, float(base.dataset.noise), step=0.05, key=key("dataset.noise"))
         seed = st.number_input("Seed", 0, 10000, 0, key=key("seed"), help=text.ATLAS_HELP["seed"])
-        method = st.selectbox("Method", METHODS, key=key("method"), help=text.ATLAS_HELP["method"])
+        method = st.selectbox("Method", methods(), key=key("method"), help=text.ATLAS_HELP["method"])
     scenario = default_scenario(name, samples=int(samples), noise=float(noise), seed=int(seed))
     return replace(scenario, method=method, seed=int(seed), device="cpu")
 
