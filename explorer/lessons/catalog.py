@@ -112,3 +112,31 @@ _lesson(
          Q("Does JiT lower the share of forgotten points the attack calls members?",
            (("down", "yes, it goes down"), ("same", "no, it stays or goes up")))),
 )
+
+_lesson(
+    "oddpoint", "One odd point",
+    "Put one mislabelled point deep inside the other class, watch the boundary bend to fit it, then forget it: "
+    "retraining undoes the bend by definition; how much of it does JiT undo?",
+    Step("One odd point",
+         "The two moons again, with one point added by hand (the explorer's **Edit data** mode, preset “add an "
+         "outlier”): a point of class 0 deep inside class 1, marked with a cross. The background is a model trained "
+         "without it.", "odd_point", "odd_data", ("odd",)),
+    Step("Train with it",
+         "Now the model trains on the data with the odd point, from the same start with the same recipe. Predict "
+         "first.", "odd_point", "train_with", ("odd",),
+         Q("What does the boundary do when the model trains with the odd point?",
+           (("fit", "it bends around the point, far enough to call it class 0"),
+            ("toward", "it bends toward the point, but not far enough to call it class 0"),
+            ("ignore", "it stays as it was: one point among 120 does not matter")))),
+    Step("Forget it by retraining",
+         "To forget the odd point exactly, train again from the same start without it. Predict first.",
+         "odd_point", "forget_retrain", ("odd",),
+         Q("Is the retrained model the same as a model that never saw the odd point?",
+           (("same", "yes, the same model"), ("close", "close, but not the same"),
+            ("different", "no, it remembers something of the point")))),
+    Step("Forget it with JiT",
+         "JiT sees only the odd point: it smooths the model around it. Of the grid cells the odd point had bent, how "
+         "many does JiT give back? Predict first.", "odd_point", "forget_jit", ("odd",),
+         Q("How much of the bend does JiT undo?",
+           (("most", "most of it, as retraining does"), ("some", "some of it"), ("little", "little or none of it")))),
+)
