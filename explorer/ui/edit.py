@@ -19,7 +19,7 @@ from explorer.config.datafile import DataFile
 from explorer.config.scenario import Scenario
 from explorer.figures import edit as cells
 from explorer.ui.state import ExploreState, page_state, set_widget, widget_key, widget_value
-from toy_data import DataEdits, Dataset, DatasetSpec, load_dataset, toy_dataset_names
+from toy_data import DataEdits, Dataset, DatasetSpec, default_spec, load_dataset, toy_dataset_names
 from toy_data import edits as ops
 from toy_data.files import FILE, register
 
@@ -80,6 +80,11 @@ def dataset_label(name: str) -> str:
     return f"your data: {f.name or f.short}" if name == FILE and f is not None else name
 
 
+def generated(get) -> bool:
+    """Whether the sidebar's dataset is generated (samples and noise apply) rather than the user's file."""
+    return get("dataset.name") != FILE
+
+
 def _file() -> DataFile | None:
     s = _state()
     return _edit().upload or (s.base.dataset.file if s.base is not None else None)
@@ -126,6 +131,9 @@ def _on_upload() -> None:
         return
     _edit().upload = datafile
     set_widget(PAGE, "dataset.name", FILE)
+    for name, value in default_spec(FILE).to_dict().items():  # samples, noise, classes: not the file's business
+        if name in ("samples", "noise", "classes"):
+            set_widget(PAGE, f"dataset.{name}", value)
     s.forget = s.forget.edit(DataEdits(), ())
 
 

@@ -37,8 +37,8 @@ ACTIVATIONS = ["relu", "tanh", "sigmoid", "gelu", "elu"]
 
 CONTROLS = [
     Control("dataset.name", "dataset", HELP["ds"], options=edit.dataset_options),
-    Control("dataset.samples", "samples", HELP["samples"]),  # ranges and steps: explorer/config/limits.py
-    Control("dataset.noise", "noise", HELP["noise"], fmt="%.2f"),
+    Control("dataset.samples", "samples", HELP["samples"], enabled=edit.generated),  # ranges: explorer/config/limits.py
+    Control("dataset.noise", "noise", HELP["noise"], fmt="%.2f", enabled=edit.generated),
     Control("dataset.classes", "classes", HELP["classes"],
             enabled=lambda get: get("dataset.name") in ("blobs", "spiral")),
     Control("dataset.seed", "seed", HELP["seed"]),

@@ -23,12 +23,13 @@ from explorer.ui.state import ImagesState, Shown, page_state, set_widget, widget
 from explorer.ui.text import IMAGE_HELP
 from explorer.views import images as V
 from toy_data import INFO, image_dataset_names
+from toy_data.files import FILE, register
 
 PAGE = "img"
 CONTROLS = [
     Control("dataset.name", "dataset", " ".join([IMAGE_HELP["dataset"], *(INFO[n].about for n in image_dataset_names())]),
-            options=image_dataset_names,
-            format_func=lambda n: INFO[n].title),
+            options=lambda: image_dataset_names() + ([FILE] if state().upload else []),
+            format_func=lambda n: f"your images: {state().upload.name}" if n == FILE else INFO[n].title),
     Control("model.kind", "model", IMAGE_HELP["model"], options=lambda: ["cnn", "mlp"]),
     Control("model.width", "dense width", IMAGE_HELP["width"]),  # ranges: explorer/config/limits.py
     Control("model.channels", "conv channels", IMAGE_HELP["channels"]),
@@ -59,9 +60,31 @@ def init_session() -> ImagesState:
 # ----------------------------------------------------------------------------------------------
 # settings -> scenario
 
+def _base() -> Scenario:
+    name = widget_value(PAGE, "dataset.name")
+    return default_scenario(name, file=state().upload if name == FILE else None)
+
+
+def _on_upload() -> None:
+    """An .npz of images (x, y) becomes the dataset "your images" (checked first: one line on any problem)."""
+    s, upload = state(), st.session_state.get(key("ui.upload"))
+    if upload is None:
+        return
+    try:
+        datafile, rows = register(upload.getvalue(), upload.name)
+        if not rows.is_images:
+            raise ValueError(f"{upload.name} holds points, not images: upload it on the 2D explorer")
+    except ValueError as err:
+        s.upload_error = str(err)
+        return
+    s.upload, s.upload_error = datafile, None
+    set_widget(PAGE, "dataset.name", FILE)
+    _on_dataset_change()
+
+
 def _on_dataset_change() -> None:
     """A new dataset: its default method settings, and an empty forget set (Undo brings the old one back)."""
-    base = default_scenario(widget_value(PAGE, "dataset.name"))
+    base = _base()
     for method in settings.runnable_methods():
         preset = base.presets.get(method) or settings.default_preset(method)
         set_widget(PAGE, f"presets.{method}", preset or settings.NO_PRESET)
@@ -82,10 +105,16 @@ def sidebar() -> Scenario:
                              on_change=_on_dataset_change, help=c.help)
             else:
                 settings.draw(PAGE, c)
+        st.file_uploader("Your own images (.npz)", type=["npz"], key=key("ui.upload"), on_change=_on_upload,
+                         help="An .npz with arrays x (n images, h×w up to 32×32, 1 or 3 channels) and y (n whole labels, "
+                              "at most 10 classes), read without unpickling. It becomes the dataset 'your images'.")
+        if state().upload_error:
+            st.error(state().upload_error)
+            state().upload_error = None
         st.header("Unlearning")
         settings.method_block(PAGE, settings.runnable_methods())
         compare = settings.compare_widget(PAGE, widget_value(PAGE, "method"))
-    base = default_scenario(widget_value(PAGE, "dataset.name"))
+    base = _base()
     scenario = settings.scenario_from_widgets(PAGE, base, CONTROLS)
     seed = scenario.dataset.seed  # one seed: split, initial weights, random forget set, the methods' noise
     scenario = pipeline.with_compare(replace(scenario, train=replace(scenario.train, seed=seed), seed=seed), compare)

@@ -101,6 +101,8 @@ class ImagesState:
     maps: Bounded = field(default_factory=lambda: Bounded(2))
     result: Shown | None = None
     sweep: tuple | None = None  # (output space, SweepResult)
+    upload: Any = None  # the .npz of images uploaded on this page (the dataset "file"), a DataFile
+    upload_error: str | None = None  # why the last upload was refused, one line
 
 
 @dataclass

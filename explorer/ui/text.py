@@ -112,6 +112,8 @@ ATLAS_INTRO = ("**Which points matter, and does the method know?** For every tra
                "The paper's claim is that low-α, high-Lipschitz points are the ones whose removal changes the "
                "model. Click a point to open it as the forget set of the 2D explorer.")
 ATLAS_HELP = {
+    "explorer_data": "The data you edited or uploaded in the 2D explorer (this session), with its model and training "
+                     "defaults; untick to pick a toy here.",
     "dataset": "A 2D toy. The atlas retrains once per training point: keep the set small for a quick look.",
     "samples": "Points generated (a quarter go to the test set); the atlas trains one model per training point.",
     "seed": "Seeds the data, the initial weights and the method's noise.",

@@ -118,3 +118,24 @@ def test_a_bad_edit_link_is_a_notice_and_the_data_starts_unedited():
     no_traceback(at)
     assert count(at) == 120
     assert any("edit" in w.value.lower() for w in at.warning), [w.value for w in at.warning]
+
+
+def test_the_atlas_page_runs_on_the_explorers_edited_data():
+    from streamlit.testing.v1 import AppTest
+    from tests.ui.test_explore import APP
+    from explorer.ui.state import widget_key
+
+    at = AppTest.from_file(APP, default_timeout=600)
+    for k, v in {"d.samples": "24", "t.epochs": "300", "ea": "0.5:0.25:1"}.items():
+        at.query_params[k] = v
+    at.run()
+    assert count(at) == 19  # 18 generated training points and the added one
+    at.switch_page("pages/atlas.py").run()
+    box = at.checkbox(key=widget_key("atlas", "ui.explorer_data"))
+    assert box.value and "1 added" in box.label
+    at.button(key=widget_key("atlas", "ui.compute")).click().run()
+    assert not at.exception and not at.error, [e.value for e in [*at.exception, *at.error]]
+    ids = [int(i) for i in at.selectbox(key=widget_key("atlas", "ui.point")).options]
+    assert ids == list(range(19))  # the added point (id 18) has its own row
+    link = at.get("page_link")[0].proto
+    assert "ea=0.5%3A0.25%3A1" in link.query_string or "ea=0.5:0.25:1" in link.query_string
