@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any, Callable
 
 import streamlit as st
@@ -75,9 +76,11 @@ def dataset_options() -> list[str]:
     return toy_dataset_names() + ([FILE] if _file() is not None else [])
 
 
-def dataset_label(name: str) -> str:
+def dataset_labels() -> Callable[[str], str]:
+    """The dataset menu's labels, with this session's data file named (a closure: it is called outside the run)."""
     f = _file()
-    return f"your data: {f.name or f.short}" if name == FILE and f is not None else name
+    label = f"your data: {Path(f.name).name or f.short}" if f is not None else FILE
+    return lambda name: label if name == FILE else name
 
 
 def generated(get) -> bool:

@@ -114,7 +114,7 @@ def sidebar() -> Scenario:
                     continue
                 if c.path == "dataset.name":
                     st.selectbox(c.label, c.options(), key=key(c.path), on_change=_on_dataset_change, help=c.help,
-                                 format_func=edit.dataset_label)
+                                 format_func=edit.dataset_labels())
                 else:
                     settings.draw(PAGE, c)
             if section == "dataset":

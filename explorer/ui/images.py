@@ -29,7 +29,7 @@ PAGE = "img"
 CONTROLS = [
     Control("dataset.name", "dataset", " ".join([IMAGE_HELP["dataset"], *(INFO[n].about for n in image_dataset_names())]),
             options=lambda: image_dataset_names() + ([FILE] if state().upload else []),
-            format_func=lambda n: f"your images: {state().upload.name}" if n == FILE else INFO[n].title),
+            format_func=lambda n: INFO[n].title),
     Control("model.kind", "model", IMAGE_HELP["model"], options=lambda: ["cnn", "mlp"]),
     Control("model.width", "dense width", IMAGE_HELP["width"]),  # ranges: explorer/config/limits.py
     Control("model.channels", "conv channels", IMAGE_HELP["channels"]),
@@ -101,7 +101,9 @@ def sidebar() -> Scenario:
     with sb:
         for c in CONTROLS:
             if c.path == "dataset.name":
-                st.selectbox(c.label, c.options(), key=key(c.path), format_func=c.format_func,
+                upload = f"your images: {state().upload.name}" if state().upload else FILE  # named now, shown later
+                st.selectbox(c.label, c.options(), key=key(c.path),
+                             format_func=lambda n, own=upload, title=c.format_func: own if n == FILE else title(n),
                              on_change=_on_dataset_change, help=c.help)
             else:
                 settings.draw(PAGE, c)

@@ -291,6 +291,11 @@ def check_registration(spec: MethodSpec, declared: dict) -> None:
         raise ValueError(f"{name}: setting(s) {', '.join(missing)} have no declared range; pass "
                          f"limits={{{missing[0]!r}: Limit(...)}} to register")
     try:
+        for f in fields(spec.config_cls):  # each setting has a widget on both pages and a form in a link
+            value = getattr(spec.config_cls(), f.name)
+            if not isinstance(value, (bool, int, float, str, tuple)):
+                raise ValueError(f"setting {f.name} is a {type(value).__name__}: settings are numbers, true/false, "
+                                 "text or tuples of numbers")
         check_fields(name, spec.config_cls())
         for preset, entry in spec.presets.items():
             if not isinstance(entry, Preset) or not isinstance(entry.config, spec.config_cls):

@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 
 from explorer.figures.edit import CELLS
-from tests.browser.test_app_browser import EDITOR, FAST, click_point, editor_points, expect_forget, open_app, wait_idle
+from tests.browser.test_app_browser import (EDITOR, click_point, editor_points, expect_forget, open_app, unlearn,
+                                            wait_idle)
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(600)]
 
@@ -66,13 +67,7 @@ def test_click_empty_plane_adds_a_point_forget_it_unlearn_and_reload_the_link(pa
     click_point(page, 120)  # the added point: the last id
     expect_forget(page, 1)
     assert re.search(r"f=120(&|$)", page.url)
-    page.get_by_role("button", name="Unlearn").click()
-    page.get_by_text("How the boundary moves under JiT").wait_for()
-    wait_idle(page)
-    player = page.locator(EDITOR).nth(1)
-    player.scroll_into_view_if_needed()
-    current = player.locator("g.slider-container text.slider-label").first
-    current.wait_for()
+    player, current = unlearn(page)
     player.locator("g.updatemenu-button").first.click()  # ▶ Play
     page.wait_for_function("el => !el.textContent.trim().endsWith(' 0')", arg=current.element_handle(), timeout=30_000)
     url = page.url

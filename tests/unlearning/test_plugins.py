@@ -44,6 +44,18 @@ def test_the_example_plugin_runs_as_the_method_and_compared(tmp_path, capsys):
     assert "uniform_forget (from plugin uniform-forget): Uniform" in listing and "preset gentle" in listing
 
 
+ONE_METHOD = """
+from dataclasses import dataclass
+from explorer.unlearning import DataAccess, register
+
+@dataclass(frozen=True)
+class C:
+    {setting}
+
+@register("{name}", config=C, access=DataAccess(), summary="{summary}")
+def method(model, data, config, ctx):
+    return None
+"""
 FAKE = {
     "peek_plugins.py": '''
         from dataclasses import dataclass
@@ -75,30 +87,8 @@ FAKE = {
             raise RuntimeError("boom\\nand a second line")
     ''',
     "broken_plugin.py": "raise ImportError('needs a package that is not installed')\n",
-    "taken_plugin.py": '''
-        from dataclasses import dataclass
-        from explorer.unlearning import DataAccess, register
-
-        @dataclass(frozen=True)
-        class C:
-            steps: int = 1
-
-        @register("jit", config=C, access=DataAccess(), summary="an impostor")
-        def jit(model, data, config, ctx):
-            return None
-    ''',
-    "undeclared_plugin.py": '''
-        from dataclasses import dataclass
-        from explorer.unlearning import DataAccess, register
-
-        @dataclass(frozen=True)
-        class C:
-            wobble: float = 1.0
-
-        @register("wobbly", config=C, access=DataAccess(), summary="a setting without a range")
-        def wobbly(model, data, config, ctx):
-            return None
-    ''',
+    "taken_plugin.py": ONE_METHOD.format(name="jit", setting="steps: int = 1", summary="an impostor"),
+    "undeclared_plugin.py": ONE_METHOD.format(name="wobbly", setting="wobble: float = 1.0", summary="no range"),
     "empty_plugin.py": "x = 1\n",
 }
 ENTRY_POINTS = {"peek": "peek_plugins", "broken": "broken_plugin", "taken": "taken_plugin",
@@ -158,3 +148,25 @@ def test_a_plugin_reading_undeclared_data_is_refused_and_the_rest_of_the_run_is_
     assert main(["run", *QUICK, "--method", "peeker"]) == 2  # the main method: the run's failure, one line
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "peeker read retain data (retain_x) without declaring it" in err
+
+
+def test_the_example_plugin_is_on_both_pages_with_its_settings_and_in_the_table():
+    from streamlit.testing.v1 import AppTest
+
+    from explorer.ui.state import widget_key
+    from tests.ui.test_explore import K, select, start, unlearn
+    from tests.ui.test_images import PAGE as IMAGES
+
+    at = start()
+    assert any("uniform_forget" in str(o) for o in at.selectbox(key=K("method")).options)
+    at.selectbox(key=K("method")).set_value("uniform_forget").run()
+    at.number_input(key=K("configs.uniform_forget.steps")).set_value(4).run()
+    assert at.selectbox(key=K("presets.uniform_forget")).options == ["(defaults)", "gentle"]
+    select(at, [3])
+    unlearn(at)
+    table = at.dataframe[0].value
+    assert list(table["method"]) == ["original", "retrain", "uniform_forget"]
+    assert table.loc[2, "zero-shot"] == "yes" and table.loc[2, "sees"] == "forget inputs"
+    images = AppTest.from_file(IMAGES, default_timeout=300).run()
+    assert any("uniform_forget" in str(o) for o in images.selectbox(key=widget_key("img", "method")).options)
+    assert "uniform_forget" in images.multiselect(key=widget_key("img", "compare")).options
