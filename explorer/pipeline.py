@@ -194,8 +194,9 @@ class ProbeEvaluator:
         self.slices = {n: slice(int(bounds[k]), int(bounds[k + 1])) for k, n in enumerate(order)}
         self.extra = np.concatenate(extra) if extra else None
 
-    def __call__(self, model: nn.Module, with_probs: bool = False):
-        metrics, probs = self.evaluator.evaluate(model, with_probs=with_probs and self.uses_eval)
+    def __call__(self, model: nn.Module, with_probs: bool = False, final: bool = False):
+        """A recorded step's metrics (with ``final``: every metric, for a finished model) and probe probabilities."""
+        metrics, probs = self.evaluator.evaluate(model, with_probs=with_probs and self.uses_eval, per_step_only=not final)
         if not with_probs:
             return metrics, None
         parts = ([probs] if self.uses_eval else []) + (
@@ -367,7 +368,7 @@ def run(scenario: Scenario, progress: Progress | None = None, *, trained: Traine
     probe = ProbeEvaluator(evaluator, probes or {}, trained)
     outcome = RunOutcome(scenario, trained, ids, retrain_model, retrain_seconds, evaluator, refused=refused)
     for name, model in (("original", trained.model), ("retrain", retrain_model)):
-        metrics, probs = probe(model, with_probs=bool(probes))
+        metrics, probs = probe(model, with_probs=bool(probes), final=True)
         outcome.references[name], outcome.reference_probes[name] = metrics, probe.cut(probs)
     outcome.seconds = {"retrain": retrain_seconds, "references": time.perf_counter() - start}
     for name in scenario.methods:
@@ -382,6 +383,7 @@ def run(scenario: Scenario, progress: Progress | None = None, *, trained: Traine
                 logging.getLogger("explorer").exception("compared method %s failed", name)
             refused[name] = f"failed: {one_line(err)}" if not isinstance(err, ScenarioError) else one_line(err)
             continue
+        result.trajectory.final.metrics.update(evaluator.final_only(result.model))  # the finished model's own
         trajectory = result.trajectory.thinned(max_frames) if max_frames else result.trajectory
         outcome.results[name] = MethodOutcome(name, result.model, trajectory, result.seconds, probe.slices)
         outcome.seconds[name] = result.seconds

@@ -112,7 +112,7 @@ SHARED: dict[str, Limit] = {
     "momentum": Limit(F, 0.0, 0.999),
     "weight_decay": Limit(F, 0.0, 10.0),
     "anchor_weight": Limit(F, 0.0, 1000.0),
-    "schedule": Limit(S, choices=("constant", "cosine", "one_cycle", "step")),
+    "schedule": Limit(S, choices=("constant", "cosine", "one_cycle", "step", "cosine_epochs")),
     "alpha": Limit(F, 0.0, 1000.0),
     "gamma": Limit(F, 0.0, 1000.0),
     "temperature": Limit(F, 0.0, 100.0, lo_open=True),
@@ -121,6 +121,8 @@ SHARED: dict[str, Limit] = {
     "stale_noise_grads": Limit(B),
     "noise_train_mode": Limit(B),
     "elementwise_kl": Limit(B),
+    "first_per_class": Limit(B),
+    "shuffle_forget": Limit(B),
     "noise_batch": Limit(I, 1, 1024, "samples"),
     "noise_steps": Limit(I, 1, 1000, "steps"),
     "max_noise_steps": Limit(I, 1, 1000, "steps"),
@@ -140,6 +142,7 @@ SHARED: dict[str, Limit] = {
     "exponent": Limit(F, 0.0, 100.0, lo_open=True),
     "lower_bound": Limit(F, 0.0, 1.0, lo_open=True),
     "target": Limit(S, choices=("runner_up", "next")),
+    "data_order": Limit(S, choices=("training", "shuffled", "retain_then_forget", "class_then_forget")),
 }
 
 METHOD: dict[str, Limit] = {
@@ -342,17 +345,21 @@ def method_work(name: str, cfg, n_train: int, n_forget: int, n_classes: int) -> 
     return epochs * n_train * 3, epochs * _batches(n_train, g("batch_size"))
 
 
+def recording_stride(steps: int, every: int = 1, cap: int = MAX_RECORDED_POINTS) -> int:
+    """The smallest power-of-two stride at which a run of ``steps`` steps, recorded every ``every``-th step, keeps
+    at most ``cap`` points (step 0, every ``every·stride``-th step and the last). The Recorder starts at this
+    stride, so it never measures a step it would later thin away: its trajectory is the one thinning would
+    leave, measured once per kept point."""
+    every, stride = max(1, every), 1
+    while steps // (every * stride) + 2 > cap:
+        stride *= 2
+    return stride
+
+
 def recorded_evaluations(steps: int, every: int = 1, cap: int = MAX_RECORDED_POINTS) -> int:
-    """How many times the Recorder measures a run of ``steps`` steps: every ``every``-th step until ``cap``
-    points are kept, then (thinned to half) every second such step, and so on; plus the first and last."""
-    every, done, kept, stride, step = max(1, every), 1, 1, 1, 0
-    while True:
-        gap = every * stride
-        room = cap + 1 - kept  # records until the next thinning
-        if step + room * gap >= steps:
-            return done + (steps - step) // gap + 1
-        done, step = done + room, step + room * gap
-        kept, stride = (cap + 2) // 2, stride * 2
+    """How many times the Recorder measures a run of ``steps`` steps (at most): step 0, every recorded step at
+    :func:`recording_stride`, and the last."""
+    return steps // (max(1, every) * recording_stride(steps, every, cap)) + 2
 
 
 @dataclass(frozen=True)

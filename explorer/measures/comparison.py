@@ -1,9 +1,11 @@
 """Compare methods with the retrained reference: pure functions over a report's ``"models"``.
 
 The gap of a metric is ``method − retrain`` (signed; the table shows it next to the value). The
-summary ``avg_gap`` is the mean *absolute* gap over retain, forget and test accuracy and the MIA,
-as SalUn's "Avg. Gap" (Fan et al., arXiv 2310.12508, "SalUn"): 0 means
-indistinguishable from retraining on those four numbers. Missing values (None/NaN) give None.
+summary ``avg_gap`` is SalUn's "Avg. Gap" (Fan et al., arXiv 2310.12508, "SalUn"): the mean *absolute* gap
+over retain, forget (= 1 − UA) and test accuracy and SalUn's own MIA-Efficacy (``mia_efficacy``: an SVC on the
+true-class confidence, OPTML-Group/Unlearn-Saliency evaluation/SVC_MIA.py — not the JiT paper's entropy
+attack, ``mia``): 0 means indistinguishable from retraining on those four numbers. Missing values (None/NaN)
+give None.
 
 Which metrics there are, and in what order, is the registry's (:mod:`explorer.measures.metrics`): the rows
 and the CSV pick up a metric registered at run time.
@@ -18,7 +20,7 @@ from typing import Any, Mapping
 
 from explorer.measures.metrics import metric_names as registered_names
 
-AVG_GAP_METRICS = ("retain_acc", "forget_acc", "test_acc", "mia")
+AVG_GAP_METRICS = ("retain_acc", "forget_acc", "test_acc", "mia_efficacy")
 REFERENCE = "retrain"
 NOT_METHODS = ("original",)  # rows that are not unlearning methods (no data-access declaration)
 

@@ -190,12 +190,18 @@ class Evaluator:
         return {"retain": p[:r], "forget": p[r:f], "test": p[f:t], "eval": p[t:e],
                 "forget_space": space[r:f], "noisy_space": space[e:].reshape(-1, f - r, space.shape[1])}
 
-    def evaluate(self, model: nn.Module, with_probs: bool = False) -> tuple[dict[str, float], np.ndarray | None]:
+    def evaluate(self, model: nn.Module, with_probs: bool = False, per_step_only: bool = False
+                 ) -> tuple[dict[str, float], np.ndarray | None]:
         """Every registered metric (:data:`explorer.measures.metrics.METRICS`, read at each call, so one
-        registered after this Evaluator was built is computed too) for ``model`` and, if asked, its
-        class probabilities on the evaluation inputs."""
+        registered after this Evaluator was built is computed too) for ``model`` — with ``per_step_only``
+        those measured at every recorded step — and, if asked, its class probabilities on the evaluation inputs."""
         o = self.outputs(model)
-        return M.compute_metrics(o), (o.eval.astype(np.float32) if with_probs else None)
+        return M.compute_metrics(o, per_step_only=per_step_only), (o.eval.astype(np.float32) if with_probs else None)
+
+    def final_only(self, model: nn.Module) -> dict[str, float]:
+        """The metrics measured on finished models only (``Metric.per_step`` False)."""
+        names = [n for n, m in M.METRICS.items() if not m.per_step]
+        return M.compute_metrics(self.outputs(model), names) if names else {}
 
     def outputs(self, model: nn.Module) -> M.Outputs:
         """What the metrics read for ``model`` (:class:`explorer.measures.metrics.Outputs`), from one forward."""
@@ -210,4 +216,5 @@ class Evaluator:
             forget_inputs=forget_x, noisy_inputs=self._noise_in, paper=self.paper)
 
     def __call__(self, model: nn.Module, with_probs: bool = False):
-        return self.evaluate(model, with_probs)
+        """One recorded step of a run (the Recorder's call): the metrics measured at every step."""
+        return self.evaluate(model, with_probs, per_step_only=True)

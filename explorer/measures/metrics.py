@@ -14,6 +14,7 @@ from typing import Any, Callable, Iterable, Iterator
 import numpy as np
 from sklearn.linear_model import LogisticRegression
 from sklearn.neighbors import NearestNeighbors
+from sklearn.svm import SVC
 
 EPS = 1e-12
 
@@ -121,6 +122,8 @@ class Metric:
     ``needs`` (a subset of :data:`NEEDS`) says what data ``compute`` reads; ``shown`` (a subset of
     :data:`PLACES`) says where it appears by default — "csv" is always added: the CSV has every
     metric. ``ideal`` is "retrain" (closer to the retrained model is better), "high" or "low".
+    ``per_step`` False: measured on each finished model only (its final row, the tables, the Avg. Gap), not at
+    every recorded step of a run — for a metric that fits a model of its own each time it is computed.
     """
 
     name: str
@@ -131,6 +134,7 @@ class Metric:
     compute: Callable[[Outputs], float] = field(repr=False, compare=False)
     shown: frozenset[str] = frozenset({"csv"})
     short: str = ""  # a few words for table headers and small panels (default: the name, spaced)
+    per_step: bool = True
 
     def __post_init__(self):
         if not isinstance(self.name, str) or not self.name.isidentifier():
@@ -280,10 +284,12 @@ def temporary_metric(*args, **kwargs) -> Iterator[Metric]:
             unregister_metric(metric.name)
 
 
-def compute_metrics(outputs: Outputs, names: Iterable[str] | None = None) -> dict[str, float]:
-    """Every registered metric (or those of ``names``) of one model, in registry order."""
+def compute_metrics(outputs: Outputs, names: Iterable[str] | None = None, per_step_only: bool = False
+                    ) -> dict[str, float]:
+    """Every registered metric (or those of ``names``) of one model, in registry order; with ``per_step_only``
+    those measured at every recorded step (``Metric.per_step``)."""
     chosen = METRICS if names is None else {n: METRICS[n] for n in names}
-    return {name: metric(outputs) for name, metric in chosen.items()}
+    return {name: metric(outputs) for name, metric in chosen.items() if metric.per_step or not per_step_only}
 
 
 METRIC_NAMES: list[str] = live_metric_names()
@@ -322,6 +328,29 @@ def mia(retain_probs: np.ndarray, test_probs: np.ndarray, forget_probs: np.ndarr
     attacker = LogisticRegression(class_weight="balanced", solver="lbfgs")
     attacker.fit(features, members)
     return float(attacker.predict(entropy(forget_probs).reshape(-1, 1)).mean())
+
+
+def true_class_confidence(probs: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    return np.asarray(probs)[np.arange(len(labels)), np.asarray(labels, dtype=int)]
+
+
+def mia_efficacy(retain_probs: np.ndarray, retain_labels: np.ndarray, test_probs: np.ndarray,
+                 test_labels: np.ndarray, forget_probs: np.ndarray, forget_labels: np.ndarray) -> float:
+    """SalUn's MIA-Efficacy, as OPTML-Group/Unlearn-Saliency Classification/evaluation/SVC_MIA.py computes it
+    (its "confidence" attack, the one SalUn and l1-sparse report): an ``SVC(C=3, gamma="auto", kernel="rbf")``
+    fitted on the true-class confidence of the first |test| retain samples (member) and of the test set
+    (non-member); the result is the share of forget samples it predicts *non*-member. Higher = more forgotten;
+    the target is the retrained model's value."""
+    if len(forget_probs) == 0:
+        return float("nan")
+    shadow = min(len(retain_probs), len(test_probs))  # main_forget.py: Subset(retain, range(len(test)))
+    features = np.concatenate([true_class_confidence(retain_probs[:shadow], retain_labels[:shadow]),
+                               true_class_confidence(test_probs, test_labels)]).reshape(-1, 1)
+    members = np.concatenate([np.ones(shadow), np.zeros(len(test_probs))])
+    if len(np.unique(members)) < 2 or np.ptp(features) < 1e-12:
+        return 0.5  # nothing to learn: chance, as for the entropy attack
+    attacker = SVC(C=3, gamma="auto", kernel="rbf").fit(features, members)
+    return float(1.0 - attacker.predict(true_class_confidence(forget_probs, forget_labels).reshape(-1, 1)).mean())
 
 
 def mean_entropy(probs: np.ndarray) -> float:
@@ -410,6 +439,13 @@ for _metric in [
            "regression then calls every point a non-member (0.0), which would read as perfect forgetting",
            "retrain", frozenset({"retain", "test", "forget"}), lambda o: mia(o.retain, o.test, o.forget), _HEADLINE,
            "MIA"),
+    Metric("mia_efficacy", "MIA-Efficacy (SalUn's attack: share of forget set called non-member)", "closer to "
+           "retrain is better; higher means more forgotten points look like unseen data. SalUn's SVC on the true-class "
+           "confidence (OPTML-Group/Unlearn-Saliency evaluation/SVC_MIA.py), the MIA of its Avg. Gap; measured on "
+           "each finished model, not at every step (it fits an SVC each time)", "retrain",
+           frozenset({"retain", "test", "forget"}),
+           lambda o: mia_efficacy(o.retain, o.retain_labels, o.test, o.test_labels, o.forget, o.forget_labels),
+           {"table"}, "MIA-Efficacy", per_step=False),
     Metric("forget_entropy", "Forget-set entropy", "closer to retrain is better: a retrained model is less sure "
            "about points it never saw", "retrain", frozenset({"forget"}), lambda o: mean_entropy(o.forget),
            {"table", "animation"}, "forget entropy"),

@@ -161,6 +161,8 @@ def study_job(dataset: str, seed: int, weight_decay: float, kinds: Sequence[str]
         evaluator = pipeline.make_evaluator(scenario, trained, ids, retrain)
         original, _ = evaluator.evaluate(trained.model)
         reference, _ = evaluator.evaluate(retrain)
+        labels_before = train_probs[ids].argmax(1)
+        retrain_flips = float((predict_proba(retrain, trained.data.x_train[ids]).argmax(1) != labels_before).mean())
 
         def boundary_only(model, _with_probs=False):
             # Per step the study needs only the boundary change; every metric is measured once at the end.
@@ -179,6 +181,10 @@ def study_job(dataset: str, seed: int, weight_decay: float, kinds: Sequence[str]
                 "forget_size": len(ids), **setting, **asdict(measures),
                 "test_acc": final["test_acc"], "retrain_test_acc": reference["test_acc"],
                 "forget_acc": final["forget_acc"], "retrain_forget_acc": reference["forget_acc"],
+                # informative runs: retraining changes the label of some forget point (else "forget as
+                # retraining does" is met by changing nothing)
+                "retrain_flips": retrain_flips,
+                "flips": float((predict_proba(result.model, trained.data.x_train[ids]).argmax(1) != labels_before).mean()),
                 "stopped": trajectory.stopped is not None,
             })
     return rows

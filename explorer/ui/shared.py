@@ -41,7 +41,7 @@ def comparison_table(models: Mapping[str, Mapping[str, Any]], page: str, name: s
     table = comparison_frame(models, shown, gaps)
     columns = {"avg gap to retrain": st.column_config.NumberColumn(
         "avg gap", format="%.3f", help="SalUn's Avg. Gap: mean |method − retrain| over retain, forget and test "
-                                       "accuracy and the MIA (0 = retraining)")}
+                                       "accuracy and SalUn's MIA-Efficacy (0 = retraining)")}
     for m in (c for c in table.columns if c in METRICS):
         columns[m] = st.column_config.NumberColumn(METRICS[m].short, format="%.3f", help=METRICS[m].better)
         if gaps:
@@ -95,7 +95,7 @@ def sweep_chart(result, key: str, metrics=("retain_acc", "forget_acc"), title: s
         r = result.retrain_metrics
         st.caption(f"Retrained model for reference: forget {r.get('forget_acc', float('nan')):.2f}, retain "
                    f"{r.get('retain_acc', float('nan')):.2f}, test {r.get('test_acc', float('nan')):.2f}. "
-                   "avg gap = mean |JiT − retrain| over retain/forget/test accuracy and MIA.")
+                   "avg gap = mean |JiT − retrain| over retain/forget/test accuracy and SalUn's MIA-Efficacy.")
 
 
 def trained_or_stop(scenario):

@@ -59,7 +59,7 @@ PANEL_HELP = {
              "one? Key scores are in each panel's corner."),
     "compare": ("**What am I looking at?** Every method that ran on this forget set, with each metric, its signed gap "
                 "to the retrained model (0 = indistinguishable from retraining on that number), the average absolute "
-                "gap over retain/forget/test accuracy and MIA (SalUn's Avg. Gap), time, and whether the method is "
+                "gap over retain/forget/test accuracy and SalUn's MIA-Efficacy (SalUn's Avg. Gap), time, and whether the method is "
                 "zero-shot (never sees the retain data)."),
     "sweep": ("**What am I looking at?** JiT run once per (σ, η) cell on this forget set; each heatmap is one metric "
               "(rows η, columns σ). Look for the window where forget and test accuracy stay near the retrained model's, "

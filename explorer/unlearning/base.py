@@ -11,7 +11,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from explorer.config.limits import MAX_RECORDED_BYTES, MAX_RECORDED_POINTS, check_fields
+from explorer.config.limits import MAX_RECORDED_BYTES, MAX_RECORDED_POINTS, check_fields, recording_stride
 from explorer.engine.trajectory import Trajectory, TrajectoryPoint
 from toy_data import Dataset
 
@@ -51,6 +51,7 @@ class UnlearnData:
     retain_y: np.ndarray | None = None
     train_x: np.ndarray | None = None  # the full training set, for methods that use its statistics
     train_y: np.ndarray | None = None
+    train_forget: np.ndarray | None = None  # with the training set: which of its rows are the forget set
     forget_class: int | None = None  # set when the forget set is exactly one whole class
 
     @classmethod
@@ -70,6 +71,7 @@ class UnlearnData:
             train_x=data.x_train if access.full_train_stats else None,
             # Training-set labels only for label-based methods (SSD); label-free ones (LF-SSD) get inputs.
             train_y=data.y_train if access.full_train_stats and access.forget_labels else None,
+            train_forget=~retain if access.full_train_stats else None,
             forget_class=whole_class if access.class_level_only or access.forget_labels else None,
         )
 
@@ -105,11 +107,14 @@ class Recorder:
         self._good = self._snapshot()  # the last step with finite loss and weights
         self._measured = (0, self._good)  # the last step whose outputs were measured finite (recorded)
         self._last_recorded = -1
-        # Bounded memory whatever the number of steps: past the cap the recorded points are thinned to
-        # every other one and the recording stride doubles (limits.MAX_RECORDED_POINTS / _BYTES).
-        self.stride = 1
+        # Bounded memory whatever the number of steps (limits.MAX_RECORDED_POINTS / _BYTES): the stride is chosen
+        # up front so that the run's recorded points fit the cap, and the first record (its probabilities' size)
+        # can lower the cap; should a run take more steps than it announced, the points are thinned to every
+        # other one and the stride doubles.
         self.cap = MAX_RECORDED_POINTS
+        self.stride = recording_stride(self.total, ctx.record_every, self.cap)
         self._record(0, 0, None)
+        self.stride = max(self.stride, recording_stride(self.total, ctx.record_every, self.cap))
 
     def _snapshot(self) -> dict[str, torch.Tensor]:
         return {k: v.detach().clone() for k, v in self.model.state_dict().items()}
