@@ -267,14 +267,20 @@ class RunOutcome:
     def subject(self) -> str:
         return "boundary" if self.trained.data.is_2d else "predictions"
 
+    def label(self, name: str | None = None) -> str:
+        """How method ``name`` (default: the main one) is named to the user, its settings' own additions included
+        ("JiT with step guard 0.05")."""
+        name = name or self.scenario.method
+        return method_label(name, method_config(self.scenario, name))
+
     def models(self) -> dict[str, dict]:
-        """``{name: {"metrics", "seconds", "stopped"?}}``: original, retrain, then each method that ran."""
+        """``{name: {"metrics", "seconds", "label"?, "stopped"?}}``: original, retrain, then each method that ran."""
         history = self.trained.history
         out = {"original": {"metrics": self.references["original"], "seconds": history.seconds,
                             "epochs": history.epochs_run, "converged": history.converged},
                "retrain": {"metrics": self.references["retrain"], "seconds": self.retrain_seconds}}
         for name, result in self.results.items():
-            out[name] = {"metrics": result.final_metrics, "seconds": result.seconds}
+            out[name] = {"metrics": result.final_metrics, "seconds": result.seconds, "label": self.label(name)}
             if result.stopped:
                 out[name]["stopped"] = result.stopped
         return out
@@ -282,8 +288,9 @@ class RunOutcome:
     def verdict(self, name: str | None = None):
         """The one-sentence verdict on ``name`` (default: the main method) against original and retrain."""
         result = self.results[name or self.scenario.method]
-        return judge(method_label(result.name), result.final_metrics, self.references["original"],
-                     self.references["retrain"], len(self.forget_ids), self.subject, result.stopped)
+        return judge(self.label(result.name), result.final_metrics, self.references["original"],
+                     self.references["retrain"], len(self.forget_ids), self.subject, result.stopped,
+                     forget_kind=self.evaluator.paper.kind)
 
     def trajectories(self) -> dict[str, list[dict]]:
         return {name: result.trajectory.to_list() for name, result in self.results.items()}

@@ -22,7 +22,6 @@ from explorer.figures import one_d as figures_1d
 from explorer.config import selection
 from explorer.engine.models import predict_proba
 from explorer.config.scenario import Scenario, default_scenario
-from explorer.measures.verdict import method_label
 from explorer.views import one_d as V1
 from explorer.views import two_d as V2
 from explorer.lessons.model import Outcome, Step
@@ -205,7 +204,7 @@ def view_figure2(step: Step, engine: Engine) -> Outcome:
     facts = []
     for w, out in outcomes.items():
         parts = [f"retraining changes {_pct(numbers[w])} of the grid"]
-        parts += [f"{method_label(n)} {_pct(r.final_metrics['boundary_change'])}" for n, r in out.results.items()]
+        parts += [f"{out.label(n)} {_pct(r.final_metrics['boundary_change'])}" for n, r in out.results.items()]
         facts.append(f"Forgetting {FORGET_NAMES[w]}: " + ", ".join(parts) + ".")
     hi, lo = numbers["high_information_target"], numbers["low_information_target"]
     answer = "high" if hi > lo else "low" if lo > hi else "same"

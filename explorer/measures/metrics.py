@@ -51,7 +51,7 @@ PLACES: dict[str, str] = {
 IDEALS = ("retrain", "high", "low")
 # Names a metric cannot take: the other columns of the metrics CSV and of the comparison rows.
 RESERVED_NAMES = frozenset({"model", "step", "epoch", "loss", "method", "zero_shot", "uses", "seconds",
-                            "stopped", "avg_gap"})
+                            "stopped", "avg_gap", "label"})
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,13 @@ DIRECTION_MARGIN = 0.002
 # A run "moves the boundary" when at least this share of the evaluation points changes label at some
 # step (0.2 % of the plane: 20 cells of the default 100 × 100 grid). Below it the change is invisible.
 MOVED_AT = 0.002
+# Which accuracy the damage test reads, by the kind of forget set (explorer.measures.evaluation.paper_split). A model
+# retrained without a whole class (or sub-class) cannot predict it, so the whole test set would count forgetting
+# as damage, and a method that forgot nothing would "keep" a test accuracy retraining lacks: there damage is judged,
+# as the JiT paper's D_r column (arXiv 2402.01401, Tables 1-3), on the remaining test images.
+DAMAGE_ON = {"class": ("paper_retain_acc", "accuracy on the other classes' test images"),
+             "subclass": ("paper_retain_acc", "accuracy on the test images outside the sub-class"),
+             "random": ("test_acc", "test accuracy")}
 
 
 def thresholds() -> dict[str, float]:
@@ -51,21 +58,27 @@ class Verdict:
         return asdict(self)
 
 
-def method_label(name: str) -> str:
-    """How a method is named to the user (the registry's names are lower case)."""
-    return {"jit": "JiT"}.get(name, name)
+def method_label(name: str, config=None) -> str:
+    """How a method is named to the user (the registry's names are lower case). A run with the explorer's own step
+    guard (``max_step_change`` > 0, not in the paper or its code) is named with it: "JiT with step guard 0.05"."""
+    label = {"jit": "JiT"}.get(name, name)
+    guard = getattr(config, "max_step_change", 0) or 0
+    return f"{label} with step guard {guard:g}" if guard > 0 else label
 
 
-def _things(n_forget: int) -> str:
+def _things(n_forget: int, forget_kind: str = "random") -> str:
+    if forget_kind in ("class", "subclass"):
+        return f"the {'whole class' if forget_kind == 'class' else 'sub-class'} ({n_forget} points)"
     return "the point" if n_forget == 1 else f"the {n_forget} points"
 
 
 def judge(method: str, metrics: dict, original: dict, retrain: dict, n_forget: int, subject: str = "boundary",
-          stopped: str | None = None) -> Verdict:
+          stopped: str | None = None, forget_kind: str = "random") -> Verdict:
     """The verdict on ``metrics`` (the method's final metrics) against the untouched ``original`` and the
     ``retrain`` reference. ``subject``: what agreement is measured on ("boundary" for the 2D grid,
-    "predictions" for a test set)."""
-    things = _things(n_forget)
+    "predictions" for a test set). ``forget_kind`` (paper_split's "class", "subclass" or "random") says where
+    damage is judged (:data:`DAMAGE_ON`)."""
+    things = _things(n_forget, forget_kind)
     f, fr, fo = metrics.get("forget_acc"), retrain.get("forget_acc"), original.get("forget_acc")
     if not _finite(f, fr):
         forgetting, forget_text = "unknown", f"{method} ran on {things}"
@@ -79,13 +92,14 @@ def judge(method: str, metrics: dict, original: dict, retrain: dict, n_forget: i
     else:
         forgetting, forget_text = "forgot_more", f"{method} forgot more than retraining does (forget accuracy {f:.2f} vs {fr:.2f} retrained)"
 
-    t, tr = metrics.get("test_acc"), retrain.get("test_acc")
+    key, words = DAMAGE_ON.get(forget_kind, DAMAGE_ON["random"])
+    t, tr = metrics.get(key), retrain.get(key)
     r, rr = metrics.get("retain_acc"), retrain.get("retain_acc")
-    hurt = [(name, a, b) for name, a, b in (("test", t, tr), ("retain", r, rr)) if damaged(a, b)]
+    hurt = [(name, a, b) for name, a, b in ((words, t, tr), ("retain accuracy", r, rr)) if damaged(a, b)]
     if hurt:
-        damage_text = "damaged the model (" + ", ".join(f"{n} accuracy {a:.2f} vs {b:.2f} retrained" for n, a, b in hurt) + ")"
+        damage_text = "damaged the model (" + ", ".join(f"{n} {a:.2f} vs {b:.2f} retrained" for n, a, b in hurt) + ")"
     elif _finite(t, tr):
-        damage_text = f"kept test accuracy ({t:.2f} vs {tr:.2f} retrained)"
+        damage_text = f"kept {words} ({t:.2f} vs {tr:.2f} retrained)"
     else:
         damage_text = ""
 

@@ -57,6 +57,7 @@ class SweepResult:
     backend: str = "serial"  # how the cells ran: serial, threads or processes
     retrain_metrics: dict[str, float] | None = None
     stopped: np.ndarray | None = None  # (len(etas), len(sigmas)) bool: the run diverged and was rolled back
+    max_step_change: float = 0.0  # the explorer's step guard every cell ran with (0 = off: plain JiT steps)
 
 
 def _check_values(name: str, values: Sequence[float]) -> list[float]:
@@ -83,7 +84,7 @@ def run_cell(model, data, forget_ids, config, device, seed, evaluator, retrain_m
 def sweep_jit(scenario, trained, forget_ids, sigmas: Sequence[float], etas: Sequence[float],
               progress: SweepProgress | None = None, workers: int | None = None,
               backend: str = "auto", retrain: torch.nn.Module | None = None,
-              address: str | None = None) -> SweepResult:
+              address: str | None = None, max_step_change: float | None = None) -> SweepResult:
     """JiT on every (σ, η) of the grid; metrics come back as arrays of shape (len(etas), len(sigmas)).
 
     ``trained`` is a :class:`explorer.pipeline.Trained`. ``workers``: threads or processes to use
@@ -91,7 +92,8 @@ def sweep_jit(scenario, trained, forget_ids, sigmas: Sequence[float], etas: Sequ
     "serial", "threads" or "processes" (see the module docstring). ``progress(done, total)`` is
     called from the calling thread after each cell. ``retrain``: the retrained reference if the
     caller already has it (else it is trained here, once). On the CPU everything, the retraining
-    included, runs with one torch thread.
+    included, runs with one torch thread. ``max_step_change`` overrides the scenario's step guard (0 = off); the
+    result records the guard its cells ran with.
     """
     if backend not in BACKENDS:
         raise ValueError(f"unknown sweep backend {backend!r}; choose one of {', '.join(BACKENDS)}")
@@ -100,17 +102,20 @@ def sweep_jit(scenario, trained, forget_ids, sigmas: Sequence[float], etas: Sequ
     if total > MAX_CELLS:
         raise ValueError(f"a sweep of {total} cells is too large; keep it to {MAX_CELLS} (σ values × η values)")
     with _single_torch_thread() if trained.device.type == "cpu" else nullcontext():
-        return _sweep(scenario, trained, forget_ids, sigmas, etas, progress, workers, backend, retrain, address)
+        return _sweep(scenario, trained, forget_ids, sigmas, etas, progress, workers, backend, retrain, address,
+                      max_step_change)
 
 
 def _sweep(scenario, trained, forget_ids, sigmas, etas, progress, workers, backend, retrain,
-           address=None) -> SweepResult:
+           address=None, max_step_change=None) -> SweepResult:
     from explorer import pipeline
 
     total = len(sigmas) * len(etas)
     start = time.perf_counter()
     forget_ids = [int(i) for i in forget_ids]
     base = pipeline.method_config(scenario, "jit")
+    if max_step_change is not None:
+        base = replace(base, max_step_change=float(max_step_change))
     if retrain is None:
         retrain, _, _ = pipeline.retrain_reference(scenario, trained, forget_ids)
     evaluator = pipeline.make_evaluator(scenario, trained, forget_ids, retrain)
@@ -166,7 +171,7 @@ def _sweep(scenario, trained, forget_ids, sigmas, etas, progress, workers, backe
         for (i, j, _), out in zip(cells, run_jobs(run_cell, jobs, backend, workers, progress, address=address)):
             store(i, j, out)
     return SweepResult(sigmas, etas, metrics, time.perf_counter() - start, workers, backend, dict(retrain_metrics),
-                       stopped)
+                       stopped, base.max_step_change)
 
 
 # ---- one torch thread while threaded sweeps run ----------------------------------------------------

@@ -23,9 +23,7 @@ from explorer.ui import cache, lessons, settings, shared
 from explorer.ui.feedback import error_line, progress, reported
 from explorer.ui.settings import Control
 from explorer.ui.state import ExploreState, Shown, page_state, set_widget, widget_key, widget_value
-from explorer.ui.text import FIG2_CAPTION, FIG2_INTRO, FIG3_INTRO, HELP, PANEL_HELP
-from explorer.unlearning import get_method
-from explorer.measures.verdict import method_label
+from explorer.ui.text import HELP, PANEL_HELP
 from explorer.views import exports
 from explorer.views import one_d as V1
 from explorer.views import two_d as V
@@ -306,9 +304,9 @@ def results(scenario: Scenario) -> None:
         if widget_value(PAGE, "ui.animate") not in choices:
             set_widget(PAGE, "ui.animate", out.method)
         method = st.columns([1, 2])[0].selectbox("Animate", choices, key=key("ui.animate"), help=HELP["anim_method"],
-                                                 format_func=method_label)
+                                                 format_func=out.label)
     result = out.results[method]
-    label = method_label(method)
+    label = out.label(method)
     if result.stopped:
         st.warning(f"{label} diverged and was rolled back: {result.stopped}")
     st.subheader(f"How the boundary moves under {label}")
@@ -361,15 +359,16 @@ def sweep(shown_run: Shown) -> None:
         # η reaches 100x the current value: the interesting part of the map is where JiT starts to collapse.
         etas = c2.text_input("η values", ", ".join(f"{v:g}" for v in V.log_grid(3 * cfg.eta, span=1000)),
                              key=key(f"ui.sweep.etas.{cfg.eta:g}"), help=HELP["sweep_etas"])
+        guard = shared.guard_switch(key("ui.sweep.guard"), cfg, HELP["sweep_guard"])
         try:  # say a typo at once, not after a press of Run sweep
-            sweep_key = json.dumps([shown_run.key, shared.parse_floats(sigmas), shared.parse_floats(etas)])
+            sweep_key = json.dumps([shown_run.key, shared.parse_floats(sigmas), shared.parse_floats(etas), guard])
         except ValueError as err:
             st.error(error_line("", err))
             return
         if st.button("Run sweep", key=key("ui.sweep.run"), help=HELP["sweep_run"]):
             with reported("Sweep"), progress("sweeping") as report:
                 s.sweeps[sweep_key] = shared.run_sweep(scenario, out.trained, out.forget_ids, sigmas, etas,
-                                                       out.retrain, report)
+                                                       out.retrain, report, max_step_change=guard)
         result = s.sweeps.get(sweep_key)
         if result is None:
             st.caption("Press **Run sweep** to fill the grid.")
@@ -412,62 +411,3 @@ def downloads(shown_run: Shown) -> None:
     c3.download_button("Animation HTML", lambda: figures.figure_html(fig), file_name="animation.html",
                        mime="text/html", on_click="ignore", key=key("ui.download.html"),
                        help="A self-contained page with the animation (works offline).")
-
-
-# ----------------------------------------------------------------------------------------------
-# the paper's Figure 2
-
-def figure2() -> None:
-    s = state()
-    st.markdown(FIG2_INTRO)
-    c1, c2 = st.columns([1, 2])
-    spaces = ["probs", "logits"]
-    default_space = get_method("jit").default_config().output_space
-    space = c1.radio("JiT output space", spaces, index=spaces.index(default_space) if default_space in spaces else 0,
-                     key=key("ui.fig2.space"), horizontal=True,
-                     help="Measure JiT's output change on raw logits (published code) or on softmax probabilities.")
-    preset_eta = pipeline.method_config(V.figure2_scenario(space), "jit").eta
-    eta = c1.number_input("JiT η", min_value=1e-6, max_value=10.0, value=float(preset_eta), format="%.4g",
-                          key=key(f"ui.fig2.eta.{space}"),
-                          help=f"JiT's step size. The explorer's preset for {space} uses η = {preset_eta:g}; raise it "
-                               "to see where JiT collapses.")
-    if c2.button("Show Figure 2", key=key("ui.fig2.run"), type="primary",
-                 help="Train two_blobs (cached), retrain without each target, and run the methods."):
-        with reported("Figure 2"), st.spinner("Training two_blobs and running both rows…"):
-            scenario = V.figure2_scenario(space, eta)
-            trained = cache.trained_for(scenario)
-            with torch_threads():
-                fig = V.figure2(trained, scenario, retrain_for=lambda ids: cache.retrain_for(scenario, trained, ids))
-            cfg = pipeline.method_config(scenario, "jit")
-            s.figure2 = {"fig": fig, "space": space, "eta": eta,
-                         "setting": f"JiT in {cfg.output_space} space with σ = {cfg.sigma:g}, η = {cfg.eta:g}, "
-                                    f"{cfg.passes} passes, N = {cfg.perturbations}"}
-    if s.figure2:
-        if (s.figure2["space"], s.figure2["eta"]) != (space, eta):
-            st.info("Shown for other settings; press Show Figure 2 again to update.")
-        st.caption(f"Shown: {s.figure2['setting']}.")
-        st.plotly_chart(s.figure2["fig"], key=key("ui.fig2.chart"), theme=None, config={"displaylogo": False})
-        st.caption(FIG2_CAPTION)
-
-
-# ----------------------------------------------------------------------------------------------
-# the paper's Figure 3 (1-D)
-
-def figure3() -> None:
-    s = state()
-    st.markdown(FIG3_INTRO)
-    if st.button("Paper Figure 3", key=key("ui.fig3.run"), type="primary",
-                 help="Train a sigmoid on the line data (cached), then run JiT once per forget point, as in the figure."):
-        scenario = V1.figure3_scenario()
-        with reported("Figure 3"), progress("Figure 3") as report:
-            trained = cache.trained_for(scenario, report)
-            with torch_threads():
-                result = V1.figure3(scenario, trained, retrain_for=lambda ids: cache.retrain_for(scenario, trained, ids),
-                                    progress=report)
-            s.figure3 = {"fig": V1.figure3_figure(result), "result": result}
-    if s.figure3:
-        result = s.figure3["result"]
-        st.caption(f"Shown: {result.setting}; the data set `line`, a model with no hidden layer (a sigmoid).")
-        st.plotly_chart(s.figure3["fig"], key=key("ui.fig3.chart"), theme=None, config={"displaylogo": False})
-        st.caption("|Δf| at the forget points: " + ", ".join(f"x = {x:g}: {result.abs_change(x):.3f}"
-                                                          for x in result.forget_x))

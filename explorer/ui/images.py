@@ -20,7 +20,7 @@ from explorer.ui import cache, settings, shared
 from explorer.ui.feedback import progress, reported
 from explorer.ui.settings import Control
 from explorer.ui.state import ImagesState, Shown, page_state, set_widget, widget_key, widget_value
-from explorer.ui.text import IMAGE_HELP
+from explorer.ui.text import HELP, IMAGE_HELP
 from explorer.views import images as V
 from toy_data import INFO, image_dataset_names
 
@@ -309,12 +309,14 @@ def sweep_panel(scenario: Scenario, run: V.ImageRun) -> None:
         sigmas = c2.text_input("σ values", "0.3, 0.7, 1.0", key=key("ui.sweep.sigmas"), help="Comma-separated noise stds.")
         etas = c3.text_input("η values", "0.05, 0.1, 0.2, 0.3" if space == "probs" else "0.001, 0.003, 0.01",
                              key=key(f"ui.sweep.etas.{space}"), help="Comma-separated JiT learning rates.")
+        guard = shared.guard_switch(key("ui.sweep.guard"), pipeline.method_config(scenario, "jit"), HELP["sweep_guard"])
         if st.button("Run sweep", key=key("ui.sweep.run"), help="Runs every cell (a few seconds each on a laptop CPU)."):
             sc = replace(scenario, configs={**scenario.configs,
                                             "jit": {**scenario.configs.get("jit", {}), "output_space": space}})
             with reported("Sweep"), progress("sweeping") as report:
                 s.sweep = (space, shared.run_sweep(sc, run.outcome.trained, run.outcome.forget_ids, sigmas, etas,
-                                                   run.outcome.retrain, report))
+                                                   run.outcome.retrain, report, max_step_change=guard))
         if s.sweep:
             space, result = s.sweep
-            shared.sweep_chart(result, key("ui.sweep.chart"), title=f"JiT in {space} space ({result.seconds:.1f} s)")
+            shared.sweep_chart(result, key("ui.sweep.chart"),
+                               title=f"{shared.sweep_label(result)} in {space} space ({result.seconds:.1f} s)")

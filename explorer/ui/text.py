@@ -39,6 +39,14 @@ HELP = {
     "anim_method": "Which method's trajectory the animation above shows (the main method or a compared one).",
     "sweep_sigmas": "σ values (comma-separated, > 0): columns of the heatmaps. Default: 4 log-spaced values from σ/10 to 10·σ, σ from the sidebar.",
     "sweep_etas": "η values (comma-separated, > 0): rows of the heatmaps. Default: 4 log-spaced values from η/10 to 10·η, η from the sidebar.",
+    "sweep_guard": ("On: every cell runs with the explorer's own step guard (max_step_change, not in the paper or its "
+                    "code), which shortens any step that would move an output at the forget points by more than it "
+                    "allows, so large η mostly takes the same bounded steps. Off: plain JiT steps, as published, where "
+                    "large η collapses the model. The chart's title says which ran."),
+    "figure_guard": ("The explorer's own step guard (max_step_change, not in the paper or its code): after each JiT "
+                     "step it shortens the step until no output at the forget points and their perturbations moved "
+                     "by more than this. On: the explorer's default JiT. Off: plain JiT steps, as the paper describes "
+                     "them. Flipping it redraws the figure."),
     "sweep_run": ("Run JiT once per (σ, η) on this scenario and forget set (the other JiT settings as in the sidebar), "
                   "against the cached retrained model. A 4×4 grid takes seconds on a laptop CPU."),
 }
@@ -63,8 +71,10 @@ PANEL_HELP = {
                 "zero-shot (never sees the retain data)."),
     "sweep": ("**What am I looking at?** JiT run once per (σ, η) cell on this forget set; each heatmap is one metric "
               "(rows η, columns σ). Look for the window where forget and test accuracy stay near the retrained model's, "
-              "retain accuracy stays high and the average gap is small; large η or σ is where JiT collapses, tiny "
-              "ones change nothing."),
+              "retain accuracy stays high and the average gap is small; large η or σ is where plain JiT collapses, tiny "
+              "ones change nothing. The explorer's step guard (the switch; its setting is in the chart's title) "
+              "bounds each step, so with it on large η mostly looks like small η: switch it off to see the "
+              "unguarded windows."),
     "info": ("**What am I looking at?** The paper's explanation of *why* some points matter. α(x) = share of a "
              "point's neighbours with its own label: low α (big, dark markers) = the point carries information "
              "the rest of the data does not, so retraining without it moves the boundary. The background is the "

@@ -77,3 +77,26 @@ def test_forget_match_is_exact_for_small_sets_and_within_the_tolerance_for_large
     assert V.forget_matches(0.8, 0.8) and not V.forget_matches(0.8, 0.6)  # 5 points: steps of 0.2
     assert V.forget_matches(0.50, 0.54) and not V.forget_matches(0.50, 0.56)
     assert not V.forget_matches(math.nan, 0.5)
+
+
+def test_class_forgetting_judges_damage_on_the_other_classes_and_a_method_that_forgot_nothing_is_told_so():
+    """A model retrained without a whole class cannot predict it: its whole-test accuracy (0.50 on two classes) is
+    no yardstick. Damage is judged on the remaining classes' test images (the paper's D_r), and the sentence says so."""
+    original = {"forget_acc": 1.0, "test_acc": 1.0, "paper_retain_acc": 1.0, "retain_acc": 1.0,
+                "agreement_with_retrain": 0.5}
+    retrain = {"forget_acc": 0.0, "test_acc": 0.5, "paper_retain_acc": 0.99, "retain_acc": 1.0,
+               "agreement_with_retrain": 1.0}
+    nothing = judge("finetune", dict(original), original, retrain, 150, forget_kind="class")
+    assert nothing.forgetting == "did_not_forget" and not nothing.damaged
+    assert nothing.sentence.startswith("finetune did not forget the whole class (150 points) (forget accuracy 1.00 "
+                                       "vs 0.00 retrained), kept accuracy on the other classes' test images (1.00 vs "
+                                       "0.99 retrained)")
+    assert "kept test accuracy" not in nothing.sentence
+    wrecked = judge("ssd", {**retrain, "test_acc": 0.45, "paper_retain_acc": 0.40}, original, retrain, 150,
+                    forget_kind="class")
+    assert wrecked.forgetting == "forgot" and wrecked.damaged
+    assert "damaged the model (accuracy on the other classes' test images 0.40 vs 0.99 retrained)" in wrecked.sentence
+    # the whole test set would have called that "no damage" (0.45 vs 0.50 is within the margin)
+    assert not judge("ssd", {**retrain, "test_acc": 0.45}, original, retrain, 150).damaged
+    sub = judge("jit", dict(original), original, {**retrain, "paper_retain_acc": 0.98}, 40, forget_kind="subclass")
+    assert "the sub-class (40 points)" in sub.sentence and "outside the sub-class" in sub.sentence
