@@ -84,11 +84,16 @@ _lesson(
          "the model's outputs: a big change over a small step means the model is steep there.", "line", "perturb"),
     Step("Flatten, step by step",
          "On the two moons, JiT forgets the boundary point B. Press Play to watch the boundary over the steps; the "
-         "numbers below say when it moved.", "moons", "jit_run", ("boundary",)),
+         "numbers below say when it moved. The explorer runs JiT with a **step guard** of its own (not in the paper "
+         "or its code): a step that would move an output at B or its perturbations by more than 0.05 is shortened, "
+         "so the boundary travels instead of jumping. The run without it, plain JiT as the paper describes it, is "
+         "one click below.", "moons", "jit_run", ("boundary",)),
     Step("What σ and η do",
-         "σ sets how far the perturbations reach, η how big each step is. A 3 × 3 sweep runs JiT for each pair.",
+         "σ sets how far the perturbations reach, η how big each step is. A 3 × 3 sweep runs JiT for each pair, "
+         "twice: with plain JiT steps, as in the paper, and with the explorer's step guard.",
          "moons", "sweep", ("boundary",),
-         Q("At the largest step size η = 0.2, does the test accuracy hold up?",
+         Q("At the largest step size η = 0.2, does plain JiT (without the explorer's step guard) keep its test "
+           "accuracy?",
            (("holds", "yes, within 5 points of the original"), ("collapses", "no, it collapses somewhere")))),
 )
 

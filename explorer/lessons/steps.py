@@ -22,6 +22,7 @@ from explorer.figures import one_d as figures_1d
 from explorer.config import selection
 from explorer.engine.models import predict_proba
 from explorer.config.scenario import Scenario, default_scenario
+from explorer.measures.verdict import guard_label
 from explorer.views import one_d as V1
 from explorer.views import two_d as V2
 from explorer.lessons.model import Outcome, Step
@@ -286,8 +287,14 @@ def view_perturb(step: Step, engine: Engine) -> Outcome:
     slope = V1.probs_at(trained.model, np.array([x0 + 1e-3]), trained)[0] - f0
     facts = [f"At x = {x0:g} the model says {f0:.3f}; JiT draws N = {cfg.perturbations} copies x + σε with σ = {cfg.sigma:g}.",
              f"The ratio |f(x) − f(x̃)| / |x − x̃| it averages is close to the curve's slope there, {slope / 1e-3:.3f} per unit x.",
-             f"JiT then takes {cfg.passes} SGD steps of size η = {cfg.eta:g} that lower that ratio at the forget point."]
+             f"JiT then takes {cfg.passes} SGD steps of size η = {cfg.eta:g} that lower that ratio at the forget point"
+             + (f"; the explorer's step guard (its own, not the paper's) shortens any step that would move an output "
+                f"there by more than {cfg.max_step_change:g}." if cfg.max_step_change else ".")]
     return Outcome([("What JiT measures at one forget point", fig)], facts)
+
+
+def _without_guard(sc: Scenario) -> Scenario:
+    return replace(sc, configs={**sc.configs, "jit": {**sc.configs.get("jit", {}), "max_step_change": 0.0}})
 
 
 def view_jit_run(step: Step, engine: Engine) -> Outcome:
@@ -295,16 +302,27 @@ def view_jit_run(step: Step, engine: Engine) -> Outcome:
     trained = engine.trained(sc)
     ids = next(iter(forget_ids(step, trained).values()))
     out = V2.run(sc, trained, ids, retrain=engine.retrain(sc, trained, ids), progress=engine.progress)
+    plain = V2.run(_without_guard(sc), trained, ids, retrain=engine.retrain(sc, trained, ids), progress=engine.progress)
     pts = out.main.trajectory.points
     losses = [p.loss for p in pts if p.loss is not None]
     change = [p.metrics["boundary_change"] for p in pts]
+    plain_change = plain.main.trajectory.metric("boundary_change")
     facts = [f"JiT's loss (the local Lipschitz ratio at the point): {losses[0]:.3f} at the first step, "
              f"{losses[-1]:.3f} at the last." if losses else "No loss was recorded.",
-             "Share of the grid whose label changed: " + ", ".join(f"step {p.step}: {_pct(c)}" for p, c in
-                                                                   list(zip(pts, change))[:: max(1, len(pts) // 5)]) + ".",
+             f"{out.label()} (the explorer's default): share of the grid whose label changed, "
+             + ", ".join(f"step {p.step}: {_pct(c)}" for p, c in list(zip(pts, change))[:: max(1, len(pts) // 5)])
+             + ".",
+             f"Without the step guard (plain JiT steps, as in the paper): {_pct(plain_change[1])} after the first step, "
+             f"{_pct(plain_change[-1])} at the last; test accuracy {_pct(plain.main.final_metrics['test_acc'])} "
+             f"(with the guard {_pct(out.main.final_metrics['test_acc'])}).",
              f"Retraining changes {_pct(out.references['retrain']['boundary_change'])} of the grid.",
-             out.verdict().sentence]
-    return Outcome([("JiT step by step (press Play)", V2.animation(out, height=int(640 * engine.scale)))], facts)
+             out.verdict().sentence, plain.verdict().sentence]
+    height = int(640 * engine.scale)
+    return Outcome([(f"{out.label()}, step by step (press Play)", V2.animation(out, height=height))], facts,
+                   more=[("The same run without the explorer's step guard (plain JiT steps)",
+                          V2.animation(plain, height=height))],
+                   numbers={"first_step_change_plain": float(plain_change[1]),
+                            "first_step_change": float(change[1]) if len(change) > 1 else 0.0})
 
 
 def view_sweep(step: Step, engine: Engine) -> Outcome:
@@ -315,18 +333,26 @@ def view_sweep(step: Step, engine: Engine) -> Outcome:
     ids = next(iter(forget_ids(step, trained).values()))
     retrain, _ = engine.retrain(sc, trained, ids)
     sigmas, etas = [0.05, 0.2, 0.8], [0.002, 0.02, 0.2]
-    result = sweep_jit(sc, trained, ids, sigmas, etas, workers=1, backend="serial", retrain=retrain)
-    fig = figures.sweep_figure(result, metrics=("test_acc", "forget_acc"), title="JiT over σ × η",
-                               height=int(340 * engine.scale))
-    test = result.metrics["test_acc"]
+    guard = pipeline.method_config(sc, "jit").max_step_change
+    runs = {g: sweep_jit(sc, trained, ids, sigmas, etas, workers=1, backend="serial", retrain=retrain,
+                         max_step_change=g) for g in (0.0, guard)}
     original = float((predict_proba(trained.model, trained.data.x_test).argmax(1) == trained.data.y_test).mean())
-    worst_small, worst_large = float(np.nanmin(test[0])), float(np.nanmin(test[-1]))
-    facts = [f"The original model's test accuracy: {_pct(original)}.",
-             f"Lowest test accuracy over σ at η = {etas[0]:g}: {_pct(worst_small)}; at η = {etas[-1]:g}: {_pct(worst_large)}."]
-    answer = "collapses" if worst_large < original - 0.05 else "holds"
-    why = f"at η = {etas[-1]:g} the worst cell's test accuracy is {_pct(worst_large)} against the original's {_pct(original)}"
-    return Outcome([("σ × η sweep on the boundary point", fig)], facts, answer, why,
-                   {"test_small_eta": worst_small, "test_large_eta": worst_large, "original": original})
+    worst = {g: (float(np.nanmin(r.metrics["test_acc"][0])), float(np.nanmin(r.metrics["test_acc"][-1])))
+             for g, r in runs.items()}
+    named = {g: guard_label(r.max_step_change) for g, r in runs.items()}
+    figs = [(f"σ × η sweep on the boundary point: {named[g]}",
+             figures.sweep_figure(r, metrics=("test_acc", "forget_acc"), title=f"{named[g]} over σ × η",
+                                  height=int(340 * engine.scale))) for g, r in runs.items()]
+    facts = [f"The original model's test accuracy: {_pct(original)}."]
+    facts += [f"{named[g]}: lowest test accuracy over σ at η = {etas[0]:g}: {_pct(small)}; at η = {etas[-1]:g}: "
+              f"{_pct(large)}." for g, (small, large) in worst.items()]
+    plain, guarded = worst[0.0][1], worst[guard][1]
+    answer = "collapses" if plain < original - 0.05 else "holds"
+    why = (f"without the step guard the worst cell at η = {etas[-1]:g} keeps {_pct(plain)} test accuracy against the "
+           f"original's {_pct(original)}; with the explorer's step guard {guard:g} (not the paper's) it keeps "
+           f"{_pct(guarded)}")
+    return Outcome(figs, facts, answer, why, {"test_small_eta": worst[0.0][0], "test_large_eta": plain,
+                                              "test_large_eta_guarded": guarded, "original": original})
 
 
 def _mia_run(step: Step, engine: Engine):

@@ -66,6 +66,12 @@ def method_label(name: str, config=None) -> str:
     return f"{label} with step guard {guard:g}" if guard > 0 else label
 
 
+def guard_label(max_step_change: float) -> str:
+    """JiT named by its step guard where a view offers both runs: "JiT with step guard 0.05" or "JiT without the
+    step guard" (plain JiT steps, as the paper describes them)."""
+    return f"JiT with step guard {max_step_change:g}" if max_step_change > 0 else "JiT without the step guard"
+
+
 def _things(n_forget: int, forget_kind: str = "random") -> str:
     if forget_kind in ("class", "subclass"):
         return f"the {'whole class' if forget_kind == 'class' else 'sub-class'} ({n_forget} points)"

@@ -8,7 +8,7 @@ import streamlit as st
 
 from explorer import pipeline
 from explorer.engine.device import torch_threads
-from explorer.measures.verdict import method_label
+from explorer.measures.verdict import guard_label
 from explorer.ui import cache
 from explorer.ui.explore import key, state
 from explorer.ui.feedback import progress, reported
@@ -56,7 +56,7 @@ def figure2() -> None:
             with torch_threads():
                 fig = V.figure2(trained, scenario, retrain_for=lambda ids: cache.retrain_for(scenario, trained, ids))
             cfg = pipeline.method_config(scenario, "jit")
-            name = method_label("jit", cfg) if guard else "JiT without the step guard"
+            name = guard_label(cfg.max_step_change)
             s.figure2 = {"fig": fig, "space": space, "eta": eta, "guard": guard,
                          "setting": f"{name}, in {cfg.output_space} space with σ = {cfg.sigma:g}, η = {cfg.eta:g}, "
                                     f"{cfg.passes} passes, N = {cfg.perturbations}"}

@@ -89,8 +89,8 @@ def run_sweep(scenario, trained, forget_ids, sigmas: str, etas: str, retrain, re
 
 def sweep_label(result) -> str:
     """Which JiT a sweep ran: "JiT with step guard 0.05" or "JiT without the step guard" (plain published steps)."""
-    from explorer.measures.verdict import method_label
-    return method_label("jit", result) if result.max_step_change else "JiT without the step guard"
+    from explorer.measures.verdict import guard_label
+    return guard_label(result.max_step_change)
 
 
 def guard_switch(key: str, config, help_text: str) -> float:

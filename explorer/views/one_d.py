@@ -16,7 +16,7 @@ from explorer.figures import one_d as figures_1d
 from explorer.engine.models import ModelConfig, predict_proba
 from explorer.pipeline import RunOutcome, Trained
 from explorer.config.scenario import Scenario, default_scenario
-from explorer.measures.verdict import method_label
+from explorer.measures.verdict import guard_label
 from toy_data.one_d import FIGURE3_X, figure3_name
 
 LINE = "line"  # the probe the 1-D views draw: class probabilities on the evaluation line
@@ -127,7 +127,7 @@ def figure3(scenario: Scenario, trained: Trained, positions=FIGURE3_X, retrain_f
     frames = min(len(r.curves) for r in runs)
     runs = [replace(r, curves=r.curves[:frames], values=r.values[:frames]) for r in runs]  # a rolled-back run is shorter
     cfg = pipeline.method_config(scenario, "jit")
-    setting = (f"{method_label('jit', cfg) if cfg.max_step_change else 'JiT without the step guard'} in "
+    setting = (f"{guard_label(cfg.max_step_change)} in "
                f"{cfg.output_space} space, σ = {cfg.sigma:g}, η = {cfg.eta:g}, {cfg.passes} passes, "
                f"N = {cfg.perturbations}, perturbed outputs {'detached (as published)' if cfg.detach_perturbed else 'with gradient'}")
     return Figure3(trained.grid.xs, curve(trained), [float(x) for x in positions], before, after, retrained, runs,
