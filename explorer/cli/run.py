@@ -234,7 +234,7 @@ def summary(report: dict) -> str:
 
     ranked = [r for r in rank_by_avg_gap(comparison_rows(report["models"])) if r["avg_gap"] is not None]
     if len(ranked) > 1:
-        lines.append("closest to retrain (Avg. Gap): " + ", ".join(f"{r['method']} {r['avg_gap']:.3f}" for r in ranked))
+        lines.append("closest to retrain (Avg. Gap): " + ", ".join(f"{r['label']} {r['avg_gap']:.3f}" for r in ranked))
     stopped = [f"{n}: {e['stopped']}" for n, e in report["models"].items() if e.get("stopped")]
     verdicts = [e["verdict"]["sentence"] for e in report["models"].values() if e.get("verdict")]
     refused = [f"{name} did not run: {why}" for name, why in report.get("refused", {}).items()]

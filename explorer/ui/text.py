@@ -87,7 +87,9 @@ FIG2_CAPTION = (
     "removing the **high-information** point (top) lets the boundary move toward class 1, removing the "
     "**low-information** point (bottom) changes almost nothing. JiT should reproduce the retrained boundary in both "
     "rows; greedy unlearning (training the target toward a wrong label) swings the boundary far more than "
-    "retraining does. Faint grey = the original boundary. Paper: Foster et al., arXiv 2402.01401, Figure 2.")
+    "retraining does. JiT runs as the line above the figure names it: with the explorer's own step guard (not in the "
+    "paper) unless the switch is off. Faint grey = the original boundary. Paper: Foster et al., arXiv 2402.01401, "
+    "Figure 2.")
 FIG2_INTRO = ("**The paper's Figure 2 in one click**: `two_blobs`, forgetting its high-information target and "
               "its low-information target, each shown as retrain | JiT | greedy.")
 
@@ -149,7 +151,9 @@ PANEL_HELP["editor_1d"] = ("**1-D data.** Each training point sits at its class 
 
 FIG3_INTRO = ("**The paper's Figure 3, run by the engine.** One click trains a model with no hidden layer (so its "
               "class-1 probability is exactly a sigmoid) on the `line` data, then runs JiT once for each of the "
-              "figure's 17 forget points (x = −4 … 4), each from the same original model. Red: the original curve "
+              "figure's 17 forget points (x = −4 … 4), each from the same original model — the explorer's default JiT, "
+              "with its own step guard (not the paper's; the switch runs it without, and the caption names which). "
+              "Red: the original curve "
               "and the points on it; grey: the curve after each run; black: each point's value on its new curve, "
               "joined to the old value. The slider walks JiT's steps. The caption below lists every |Δf|: read "
               "off whether the flat tails move less than the steep middle, and in which direction each point moved.")

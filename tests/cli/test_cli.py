@@ -161,9 +161,10 @@ def test_the_summary_ranks_compared_methods_by_avg_gap(tmp_path, capsys):
     code, report, captured = run_cli(["run", "--samples", "100", "--forget-ids", "1,2", "--compare", "greedy",
                                       "--passes", "2"], tmp_path, capsys)
     assert code == 0
-    gaps = {name: report["models"][name]["avg_gap"] for name in ("jit", "greedy")}
+    gaps = {report["models"][name]["label"]: report["models"][name]["avg_gap"] for name in ("jit", "greedy")}
     first, second = sorted(gaps, key=gaps.get)
     assert f"closest to retrain (Avg. Gap): {first} {gaps[first]:.3f}, {second}" in captured.out
+    assert "JiT with step guard 0.05" in gaps  # the explorer's own addition is named where a reader sees it
 
 
 @pytest.mark.parametrize("args, message", [(["--repeats", "0"], "--repeats"), (["--device", "gpu"], "unknown device")])

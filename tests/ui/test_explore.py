@@ -326,6 +326,16 @@ def test_figure2_tab_shows_retrain_and_jit_rows():
     assert any("gold standard" in c.value for c in at.caption)
 
 
+def test_figure2_names_the_step_guard_and_one_click_redraws_it_without():
+    at = start()
+    at.button(key=K("ui.fig2.run")).click().run()
+    assert any(c.value.startswith("Shown: JiT with step guard 0.05") for c in at.caption)
+    at.toggle(key=K("ui.fig2.guard")).set_value(False).run()  # one click: the figure is redrawn without the guard
+    no_traceback(at)
+    assert any(c.value.startswith("Shown: JiT without the step guard") for c in at.caption)
+    assert not any("press Show Figure 2 again" in i.value for i in at.info)
+
+
 def test_training_failure_is_one_line_and_stops_cleanly(monkeypatch):
     from explorer import pipeline
 
