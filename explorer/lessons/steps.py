@@ -18,6 +18,7 @@ from explorer import pipeline
 from explorer.figures import two_d as figures
 
 from explorer.figures import one_d as figures_1d
+from explorer.figures.sweep import sweep_figure
 
 from explorer.config import selection
 from explorer.engine.models import predict_proba
@@ -341,8 +342,8 @@ def view_sweep(step: Step, engine: Engine) -> Outcome:
              for g, r in runs.items()}
     named = {g: guard_label(r.max_step_change) for g, r in runs.items()}
     figs = [(f"σ × η sweep on the boundary point: {named[g]}",
-             figures.sweep_figure(r, metrics=("test_acc", "forget_acc"), title=f"{named[g]} over σ × η",
-                                  height=int(340 * engine.scale))) for g, r in runs.items()]
+             sweep_figure(r, metrics=("test_acc", "forget_acc"), title=f"{named[g]} over σ × η",
+                          height=int(340 * engine.scale))) for g, r in runs.items()]
     facts = [f"The original model's test accuracy: {_pct(original)}."]
     facts += [f"{named[g]}: lowest test accuracy over σ at η = {etas[0]:g}: {_pct(small)}; at η = {etas[-1]:g}: "
               f"{_pct(large)}." for g, (small, large) in worst.items()]

@@ -10,6 +10,7 @@ import streamlit as st
 from explorer import pipeline
 
 from explorer.figures import two_d as figures
+from explorer.figures.common import figure_html
 
 from explorer.config import selection
 
@@ -408,6 +409,6 @@ def downloads(shown_run: Shown) -> None:
                        key=key("ui.download.csv"),
                        help="Every metric of every method at every recorded step, then each model's final values.")
     fig = shown_run.figures[out.method]
-    c3.download_button("Animation HTML", lambda: figures.figure_html(fig), file_name="animation.html",
+    c3.download_button("Animation HTML", lambda: figure_html(fig), file_name="animation.html",
                        mime="text/html", on_click="ignore", key=key("ui.download.html"),
                        help="A self-contained page with the animation (works offline).")
