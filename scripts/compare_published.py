@@ -25,6 +25,7 @@ import copy
 import io
 import itertools
 import json
+import time
 import types
 from dataclasses import replace
 from pathlib import Path
@@ -315,7 +316,7 @@ def optml(folder: Path, name: str, loaders: dict, model, epochs: int, lr: float)
             pass
 
     ns = base_namespace()
-    ns.update(time=__import__("time"), utils=types.SimpleNamespace(AverageMeter=Meter, accuracy=lambda *a: [
+    ns.update(time=time, utils=types.SimpleNamespace(AverageMeter=Meter, accuracy=lambda *a: [
         torch.zeros(1)]), get_x_y_from_data_dict=None)
     load_functions(folder / "unlearn" / "impl.py", {"_iterative_unlearn_impl", "iterative_unlearn"}, ns)
     load_functions(folder / "unlearn" / f"{name}.py", {"GA"} if name == "GA" else {"FT", "FT_iter"}, ns)

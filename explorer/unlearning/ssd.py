@@ -83,6 +83,14 @@ _SUB_ORDER = (f"lines 133-154 ({_CONCAT}; the script builds its retain set fine 
               "src/forget_subclass_strategies.py lines 26-66, which data without fine classes cannot do: the "
               "explorer groups the retain set by class label, class_then_forget, so each batch is of one class "
               "as there)")
+
+
+def _jit_repo(alpha: float, lam: float, batch: int, order: str, where: str, lines: str, net: str) -> Preset:
+    """A JiT-repository script's SSD preset: ``where`` its batch and data order, ``lines`` those setting α and λ."""
+    return Preset(SSDConfig(alpha=alpha, lam=lam, batch_size=batch, data_order=order),
+                  f"{where}, {lines} ({net}: α {alpha:g}, λ {lam:g})")
+
+
 PRESETS = {
     "resnet18": Preset(SSDConfig(alpha=10, lam=1, batch_size=64, data_order="class_then_forget"),
                        f"{_SSD} src/forget_full_class_main.py lines 58 (batch 64), {_SSD_CLASSWISE}, 161-177 "
@@ -101,16 +109,13 @@ PRESETS = {
                                   "shuffle=True): data order shuffled, with the run's seed), 133 (the forget loader, "
                                   "in order), 157-159 and 179-180 (α 1, λ 1 passed for every network; its "
                                   "damp_val/select_val are unused)"),
-    "jit-repo-vgg-sub-class": Preset(SSDConfig(alpha=5, lam=6, batch_size=64, data_order="class_then_forget"),
-                                     f"{_SUB} lines 60 (batch 64), {_SUB_ORDER}, 179-181 (VGG: α 5, λ 6)"),
-    "jit-repo-vit-sub-class": Preset(SSDConfig(alpha=10, lam=1, batch_size=64, data_order="class_then_forget"),
-                                     f"{_SUB} lines 60 (batch 64), {_SUB_ORDER}, 171-173 (ViT: α 10, λ 1)"),
-    "jit-repo-vgg-random": Preset(SSDConfig(alpha=10, lam=4, batch_size=128, data_order="retain_then_forget"),
-                                  f"{_RAND} lines 57 and 125 (batch 128), 122-134 (random_split; {_CONCAT}"
-                                  f"{_RANDOM_SPLIT}), 153-155 (VGG: α 10, λ 4)"),
-    "jit-repo-vit-random": Preset(SSDConfig(alpha=3.5, lam=1, batch_size=128, data_order="retain_then_forget"),
-                                  f"{_RAND} lines 57 and 125 (batch 128), 122-134 (random_split; {_CONCAT}"
-                                  f"{_RANDOM_SPLIT}), 144-146 (ViT: α 3.5, λ 1)"),
+    **{f"jit-repo-{net.lower()}-sub-class": _jit_repo(alpha, lam, 64, "class_then_forget",
+                                                      f"{_SUB} lines 60 (batch 64), {_SUB_ORDER}", lines, net)
+       for net, alpha, lam, lines in (("VGG", 5, 6, "179-181"), ("ViT", 10, 1, "171-173"))},
+    **{f"jit-repo-{net.lower()}-random": _jit_repo(alpha, lam, 128, "retain_then_forget",
+                                                   f"{_RAND} lines 57 and 125 (batch 128), 122-134 (random_split; "
+                                                   f"{_CONCAT}{_RANDOM_SPLIT})", lines, net)
+       for net, alpha, lam, lines in (("VGG", 10, 4, "153-155"), ("ViT", 3.5, 1, "144-146"))},
 }
 _LF_ORDER = ("; not reproduced: the SSD script's class-by-class order needs labels, which label-free SSD does not "
              "see, so its importances run in training order")
