@@ -186,14 +186,16 @@ def view_run2d(step: Step, engine: Engine) -> Outcome:
     fig = V2.side_by_side(out)
     jit, orig, ret = out.main.final_metrics, out.references["original"], out.references["retrain"]
     a_jit, a_orig = jit["agreement_with_retrain"], orig["agreement_with_retrain"]
-    facts = [f"Agreement with the retrained model's labels over the grid: original {_pct(a_orig)}, JiT {_pct(a_jit)}.",
-             f"Test accuracy: original {_pct(orig['test_acc'])}, retrained {_pct(ret['test_acc'])}, JiT {_pct(jit['test_acc'])}.",
+    name = out.label()  # "JiT with step guard 0.05": the explorer's guard, named
+    facts = [f"Agreement with the retrained model's labels over the grid: original {_pct(a_orig)}, {name} {_pct(a_jit)}.",
+             f"Test accuracy: original {_pct(orig['test_acc'])}, retrained {_pct(ret['test_acc'])}, "
+             f"{name} {_pct(jit['test_acc'])}.",
              f"Forget accuracy: original {_pct(orig['forget_acc'])}, retrained {_pct(ret['forget_acc'])}, "
-             f"JiT {_pct(jit['forget_acc'])}.", out.verdict().sentence]
+             f"{name} {_pct(jit['forget_acc'])}.", out.verdict().sentence]
     answer = "closer" if a_jit > a_orig else "not_closer"
-    why = (f"JiT's boundary agrees with the retrained one on {_pct(a_jit)} of the grid, the untouched original on "
+    why = (f"{name}'s boundary agrees with the retrained one on {_pct(a_jit)} of the grid, the untouched original on "
            f"{_pct(a_orig)}")
-    return Outcome([("Original, JiT and retrained side by side", fig)], facts, answer, why,
+    return Outcome([(f"Original, {name} and retrained side by side", fig)], facts, answer, why,
                    {"agreement_jit": a_jit, "agreement_original": a_orig})
 
 
@@ -368,8 +370,8 @@ def _bars(out, metric: str, engine: Engine):
 
     values = {"original": out.references["original"][metric], "retrained": out.references["retrain"][metric],
               "JiT": out.main.final_metrics[metric]}
-    return figures_1d.bars_figure(list(values), list(values.values()), METRICS[metric].label, "model",
-                                  height=int(320 * engine.scale), scale=engine.scale), values
+    return figures_1d.bars_figure(["original", "retrained", out.label()], list(values.values()), METRICS[metric].label,
+                                  "model", height=int(320 * engine.scale), scale=engine.scale), values
 
 
 def view_forget_acc(step: Step, engine: Engine) -> Outcome:
@@ -379,7 +381,7 @@ def view_forget_acc(step: Step, engine: Engine) -> Outcome:
     f, t = ret["forget_acc"], ret["test_acc"]
     answer = "zero" if f < 0.25 else "test" if f <= t + 0.03 else "train"
     facts = [f"Forget accuracy on the {len(out.forget_ids)} forgotten points: original {_pct(v['original'])}, "
-             f"retrained {_pct(v['retrained'])}, JiT {_pct(v['JiT'])}.",
+             f"retrained {_pct(v['retrained'])}, {out.label()} {_pct(v['JiT'])}.",
              f"The retrained model's test accuracy: {_pct(t)}."]
     why = f"the retrained model gets {_pct(f)} of the forgotten points right and {_pct(t)} of the test set"
     return Outcome([("Accuracy on the forgotten points", fig)], facts, answer, why, {"retrain_forget": f, "retrain_test": t})
@@ -389,7 +391,7 @@ def view_mia(step: Step, engine: Engine) -> Outcome:
     out = _mia_run(step, engine)
     fig, v = _bars(out, "mia", engine)
     facts = [f"Share of the forgotten points the attack calls members: original {_pct(v['original'])}, retrained "
-             f"{_pct(v['retrained'])}, JiT {_pct(v['JiT'])}.", out.verdict().sentence]
+             f"{_pct(v['retrained'])}, {out.label()} {_pct(v['JiT'])}.", out.verdict().sentence]
     answer = "down" if v["JiT"] < v["original"] - 1e-9 else "same"
     why = f"the attack's member share goes from {_pct(v['original'])} (original) to {_pct(v['JiT'])} (JiT); retrained: {_pct(v['retrained'])}"
     return Outcome([("The membership attack before and after", fig)], facts, answer, why, v)
