@@ -89,6 +89,21 @@ def train(model: nn.Module, x, y, config: TrainConfig, device: torch.device,
     return model, fit(model, x, y, config, device, progress)
 
 
+def converged(losses: list[float], config: TrainConfig) -> bool:
+    """The stopping rule, on one model's loss history (one mean loss per epoch so far): the last loss is below
+    ``target_loss``, or it fell by less than ``tolerance`` (relative) over the last ``patience`` epochs. Both the
+    ordinary trainer and the batched one (:mod:`explorer.engine.batched`) stop by it."""
+    last = losses[-1]
+    window_start = losses[-config.patience - 1] if len(losses) >= config.patience + 1 else None
+    return last < config.target_loss or (window_start is not None and window_start - last < config.tolerance * window_start)
+
+
+def check_finite(loss: float, epoch: int) -> None:
+    """A training loss that stopped being finite ends training with one line (every trainer's rule)."""
+    if not np.isfinite(loss):
+        raise FloatingPointError(f"training diverged at epoch {epoch} (loss {loss}); lower the learning rate")
+
+
 EpochHook = Callable[[nn.Module, int, float], bool]  # (model, epoch, loss) -> keep going?
 
 
@@ -129,12 +144,8 @@ def fit(model: nn.Module, x, y, config: TrainConfig, device: torch.device,
             progress(epoch + 1, config.epochs, epoch_loss)
         if on_epoch is not None and not on_epoch(model, epoch + 1, epoch_loss):
             break
-        if not np.isfinite(epoch_loss):
-            raise FloatingPointError(f"training diverged at epoch {epoch + 1} (loss {epoch_loss}); lower the learning rate")
-        window_start = history.loss[-config.patience - 1] if epoch >= config.patience else None
-        if epoch_loss < config.target_loss or (
-            window_start is not None and window_start - epoch_loss < config.tolerance * window_start
-        ):
+        check_finite(epoch_loss, epoch + 1)
+        if converged(history.loss, config):
             history.converged = True
             break
     model.eval()
