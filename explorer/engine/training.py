@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import copy
 import time
-from dataclasses import dataclass, field, asdict
+from dataclasses import asdict, dataclass, field, replace
 from typing import Callable
 
 import numpy as np
@@ -82,6 +82,19 @@ def make_optimizer(name: str, params, lr: float, momentum: float = 0.0, weight_d
     raise ValueError(f"unknown optimizer {name!r}; choose one of {', '.join(OPTIMIZERS)}")
 
 
+def recipe_optimizer(config: TrainConfig, params) -> torch.optim.Optimizer:
+    """The training recipe's optimiser (every trainer's): SGD trains with momentum 0.9, the published
+    pre-training recipe (JiT repo, pretrain_model.py)."""
+    momentum = 0.9 if config.optimizer == "sgd" else 0.0
+    return make_optimizer(config.optimizer, params, config.lr, momentum, config.weight_decay)
+
+
+def with_seed(config: TrainConfig, offset: int) -> TrainConfig:
+    """The recipe for training seed ``config.seed + offset`` (seed k of a many-seed run): new initial weights
+    and batch order, the rest unchanged."""
+    return config if offset == 0 else replace(config, seed=config.seed + offset)
+
+
 def train(model: nn.Module, x, y, config: TrainConfig, device: torch.device,
           progress: ProgressFn | None = None) -> tuple[nn.Module, TrainHistory]:
     """Train a copy of ``model`` on (x, y); the caller's model is untouched. Returns (copy, history)."""
@@ -120,9 +133,7 @@ def fit(model: nn.Module, x, y, config: TrainConfig, device: torch.device,
     model.train()
     xt = torch.as_tensor(np.asarray(x), dtype=torch.float32, device=device)
     yt = torch.as_tensor(np.asarray(y), dtype=torch.long, device=device)
-    # SGD trains with momentum 0.9, the published pre-training recipe (JiT repo, pretrain_model.py).
-    momentum = 0.9 if config.optimizer == "sgd" else 0.0
-    opt = make_optimizer(config.optimizer, model.parameters(), config.lr, momentum, config.weight_decay)
+    opt = recipe_optimizer(config, model.parameters())
     order_rng = torch.Generator().manual_seed(config.seed)
     batch = config.batch_size or len(xt)
     history = TrainHistory()

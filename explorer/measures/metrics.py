@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, fields, replace
 from typing import Any, Callable, Iterable, Iterator
 
 import numpy as np
+from scipy.special import logsumexp
 from sklearn.linear_model import LogisticRegression
 from sklearn.neighbors import NearestNeighbors
 
@@ -322,6 +323,19 @@ def mia(retain_probs: np.ndarray, test_probs: np.ndarray, forget_probs: np.ndarr
     attacker = LogisticRegression(class_weight="balanced", solver="lbfgs")
     attacker.fit(features, members)
     return float(attacker.predict(entropy(forget_probs).reshape(-1, 1)).mean())
+
+
+def margins(logits: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """Per-row margin of the true class, z_y − log Σ_{c≠y} exp z_c from the logits z: the logit-scaled confidence
+    log(p_y / (1 − p_y)) of the NeurIPS 2023 unlearning challenge's ε score (Triantafillou et al., arXiv
+    2406.09073; google-deepmind/unlearning_evaluation metric.py) and the margin of KLoM (Georgiev et al.,
+    arXiv 2410.23232, Appendix E.1), computed without forming the probabilities."""
+    z = np.asarray(logits, dtype=np.float64)
+    labels = np.asarray(labels, dtype=int)
+    rows = np.arange(len(z))
+    others = z.copy()
+    others[rows, labels] = -np.inf
+    return z[rows, labels] - logsumexp(others, axis=1)
 
 
 def mean_entropy(probs: np.ndarray) -> float:
