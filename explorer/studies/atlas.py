@@ -170,7 +170,8 @@ def atlas_job(scenario_dict: dict, method: str, ids: list[int], initial_state: d
     """One chunk of the atlas (module level: workers import it): the leave-one-out model of each point in
     one stack, the method on each point alone, and their measures against the original on the grid."""
     from explorer import pipeline
-    from explorer.engine.batched import jit_many, train_many
+    from explorer.engine.batched import train_many
+    from explorer.unlearning.jit_stack import jit_many
     from explorer.measures.evaluation import Grid
 
     scenario = Scenario.from_dict(scenario_dict)
@@ -212,7 +213,7 @@ def _method_labels(scenario, method, original, data, ids, grid, device, jit_many
 
     config = pipeline.method_config(scenario, method)
     if method == "jit":
-        stack = jit_many(original, data.x_train[ids], config, device, seed=scenario.seed).stack
+        stack = jit_many(original, data.x_train[ids], config, device, seeds=scenario.seed).stack
         return stack.labels(grid), stack.labels(data.x_test)
     grid_labels, test_labels = [], []
     for i in ids:
