@@ -18,7 +18,7 @@ from explorer.config import limits
 from explorer.config.scenario import ForgetSpec, Scenario, ScenarioError
 from explorer.engine.device import pick_device
 from explorer.engine.models import build_model, predict_proba
-from explorer.engine.training import TrainHistory, train
+from explorer.engine.training import TrainHistory, train, with_seed
 from explorer.measures.evaluation import Evaluator, Grid, Line
 from explorer.unlearning import RunContext, UnlearnResult, get_method, run_method
 from toy_data import Dataset, load_dataset
@@ -73,9 +73,21 @@ def train_original(scenario: Scenario, progress: Progress | None = None, device:
         model, history = train(initial, data.x_train, data.y_train, scenario.train, device, report)
     except FloatingPointError as err:
         raise ScenarioError(str(err)) from None
-    grid = (Grid.around(data.x_train, scenario.grid_resolution) if data.is_2d
+    return Trained(data, initial.to(device), model, history, device, eval_grid(scenario, data))
+
+
+def eval_grid(scenario: Scenario, data: Dataset) -> Grid | Line | None:
+    """Where agreement and boundary change are measured: the 2D grid, the 1-D line, or None (the test set)."""
+    return (Grid.around(data.x_train, scenario.grid_resolution) if data.is_2d
             else Line.around(data.x_train, 2 * scenario.grid_resolution + 1) if data.is_1d else None)
-    return Trained(data, initial.to(device), model, history, device, grid)
+
+
+def seed_scenario(scenario: Scenario, k: int) -> Scenario:
+    """Seed ``k`` of a many-seed run as a one-seed scenario: training seed ``train.seed + k`` (initial weights,
+    batch order) and method seed ``seed + k`` (the method's own noise); data and forget set unchanged."""
+    if k == 0 and scenario.seeds == 1:
+        return scenario
+    return replace(scenario, seeds=1, train=with_seed(scenario.train, k), seed=scenario.seed + k)
 
 
 def resolve_device(scenario: Scenario) -> torch.device:
@@ -125,7 +137,7 @@ def validate(scenario: Scenario) -> None:
         validate_spec(scenario.dataset)
         scenario.model.validate()
         scenario.train.validate()
-        for path in ("seed", "grid_resolution", "record_every"):  # the probe: check_lipschitz_probe below
+        for path in ("seed", "seeds", "grid_resolution", "record_every"):  # the probe: check_lipschitz_probe below
             limits.check(path, getattr(scenario, path))
     except (TypeError, ValueError) as err:
         raise ScenarioError(one_line(err)) from None
