@@ -20,37 +20,14 @@ from explorer.engine.trajectory import Trajectory
 from explorer.measures.comparison import avg_gap, gaps
 from explorer.measures.evaluation import Evaluator
 from explorer.measures.verdict import judge, method_label
-from explorer.stages import (EVAL_INPUTS, ProbeEvaluator, Progress, Trained, _clean, build_initial,  # noqa: F401
+from explorer.stages import (EVAL_INPUTS, MethodOutcome, ProbeEvaluator, Progress, Trained, _clean,  # noqa: F401
+                             build_initial,
                              check_lipschitz_probe, check_work, load_data, make_evaluator, method_config, one_line,
                              resolve_device, resolve_forget, retrain_reference, train_original, unlearn, validate,
                              with_compare, work)
+from explorer import seeds as seeds_module
+from explorer.seeds import SeedRun
 from explorer.unlearning.base import refusal
-
-@dataclass
-class MethodOutcome:
-    """One method's run on the forget set: its final model, the (thinned) trajectory, its own seconds."""
-
-    name: str
-    model: nn.Module
-    trajectory: Trajectory
-    seconds: float
-    slices: dict[str, slice] = field(default_factory=dict, repr=False)
-
-    @property
-    def stopped(self) -> str | None:
-        return self.trajectory.stopped
-
-    @property
-    def final_metrics(self) -> dict[str, float]:
-        return self.trajectory.final.metrics
-
-    def probe(self, name: str) -> list[np.ndarray]:
-        """Class probabilities on probe ``name`` at every recorded step."""
-        return [p.probs[self.slices[name]] for p in self.trajectory.points]
-
-    def final_probe(self, name: str) -> np.ndarray:
-        return self.trajectory.final.probs[self.slices[name]]
-
 
 @dataclass
 class RunOutcome:
@@ -69,6 +46,26 @@ class RunOutcome:
     results: dict[str, MethodOutcome] = field(default_factory=dict)  # the main method first
     refused: dict[str, str] = field(default_factory=dict)  # compared method -> why it did not run
     seconds: dict[str, float] = field(default_factory=dict)  # stage -> wall-clock seconds
+    # With seeds K > 1, every seed's run (explorer/seeds.py); the fields above are seed 0's (what is animated).
+    seed_runs: list[SeedRun] = field(default_factory=list)
+
+    @property
+    def seeds(self) -> int:
+        return max(1, len(self.seed_runs))
+
+    @property
+    def per_seed(self) -> list[SeedRun]:
+        """Every seed's run: the seed runs, or (one seed) this run as seed 0 (no margins)."""
+        if self.seed_runs:
+            return self.seed_runs
+        return [SeedRun(0, self.trained, self.retrain, self.retrain_seconds, self.evaluator, self.references,
+                        self.reference_probes, dict(self.results))]
+
+    def scores(self, name: str | None = None) -> dict:
+        """The per-point scores of ``name`` (default: the main method; "original" for the untouched model) over
+        the seeds: ``{"epsilon": {"per_point", ...}, "klom": {set: {"p95", "per_point"}}, "matched": ...}``
+        (empty with one seed)."""
+        return seeds_module.scores(self.seed_runs, name or self.scenario.method) if self.seed_runs else {}
 
     @property
     def method(self) -> str:
@@ -87,7 +84,10 @@ class RunOutcome:
         return "boundary" if self.trained.data.is_2d else "predictions"
 
     def models(self) -> dict[str, dict]:
-        """``{name: {"metrics", "seconds", "stopped"?}}``: original, retrain, then each method that ran."""
+        """``{name: {"metrics", "seconds", "stopped"?}}``: original, retrain, then each method that ran. Over
+        several seeds "metrics" are the means, with "spread" (mean, sd, 95 % interval, each seed's value)."""
+        if self.seed_runs:
+            return seeds_module.models(self.seed_runs)
         history = self.trained.history
         out = {"original": {"metrics": self.references["original"], "seconds": history.seconds,
                             "epochs": history.epochs_run, "converged": history.converged},
@@ -99,8 +99,15 @@ class RunOutcome:
         return out
 
     def verdict(self, name: str | None = None):
-        """The one-sentence verdict on ``name`` (default: the main method) against original and retrain."""
-        result = self.results[name or self.scenario.method]
+        """The one-sentence verdict on ``name`` (default: the main method) against original and retrain; over
+        several seeds on the means, the direction judged against training noise."""
+        name = name or self.scenario.method
+        if self.seed_runs:
+            m = seeds_module.models(self.seed_runs)
+            return judge(method_label(name), m[name]["metrics"], m["original"]["metrics"], m["retrain"]["metrics"],
+                         len(self.forget_ids), self.subject, m[name].get("stopped"),
+                         seeds_module.movement(self.seed_runs, name))
+        result = self.results[name]
         return judge(method_label(result.name), result.final_metrics, self.references["original"],
                      self.references["retrain"], len(self.forget_ids), self.subject, result.stopped)
 
@@ -116,9 +123,18 @@ class RunOutcome:
             metrics = result.final_metrics
             models[name].update(verdict=self.verdict(name).to_dict(), gaps=gaps(metrics, retrain_metrics),
                                 avg_gap=avg_gap(metrics, retrain_metrics), trajectory=result.trajectory.to_list())
+            if self.seed_runs:
+                models[name].update(seeds_module.method_report(self.seed_runs, name))
         main = models.get(self.scenario.method, {}).get("verdict")
-        return {"scenario": scenario, "device": self.trained.device.type,
-                "verdict": main["sentence"] if main else None, "models": _clean(models), "refused": dict(self.refused)}
+        out = {"scenario": scenario, "device": self.trained.device.type,
+               "verdict": main["sentence"] if main else None, "models": models, "refused": dict(self.refused)}
+        if self.seed_runs:
+            models["original"].update(seeds_module.scores(self.seed_runs, "original"))
+            out["seeds"] = {"count": self.seeds, "training_seeds": [self.scenario.train.seed + k for k in range(self.seeds)],
+                            "method_seeds": [self.scenario.seed + k for k in range(self.seeds)],
+                            "rule": "direction: paired 95 % t-interval over seeds (explorer/measures/verdict.py)"}
+            out["noise_floor"] = seeds_module.floor(self.seed_runs)
+        return _clean(out)
 
     def csv(self) -> str:
         """Every metric of every method at every recorded step, then each model's final row."""
@@ -145,6 +161,8 @@ def run(scenario: Scenario, progress: Progress | None = None, *, trained: Traine
                for why in [refusal(name, data, ids)] if why}
     if scenario.method in refused:
         raise ScenarioError(refused[scenario.method])
+    if scenario.seeds > 1:
+        return _run_seeds(scenario, data, ids, refused, progress, trained, retrain, probes, max_frames)
     trained = trained or train_original(scenario, progress, data=data)
     if retrain is None:
         retrain_model, _, retrain_seconds = retrain_reference(scenario, trained, ids, progress)
@@ -176,3 +194,17 @@ def run(scenario: Scenario, progress: Progress | None = None, *, trained: Traine
     return outcome
 
 
+def _run_seeds(scenario, data, ids, refused, progress, trained, retrain, probes, max_frames) -> RunOutcome:
+    """``seeds`` K > 1: every seed through the study primitive; seed 0's run fills the one-seed fields."""
+    start = time.perf_counter()
+    names = [name for name in scenario.methods if name != "retrain" and name not in refused]
+    runs, failed = seeds_module.run_seeds(scenario, ids, names, progress, trained, retrain, probes, max_frames)
+    refused = {**refused, **failed}
+    first = runs[0]
+    outcome = RunOutcome(scenario, first.trained, ids, first.retrain, first.retrain_seconds, first.evaluator,
+                         dict(first.references), dict(first.reference_probes), dict(first.results), refused,
+                         seed_runs=runs)
+    outcome.seconds = {"retrain": float(np.mean([r.retrain_seconds for r in runs])),
+                       **{name: float(np.mean([r.results[name].seconds for r in runs])) for name in first.results},
+                       "run": time.perf_counter() - start}
+    return outcome

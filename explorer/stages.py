@@ -7,7 +7,7 @@ retrain reference per forget set) and hands them back in.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Callable
 
 import numpy as np
@@ -19,7 +19,9 @@ from explorer.config.scenario import ForgetSpec, Scenario, ScenarioError
 from explorer.engine.device import pick_device
 from explorer.engine.models import build_model, predict_proba
 from explorer.engine.training import TrainHistory, train, with_seed
+from explorer.engine.trajectory import Trajectory
 from explorer.measures.evaluation import Evaluator, Grid, Line
+from explorer.measures.metrics import Outputs, compute_metrics
 from explorer.unlearning import RunContext, UnlearnResult, get_method, run_method
 from toy_data import Dataset, load_dataset
 from toy_data.base import validate_spec
@@ -150,6 +152,10 @@ def validate(scenario: Scenario) -> None:
         raise ScenarioError(f"record-every must be >= 1, got {scenario.record_every}")
     if not 0 <= scenario.seed < 2**32:
         raise ScenarioError(f"seed must be between 0 and 2**32 - 1, got {scenario.seed}")
+    last = scenario.seeds - 1  # seed k trains with train.seed + k and runs methods with seed + k
+    if max(scenario.seed, scenario.train.seed) + last > limits.MAX_SEED:
+        raise ScenarioError(f"with {scenario.seeds} seeds the seed and the training seed must be at most "
+                            f"{limits.MAX_SEED - last:,} (seed k uses seed + k)")
     resolve_device(scenario)
 
 
@@ -211,16 +217,48 @@ class ProbeEvaluator:
 
     def from_logits(self, z: torch.Tensor, with_probs: bool = False):
         """The call's result for the model whose logits on :attr:`inputs` are ``z``."""
+        outputs, probs = self.parts(z, with_probs)
+        return compute_metrics(outputs, self.names), probs
+
+    def parts(self, z: torch.Tensor, with_probs: bool = False) -> tuple[Outputs, np.ndarray | None]:
+        """What the metrics read for the model whose logits on :attr:`inputs` are ``z``, and (if asked) its class
+        probabilities on the probes: :func:`explorer.measures.many.measure_many` computes the metrics of many."""
         n = len(self.evaluator.inputs)
-        metrics, probs = self.evaluator.evaluate_logits(z[:n], with_probs and self.uses_eval, self.names)
+        outputs = self.evaluator.outputs_from(z[:n])
         if not with_probs:
-            return metrics, None
-        parts = ([probs] if self.uses_eval else []) + (
+            return outputs, None
+        parts = ([outputs.eval.astype(np.float32)] if self.uses_eval else []) + (
             [torch.softmax(z[n:], 1).numpy()] if self.extra is not None else [])
-        return metrics, np.concatenate(parts).astype(np.float32) if parts else None
+        return outputs, np.concatenate(parts).astype(np.float32) if parts else None
 
     def cut(self, probs: np.ndarray | None) -> dict[str, np.ndarray]:
         return {} if probs is None else {n: probs[s] for n, s in self.slices.items()}
+
+
+@dataclass
+class MethodOutcome:
+    """One method's run on the forget set: its final model, the (thinned) trajectory, its own seconds."""
+
+    name: str
+    model: nn.Module
+    trajectory: Trajectory
+    seconds: float
+    slices: dict[str, slice] = field(default_factory=dict, repr=False)
+
+    @property
+    def stopped(self) -> str | None:
+        return self.trajectory.stopped
+
+    @property
+    def final_metrics(self) -> dict[str, float]:
+        return self.trajectory.final.metrics
+
+    def probe(self, name: str) -> list[np.ndarray]:
+        """Class probabilities on probe ``name`` at every recorded step."""
+        return [p.probs[self.slices[name]] for p in self.trajectory.points]
+
+    def final_probe(self, name: str) -> np.ndarray:
+        return self.trajectory.final.probs[self.slices[name]]
 
 
 def with_compare(scenario: Scenario, methods) -> Scenario:

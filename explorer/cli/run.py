@@ -61,6 +61,10 @@ def add_parser(sub) -> argparse.ArgumentParser:
     switch(method, "clamp-to-batch-range", "JiT: clamp x̃ to the batch's min/max (published)")
     switch(method, "accumulate-grads", "JiT: never zero gradients between batches (published)")
     switch(method, "train-mode", "JiT: run the model in train mode (published)")
+    run.add_argument("--seeds", type=int,
+                     help="training seeds K (1-32, default 1): the original, the retrain reference and every method "
+                          "run once per seed k (training seed + k, method seed + k; same data and forget set); the "
+                          "report gives means, 95 %% intervals, the noise floor and per-point ε and KLoM")
     run.add_argument("--device", help="auto (CUDA, then MPS, then CPU), cpu, cuda, cuda:N or mps")
     run.add_argument("--record-every", type=int, help="record metrics every k-th step (default 1)")
     run.add_argument("--grid-resolution", type=int, help="2D evaluation grid size (default 100)")
@@ -125,7 +129,7 @@ def scenario_from_args(args: argparse.Namespace) -> Scenario:
     compare = tuple(m.strip() for m in args.compare.split(",") if m.strip()) if args.compare else base.compare
     scenario = replace(base, dataset=dataset, model=model, train=train, forget=forget, method=method,
                        compare=compare, configs=configs, presets=presets,
-                       **given(device=args.device, seed=args.seed, record_every=args.record_every,
+                       **given(device=args.device, seed=args.seed, seeds=args.seeds, record_every=args.record_every,
                                grid_resolution=args.grid_resolution, lipschitz_sigma=args.lipschitz_sigma,
                                lipschitz_space=args.lipschitz_space))
     return apply_sets(scenario, args.set or ())

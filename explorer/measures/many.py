@@ -1,9 +1,9 @@
 """Many models measured from one batched forward: each model's logits on its own measurer's inputs (one shared
 forward when the measurers share their inputs), then each measurer's metrics from its model's logits.
 
-A measurer is an :class:`explorer.measures.evaluation.Evaluator`-like object with ``inputs`` (every input one
-model is run on) and ``from_logits(z, with_probs)`` -> (metrics, probabilities or None), as
-:class:`explorer.stages.ProbeEvaluator` is. A model whose outputs overflow gets the
+A measurer (:class:`explorer.stages.ProbeEvaluator`) has ``inputs`` (every input one model is run on), the
+metric ``names`` it measures and ``parts(z, with_probs)``: what the metrics read from logits ``z``, and the
+probe probabilities. A model whose outputs overflow gets the
 :class:`explorer.measures.evaluation.NonFiniteOutputs` it raised in its place, so the others are kept.
 """
 from __future__ import annotations
@@ -15,12 +15,14 @@ import torch
 
 from explorer.engine.batched import ModelStack
 from explorer.measures.evaluation import NonFiniteOutputs
+from explorer.measures.metrics import Outputs, compute_metrics_many
 
 
 class Measurer(Protocol):
     inputs: np.ndarray
+    names: tuple[str, ...] | None  # the metrics it measures (None: every registered one)
 
-    def from_logits(self, z: torch.Tensor, with_probs: bool = False) -> tuple[dict, np.ndarray | None]: ...
+    def parts(self, z: torch.Tensor, with_probs: bool = False) -> tuple[Outputs, np.ndarray | None]: ...
 
 
 def logits_many(stack: ModelStack, inputs: Sequence[np.ndarray]) -> list[torch.Tensor]:
@@ -33,11 +35,19 @@ def logits_many(stack: ModelStack, inputs: Sequence[np.ndarray]) -> list[torch.T
 
 def measure_many(measurers: Sequence[Measurer], stack: ModelStack, with_probs: bool = False) -> list:
     """Model k of ``stack`` measured by ``measurers[k]``: (metrics, probabilities or None) each, or the
-    NonFiniteOutputs of a model whose outputs overflow."""
-    out = []
-    for measurer, z in zip(measurers, logits_many(stack, [m.inputs for m in measurers])):
+    NonFiniteOutputs of a model whose outputs overflow. Each metric is computed for all models at once
+    (:func:`explorer.measures.metrics.compute_metrics_many`: the membership attack's fits in one go)."""
+    out: list = [None] * len(measurers)
+    ready: dict[tuple | None, list] = {}
+    for k, (measurer, z) in enumerate(zip(measurers, logits_many(stack, [m.inputs for m in measurers]))):
         try:
-            out.append(measurer.from_logits(z, with_probs))
+            outputs, probs = measurer.parts(z, with_probs)
         except NonFiniteOutputs as err:
-            out.append(err)
+            out[k] = err
+            continue
+        names = tuple(measurer.names) if measurer.names is not None else None
+        ready.setdefault(names, []).append((k, outputs, probs))
+    for names, group in ready.items():
+        for (k, _, probs), metrics in zip(group, compute_metrics_many([o for _, o, _ in group], names)):
+            out[k] = (metrics, probs)
     return out

@@ -59,14 +59,25 @@ def test_forget_quality_buckets():
     assert math.isnan(S.forget_quality([0.0], 2))  # ceil(ln 1) = 0: no bucket
 
 
-def test_klom_on_known_histograms():
-    assert S.klom(column(0, 0, 1, 1), column(0, 0, 1, 1))[0] == pytest.approx(0.0)
+def test_klom_is_the_kl_divergence_of_the_fitted_normals():
+    assert S.klom(column(0, 1, 2, 3), column(0, 1, 2, 3))[0] == pytest.approx(0.0)
+    # the same spread, means one standard deviation apart: KL = ½ (Δμ / σ)² = ½
+    sd = np.std([0, 1, 2, 3], ddof=1)
+    assert S.klom(column(0, 1, 2, 3) + sd, column(0, 1, 2, 3))[0] == pytest.approx(0.5)
+    # twice the spread, the same mean: ln(σ_r/σ_u) + σ_u²/(2σ_r²) − ½ with σ_u = 2σ_r
+    assert S.klom(column(0, 2, 4, 6) - 1.5, column(0, 1, 2, 3))[0] == pytest.approx(math.log(0.5) + 2 - 0.5)
+    # constant samples: the deviation floor keeps it finite and large
+    assert 1e5 < S.klom(column(1, 1, 1), column(0, 0, 0))[0] < 1e7
+
+
+def test_the_published_binned_klom_on_known_histograms():
+    assert S.klom_binned(column(0, 0, 1, 1), column(0, 0, 1, 1))[0] == pytest.approx(0.0)
     # all unlearned mass in one bin, the retrained half there and half in another: KL = ln 2
-    assert S.klom(column(0, 0, 0, 0), column(0, 0, 1, 1))[0] == pytest.approx(math.log(2))
+    assert S.klom_binned(column(0, 0, 0, 0), column(0, 0, 1, 1))[0] == pytest.approx(math.log(2))
     # disjoint: the empty retrained bin becomes 1e-5, then both are normalised
-    assert S.klom(column(0, 0), column(1, 1))[0] == pytest.approx(math.log((1 + S.KLOM_EPS) / S.KLOM_EPS))
+    assert S.klom_binned(column(0, 0), column(1, 1))[0] == pytest.approx(math.log((1 + S.KLOM_EPS) / S.KLOM_EPS))
     # margins beyond ±100 are clipped: the two samples then coincide
-    assert S.klom(column(500, 900), column(300, 200))[0] == pytest.approx(0.0)
+    assert S.klom_binned(column(500, 900), column(300, 200))[0] == pytest.approx(0.0)
 
 
 def test_p95_and_the_halves():
@@ -95,3 +106,15 @@ def test_the_noise_floor_is_pairwise_agreement_of_retrained_models():
     assert agreement["mean"] == pytest.approx((0.75 + 0.75 + 0.5) / 3)
     assert (agreement["min"], agreement["max"]) == (0.5, 0.75)
     assert floor["retrain_forget_acc"]["range"] == [0.0, 1.0]
+
+
+def test_the_binned_klom_equals_histograms_point_by_point():
+    from scipy.stats import entropy
+    rng = np.random.default_rng(1)
+    u, r = rng.normal(size=(8, 30)) * 3, rng.normal(size=(8, 30)) * 2 + 1
+    for i in range(30):
+        edges = np.linspace(min(u[:, i].min(), r[:, i].min()), max(u[:, i].max(), r[:, i].max()), S.KLOM_BINS + 1)
+        p, q = np.histogram(u[:, i], edges)[0] / 8, np.histogram(r[:, i], edges)[0] / 8
+        want = entropy(p, np.where(p > 0, np.maximum(q, S.KLOM_EPS), q))
+        assert S.klom_binned(u[:, [i]], r[:, [i]])[0] == pytest.approx(want)
+        assert S.klom_binned(u, r)[i] == pytest.approx(want)
