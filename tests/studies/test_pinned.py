@@ -34,7 +34,7 @@ def sweep_case():
 
 def calibration_case():
     grid = StudyGrid(sigmas=(0.2,), etas=(0.002, 0.1), max_step_changes=(0.0, 0.05), datasets=("moons",),
-                     seeds=(1,), kinds=("boundary", "neighbours", "class"))
+                     seeds=(1,), kinds=("boundary", "interior", "most_informative", "neighbours", "class"))
     result = run_study(grid, backend="serial")
     return {"rows": result.rows}
 
