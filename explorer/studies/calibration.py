@@ -9,7 +9,8 @@ one kind of forget set, or all kinds) :func:`summarise` gives the rates. :func:`
 setting by the rule stated there.
 
 One job per (dataset, seed, weight decay): the original is trained once, each forget kind is
-retrained once, and every JiT setting runs against that reference. Jobs run on
+retrained once (kinds of one forget-set size in one stack), and every JiT setting runs against that
+reference, as cells of the study primitive (:func:`explorer.studies.study.run_cells`). Jobs run on
 :mod:`explorer.studies.runner` (a process pool by default). ``python -m explorer calibrate`` is the entry.
 """
 from __future__ import annotations
@@ -143,44 +144,41 @@ def forget_ids(kind: str, data, train_probs: np.ndarray, seed: int) -> list[int]
 
 def study_job(dataset: str, seed: int, weight_decay: float, kinds: Sequence[str], settings: Sequence[dict]
               ) -> list[dict]:
-    """Every JiT setting on every kind of forget set of one trained original; one row per run."""
-    from explorer import pipeline
-    from explorer.engine.models import logits, predict_proba
+    """Every JiT setting on every kind of forget set of one trained original; one row per run. The original is
+    trained first (the kinds' forget sets are chosen from its predictions), then every (kind, setting) is a cell
+    of the study primitive (:func:`explorer.studies.study.run_cells`): each kind retrained once, the boundary
+    change recorded at every step, every metric measured at the end."""
+    from explorer import pipeline  # the engine loads with the first job, not with the command's flags
     from explorer.config.scenario import ForgetSpec, default_scenario
-    from explorer.unlearning import RunContext, run_method
+    from explorer.engine.models import predict_proba
+    from explorer.studies.study import Cell, Measures, run_cells
 
     base = default_scenario(dataset, seed=seed)
-    base = replace(base, train=replace(base.train, weight_decay=float(weight_decay)), device="cpu")
+    # the method seed is the study's seed (the evaluator's probe seed with it; no row reads the probe)
+    base = replace(base, train=replace(base.train, weight_decay=float(weight_decay)), device="cpu", seed=seed)
     trained = pipeline.train_original(base)
     train_probs = predict_proba(trained.model, trained.data.x_train)
-    rows = []
+    cells = []
     for kind in kinds:
         ids = forget_ids(kind, trained.data, train_probs, seed)
         scenario = replace(base, forget=ForgetSpec(ids=tuple(ids)))
-        retrain, _, _ = pipeline.retrain_reference(scenario, trained, ids)
-        evaluator = pipeline.make_evaluator(scenario, trained, ids, retrain)
-        original, _ = evaluator.evaluate(trained.model)
-        reference, _ = evaluator.evaluate(retrain)
-
-        def boundary_only(model, _with_probs=False):
-            # Per step the study needs only the boundary change; every metric is measured once at the end.
-            labels = logits(model, trained.eval_inputs).argmax(1).numpy()
-            return {"boundary_change": float((labels != evaluator.original_labels).mean())}, None
-
-        for setting in settings:
-            config = pipeline.method_config(replace(scenario, configs={"jit": dict(setting)}), "jit")
-            result = run_method("jit", trained.model, trained.data, ids, config,
-                                RunContext(device=trained.device, seed=seed, evaluate=boundary_only))
-            trajectory = result.trajectory
-            final, _ = evaluator.evaluate(result.model)
-            measures = measure_run(trajectory.metric("boundary_change"), final, original, reference)
-            rows.append({
-                "dataset": dataset, "seed": seed, "weight_decay": float(weight_decay), "kind": kind,
-                "forget_size": len(ids), **setting, **asdict(measures),
-                "test_acc": final["test_acc"], "retrain_test_acc": reference["test_acc"],
-                "forget_acc": final["forget_acc"], "retrain_forget_acc": reference["forget_acc"],
-                "stopped": trajectory.stopped is not None,
-            })
+        cells += [Cell(scenario, tuple(ids), "jit", pipeline.method_config(replace(scenario, configs={"jit": dict(s)}),
+                                                                            "jit"), key=(kind, s)) for s in settings]
+    results = run_cells(cells, Measures(final=None, steps=("boundary_change",)),
+                        trained={cells[0].original_key: trained} if cells else {})
+    rows = []
+    for r in results:
+        if r.error:
+            raise r.exception
+        kind, setting = r.cell.key
+        measures = measure_run(r.trajectory.metric("boundary_change"), r.metrics, r.original, r.retrain)
+        rows.append({
+            "dataset": dataset, "seed": seed, "weight_decay": float(weight_decay), "kind": kind,
+            "forget_size": len(r.cell.forget_ids), **setting, **asdict(measures),
+            "test_acc": r.metrics["test_acc"], "retrain_test_acc": r.retrain["test_acc"],
+            "forget_acc": r.metrics["forget_acc"], "retrain_forget_acc": r.retrain["forget_acc"],
+            "stopped": r.stopped is not None,
+        })
     return rows
 
 
@@ -204,6 +202,10 @@ class Cell:
     moved_runs: int
     gradual_rate: float  # share of moving runs in which no step carried more than MOVEMENT_SHARE
     max_step_share: float  # mean over moving runs of the largest single-step share
+    # The verdict's rule (explorer/measures/verdict.py, judge_movement) on the runs' agreement gains: "toward"
+    # or "away" when the paired 95 % t-interval of the mean gain excludes 0, else "within_noise".
+    closer_judged: str = "cannot_tell"
+    gain_ci95: list | None = None
 
     @property
     def setting(self) -> dict:
@@ -212,7 +214,9 @@ class Cell:
 
 def _cell(setting: tuple, kind: str, rows: list[dict]) -> Cell:
     moved = [r for r in rows if r["moved"]]
+    movement = V.judge_movement([r["agreement_gain"] for r in rows])
     return Cell(**dict(zip(SETTING_FIELDS, setting)), kind=kind, runs=len(rows),
+                closer_judged=movement.judged, gain_ci95=list(movement.ci95) if movement.ci95 else None,
                 collapse_rate=float(np.mean([r["collapsed"] for r in rows])),
                 forget_match_rate=float(np.mean([r["forget_matched"] for r in rows])),
                 agreement_gain=float(np.nanmean([r["agreement_gain"] for r in rows])),
@@ -284,27 +288,36 @@ def _pct(value: float) -> str:
     return "–" if value != value else f"{100 * value:.0f} %"
 
 
+def _noise(c: Cell) -> str:
+    """The gain judged against run-to-run noise: its 95 % interval and the verdict's word."""
+    if c.gain_ci95 is None:
+        return "–"
+    words = {"toward": "closer", "away": "farther", "within_noise": "within noise"}
+    return f"{words.get(c.closer_judged, c.closer_judged)} ({c.gain_ci95[0]:+.4f} to {c.gain_ci95[1]:+.4f})"
+
+
 def markdown(cells: list[Cell]) -> str:
     """Two tables: every setting over all kinds, and the recommended setting per kind of forget set."""
     lines = ["| σ | η | passes | step guard | weight decay | runs | collapse | forget = retrain | agreement gain "
-             "| closer than original | moving runs gradual |",
-             "|---|---|---|---|---|---|---|---|---|---|---|"]
+             "| closer than original | gain vs noise | moving runs gradual |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|"]
     overall = sorted((c for c in cells if c.kind == "all"), key=lambda c: tuple(c.setting.values()))
     best = recommend(cells)
     for c in overall:
         mark = " **(recommended)**" if best is not None and c.setting == best.setting else ""
         lines.append(f"| {c.sigma:g} | {c.eta:g} | {c.passes} | {c.max_step_change:g} | {c.weight_decay:g} | {c.runs} "
                      f"| {_pct(c.collapse_rate)} | {_pct(c.forget_match_rate)} | {c.agreement_gain:+.4f} "
-                     f"| {_pct(c.closer_rate)} | {_pct(c.gradual_rate)} of {c.moved_runs}{mark} |")
+                     f"| {_pct(c.closer_rate)} | {_noise(c)} | {_pct(c.gradual_rate)} of {c.moved_runs}{mark} |")
     if best is not None:
         lines += ["", f"The recommended setting (σ {best.sigma:g}, η {best.eta:g}, {best.passes} passes, step guard "
                       f"{best.max_step_change:g}, weight decay {best.weight_decay:g}) per kind of forget set:", "",
                   "| forget set | runs | collapse | forget = retrain | agreement gain | closer than original "
-                  "| moving runs gradual |", "|---|---|---|---|---|---|---|"]
+                  "| gain vs noise | moving runs gradual |", "|---|---|---|---|---|---|---|---|"]
         for c in cells:
             if c.kind != "all" and c.setting == best.setting:
                 lines.append(f"| {c.kind} | {c.runs} | {_pct(c.collapse_rate)} | {_pct(c.forget_match_rate)} "
-                             f"| {c.agreement_gain:+.4f} | {_pct(c.closer_rate)} | {_pct(c.gradual_rate)} of {c.moved_runs} |")
+                             f"| {c.agreement_gain:+.4f} | {_pct(c.closer_rate)} | {_noise(c)} "
+                             f"| {_pct(c.gradual_rate)} of {c.moved_runs} |")
     else:
         lines += ["", "No setting moved the boundary gradually in at least 80 % of its moving runs."]
     return "\n".join(lines)
