@@ -96,16 +96,19 @@ def retrain_references(cells, trained: dict, stages=None) -> dict:
     return out
 
 
-def run_job(cells, measures, trained: dict, retrains: dict, stages=None) -> list:
-    """Every cell of one family (module level: workers import it)."""
+def run_job(cells, measures, trained: dict, retrains: dict, stages=None, memo: dict | None = None) -> list:
+    """Every cell of one family (module level: workers import it). ``memo``: references built by earlier jobs of
+    the same study in this process (shared by in-process jobs; a worker process gets its own copy)."""
+    memo = {} if memo is None else memo
     trained = {**trained, **originals([c for c in cells if c.original_key not in trained], stages)}
     retrains = {**retrains, **retrain_references([c for c in cells if c.retrain_key not in retrains], trained,
                                                  stages)}
     refs, results = {}, {}
     for cell in cells:
-        if cell.retrain_key not in refs:
-            refs[cell.retrain_key] = _references(cell, trained[cell.original_key], retrains[cell.retrain_key],
-                                                 measures)
+        key = (cell.retrain_key, id(measures))
+        if key not in memo:
+            memo[key] = _references(cell, trained[cell.original_key], retrains[cell.retrain_key], measures)
+        refs[cell.retrain_key] = memo[key]
     batches, alone = _batches(cells, trained, refs)
     for group in batches:
         results.update(_run_stacked(group, trained, refs, measures, stages))

@@ -43,6 +43,7 @@ def run_cells(cells: Sequence[Cell], measures: Measures = Measures(), *, backend
     for index, cell in enumerate(cells):
         families.setdefault(cell.family, []).append(index)
     jobs, where = [], []
+    memo: dict = {}  # each (seed, forget set)'s evaluator and references, built once by in-process jobs
     for members in families.values():
         size = chunk or len(members)
         parts = [members[i:i + size] for i in range(0, len(members), size)]
@@ -55,7 +56,7 @@ def run_cells(cells: Sequence[Cell], measures: Measures = Measures(), *, backend
             rkeys = {c.retrain_key for c in chosen}
             jobs.append((chosen, measures, {k: v for k, v in trained.items() if k in keys},
                          {k: v for k, v in retrains.items() if k in rkeys},
-                         stages if backend == "serial" else None))
+                         stages if backend == "serial" else None, memo))
             where.append(part)
     results: list[CellResult | None] = [None] * len(cells)
     for part, out in zip(where, run_jobs(J.run_job, jobs, backend, workers, progress, address=address, info=info)):
