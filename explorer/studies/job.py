@@ -100,6 +100,13 @@ def run_job(cells, measures, trained: dict, retrains: dict, stages=None, memo: d
     """Every cell of one family (module level: workers import it). ``memo``: references built by earlier jobs of
     the same study in this process (shared by in-process jobs; a worker process gets its own copy)."""
     memo = {} if memo is None else memo
+    for t in trained.values():  # a worker process got them on the CPU
+        t.model.to(t.device)
+        t.initial.to(t.device)
+    if retrains:
+        device = next(iter(trained.values())).device if trained else resolve_device(cells[0].scenario)
+        for model, _ in retrains.values():
+            model.to(device)
     trained = {**trained, **originals([c for c in cells if c.original_key not in trained], stages)}
     retrains = {**retrains, **retrain_references([c for c in cells if c.retrain_key not in retrains], trained,
                                                  stages)}
@@ -205,8 +212,11 @@ def _run_stacked(group, trained: dict, refs: dict, measures, stages) -> dict:
                         progress=_stage(stages, "running jit"))
     except Exception as err:  # noqa: BLE001 - as one by one: each cell's failure is its result
         return {id(c): _failure(err) for c in group}
+    finals = [None] * len(group)
+    if measures.steps is not None:  # the final models measured in one batched forward
+        finals = measure_many([refs[c.retrain_key]["final"] for c in group], many.stack)
     return {id(c): _finish(many.stack.model(j).to(device), many.trajectories[j], many.seconds, refs[c.retrain_key],
-                           measures) for j, c in enumerate(group)}
+                           measures, finals[j]) for j, c in enumerate(group)}
 
 
 def _failure(err: Exception) -> dict:
@@ -217,11 +227,15 @@ def _failure(err: Exception) -> dict:
     return {"error": one_line(err), "exception": err}
 
 
-def _finish(model: nn.Module, trajectory, seconds: float, ref: dict, measures) -> dict:
+def _finish(model: nn.Module, trajectory, seconds: float, ref: dict, measures, measured=None) -> dict:
     """The method's final metrics (the trajectory's last record when every metric was recorded at every step,
-    else measured on the final model), its margins, and the thinned trajectory."""
+    else ``measured`` or measured here on the final model), its margins, and the thinned trajectory."""
+    if isinstance(measured, Exception):
+        measured = None  # outputs that overflow: measured alone, where the error is the metric's to report
     if measures.steps is None and trajectory.points and trajectory.final.metrics:
         metrics = dict(trajectory.final.metrics)
+    elif measured is not None:
+        metrics = measured[0]
     else:
         metrics, _ = ref["final"](model)
     out = {"metrics": metrics, "seconds": seconds,

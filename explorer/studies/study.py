@@ -18,6 +18,8 @@ all lists of cells.
 """
 from __future__ import annotations
 
+import copy
+from dataclasses import replace
 from typing import Callable, Sequence
 
 from explorer.stages import Progress
@@ -58,8 +60,17 @@ def run_cells(cells: Sequence[Cell], measures: Measures = Measures(), *, backend
                          {k: v for k, v in retrains.items() if k in rkeys},
                          stages if backend == "serial" else None, memo))
             where.append(part)
+    if backend not in ("serial", "threads"):  # jobs that leave the process take their models on the CPU
+        jobs = [(cs, m, {k: _portable(t) for k, t in tr.items()},
+                 {k: (copy.deepcopy(model).cpu(), sec) for k, (model, sec) in rt.items()}, st, memo)
+                for cs, m, tr, rt, st, memo in jobs]
     results: list[CellResult | None] = [None] * len(cells)
     for part, out in zip(where, run_jobs(J.run_job, jobs, backend, workers, progress, address=address, info=info)):
         for index, result in zip(part, out):
             results[index] = result
     return results
+
+
+def _portable(trained):
+    """A trained original whose models are CPU copies (the job puts them back on ``trained.device``)."""
+    return replace(trained, model=copy.deepcopy(trained.model).cpu(), initial=copy.deepcopy(trained.initial).cpu())
