@@ -13,10 +13,10 @@ from typing import Any, Callable, Iterable, Iterator
 
 import numpy as np
 from scipy.special import logsumexp
-from sklearn.linear_model import LogisticRegression
 from sklearn.neighbors import NearestNeighbors
 
-EPS = 1e-12
+from explorer.measures.membership import EPS, entropy, mia, mia_many  # noqa: F401  (entropy, mia: part of the API)
+
 
 
 # ---- the metric registry ------------------------------------------------------------------------
@@ -318,33 +318,6 @@ def accuracy(outputs: np.ndarray, labels: np.ndarray) -> float:
     return float((np.asarray(outputs).argmax(axis=1) == np.asarray(labels)).mean())
 
 
-def entropy(probs: np.ndarray) -> np.ndarray:
-    """Per-row prediction entropy in nats, H(p) = -sum p log p."""
-    p = np.clip(np.asarray(probs, dtype=np.float64), EPS, 1.0)
-    return -(p * np.log(p)).sum(axis=1)
-
-
-def mia(retain_probs: np.ndarray, test_probs: np.ndarray, forget_probs: np.ndarray) -> float:
-    """The JiT/SSD/Bad-Teacher entropy attack, as their code does it.
-
-    A logistic regression with balanced class weights is fitted on prediction entropy, retain
-    samples labelled 1 (member) and test samples 0 (non-member); the result is the share of forget
-    samples it predicts "member". Lower = more forgotten; the target is the retrained model's value.
-    """
-    if len(forget_probs) == 0:
-        return float("nan")
-    features = np.concatenate([entropy(retain_probs), entropy(test_probs)]).reshape(-1, 1)
-    members = np.concatenate([np.ones(len(retain_probs)), np.zeros(len(test_probs))])
-    if len(np.unique(members)) < 2 or np.ptp(features) < 1e-12:
-        # A constant feature cannot separate anything: the attack is a coin flip, so report chance.
-        # (The published code fits anyway; its regression then has weight 0 and bias 0, a tie that
-        # sklearn breaks towards "non-member" for every point: 0.0, i.e. "all forgotten".)
-        return 0.5
-    attacker = LogisticRegression(class_weight="balanced", solver="lbfgs")
-    attacker.fit(features, members)
-    return float(attacker.predict(entropy(forget_probs).reshape(-1, 1)).mean())
-
-
 def margins(logits: np.ndarray, labels: np.ndarray) -> np.ndarray:
     """Per-row margin of the true class, z_y − log Σ_{c≠y} exp z_c from the logits z: the logit-scaled confidence
     log(p_y / (1 − p_y)) of the NeurIPS 2023 unlearning challenge's ε score (Triantafillou et al., arXiv
@@ -356,53 +329,6 @@ def margins(logits: np.ndarray, labels: np.ndarray) -> np.ndarray:
     others = z.copy()
     others[rows, labels] = -np.inf
     return z[rows, labels] - logsumexp(others, axis=1)
-
-
-def mia_many(retain: list[np.ndarray], test: list[np.ndarray], forget: list[np.ndarray],
-             iterations: int = 100) -> list[float]:
-    """:func:`mia` for many models: the same attack — a logistic regression on prediction entropy, balanced
-    class weights, the L2 penalty of C = 1 on its weight and none on its intercept (scikit-learn's objective) —
-    fitted to every model together by Newton's method to its exact optimum, where :func:`mia`'s lbfgs stops
-    within scikit-learn's tolerance of it; the two call the same forget points members unless one lies within
-    that tolerance of the decision threshold. Models whose sets differ in size, have no forget points or a
-    constant feature go through :func:`mia`."""
-    shapes = {(len(r), len(t), len(f)) for r, t, f in zip(retain, test, forget)}
-    if len(shapes) != 1 or 0 in next(iter(shapes))[1:] or len(retain[0]) == 0:
-        return [mia(r, t, f) for r, t, f in zip(retain, test, forget)]
-    x = np.stack([np.concatenate([entropy(r), entropy(t)]) for r, t in zip(retain, test)])  # (K, n)
-    n_r, n_t = len(retain[0]), len(test[0])
-    y = np.concatenate([np.ones(n_r), np.zeros(n_t)])
-    weight = np.where(y == 1, (n_r + n_t) / (2 * n_r), (n_r + n_t) / (2 * n_t))  # class_weight="balanced"
-    w, b = np.zeros(len(x)), np.zeros(len(x))
-
-    def objective(w, b):
-        z = w[:, None] * x + b[:, None]
-        return (weight * (np.logaddexp(0.0, z) - y * z)).sum(axis=1) + 0.5 * w ** 2
-
-    for _ in range(iterations):
-        z = w[:, None] * x + b[:, None]
-        p = 1.0 / (1.0 + np.exp(-z))
-        residual, curvature = weight * (p - y), weight * p * (1 - p)
-        gw, gb = (residual * x).sum(axis=1) + w, residual.sum(axis=1)
-        hww, hwb, hbb = (curvature * x * x).sum(axis=1) + 1.0, (curvature * x).sum(axis=1), curvature.sum(axis=1)
-        det = hww * hbb - hwb ** 2
-        dw, db = (hbb * gw - hwb * gb) / det, (hww * gb - hwb * gw) / det
-        step, before = np.ones(len(x)), objective(w, b)
-        for _ in range(30):  # backtrack where the full Newton step does not lower the objective
-            worse = objective(w - step * dw, b - step * db) > before + 1e-12
-            if not worse.any():
-                break
-            step = np.where(worse, step / 2, step)
-        w, b = w - step * dw, b - step * db
-        if max(np.abs(step * dw).max(), np.abs(step * db).max()) < 1e-12:
-            break
-    out = []
-    for k, f in enumerate(forget):
-        if np.ptp(x[k]) < 1e-12:
-            out.append(mia(retain[k], test[k], f))  # a constant feature: chance, as mia() says
-        else:
-            out.append(float((w[k] * entropy(f) + b[k] > 0).mean()))
-    return out
 
 
 def mean_entropy(probs: np.ndarray) -> float:
