@@ -125,6 +125,9 @@ def check(scenario: Scenario, method: str) -> None:
         spec = get_method(method)
     except ValueError as err:
         raise ScenarioError(str(err)) from None
+    if scenario.seeds > 1:
+        raise ScenarioError("the atlas is computed for one training seed at a time; use seeds 1 (another seed: "
+                            "--seed, or compute_atlas(offset=k))")
     if method == "retrain":
         raise ScenarioError("the atlas always retrains without each point; choose a method to compare with it")
     if spec.access.class_level_only:

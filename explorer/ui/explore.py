@@ -49,9 +49,11 @@ CONTROLS = [
     Control("train.epochs", "max epochs", HELP["epochs"]),
     Control("train.lr", "learning rate", HELP["lr"], fmt="%.4g"),
     Control("train.weight_decay", "weight decay", HELP["weight_decay"], fmt="%.4g"),
+    Control("seeds", "training seeds", HELP["seeds"]),
 ]
 NO_WIDGET = ("seed", "grid_resolution", "record_every", "lipschitz_sigma", "lipschitz_space")  # from the URL only
-SECTIONS = {"dataset": ("Dataset", True), "model": ("Model", False), "train": ("Training", False)}
+SECTIONS = {"dataset": ("Dataset", True), "model": ("Model", False), "train": ("Training", False),
+            "seeds": ("Training seeds", False)}
 
 
 def state() -> ExploreState:

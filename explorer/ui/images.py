@@ -35,6 +35,7 @@ CONTROLS = [
     Control("train.epochs", "max epochs", IMAGE_HELP["epochs"], step=1),
     Control("train.lr", "learning rate", IMAGE_HELP["lr"], step=1e-4, fmt="%.4f"),
     Control("dataset.seed", "seed", IMAGE_HELP["seed"]),
+    Control("seeds", "training seeds", IMAGE_HELP["seeds"]),
 ]
 PAPER_COLUMNS = ("paper_forget_acc", "paper_retain_acc", "mia")
 
