@@ -38,8 +38,10 @@ def singles(scenario):
         return [pipeline.run(seed_scenario(scenario, k), probes={"grid": pipeline.EVAL_INPUTS}) for k in range(K)]
 
 
-def close(a: dict, b: dict, n_forget: int):
+def close(a: dict, b: dict, n_forget: int, skip=()):
     for name, value in b.items():
+        if name in skip:
+            continue
         # the stack's membership attack is the exact optimum of the attack's fit, lbfgs stops near it: a forget
         # point on the threshold can change sides
         tolerance = 1.0 / n_forget + 1e-9 if name == "mia" else 1e-4
@@ -51,15 +53,20 @@ def test_the_k_seed_run_gives_k_single_seed_runs(outcome, singles):
     for k, (run, single) in enumerate(zip(outcome.per_seed, singles)):
         assert run.offset == k
         assert run.trained.history.epochs_run == single.trained.history.epochs_run
-        close(run.references["original"], single.references["original"], 3)
-        close(run.references["retrain"], single.references["retrain"], 3)
+        # the instrument is the scenario's for every seed: the Lipschitz probe's noise comes from the scenario's
+        # seed, where a one-seed run of seed k draws it from seed + k
+        skip = () if k == 0 else ("forget_lipschitz",)
+        close(run.references["original"], single.references["original"], 3, skip)
+        close(run.references["retrain"], single.references["retrain"], 3, skip)
         for name in ("jit", "neggrad"):
             got, want = run.results[name], single.results[name]
             assert got.trajectory.steps == want.trajectory.steps
-            close(got.final_metrics, want.final_metrics, 3)
+            close(got.final_metrics, want.final_metrics, 3, skip)
             for a, b in zip(got.trajectory.points, want.trajectory.points):
-                close(a.metrics, b.metrics, 3)
+                close(a.metrics, b.metrics, 3, skip)
             assert (got.final_probe("grid").argmax(1) == want.final_probe("grid").argmax(1)).mean() >= 0.999
+            probe = run.evaluator.evaluate(want.model)[0]["forget_lipschitz"]
+            assert got.final_metrics["forget_lipschitz"] == pytest.approx(probe, rel=1e-4)
     # seed 0's run is the one the one-seed fields (and the animation) show
     assert outcome.main is outcome.per_seed[0].results["jit"]
     # the seeds are different models on the same data
@@ -120,7 +127,7 @@ def test_a_class_only_method_is_refused_and_minibatch_training_runs_one_by_one(s
         out = pipeline.run(small)
         single = pipeline.run(seed_scenario(small, 1))
     assert "unsir" in out.refused and list(out.results) == ["jit"]
-    close(out.per_seed[1].results["jit"].final_metrics, single.main.final_metrics, 3)
+    close(out.per_seed[1].results["jit"].final_metrics, single.main.final_metrics, 3, ("forget_lipschitz",))
 
 
 def test_the_work_budget_counts_every_seed():

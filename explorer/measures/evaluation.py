@@ -1,6 +1,7 @@
 """Turn a model into the metric dictionary: one batched forward, then every registered metric."""
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 
 import numpy as np
@@ -175,6 +176,13 @@ class Evaluator:
         self.original_labels = self.retrain_labels = self.retrain_forget_probs = None
         if original is not None:
             self.set_references(self.logits(original), self.logits(retrain) if retrain is not None else None)
+
+    def rebased(self, original: nn.Module, retrain: nn.Module | None) -> "Evaluator":
+        """This evaluator (the same inputs, probe noise and paper split) against another original and retrain
+        reference: another training seed's models on the same data and forget set."""
+        other = copy.copy(self)
+        other.set_references(self.logits(original), self.logits(retrain) if retrain is not None else None)
+        return other
 
     def logits(self, model: nn.Module) -> torch.Tensor:
         """``model``'s logits on :attr:`inputs`: the one forward every measurement of it reads."""

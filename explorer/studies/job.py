@@ -9,8 +9,9 @@ through the stages of a run, batched where it can.
 * the methods: JiT cells of one config and forget-set size run as one loop over their models
   (:func:`explorer.unlearning.jit_stack.jit_many`), every other cell one by one through
   :func:`explorer.unlearning.run_method`; every recorded step of a stack is measured in one batched forward;
-* the measurements: each cell's evaluator (:func:`explorer.stages.make_evaluator`, against its own seed's
-  original and retrain reference) and probes.
+* the measurements: each cell's evaluator (:func:`explorer.stages.make_evaluator` with the scenario's seed:
+  one instrument — inputs, the Lipschitz probe's noise, the paper's split — for every training seed, rebased
+  on each seed's original and retrain reference) and probes.
 
 Whatever is batched gives the models of the one-by-one path up to the order of floating-point sums (tested).
 """
@@ -114,7 +115,8 @@ def run_job(cells, measures, trained: dict, retrains: dict, stages=None, memo: d
     for cell in cells:
         key = (cell.retrain_key, id(measures))
         if key not in memo:
-            memo[key] = _references(cell, trained[cell.original_key], retrains[cell.retrain_key], measures)
+            memo[key] = _references(cell, trained[cell.original_key], retrains[cell.retrain_key], measures,
+                                    memo.setdefault("evaluators", {}))
         refs[cell.retrain_key] = memo[key]
     batches, alone = _batches(cells, trained, refs)
     for group in batches:
@@ -134,12 +136,18 @@ def run_job(cells, measures, trained: dict, retrains: dict, stages=None, memo: d
     return out
 
 
-def _references(cell, trained: Trained, retrain, measures) -> dict:
+def _references(cell, trained: Trained, retrain, measures, bases: dict) -> dict:
     """The cell's evaluator against its own seed's original and retrain reference, its step measurer, and
-    both references' metrics (and probes)."""
-    scenario = seed_scenario(cell.scenario, cell.offset)
+    both references' metrics (and probes). The measuring instrument is the scenario's whatever the seed: one
+    evaluator per forget set (its inputs, the Lipschitz probe's noise and the paper's split, from the scenario's
+    seed) rebased on each seed's models."""
     model, _ = retrain
-    evaluator = make_evaluator(scenario, trained, list(cell.forget_ids), model)
+    base_key = (cell.family, tuple(sorted(cell.forget_ids)))
+    if base_key not in bases:
+        bases[base_key] = make_evaluator(cell.scenario, trained, list(cell.forget_ids), model)
+        evaluator = bases[base_key]
+    else:
+        evaluator = bases[base_key].rebased(trained.model, model)
     measurer = ProbeEvaluator(evaluator, measures.probes, trained,
                               names=measures.final if measures.steps is None else measures.steps)
     final = ProbeEvaluator(evaluator, measures.probes, trained, names=measures.final)
