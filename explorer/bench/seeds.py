@@ -55,8 +55,9 @@ def _side_by_side(run, counts) -> dict:
     return {f"K={k}": v for k, v in out.items()}
 
 
-def seeds_2d(k: int = 8) -> dict:
-    scenario = bench_scenario()
+def seeds_2d(k: int = 8, scenario=None) -> dict:
+    """``scenario``: instead of the app's benchmark scenario (a test passes a smaller one)."""
+    scenario = scenario or bench_scenario()
     with torch_threads(1):
         trained = pipeline.train_original(scenario)  # seed 0's original: cached on the page
         ids = selection.highest_information(trained.data, 3)
