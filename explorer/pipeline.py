@@ -16,7 +16,6 @@ import numpy as np
 from torch import nn
 
 from explorer.config.scenario import Scenario, ScenarioError
-from explorer.engine.trajectory import Trajectory
 from explorer.measures.comparison import avg_gap, gaps
 from explorer.measures.evaluation import Evaluator
 from explorer.measures.verdict import judge, method_label

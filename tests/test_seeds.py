@@ -7,7 +7,6 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
-import torch
 
 from explorer import pipeline
 from explorer.config.scenario import ForgetSpec, ScenarioError, default_scenario

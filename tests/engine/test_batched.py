@@ -2,7 +2,6 @@
 mask, from its own initial weights)."""
 from __future__ import annotations
 
-import copy
 from dataclasses import replace
 
 import numpy as np
@@ -12,20 +11,11 @@ import torch
 from explorer import pipeline
 from explorer.engine.batched import ModelStack, batchable, train_each, train_many
 from explorer.engine.models import logits
-from explorer.config.scenario import default_scenario
 
 
 @pytest.fixture(scope="module")
-def small():
-    scenario = default_scenario("moons", samples=120)
-    with torch.random.fork_rng():
-        before = torch.get_num_threads()
-        torch.set_num_threads(1)
-        try:
-            trained = pipeline.train_original(scenario, device=torch.device("cpu"))
-        finally:
-            torch.set_num_threads(before)
-    return scenario, trained
+def small(small_moons):
+    return small_moons
 
 
 def grid_labels(model, trained):

@@ -6,6 +6,7 @@ import math
 
 import numpy as np
 import pytest
+from scipy.stats import entropy
 
 from explorer.measures import scores as S
 from explorer.measures import spread
@@ -109,7 +110,6 @@ def test_the_noise_floor_is_pairwise_agreement_of_retrained_models():
 
 
 def test_the_binned_klom_equals_histograms_point_by_point():
-    from scipy.stats import entropy
     rng = np.random.default_rng(1)
     u, r = rng.normal(size=(8, 30)) * 3, rng.normal(size=(8, 30)) * 2 + 1
     for i in range(30):

@@ -9,7 +9,8 @@ from torch import nn
 from explorer.bench import reference_loop_loss
 from explorer.engine.models import ModelConfig, build_model
 from explorer.unlearning import RunContext, run_method
-from explorer.unlearning.jit import JiTConfig, jit_loss
+from explorer.unlearning.jit import JiTConfig, guarded_step, jit_loss
+from explorer.unlearning.jit import outputs as probabilities
 from toy_data import default_spec, load_dataset
 
 CPU = torch.device("cpu")
@@ -306,7 +307,6 @@ def test_a_guarded_step_changes_no_watched_probability_by_more_than_the_limit(mo
 
 
 def test_the_guard_keeps_a_step_already_inside_the_limit_and_shortens_a_long_one():
-    from explorer.unlearning.jit import guarded_step, outputs as probabilities
     model = build_model(ModelConfig(width=8), 2, 2, seed=0)
     probe = torch.randn(10, 2, generator=torch.Generator().manual_seed(0))
     params = list(model.parameters())
@@ -330,7 +330,6 @@ def test_the_guard_keeps_a_step_already_inside_the_limit_and_shortens_a_long_one
 def test_the_guard_acts_per_model_on_a_leading_model_axis():
     """With a leading model axis each model's step is shortened on its own: a model whose step is small keeps
     all of it while its neighbour's long step is shortened, and an unusable step is undone for that model only."""
-    from explorer.unlearning.jit import guarded_step
     w = torch.zeros(3, 4)
     target = torch.tensor([[1e-4] * 4, [1.0] * 4, [float("inf")] * 4])
 

@@ -4,35 +4,27 @@ forget sets with one seed (the atlas), and K models (seeds) on one forget set, e
 from __future__ import annotations
 
 import copy
-from dataclasses import replace
-
 import numpy as np
 import pytest
 import torch
 
 from explorer import pipeline
-from explorer.config.scenario import default_scenario
-from explorer.engine.models import logits
+from explorer.engine.device import torch_threads
+from explorer.engine.models import ModelConfig, build_model, logits
 from explorer.measures.many import measure_many
-from explorer.stages import ProbeEvaluator
+from explorer.stages import ProbeEvaluator, seed_scenario
 from explorer.unlearning import RunContext, run_method
 from explorer.unlearning.jit import JiTConfig
 from explorer.unlearning.jit_stack import batchable, jit_many
 
 
 @pytest.fixture(scope="module")
-def small():
-    scenario = default_scenario("moons", samples=120)
-    with torch.random.fork_rng():
-        before = torch.get_num_threads()
-        torch.set_num_threads(1)
-        try:
-            trained = pipeline.train_original(scenario, device=torch.device("cpu"))
-            seeds = [trained] + [pipeline.train_original(replace(scenario, train=replace(scenario.train, seed=s)),
-                                                         device=torch.device("cpu")) for s in (1, 2)]
-        finally:
-            torch.set_num_threads(before)
-    return scenario, trained, seeds
+def small(small_moons):
+    """The small moons original and those of training seeds 1 and 2."""
+    scenario, trained = small_moons
+    with torch_threads(1):
+        others = [pipeline.train_original(seed_scenario(scenario, k), device=torch.device("cpu")) for k in (1, 2)]
+    return scenario, trained, [trained, *others]
 
 
 def grid_labels(model, trained):
@@ -119,7 +111,6 @@ def test_a_diverging_run_stops_like_its_single_run_and_the_others_go_on(small, g
 
 
 def test_train_mode_with_dropout_is_not_batched():
-    from explorer.engine.models import ModelConfig, build_model
     net = build_model(ModelConfig(dropout=0.2), 2, 2, seed=0)
     assert batchable(net, JiTConfig(train_mode=True)) is not None
     assert batchable(net, JiTConfig()) is None
