@@ -88,7 +88,8 @@ def movement(runs: list[SeedRun], name: str) -> Movement:
 
 def models(runs: list[SeedRun]) -> dict[str, dict]:
     """Per model (original, retrain, each method): the mean of every metric, its spread over seeds with each
-    seed's value, and mean seconds; methods also the mean per-seed gaps to retrain, and why seeds stopped."""
+    seed's value, mean seconds, each seed's margins on the forget, retain and test points (``margins[set][k]``,
+    what ε and KLoM are computed from), and for methods why seeds stopped."""
     names = ["original", "retrain", *runs[0].results]
     out = {}
     for name in names:
@@ -100,6 +101,8 @@ def models(runs: list[SeedRun]) -> dict[str, dict]:
         else:
             seconds = [run.results[name].seconds for run in runs]
         entry = {"metrics": means(per_seed), "spread": spread(per_seed), "seconds": float(np.mean(seconds))}
+        if all(name in run.margins for run in runs):  # what the per-point scores are computed from, per seed
+            entry["margins"] = {part: [run.margins[name][part].tolist() for run in runs] for part in SETS}
         if name == "original":
             entry.update(epochs=runs[0].trained.history.epochs_run,
                          converged=all(run.trained.history.converged for run in runs),

@@ -99,6 +99,16 @@ def test_the_report_keeps_each_seed_and_its_summaries_recompute(outcome):
     assert "epsilon" not in floor  # one seed per side is too few for the halves' floor (K = 3)
 
 
+def test_the_scores_recompute_from_the_margins_the_report_keeps(outcome):
+    report = outcome.report()
+    jit, retrain = report["models"]["jit"], report["models"]["retrain"]
+    unlearned, retrained = np.array(jit["margins"]["forget"]), np.array(retrain["margins"]["forget"])
+    assert unlearned.shape == (K, 3)
+    assert jit["epsilon"]["per_point"] == pytest.approx(S.epsilon(unlearned, retrained).tolist())
+    test = S.klom(np.array(jit["margins"]["test"]), np.array(retrain["margins"]["test"]))
+    assert jit["klom"]["test"]["p95"] == pytest.approx(S.p95(test))
+
+
 def test_the_scores_recompute_from_the_margins(outcome):
     runs = outcome.per_seed
     unlearned = np.stack([run.margins["jit"]["forget"] for run in runs])

@@ -239,10 +239,31 @@ def summary(report: dict) -> str:
     ranked = [r for r in rank_by_avg_gap(comparison_rows(report["models"])) if r["avg_gap"] is not None]
     if len(ranked) > 1:
         lines.append("closest to retrain (Avg. Gap): " + ", ".join(f"{r['method']} {r['avg_gap']:.3f}" for r in ranked))
+    lines += seeds_summary(report)
     stopped = [f"{n}: {e['stopped']}" for n, e in report["models"].items() if e.get("stopped")]
     verdicts = [e["verdict"]["sentence"] for e in report["models"].values() if e.get("verdict")]
     refused = [f"{name} did not run: {why}" for name, why in report.get("refused", {}).items()]
     return "\n".join(lines + stopped + verdicts + refused)
+
+
+def seeds_summary(report: dict) -> list[str]:
+    """Over several seeds: the noise floor, and each model's per-point scores beside their floor."""
+    if "seeds" not in report:
+        return []
+    floor = report["noise_floor"]
+    agreement = floor["retrain_agreement"]
+
+    def scores(entry: dict) -> str:
+        klom = "/".join(_fmt(entry["klom"][part]["p95"]) for part in ("forget", "retain", "test"))
+        return f"ε {_fmt(entry['epsilon']['mean'])}, KLoM {klom}"
+
+    parts = [f"floor {scores(floor)} (half the seeds per side)"] if "epsilon" in floor else []
+    parts += [f"{name} {scores(entry)}" for name, entry in report["models"].items() if "epsilon" in entry]
+    return [f"{report['seeds']['count']} training seeds (means above; each seed's values and 95 % intervals in the "
+            f"JSON); noise floor: retrained models agree on {agreement['mean']:.3f} of the evaluation points "
+            f"({agreement['min']:.3f}-{agreement['max']:.3f} over {agreement['pairs']} pairs)",
+            "per-point scores against the retrained models (ε on the forget points; KLoM p95 forget/retain/test): "
+            + "; ".join(parts)]
 
 
 def _fmt(value) -> str:
