@@ -129,8 +129,9 @@ class RunOutcome:
                "verdict": main["sentence"] if main else None, "models": models, "refused": dict(self.refused)}
         if self.seed_runs:
             models["original"].update(seeds_module.scores(self.seed_runs, "original"))
-            out["seeds"] = {"count": self.seeds, "training_seeds": [self.scenario.train.seed + k for k in range(self.seeds)],
-                            "method_seeds": [self.scenario.seed + k for k in range(self.seeds)],
+            k = range(self.seeds)
+            out["seeds"] = {"count": self.seeds, "training_seeds": [self.scenario.train.seed + i for i in k],
+                            "method_seeds": [self.scenario.seed + i for i in k],
                             "rule": "direction: paired 95 % t-interval over seeds (explorer/measures/verdict.py)"}
             out["noise_floor"] = seeds_module.floor(self.seed_runs)
         return _clean(out)

@@ -151,7 +151,7 @@ def study_job(dataset: str, seed: int, weight_decay: float, kinds: Sequence[str]
     from explorer import pipeline  # the engine loads with the first job, not with the command's flags
     from explorer.config.scenario import ForgetSpec, default_scenario
     from explorer.engine.models import predict_proba
-    from explorer.studies.study import Cell, Measures, run_cells
+    from explorer.studies.study import Cell as RunCell, Measures, run_cells  # not the summary's Cell below
 
     base = default_scenario(dataset, seed=seed)
     # the method seed is the study's seed (the evaluator's probe seed with it; no row reads the probe)
@@ -162,8 +162,9 @@ def study_job(dataset: str, seed: int, weight_decay: float, kinds: Sequence[str]
     for kind in kinds:
         ids = forget_ids(kind, trained.data, train_probs, seed)
         scenario = replace(base, forget=ForgetSpec(ids=tuple(ids)))
-        cells += [Cell(scenario, tuple(ids), "jit", pipeline.method_config(replace(scenario, configs={"jit": dict(s)}),
-                                                                            "jit"), key=(kind, s)) for s in settings]
+        for setting in settings:
+            config = pipeline.method_config(replace(scenario, configs={"jit": dict(setting)}), "jit")
+            cells.append(RunCell(scenario, tuple(ids), "jit", config, key=(kind, setting)))
     results = run_cells(cells, Measures(final=None, steps=("boundary_change",)),
                         trained={cells[0].original_key: trained} if cells else {})
     rows = []
