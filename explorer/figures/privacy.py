@@ -42,7 +42,7 @@ def thresholds(values: np.ndarray, threshold: float, steps: int = STEPS) -> list
 
 
 def exposure_map(coords: np.ndarray, labels: np.ndarray, forget: np.ndarray, panels: dict[str, np.ndarray],
-                 threshold: float, attack_label: str, ids: Sequence[int] | None = None, height: int = 470,
+                 threshold: float, attack_label: str, ids: Sequence[int] | None = None, height: int = 540,
                  titles: dict[str, str] | None = None) -> go.Figure:
     """One panel per model of ``panels`` ({model: scores of the points at ``coords``}), the slider over
     thresholds starting at ``threshold`` (the attack's decision rule)."""
@@ -85,9 +85,10 @@ def exposure_map(coords: np.ndarray, labels: np.ndarray, forget: np.ndarray, pan
     for trace, step_x, step_y, name in zip(rings, *(steps[active]["args"][0][key] for key in ("x", "y", "name"))):
         fig.data[trace].update(x=step_x, y=step_y, name=name)
     fig.update_layout(
-        height=height, margin=dict(l=10, r=10, t=60, b=10), plot_bgcolor="white",
-        legend=dict(orientation="h", y=-0.28, title=dict(text="rings: called members at the threshold ")),
-        sliders=[dict(active=active, steps=steps, y=-0.08, len=0.9, x=0.05, pad=dict(t=30),
+        height=height, margin=dict(l=10, r=10, t=100, b=10), plot_bgcolor="white",
+        legend=dict(orientation="h", y=1.16, yanchor="bottom", x=0,
+                    title=dict(text="rings: called members at the threshold ")),
+        sliders=[dict(active=active, steps=steps, y=-0.02, len=0.9, x=0.05, pad=dict(t=20),
                       currentvalue=dict(prefix=f"threshold ({attack_label} score above it = member): "))])
     fig.update_xaxes(showgrid=False, zeroline=False, showticklabels=False)
     fig.update_yaxes(showgrid=False, zeroline=False, showticklabels=False)
@@ -117,13 +118,14 @@ def roc_figure(curves: dict[str, dict], title: str, colors: dict[str, str] | Non
                 line=dict(color=colors.get(label, METHOD_COLOR), dash=dash, shape="hv", width=2),
                 name=f"{label}: {what}, {auc}",
                 hovertemplate="FPR %{x:.3g} · TPR %{y:.3g}<extra>" + label + "</extra>"))
-    for fpr in (0.01, 0.001):
-        note = "" if fpr * n_neg >= 1 else " (not resolvable)"
-        fig.add_vline(x=max(fpr, floor), line=dict(color="#999999", width=1, dash="dot"),
-                      annotation_text=f"FPR {fpr:.1%}{note}", annotation_font_size=10)
-    axis = dict(type="log", range=[np.log10(floor), 0], showgrid=True, gridcolor="#eeeeee")
-    fig.update_layout(title=title, height=height, margin=dict(l=10, r=10, t=50, b=10), plot_bgcolor="white",
-                      xaxis=dict(title="false-positive rate (test points called members)", **axis),
+    for fpr in (0.01, 0.001):  # the rates the field reports (dotted)
+        fig.add_vline(x=max(fpr, floor), line=dict(color="#999999", width=1, dash="dot"))
+    resolved = f"{n_neg} test points: FPR below {1 / n_neg:.1%} is not resolvable" if n_neg < 1000 else \
+        f"{n_neg} test points"
+    axis = dict(type="log", range=[np.log10(floor), 0], showgrid=True, gridcolor="#eeeeee", dtick=1,
+                tickformat=".1~%")
+    fig.update_layout(title=title, height=height, margin=dict(l=70, r=10, t=50, b=55), plot_bgcolor="white",
+                      xaxis=dict(title=f"false-positive rate (test points called members; {resolved})", **axis),
                       yaxis=dict(title="true-positive rate", **axis), legend=dict(font=dict(size=10)))
     return fig
 

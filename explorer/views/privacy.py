@@ -35,7 +35,7 @@ def colors(a: Audit) -> dict[str, str]:
     return {titles(a)[m]: figures.MODEL_COLORS.get(m, figures.METHOD_COLOR) for m in a.models}
 
 
-def exposure_map(a: Audit, attack: str, height: int = 470):
+def exposure_map(a: Audit, attack: str, height: int = 540):
     """Every training point coloured by ``attack``'s score under each model (2D inputs as they are; 1-D inputs at
     their label, as the 1-D editor draws them)."""
     train = np.arange(a.n_train)
