@@ -4,6 +4,7 @@ forgotten images in order of exposure (images page)."""
 from __future__ import annotations
 
 import numpy as np
+from scipy import stats
 
 from explorer.figures import privacy as figures
 from explorer.figures.images import thumbnails_figure
@@ -83,3 +84,13 @@ def headline(a: Audit, attack: str) -> str:
                  f"(retraining: {r['newly_members']}); their score rose for {e['score_rose']} "
                  f"(retraining: {r['score_rose']}) of {len(a.where('retain'))}.")
     return text
+
+
+def paired_forget_test(a: Audit, attack: str, model: str, other: str) -> dict:
+    """Do the forgotten points score higher under ``model`` than under ``other``? The Wilcoxon signed-rank test
+    over the forgotten points (paired: the same points under both models), one-sided; p = 1 when every
+    difference is 0. Returns both means, the p-value and the number of points."""
+    forget = a.where("forget")
+    x, y = a.scores[model][attack][forget], a.scores[other][attack][forget]
+    p = 1.0 if np.allclose(x, y) else float(stats.wilcoxon(x, y, alternative="greater").pvalue)
+    return {"mean": float(x.mean()), "other_mean": float(y.mean()), "p": p, "n": int(len(forget))}
