@@ -6,8 +6,7 @@ from __future__ import annotations
 import json
 
 from explorer.cli import run as run_command
-from explorer.cli.common import checked_out, checked_runner, runner_flags, stage_bar
-from explorer.config.scenario import ScenarioError
+from explorer.cli.common import checked_out, checked_runner, emit, runner_flags, stage_bar
 
 NAME = "audit"
 
@@ -44,13 +43,4 @@ def command(args) -> int:
     with torch_threads(1):  # one thread per process, as the runner's jobs: small models only contend
         audit = run_audit(scenario, config, progress=stage_bar(), backend=args.backend, workers=args.workers,
                           address=args.address)
-    text = json.dumps(audit.to_dict())
-    if out is None:
-        print(text)
-        return 0
-    try:
-        out.write_text(text)
-    except OSError as err:
-        raise ScenarioError(f"cannot write {args.out!r}: {err}") from None
-    print("\n".join(audit.sentences()))
-    return 0
+    return emit(json.dumps(audit.to_dict()), out, args.out, lambda: "\n".join(audit.sentences()))

@@ -334,32 +334,7 @@ def jit_many(model: nn.Module, points, config: JiTConfig, device: torch.device, 
             ratio = out_change / (config.sigma * noise.reshape(1, -1, d).norm(dim=-1))
         loss = ratio.mean(dim=1)  # (K,): one sample per run, so sum and mean reductions agree
         (loss * alive).sum().backward()
-        with torch.no_grad():
-            if config.max_step_change > 0:
-                probe = torch.cat([xk, x_tilde], 1)  # (K, N+1, d)
-                before = {name: p.detach().clone() for name, p in params.items()}
-                out_before = _eval_outputs(stack, template, probe, params, config)
-            for name, p in params.items():
-                p.copy_(torch.where(_expand(alive, p).bool(), p - config.eta * p.grad, p))
-            if config.max_step_change > 0:
-                kept = _bound_steps(stack, template, params, before, probe, out_before, config.max_step_change,
-                                    config)
-                for k in torch.nonzero(alive & (kept == 0)).flatten().tolist():
-                    alive[k] = False
-                    stopped[k] = (f"diverged at step {step} (the outputs overflow: the step guard found no step within "
-                                  f"{config.max_step_change:g}); kept the weights of step {step - 1}. "
-                                  "Try a smaller learning rate.")
-            finite = torch.isfinite(loss.detach())
-            for p in params.values():
-                finite &= torch.isfinite(p.detach().reshape(k_total, -1)).all(dim=1)
-            for k in torch.nonzero(alive & ~finite).flatten().tolist():
-                alive[k] = False
-                for name, p in params.items():
-                    p[k] = good[name][k]
-                stopped[k] = (f"diverged at step {step} (loss {float(loss[k])}); kept the weights of step "
-                              f"{step - 1}. Try a smaller learning rate.")
-            for name, p in params.items():
-                good[name][alive] = p.detach()[alive]
+        step_stack(stack, template, params, good, alive, stopped, loss, torch.cat([xk, x_tilde], 1), step, config)
         if progress:
             progress(step, total)
         if not bool(alive.any()):
@@ -367,6 +342,37 @@ def jit_many(model: nn.Module, points, config: JiTConfig, device: torch.device, 
     template.eval()
     result = ModelStack(template, {name: value.detach() for name, value in params.items()}, stack.buffers)
     return ManyJiT(result, stopped, time.perf_counter() - start)
+
+
+@torch.no_grad()
+def step_stack(stack: ModelStack, template: nn.Module, params, good, alive, stopped, loss, probe, step: int,
+               config: JiTConfig) -> None:
+    """One JiT step for every live model of the stack (their gradients are in ``params``): plain SGD, shortened by
+    the step guard at the ``probe`` inputs (K, ·, d); a model whose loss or weights stop being finite gets its last
+    ``good`` weights back and stops (its reason in ``stopped``), as the single run's recorder does."""
+    if config.max_step_change > 0:
+        before = {name: p.detach().clone() for name, p in params.items()}
+        out_before = _eval_outputs(stack, template, probe, params, config)
+    for p in params.values():
+        p.copy_(torch.where(_expand(alive, p).bool(), p - config.eta * p.grad, p))
+    if config.max_step_change > 0:
+        kept = _bound_steps(stack, template, params, before, probe, out_before, config.max_step_change, config)
+        for k in torch.nonzero(alive & (kept == 0)).flatten().tolist():
+            alive[k] = False
+            stopped[k] = (f"diverged at step {step} (the outputs overflow: the step guard found no step within "
+                          f"{config.max_step_change:g}); kept the weights of step {step - 1}. "
+                          "Try a smaller learning rate.")
+    finite = torch.isfinite(loss.detach())
+    for p in params.values():
+        finite &= torch.isfinite(p.detach().reshape(len(finite), -1)).all(dim=1)
+    for k in torch.nonzero(alive & ~finite).flatten().tolist():
+        alive[k] = False
+        for name, p in params.items():
+            p[k] = good[name][k]
+        stopped[k] = (f"diverged at step {step} (loss {float(loss[k])}); kept the weights of step "
+                      f"{step - 1}. Try a smaller learning rate.")
+    for name, p in params.items():
+        good[name][alive] = p.detach()[alive]
 
 
 def _expand(mask: torch.Tensor, like: torch.Tensor) -> torch.Tensor:

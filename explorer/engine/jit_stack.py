@@ -7,7 +7,7 @@ shared, every single run whose forget set has the same size draws the same noise
 after batch, so one draw serves the whole stack (callers group their models by forget-set size). Every
 published-code switch acts per model as in the single run: batches of ``batch_size`` in order, accumulated
 gradients within a pass, the batch-range clamp over each model's own batch, the batch sum or mean; the step
-guard (:func:`explorer.engine.batched._bound_steps`) shortens each model's step on its own, and a model whose
+guard (:func:`explorer.engine.batched.step_stack`) shortens each model's step on its own, and a model whose
 loss or weights stop being finite keeps its last good weights and stops, as the single run's recorder does.
 Only ``train_mode`` with dropout is the same in distribution only (random masks).
 """
@@ -18,7 +18,7 @@ import time
 import numpy as np
 import torch
 
-from explorer.engine.batched import ManyJiT, ModelStack, _bound_steps, _eval_outputs, _expand, _space
+from explorer.engine.batched import ManyJiT, ModelStack, _space, step_stack
 from explorer.unlearning.jit import JiTConfig, noise_generator
 
 
@@ -81,7 +81,8 @@ def jit_stack(start: ModelStack, points, config: JiTConfig, device: torch.device
             loss, flat = _stack_loss(stack, params, x, noise, config)
             (loss * alive).sum().backward()
             step += 1
-            _take_step(stack, params, good, alive, stopped, loss, torch.cat([x, flat], 1), step, config)
+            step_stack(stack, template, params, good, alive, stopped, loss, torch.cat([x, flat], 1), step,
+                       config)
             if not bool(alive.any()):
                 break
         if not bool(alive.any()):
@@ -90,32 +91,3 @@ def jit_stack(start: ModelStack, points, config: JiTConfig, device: torch.device
     result = ModelStack(template, {name: value.detach() for name, value in params.items()}, stack.buffers)
     return ManyJiT(result, stopped, time.perf_counter() - begin)
 
-
-@torch.no_grad()
-def _take_step(stack, params, good, alive, stopped, loss, probe, step: int, config: JiTConfig) -> None:
-    """One SGD step for every live model, shortened by the step guard; a model that diverges is rolled back
-    to its last good weights and stops."""
-    if config.max_step_change > 0:
-        before = {name: p.detach().clone() for name, p in params.items()}
-        out_before = _eval_outputs(stack, stack.template, probe, params, config)
-    for p in params.values():
-        p.copy_(torch.where(_expand(alive, p).bool(), p - config.eta * p.grad, p))
-    if config.max_step_change > 0:
-        kept = _bound_steps(stack, stack.template, params, before, probe, out_before, config.max_step_change,
-                            config)
-        for k in torch.nonzero(alive & (kept == 0)).flatten().tolist():
-            alive[k] = False
-            stopped[k] = (f"diverged at step {step} (the outputs overflow: the step guard found no step within "
-                          f"{config.max_step_change:g}); kept the weights of step {step - 1}. Try a smaller "
-                          "learning rate.")
-    finite = torch.isfinite(loss.detach())
-    for p in params.values():
-        finite &= torch.isfinite(p.detach().reshape(len(finite), -1)).all(dim=1)
-    for k in torch.nonzero(alive & ~finite).flatten().tolist():
-        alive[k] = False
-        for name, p in params.items():
-            p[k] = good[name][k]
-        stopped[k] = (f"diverged at step {step} (loss {float(loss[k])}); kept the weights of step {step - 1}. "
-                      "Try a smaller learning rate.")
-    for name, p in params.items():
-        good[name][alive] = p.detach()[alive]

@@ -6,13 +6,11 @@ import re
 
 import pytest
 
+from explorer.bench.browser import wait_idle
+
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(600)]
 QUERY = "d.samples=160&t.epochs=300&c.jit.passes=12&f=5,24"
 CHART = '[data-testid="stPlotlyChart"]'
-IDLE = """() => {
-    const app = document.querySelector('[data-testid="stApp"]');
-    return app && app.dataset.testScriptState === 'notRunning' && !document.querySelector('[data-stale="true"]');
-}"""
 
 
 def chart_with(page, text: str):
@@ -22,19 +20,19 @@ def chart_with(page, text: str):
 def test_the_privacy_view_draws_the_exposure_map_and_the_roc(page, server, shots, page_errors):
     page.goto(f"{server}/?{QUERY}")
     page.get_by_text("Forget set: 2 points", exact=True).wait_for()
-    page.wait_for_function(IDLE)
+    wait_idle(page)
     page.get_by_role("button", name="Unlearn").click()
     page.get_by_text("How the boundary moves under JiT").wait_for()
-    page.wait_for_function(IDLE)
+    wait_idle(page)
     heading = page.get_by_text("Privacy: can an attacker still tell which points were trained on?")
     heading.scroll_into_view_if_needed()
     references = page.get_by_role("spinbutton", name="reference models")
     references.fill("8")
     references.press("Enter")
-    page.wait_for_function(IDLE)
+    wait_idle(page)
     page.get_by_role("button", name="Run privacy audit").click()
     page.get_by_text(re.compile("the forgotten points' mean score")).wait_for(timeout=300_000)
-    page.wait_for_function(IDLE)
+    wait_idle(page)
 
     exposure = chart_with(page, "retrained (LiRA)")
     exposure.scroll_into_view_if_needed()

@@ -9,25 +9,10 @@ import numpy as np
 import pytest
 import torch
 
-from explorer import pipeline
 from explorer.engine.batched import ModelStack, batchable, jit_many, train_each, train_many
 from explorer.engine.models import logits
-from explorer.config.scenario import default_scenario
 from explorer.unlearning import RunContext, run_method
 from explorer.unlearning.jit import JiTConfig
-
-
-@pytest.fixture(scope="module")
-def small():
-    scenario = default_scenario("moons", samples=120)
-    with torch.random.fork_rng():
-        before = torch.get_num_threads()
-        torch.set_num_threads(1)
-        try:
-            trained = pipeline.train_original(scenario, device=torch.device("cpu"))
-        finally:
-            torch.set_num_threads(before)
-    return scenario, trained
 
 
 def grid_labels(model, trained):

@@ -7,24 +7,10 @@ import numpy as np
 import pytest
 import torch
 
-from explorer import pipeline
-from explorer.config.scenario import default_scenario
 from explorer.engine.batched import ModelStack
 from explorer.engine.jit_stack import jit_stack
 from explorer.unlearning import RunContext, run_method
 from explorer.unlearning.jit import JiTConfig
-
-
-@pytest.fixture(scope="module")
-def small():
-    scenario = default_scenario("moons", samples=120)
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        trained = pipeline.train_original(scenario, device=torch.device("cpu"))
-    finally:
-        torch.set_num_threads(before)
-    return scenario, trained
 
 
 def _models(trained, k: int):
