@@ -5,7 +5,7 @@ figures in explorer/views/two_d.py, prose in explorer/ui/text.py; the real-image
 """
 import streamlit as st
 
-from explorer.ui import explore, lessons
+from explorer.ui import explore, lessons, paper_figures
 from explorer.ui.feedback import reported
 from explorer.ui.text import ABOUT
 
@@ -39,9 +39,9 @@ def explorer_2d() -> None:
             explore.share(scenario)
         explore.results(scenario)
     with tab_fig2:
-        explore.figure2()
+        paper_figures.figure2()
     with tab_fig3:
-        explore.figure3()
+        paper_figures.figure3()
     with tab_about:
         st.markdown(ABOUT)
 

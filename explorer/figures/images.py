@@ -9,7 +9,8 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from explorer.figures.two_d import MAX_FRAMES, boundary_xy, class_color, heatmap_trace
+from explorer.figures.boundary import boundary_xy
+from explorer.figures.common import MAX_FRAMES, class_color, heatmap_trace
 from explorer.views.image_analysis import Plane, confusion, mosaic
 
 

@@ -9,7 +9,7 @@ from typing import Sequence
 import numpy as np
 import plotly.graph_objects as go
 
-from explorer.figures.two_d import SPEEDS, class_color
+from explorer.figures.common import SPEEDS, class_color
 
 ORIGINAL_COLOR = "#d62728"  # the paper's red: original curve and forget points on it
 AFTER_COLOR = "#8c8c8c"  # grey curves after unlearning

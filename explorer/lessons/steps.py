@@ -18,6 +18,7 @@ from explorer import pipeline
 from explorer.figures import two_d as figures
 
 from explorer.figures import one_d as figures_1d
+from explorer.figures.sweep import sweep_figure
 
 from explorer.config import selection
 from explorer.engine.models import predict_proba
@@ -319,7 +320,7 @@ def view_sweep(step: Step, engine: Engine) -> Outcome:
     retrain, _ = engine.retrain(sc, trained, ids)
     sigmas, etas = [0.05, 0.2, 0.8], [0.002, 0.02, 0.2]
     result = sweep_jit(sc, trained, ids, sigmas, etas, workers=1, backend="serial", retrain=retrain)
-    fig = figures.sweep_figure(result, metrics=("test_acc", "forget_acc"), title="JiT over σ × η",
+    fig = sweep_figure(result, metrics=("test_acc", "forget_acc"), title="JiT over σ × η",
                                height=int(340 * engine.scale))
     test = result.metrics["test_acc"]
     original = float((predict_proba(trained.model, trained.data.x_test).argmax(1) == trained.data.y_test).mean())

@@ -10,6 +10,7 @@ import streamlit as st
 from explorer import pipeline
 
 from explorer.figures import two_d as figures
+from explorer.figures.common import figure_html
 
 from explorer.config import selection
 
@@ -23,8 +24,7 @@ from explorer.ui import cache, lessons, privacy, settings, shared
 from explorer.ui.feedback import error_line, progress, reported
 from explorer.ui.settings import Control
 from explorer.ui.state import ExploreState, Shown, page_state, set_widget, widget_key, widget_value
-from explorer.ui.text import FIG2_CAPTION, FIG2_INTRO, FIG3_INTRO, HELP, PANEL_HELP
-from explorer.unlearning import get_method
+from explorer.ui.text import HELP, PANEL_HELP
 from explorer.measures.verdict import method_label
 from explorer.views import exports
 from explorer.views import one_d as V1
@@ -410,65 +410,6 @@ def downloads(shown_run: Shown) -> None:
                        key=key("ui.download.csv"),
                        help="Every metric of every method at every recorded step, then each model's final values.")
     fig = shown_run.figures[out.method]
-    c3.download_button("Animation HTML", lambda: figures.figure_html(fig), file_name="animation.html",
+    c3.download_button("Animation HTML", lambda: figure_html(fig), file_name="animation.html",
                        mime="text/html", on_click="ignore", key=key("ui.download.html"),
                        help="A self-contained page with the animation (works offline).")
-
-
-# ----------------------------------------------------------------------------------------------
-# the paper's Figure 2
-
-def figure2() -> None:
-    s = state()
-    st.markdown(FIG2_INTRO)
-    c1, c2 = st.columns([1, 2])
-    spaces = ["probs", "logits"]
-    default_space = get_method("jit").default_config().output_space
-    space = c1.radio("JiT output space", spaces, index=spaces.index(default_space) if default_space in spaces else 0,
-                     key=key("ui.fig2.space"), horizontal=True,
-                     help="Measure JiT's output change on raw logits (published code) or on softmax probabilities.")
-    preset_eta = pipeline.method_config(V.figure2_scenario(space), "jit").eta
-    eta = c1.number_input("JiT η", min_value=1e-6, max_value=10.0, value=float(preset_eta), format="%.4g",
-                          key=key(f"ui.fig2.eta.{space}"),
-                          help=f"JiT's step size. The explorer's preset for {space} uses η = {preset_eta:g}; raise it "
-                               "to see where JiT collapses.")
-    if c2.button("Show Figure 2", key=key("ui.fig2.run"), type="primary",
-                 help="Train two_blobs (cached), retrain without each target, and run the methods."):
-        with reported("Figure 2"), st.spinner("Training two_blobs and running both rows…"):
-            scenario = V.figure2_scenario(space, eta)
-            trained = cache.trained_for(scenario)
-            with torch_threads():
-                fig = V.figure2(trained, scenario, retrain_for=lambda ids: cache.retrain_for(scenario, trained, ids))
-            cfg = pipeline.method_config(scenario, "jit")
-            s.figure2 = {"fig": fig, "space": space, "eta": eta,
-                         "setting": f"JiT in {cfg.output_space} space with σ = {cfg.sigma:g}, η = {cfg.eta:g}, "
-                                    f"{cfg.passes} passes, N = {cfg.perturbations}"}
-    if s.figure2:
-        if (s.figure2["space"], s.figure2["eta"]) != (space, eta):
-            st.info("Shown for other settings; press Show Figure 2 again to update.")
-        st.caption(f"Shown: {s.figure2['setting']}.")
-        st.plotly_chart(s.figure2["fig"], key=key("ui.fig2.chart"), theme=None, config={"displaylogo": False})
-        st.caption(FIG2_CAPTION)
-
-
-# ----------------------------------------------------------------------------------------------
-# the paper's Figure 3 (1-D)
-
-def figure3() -> None:
-    s = state()
-    st.markdown(FIG3_INTRO)
-    if st.button("Paper Figure 3", key=key("ui.fig3.run"), type="primary",
-                 help="Train a sigmoid on the line data (cached), then run JiT once per forget point, as in the figure."):
-        scenario = V1.figure3_scenario()
-        with reported("Figure 3"), progress("Figure 3") as report:
-            trained = cache.trained_for(scenario, report)
-            with torch_threads():
-                result = V1.figure3(scenario, trained, retrain_for=lambda ids: cache.retrain_for(scenario, trained, ids),
-                                    progress=report)
-            s.figure3 = {"fig": V1.figure3_figure(result), "result": result}
-    if s.figure3:
-        result = s.figure3["result"]
-        st.caption(f"Shown: {result.setting}; the data set `line`, a model with no hidden layer (a sigmoid).")
-        st.plotly_chart(s.figure3["fig"], key=key("ui.fig3.chart"), theme=None, config={"displaylogo": False})
-        st.caption("|Δf| at the forget points: " + ", ".join(f"x = {x:g}: {result.abs_change(x):.3f}"
-                                                          for x in result.forget_x))

@@ -86,7 +86,7 @@ def run_sweep(scenario, trained, forget_ids, sigmas: str, etas: str, retrain, re
 
 
 def sweep_chart(result, key: str, metrics=("retain_acc", "forget_acc"), title: str | None = None) -> None:
-    from explorer.figures.two_d import sweep_figure
+    from explorer.figures.sweep import sweep_figure
     fig = sweep_figure(result, metrics=metrics, height=400, title=title or (
         f"JiT over σ×η ({len(result.sigmas)}×{len(result.etas)} cells, {result.seconds:.1f} s)"))
     fig.update_layout(margin=dict(l=70, r=10, t=70, b=50))  # room for the first panel's η and every σ tick

@@ -10,9 +10,9 @@ from torch import nn
 
 from explorer import pipeline
 
-from explorer.figures import two_d as figures
 
 from explorer.figures import one_d as figures_1d
+from explorer.figures.common import MAX_FRAMES
 from explorer.engine.models import ModelConfig, predict_proba
 from explorer.pipeline import RunOutcome, Trained
 from explorer.config.scenario import Scenario, default_scenario
@@ -42,7 +42,7 @@ def run(scenario: Scenario, trained: Trained, forget_ids, retrain: tuple[nn.Modu
     forget_x = trained.data.x_train[sorted(set(int(i) for i in forget_ids))]
     return pipeline.run(scenario, progress, trained=trained, forget_ids=forget_ids,
                         probes={LINE: pipeline.EVAL_INPUTS, FORGET: forget_x}, retrain=retrain,
-                        max_frames=figures.MAX_FRAMES)
+                        max_frames=MAX_FRAMES)
 
 
 def curve(trained: Trained, model: nn.Module | None = None) -> np.ndarray:

@@ -10,6 +10,7 @@ from torch import nn
 from explorer import pipeline
 
 from explorer.figures import two_d as figures
+from explorer.figures.common import MAX_FRAMES
 from explorer.measures.evaluation import Grid, local_lipschitz
 from explorer.measures.metrics import default_radius, information_score
 from explorer.engine.models import predict_proba
@@ -24,7 +25,7 @@ def run(scenario: Scenario, trained: Trained, forget_ids, retrain: tuple[nn.Modu
         progress=None) -> RunOutcome:
     """The main method and every compared one, each with the grid recorded at every (thinned) step."""
     return pipeline.run(scenario, progress, trained=trained, forget_ids=forget_ids,
-                        probes={GRID: pipeline.EVAL_INPUTS}, retrain=retrain, max_frames=figures.MAX_FRAMES)
+                        probes={GRID: pipeline.EVAL_INPUTS}, retrain=retrain, max_frames=MAX_FRAMES)
 
 
 def animation(out: RunOutcome, method: str | None = None, height: int = 720):

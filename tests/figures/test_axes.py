@@ -7,6 +7,7 @@ import plotly.io as pio
 import pytest
 
 from explorer.figures import two_d as F
+from explorer.figures.sweep import sweep_figure
 from explorer.figures import one_d as F1
 from explorer.views import image_analysis as A
 from explorer.figures import images as IF
@@ -56,7 +57,7 @@ def information():
 
 def sweep():
     m = {k: RNG.uniform(0, 1, (3, 4)) for k in ("retain_acc", "forget_acc", "test_acc", "avg_gap")}
-    return F.sweep_figure(SweepResult(sigmas=[0.01, 0.1, 1.0, 10.0], etas=[1e-4, 1e-3, 1e-2], metrics=m, seconds=1.0),
+    return sweep_figure(SweepResult(sigmas=[0.01, 0.1, 1.0, 10.0], etas=[1e-4, 1e-3, 1e-2], metrics=m, seconds=1.0),
                           metrics=tuple(m), title="sweep")
 
 

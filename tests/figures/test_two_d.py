@@ -1,4 +1,4 @@
-"""Figure builders (pure: arrays in, Plotly figures out)."""
+"""The 2D figure builders (pure: arrays in, Plotly figures out): editor, animation, small multiples, information view."""
 import base64
 import json
 
@@ -22,73 +22,12 @@ def spec_of(fig):
     return json.loads(pio.to_json(fig, validate=False))
 
 
-@pytest.fixture(scope="module")
-def grid():
-    x = np.array([[-2, -2], [2, 2]], dtype=np.float32)
-    return Grid.around(x, 40)
-
-
-def sector_probs(grid, n_classes, shift=0.0):
-    """Softmax of sharp angular sectors: class k owns angle sector k (a C-class field with known boundaries)."""
-    pts = grid.points
-    ang = np.arctan2(pts[:, 1], pts[:, 0] - shift)
-    centres = 2 * np.pi * np.arange(n_classes) / n_classes
-    logits = 5 * np.cos(ang[:, None] - centres[None])
-    e = np.exp(logits - logits.max(1, keepdims=True))
-    return (e / e.sum(1, keepdims=True)).astype(np.float32)
-
-
-def linear_probs(grid, offset=0.0):
-    z = 4 * (grid.points[:, 0] - offset)
-    p1 = 1 / (1 + np.exp(-z))
-    return np.stack([1 - p1, p1], 1).astype(np.float32)
-
-
 def toy_points(n=30, classes=3, seed=0):
     rng = np.random.default_rng(seed)
     return rng.uniform(-2, 2, (n, 2)).astype(np.float32), rng.integers(0, classes, n)
 
 
-def test_encoding_is_uint8_class_and_confidence(grid):
-    probs = sector_probs(grid, 3)
-    z = F.encode_class_confidence(probs, grid.shape)
-    assert z.dtype == np.uint8 and z.shape == grid.shape
-    assert np.array_equal(z.ravel() // F.LEVELS, probs.argmax(1))
-    sure = probs.max(1) > 0.99
-    assert (z.ravel()[sure] % F.LEVELS == F.LEVELS - 1).all()
-    assert len(F.class_colorscale(3)) == 2 * 3 * F.LEVELS
-
-
-def test_two_class_boundary_is_where_the_probabilities_cross(grid):
-    bx, by = F.boundary_xy(linear_probs(grid, offset=0.5), grid.xs, grid.ys)
-    finite = np.isfinite(bx)
-    assert finite.sum() >= len(grid.ys) - 1
-    assert np.allclose(bx[finite], 0.5, atol=1e-3)
-    assert np.isnan(bx).sum() == 0  # one straight line: a single chained polyline, no gaps
-    assert bx.dtype == np.float32
-
-
-def test_multiclass_boundaries_separate_every_pair(grid):
-    probs = sector_probs(grid, 4)
-    bx, by = F.boundary_xy(probs, grid.xs, grid.ys)
-    finite = np.isfinite(bx)
-    assert finite.sum() > 50
-    # every boundary point lies between two classes: the top two probabilities are (nearly) equal
-    pts = np.stack([bx[finite], by[finite]], 1)
-    idx_x = np.abs(grid.xs[None] - pts[:, :1]).argmin(1)
-    idx_y = np.abs(grid.ys[None] - pts[:, 1:]).argmin(1)
-    p = probs.reshape(len(grid.ys), len(grid.xs), -1)[idx_y, idx_x]
-    top2 = np.sort(p, 1)[:, -2:]
-    assert np.median(top2[:, 1] - top2[:, 0]) < 0.3
-
-
-def test_no_boundary_when_one_class_everywhere(grid):
-    probs = np.tile(np.array([[0.9, 0.1]], np.float32), (len(grid.points), 1))
-    bx, by = F.boundary_xy(probs, grid.xs, grid.ys)
-    assert len(bx) == 0
-
-
-def test_editor_is_one_selectable_trace_with_ids(grid):
+def test_editor_is_one_selectable_trace_with_ids(grid, sector_probs):
     x, y = toy_points(classes=3)
     fig = F.editor_figure(x, y, grid.xs, grid.ys, sector_probs(grid, 3), 3, forget_ids=[2, 5])
     pts = fig.data[-1]
@@ -104,20 +43,23 @@ def test_editor_is_one_selectable_trace_with_ids(grid):
     assert pio.to_json(fig) == pio.to_json(again)
 
 
-def anim(grid, n_steps=5, classes=2, retrain=True, losses=True):
-    x, y = toy_points(classes=classes)
-    make = (lambda k: linear_probs(grid, 0.1 * k)) if classes == 2 else (lambda k: sector_probs(grid, classes, 0.1 * k))
-    metrics = [{m: 0.9 - 0.01 * k for m in F.ANIMATION_METRICS} for k in range(n_steps)]
-    metrics[-1]["forget_lipschitz"] = float("inf")  # a diverged value must not break the figure
-    refs = {"original": {m: 0.95 for m in F.ANIMATION_METRICS}, "retrain": {m: 0.8 for m in F.ANIMATION_METRICS}}
-    return F.animation_figure(x, y, grid.xs, grid.ys, classes, [1, 4], list(range(n_steps)),
-                              [make(k) for k in range(n_steps)], metrics, make(0),
-                              make(n_steps) if retrain else None, refs,
-                              losses=[None] + [1.0 / (k + 1) for k in range(1, n_steps)] if losses else None)
+@pytest.fixture
+def anim(sector_probs, linear_probs):
+    def build(grid, n_steps=5, classes=2, retrain=True, losses=True):
+        x, y = toy_points(classes=classes)
+        make = (lambda k: linear_probs(grid, 0.1 * k)) if classes == 2 else (lambda k: sector_probs(grid, classes, 0.1 * k))
+        metrics = [{m: 0.9 - 0.01 * k for m in F.ANIMATION_METRICS} for k in range(n_steps)]
+        metrics[-1]["forget_lipschitz"] = float("inf")  # a diverged value must not break the figure
+        refs = {"original": {m: 0.95 for m in F.ANIMATION_METRICS}, "retrain": {m: 0.8 for m in F.ANIMATION_METRICS}}
+        return F.animation_figure(x, y, grid.xs, grid.ys, classes, [1, 4], list(range(n_steps)),
+                                  [make(k) for k in range(n_steps)], metrics, make(0),
+                                  make(n_steps) if retrain else None, refs,
+                                  losses=[None] + [1.0 / (k + 1) for k in range(1, n_steps)] if losses else None)
+    return build
 
 
 @pytest.mark.parametrize("classes", [2, 3, 5])
-def test_animation_has_frames_fixed_ranges_and_references(grid, classes):
+def test_animation_has_frames_fixed_ranges_and_references(grid, classes, anim):
     fig = anim(grid, 6, classes)
     spec = spec_of(fig)
     assert len(spec["frames"]) == 6
@@ -144,7 +86,7 @@ def test_animation_has_frames_fixed_ranges_and_references(grid, classes):
     assert len({b["args"][1]["frame"]["duration"] for b in buttons if b["args"][0] is None}) == 3  # speeds
 
 
-def test_animation_metric_markers_follow_the_frames(grid):
+def test_animation_metric_markers_follow_the_frames(grid, anim):
     spec = spec_of(anim(grid, 4))
     marker_traces = spec["frames"][0]["traces"][2:]
     assert len(marker_traces) == len(F.ANIMATION_METRICS) + 1  # + the loss panel
@@ -156,14 +98,14 @@ def test_animation_metric_markers_follow_the_frames(grid):
     assert ref_names.count("original") == len(F.ANIMATION_METRICS)
 
 
-def test_animation_without_retrain_or_loss_and_limits(grid):
+def test_animation_without_retrain_or_loss_and_limits(grid, anim):
     spec = spec_of(anim(grid, 3, retrain=False, losses=False))
     assert "retrained boundary" not in [t.get("name") for t in spec["data"]]
     with pytest.raises(ValueError):
         anim(grid, F.MAX_FRAMES + 1)
 
 
-def test_animation_payload_is_small(grid):
+def test_animation_payload_is_small(grid, anim):
     g = Grid.around(np.array([[-2, -2], [2, 2]], np.float32), 100)
     fig = anim(g, 31)
     size = len(pio.to_json(fig, validate=False))
@@ -171,7 +113,7 @@ def test_animation_payload_is_small(grid):
     assert size < 31 * 100 * 100 * 2  # far below a float64 heatmap per frame
 
 
-def test_small_multiples_and_scores(grid):
+def test_small_multiples_and_scores(grid, linear_probs):
     x, y = toy_points(classes=2)
     panels = [[{"title": t, "probs": linear_probs(grid, o), "scores": {"retain_acc": 0.91, "test_acc": 0.88}}
                for t, o in (("original", 0), ("JiT", 0.2), ("retrained", 0.3))]]
@@ -196,27 +138,10 @@ def test_information_figure(grid):
     assert not [t for t in plain.data if t.type == "heatmap"]
 
 
-def test_html_is_self_contained(grid):
-    html = F.figure_html(anim(grid, 3))
-    assert "<html" in html and "Plotly.newPlot" in html and 'src="http' not in html
-    assert len(html) > 1_000_000  # plotly.js is inlined
-
-
 def test_wrap_panels_chunks_rows():
-    from explorer.figures.two_d import wrap_panels
     panels = [{"title": str(k)} for k in range(7)]
-    rows = wrap_panels(panels, 4)
+    rows = F.wrap_panels(panels, 4)
     assert [len(r) for r in rows] == [4, 3] and [p["title"] for r in rows for p in r] == [str(k) for k in range(7)]
-    assert wrap_panels(panels[:3], 4) == [panels[:3]]
+    assert F.wrap_panels(panels[:3], 4) == [panels[:3]]
     with pytest.raises(ValueError):
-        wrap_panels(panels, 0)
-
-
-def test_sweep_figure_shows_both_metrics():
-    from types import SimpleNamespace
-    sweep = SimpleNamespace(sigmas=[0.5, 1.0], etas=[0.1, 0.2, 0.3],
-                            metrics={"retain_acc": np.full((3, 2), 0.9), "forget_acc": np.array([[1, 1], [0, 0.5], [0, 0]])})
-    fig = F.sweep_figure(sweep)
-    assert [t.type for t in fig.data] == ["heatmap", "heatmap"]
-    assert np.asarray(fig.data[1].z).shape == (3, 2) and list(fig.data[0].x) == ["0.5", "1"]
-    assert list(fig.data[0].y) == ["0.1", "0.2", "0.3"]
+        F.wrap_panels(panels, 0)

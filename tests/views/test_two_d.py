@@ -11,7 +11,7 @@ import pytest
 
 from explorer import pipeline
 
-from explorer.figures import two_d as figures
+from explorer.figures.common import MAX_FRAMES
 from explorer.pipeline import train_original
 from explorer.config.scenario import Scenario, ScenarioError, default_scenario
 from explorer.views import exports, two_d
@@ -44,7 +44,7 @@ def test_run_animation_and_exports(tiny, tiny_run):
     out = tiny_run
     traj = out.main.trajectory
     assert out.method == "jit" and out.forget_ids == [0, 1, 2]
-    assert len(traj) <= figures.MAX_FRAMES and out.main.probe(GRID)[0].shape == (40 * 40, 3)
+    assert len(traj) <= MAX_FRAMES and out.main.probe(GRID)[0].shape == (40 * 40, 3)
     assert set(out.references) == {"original", "retrain"}
     assert out.reference_probes["retrain"][GRID].shape == (40 * 40, 3)
     spec = spec_of(two_d.animation(out))

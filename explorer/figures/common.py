@@ -1,0 +1,169 @@
+"""What every figure shares: the class palette and the class/confidence encoding of the background heatmap,
+trace helpers (heatmap, lines, training points, class legend), fixed axes, the in-figure player controls,
+and the self-contained HTML export. Pure Plotly: arrays in, traces and layout dicts out (no Streamlit).
+
+The background is ONE heatmap per panel whose value encodes the predicted class *and* the confidence:
+``z = class * LEVELS + level`` (uint8), shown with a piecewise-constant colourscale where each class's band
+runs from pale (unsure) to saturated (sure). This works for any number of classes and keeps each 100x100
+frame at 10 kB before base64.
+"""
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+import plotly.graph_objects as go
+
+from explorer.measures.metrics import METRICS
+
+LEVELS = 8  # confidence shades per class in the background heatmap
+PALETTE = ["#f59322", "#0877bd", "#2ca02c", "#d62728", "#9467bd",
+           "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"]
+FORGET_COLOR = "#111111"
+SPEEDS = {"slow": 500, "normal": 180, "fast": 60}  # ms per frame for the in-figure Play buttons
+MAX_FRAMES = 60
+
+
+# ----------------------------------------------------------------------------------------------
+# colours and encodings
+
+def short_label(name: str) -> str:
+    """A metric's few-word label from the registry ("loss" is the method's own objective)."""
+    return "method loss" if name == "loss" else METRICS[name].short if name in METRICS else name
+
+
+def class_color(c: int) -> str:
+    return PALETTE[c % len(PALETTE)]
+
+
+def _mix(hex_color: str, amount: float) -> str:
+    """``amount`` of the colour over white (0 = white, 1 = the colour)."""
+    r, g, b = (int(hex_color[i:i + 2], 16) for i in (1, 3, 5))
+    mix = lambda v: round(255 + (v - 255) * amount)  # noqa: E731
+    return f"rgb({mix(r)},{mix(g)},{mix(b)})"
+
+
+def class_colorscale(n_classes: int, lo: float = 0.08, hi: float = 0.62) -> list:
+    """Discrete colourscale for :func:`encode_class_confidence` values with zmin=-0.5, zmax=C*L-0.5."""
+    n = n_classes * LEVELS
+    scale = []
+    for k in range(n):
+        c, level = divmod(k, LEVELS)
+        color = _mix(class_color(c), lo + (hi - lo) * level / (LEVELS - 1))
+        scale += [[k / n, color], [(k + 1) / n, color]]
+    return scale
+
+
+def encode_class_confidence(probs: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+    """(G*G, C) probabilities -> (ny, nx) uint8 ``argmax * LEVELS + confidence level``.
+
+    The level rescales the top probability from [1/C, 1] to [0, 1] and cuts it into LEVELS bins.
+    """
+    probs = np.asarray(probs, dtype=np.float32)
+    c = probs.shape[1]
+    top = probs.max(axis=1)
+    conf = np.clip((top - 1.0 / c) / (1.0 - 1.0 / c), 0.0, 1.0)
+    level = np.minimum((conf * LEVELS).astype(np.int64), LEVELS - 1)
+    return (probs.argmax(axis=1) * LEVELS + level).astype(np.uint8).reshape(shape)
+
+
+# ----------------------------------------------------------------------------------------------
+# trace helpers
+
+def heatmap_trace(xs, ys, probs, n_classes: int, opacity: float = 1.0, **kw) -> go.Heatmap:
+    z = encode_class_confidence(probs, (len(ys), len(xs)))
+    return go.Heatmap(x=np.asarray(xs, np.float32), y=np.asarray(ys, np.float32), z=z,
+                      zmin=-0.5, zmax=n_classes * LEVELS - 0.5, colorscale=class_colorscale(n_classes),
+                      showscale=False, zsmooth=False, hoverinfo="skip", opacity=opacity, **kw)
+
+
+def line_trace(x, y, name: str, color: str = "#222", width: float = 2.0, dash: str = "solid",
+               opacity: float = 1.0, showlegend: bool = True, **kw) -> go.Scatter:
+    return go.Scatter(x=x, y=y, mode="lines", name=name, line=dict(color=color, width=width, dash=dash),
+                      opacity=opacity, hoverinfo="skip", showlegend=showlegend, connectgaps=False, **kw)
+
+
+def point_colors(y: np.ndarray) -> list[str]:
+    return [class_color(int(c)) for c in y]
+
+
+def points_traces(x: np.ndarray, y: np.ndarray, forget_ids: Sequence[int], showlegend: bool = True,
+                  sizes: np.ndarray | None = None, **kw) -> list[go.Scatter]:
+    """Two traces: retained training points coloured by class, forgotten points as black crosses."""
+    forget = np.zeros(len(x), dtype=bool)
+    forget[list(forget_ids)] = True
+    keep = ~forget
+    size = sizes[keep] if sizes is not None else 6
+    retained = go.Scatter(x=x[keep, 0], y=x[keep, 1], mode="markers", name="training points",
+                          marker=dict(color=point_colors(y[keep]), size=size,
+                                      line=dict(color="white", width=0.6)),
+                          hoverinfo="skip", showlegend=showlegend, **kw)
+    forgotten = go.Scatter(x=x[forget, 0], y=x[forget, 1], mode="markers", name="forgotten points",
+                           marker=dict(color=point_colors(y[forget]), size=13, symbol="x",
+                                       line=dict(color=FORGET_COLOR, width=2)),
+                           text=[f"forgotten id {i}" for i in np.flatnonzero(forget)], hoverinfo="text",
+                           showlegend=showlegend, **kw)
+    return [retained, forgotten]
+
+
+def fixed_axes(xs, ys) -> tuple[dict, dict]:
+    """The data plane's axes: fixed ranges (frames never rescale them), titled with the input coordinates."""
+    title = lambda t: {"text": t, "font": {"size": 11}, "standoff": 4}  # noqa: E731
+    return (dict(range=[float(xs[0]), float(xs[-1])], autorange=False, showgrid=False, zeroline=False, title=title("x₁")),
+            dict(range=[float(ys[0]), float(ys[-1])], autorange=False, showgrid=False, zeroline=False, title=title("x₂")))
+
+
+def class_legend(n_classes: int, prefix: str = "class") -> list[go.Scatter]:
+    """Legend-only entries (no data, not selectable) naming each class's colour."""
+    return [go.Scatter(x=[None], y=[None], mode="markers", name=f"{prefix} {c}", hoverinfo="skip",
+                       marker=dict(color=class_color(c), size=9, line=dict(color="white", width=0.6)))
+            for c in range(n_classes)]
+
+
+def finite_or_nan(values) -> np.ndarray:
+    v = np.asarray(values, dtype=np.float64)
+    return np.where(np.isfinite(v), v, np.nan)
+
+
+def range_of(values, pad: float = 0.08) -> list[float]:
+    v = finite_or_nan(values)
+    v = v[np.isfinite(v)]
+    if not len(v):
+        return [0.0, 1.0]
+    lo, hi = float(v.min()), float(v.max())
+    span = hi - lo if hi > lo else max(abs(hi), 1.0) * 0.1
+    return [lo - pad * span, hi + pad * span]
+
+
+def json_float(v) -> float | None:
+    return float(v) if np.isfinite(v) else None
+
+
+def player_controls(labels: list[str]) -> dict:
+    """Play (three speeds) / Pause buttons and a step slider, all client-side, all with redraw for heatmaps."""
+    def animate(duration, redraw=True):
+        return {"frame": {"duration": duration, "redraw": redraw}, "fromcurrent": True,
+                "transition": {"duration": 0}, "mode": "immediate"}
+
+    buttons = [dict(label=f"▶ {name}" if name != "normal" else "▶ Play", method="animate",
+                    args=[None, animate(ms)]) for name, ms in SPEEDS.items()]
+    buttons.insert(0, buttons.pop(1))  # "Play" first
+    buttons.append(dict(label="❚❚ Pause", method="animate",
+                        args=[[None], {"mode": "immediate", "frame": {"duration": 0, "redraw": False},
+                                       "transition": {"duration": 0}}]))
+    return dict(
+        updatemenus=[dict(type="buttons", direction="right", showactive=False, x=0.0, y=-0.05,
+                          xanchor="left", yanchor="top", pad=dict(t=0, r=4), buttons=buttons, font={"size": 11})],
+        sliders=[dict(active=0, x=0.0, y=-0.13, len=0.54, xanchor="left", yanchor="top", pad=dict(t=0, b=0),
+                      currentvalue=dict(prefix="step ", visible=True, font={"size": 12}),
+                      steps=[dict(label=lab, method="animate",
+                                  args=[[str(k)], {"frame": {"duration": 0, "redraw": True}, "mode": "immediate",
+                                                   "transition": {"duration": 0}}])
+                             for k, lab in enumerate(labels)])],
+    )
+
+
+
+def figure_html(fig: go.Figure) -> str:
+    """A self-contained HTML page of a figure (plotly.js inlined; works offline)."""
+    return fig.to_html(include_plotlyjs=True, full_html=True, auto_play=False)
