@@ -15,7 +15,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from explorer.figures.two_d import FORGET_COLOR
+from explorer.figures.common import FORGET_COLOR
 
 SCALE = "RdBu_r"  # blue (looks like a non-member) to red (looks like a member)
 MODEL_COLORS = {"original": "#555555", "retrain": "#000000"}
