@@ -182,12 +182,13 @@ class Audit:
                           "threshold": ATTACKS[name].threshold, "rule": ATTACKS[name].rule,
                           "source": ATTACKS[name].source} for name in self.attacks}
         models = {m: {"attacks": {a: self.summary(m, a) for a in self.attacks}} for m in self.models}
+        called = {m: {a: self.members(m, a) for a in self.attacks} for m in self.models}
         points = []
         for j in range(len(self.labels)):
             point = {"index": j, "id": j if j < self.n_train else j - self.n_train, "split": self.split[j],
                      "label": int(self.labels[j]), "phi": {m: float(self.phi[m][j]) for m in self.models},
                      "scores": {m: {a: float(self.scores[m][a][j]) for a in self.attacks} for m in self.models},
-                     "member": {m: {a: bool(self.members(m, a)[j]) for a in self.attacks} for m in self.models}}
+                     "member": {m: {a: bool(called[m][a][j]) for a in self.attacks} for m in self.models}}
             if self.inputs.shape[1] <= 2:
                 point["x"] = [float(v) for v in self.inputs[j]]
             points.append(point)

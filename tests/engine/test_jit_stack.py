@@ -67,3 +67,17 @@ def test_stacked_jit_refuses_points_that_do_not_match_the_stack(small):
     _, trained = small
     with pytest.raises(ValueError, match="points must be"):
         jit_stack(ModelStack.of(_models(trained, 2)), trained.data.x_train[:3], JiTConfig(), trained.device)
+
+
+@pytest.mark.cuda
+def test_stacked_jit_on_cuda(small):
+    _, trained = small
+    data, device = trained.data, torch.device("cuda")
+    forget = [[0, 5], [2, 60]]
+    models = _models(trained, 2)
+    many = jit_stack(ModelStack.of(models).to(device), np.stack([data.x_train[ids] for ids in forget]), JiTConfig(),
+                     device, seed=0)
+    for k, (model, ids) in enumerate(zip(models, forget)):
+        single = run_method("jit", model, data, ids, JiTConfig(), RunContext(device=device, seed=0))
+        for name, p in single.model.named_parameters():
+            assert torch.allclose(many.stack.params[name][k], p, atol=1e-4), (k, name)

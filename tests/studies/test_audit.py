@@ -140,3 +140,11 @@ def test_an_audit_over_the_budget_is_refused_before_any_work():
         AuditConfig(variance="median").validate()
     check_audit(default_scenario("moons"), pipeline.load_data(default_scenario("moons")), 1, AuditConfig(128))
 
+
+
+@pytest.mark.cuda
+def test_the_audit_runs_on_cuda():
+    scenario = replace(default_scenario("moons", samples=200), forget=ForgetSpec(ids=(3,)), device="cuda")
+    a = run_audit(scenario, AuditConfig(references=8), backend="serial")
+    assert a.summary("jit", "ulira")["forget"]["n_positives"] == 1
+    assert np.isfinite(a.scores["original"]["lira"]).all()
