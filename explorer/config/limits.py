@@ -98,6 +98,9 @@ SCENARIO: dict[str, Limit] = {
     "lipschitz_space": Limit(S, choices=("probs", "logits")),
     "device": Limit(S),
     "method": Limit(S),
+    # the privacy audit (explorer/studies/audit.py): reference models come in complementary pairs
+    "audit.references": Limit(I, 2, 256, "reference models", step=2),
+    "audit.variance": Limit(S, choices=("per_point", "global")),
 }
 
 # Method settings shared by name (a method's own entry below wins).
@@ -164,6 +167,8 @@ METHOD: dict[str, Limit] = {
 # The work budget: one run's estimated multiply-adds (original + retrain training, every method, and
 # measuring every recorded step), about half a minute of CPU on a 2-core machine.
 WORK_BUDGET = 2e11
+# The privacy audit's budget: the run plus its reference models (trained in stacks, so about a minute of CPU).
+AUDIT_WORK_BUDGET = 1e12
 # Recorded frames a run may keep class probabilities for, and the memory they may take; the Recorder
 # thins itself (every other point) whenever either would be passed, however many steps a run takes.
 MAX_RECORDED_POINTS = 1024

@@ -15,7 +15,7 @@ import numpy as np
 from scipy.special import logsumexp
 from sklearn.neighbors import NearestNeighbors
 
-from explorer.measures.membership import EPS, entropy, mia, mia_many  # noqa: F401  (entropy, mia: part of the API)
+from explorer.measures.entropy_attack import EPS, entropy, mia, mia_many  # noqa: F401  (entropy, mia: part of the API)
 
 
 

@@ -65,6 +65,8 @@ def jit_many(models: nn.Module | Sequence[nn.Module], forget_x, config: JiTConfi
     if x_all.dim() == 2:
         x_all = x_all.unsqueeze(1)  # one point per run
     k_total, n_forget, _ = x_all.shape
+    if isinstance(models, (list, tuple)) and len(models) != k_total:
+        raise ValueError(f"points must be one forget set per model: {len(models)} models, {k_total} sets")
     if isinstance(models, (list, tuple)):
         stack = ModelStack.of(list(models)).to(device)
     else:
