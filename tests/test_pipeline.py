@@ -3,7 +3,7 @@ from dataclasses import replace
 
 import pytest
 
-from explorer import pipeline
+from explorer import pipeline, stages
 from explorer.config.scenario import ScenarioError
 
 
@@ -83,7 +83,7 @@ def test_a_compared_method_that_fails_is_reported_and_the_rest_kept(small, monke
             raise RuntimeError("out of cheese")
         return real(name, *args, **kwargs)
 
-    monkeypatch.setattr(pipeline, "run_method", flaky)
+    monkeypatch.setattr(stages, "run_method", flaky)
     out = pipeline.run(replace(scenario, compare=("neggrad",)), trained=trained, forget_ids=[1, 2])
     assert list(out.results) == ["jit"] and out.refused == {"neggrad": "failed: out of cheese"}
     with pytest.raises(RuntimeError):  # the main method's failure is the run's

@@ -61,6 +61,7 @@ def _num(value) -> str:
 # the declarations
 
 MAX_SEED = 2**32 - 1
+MAX_SEEDS = 32  # training seeds per run: enough for a 95 % interval and the per-point scores, bounded in work
 MAX_SAMPLES = 20000
 I, F, B, S, T = int, float, bool, str, tuple
 
@@ -90,12 +91,16 @@ SCENARIO: dict[str, Limit] = {
     "train.seed": Limit(I, 0, MAX_SEED),
     # the run
     "seed": Limit(I, 0, MAX_SEED),
+    "seeds": Limit(I, 1, MAX_SEEDS, "training seeds", step=1),
     "grid_resolution": Limit(I, 10, 400, "cells per side"),
     "record_every": Limit(I, 1, 100000, "steps"),
     "lipschitz_sigma": Limit(F, 0.0, 10.0, lo_open=True),
     "lipschitz_space": Limit(S, choices=("probs", "logits")),
     "device": Limit(S),
     "method": Limit(S),
+    # the privacy audit (explorer/studies/audit.py): reference models come in complementary pairs
+    "audit.references": Limit(I, 2, 256, "reference models", step=2),
+    "audit.variance": Limit(S, choices=("per_point", "global")),
 }
 
 # Method settings shared by name (a method's own entry below wins).
@@ -165,6 +170,8 @@ METHOD: dict[str, Limit] = {
 # The work budget: one run's estimated multiply-adds (original + retrain training, every method, and
 # measuring every recorded step), about half a minute of CPU on a 2-core machine.
 WORK_BUDGET = 2e11
+# The privacy audit's budget: the run plus its reference models (trained in stacks, so about a minute of CPU).
+AUDIT_WORK_BUDGET = 1e12
 # Recorded frames a run may keep class probabilities for, and the memory they may take; the Recorder
 # thins itself (every other point) whenever either would be passed, however many steps a run takes.
 MAX_RECORDED_POINTS = 1024
@@ -394,13 +401,14 @@ def run_work(scenario, configs: dict, n_train: int, n_test: int, n_forget: int, 
     """The estimated work of ``scenario`` with its resolved method ``configs`` ({name: config}) on a training
     set of ``n_train`` points and a forget set of ``n_forget``."""
     macs = max(1, model_macs(scenario.model, n_features, n_classes, image_shape))
-    parts = {"training": 2.0 * scenario.train.epochs * n_train * 3 * macs}  # the original and the retrain
+    runs = getattr(scenario, "seeds", 1)  # every part runs once per training seed
+    parts = {"training": runs * 2.0 * scenario.train.epochs * n_train * 3 * macs}  # the original and the retrain
     eval_points = (scenario.grid_resolution ** 2 if two_d else 0) + n_train + n_test
     for name, cfg in configs.items():
         if name == "retrain":
             continue
         forwards, steps = method_work(name, cfg, n_train, n_forget, n_classes)
-        parts[name] = float(forwards) * macs
+        parts[name] = runs * float(forwards) * macs
         frames = recorded_evaluations(steps, scenario.record_every)
-        parts[f"recording {name}"] = float(frames) * eval_points * macs
+        parts[f"recording {name}"] = runs * float(frames) * eval_points * macs
     return Work(parts, macs)

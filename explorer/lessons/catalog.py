@@ -100,7 +100,7 @@ _lesson(
 _lesson(
     "privacy", "Can an attacker tell? Membership inference",
     "A membership attack guesses which points were trained on; after random forgetting the goal is the retrained "
-    "model's answer, not zero.",
+    "model's answer, not zero, and a per-point attack looks at each point the population attack averages over.",
     Step("Forget a random 10 %",
          "This time the forget set is a random 10 % of the training points (crosses): a request from users who "
          "leave, not a cluster of special points.", "moons", "data2d", ("random",)),
@@ -116,4 +116,13 @@ _lesson(
          "the retrained model's member share, not zero.", "moons_random", "mia", ("random",),
          Q("Does JiT lower the share of forgotten points the attack calls members?",
            (("down", "yes, it goes down"), ("same", "no, it stays or goes up")))),
+    Step("Point by point",
+         "That attack asks one question of all points at once. A per-point attack asks it of each point: it trains "
+         "reference models with the same recipe, each on a random half of the data, so for every point it knows what "
+         "a model's confidence looks like with and without it. U-LiRA (Hayes et al.) goes further: its reference "
+         "models were trained on the point and then had it unlearned by JiT, so it recognises what JiT leaves behind. "
+         "Predict first.", "moons_random", "audit", ("random",),
+         Q("Can the per-point attack still tell JiT's forgotten points from how the retrained model sees them?",
+           (("yes", "yes: under JiT they still look more like trained-on points"),
+            ("no", "no: under JiT they look as they do under the retrained model")))),
 )

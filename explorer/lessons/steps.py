@@ -24,7 +24,9 @@ from explorer.config import selection
 from explorer.engine.models import predict_proba
 from explorer.config.scenario import Scenario, default_scenario
 from explorer.measures.verdict import guard_label
+from explorer.studies.audit import AuditConfig
 from explorer.views import one_d as V1
+from explorer.views import privacy as VP
 from explorer.views import two_d as V2
 from explorer.lessons.model import Outcome, Step
 
@@ -397,6 +399,30 @@ def view_mia(step: Step, engine: Engine) -> Outcome:
     return Outcome([("The membership attack before and after", fig)], facts, answer, why, v)
 
 
+LESSON_REFERENCES = 16  # reference models of the per-point step: seconds on the lesson's small moons
+
+
+def view_audit(step: Step, engine: Engine) -> Outcome:
+    """The per-point attack: U-LiRA on every training point under the original, JiT and the retrained model; the
+    answer from a paired test of the forgotten points' scores under JiT against the retrained model."""
+    out = _mia_run(step, engine)
+    a = VP.audit(out, AuditConfig(references=LESSON_REFERENCES), engine.progress, backend="serial")
+    test = VP.paired_forget_test(a, "ulira", out.method, "retrain")
+    answer = "yes" if test["p"] < 0.05 else "no"
+    why = (f"the {test['n']} forgotten points' mean U-LiRA score is {test['mean']:.2f} under JiT and "
+           f"{test['other_mean']:.2f} under the retrained model (Wilcoxon signed-rank, one-sided: p = {test['p']:.2g}; "
+           "“yes” needs p < 0.05)")
+    members = a.summary("original", "lira")["members"]
+    facts = [VP.headline(a, "ulira"), VP.headline(a, "lira"),
+             f"How well LiRA tells the original's training points from its test points: AUC {members['auc']:.2f} "
+             f"(0.5 = a coin flip) over {members['n_positives']} training and {members['n_negatives']} test points.",
+             a.sentences()[-1]]
+    return Outcome([("U-LiRA per training point: original | JiT | retrained (drag the attacker's threshold)",
+                     VP.exposure_map(a, "ulira", height=int(540 * engine.scale))),
+                    ("The attack's ROC per model", VP.roc(a, "ulira", height=int(400 * engine.scale)))],
+                   facts, answer, why, {"jit_mean": test["mean"], "retrain_mean": test["other_mean"], "p": test["p"]})
+
+
 def view_text(step: Step, engine: Engine) -> Outcome:
     return Outcome()
 
@@ -405,7 +431,7 @@ VIEWS: dict[str, Callable[[Step, Engine], Outcome]] = {
     "text": view_text, "data2d": view_data2d, "retrain_pair": view_retrain_pair, "run2d": view_run2d,
     "figure2": view_figure2, "alpha": view_alpha, "line": view_line, "figure3": view_figure3,
     "figure3_grad": view_figure3_grad, "perturb": view_perturb, "jit_run": view_jit_run, "sweep": view_sweep,
-    "forget_acc": view_forget_acc, "mia": view_mia,
+    "forget_acc": view_forget_acc, "mia": view_mia, "audit": view_audit,
 }
 
 

@@ -20,7 +20,7 @@ from explorer.measures.metrics import METRICS
 from explorer.engine.models import predict_proba
 from explorer.pipeline import Trained
 from explorer.config.scenario import Scenario, ScenarioError, default_scenario
-from explorer.ui import cache, lessons, settings, shared
+from explorer.ui import cache, lessons, privacy, settings, shared
 from explorer.ui.feedback import error_line, progress, reported
 from explorer.ui.settings import Control
 from explorer.ui.state import ExploreState, Shown, page_state, set_widget, widget_key, widget_value
@@ -48,9 +48,11 @@ CONTROLS = [
     Control("train.epochs", "max epochs", HELP["epochs"]),
     Control("train.lr", "learning rate", HELP["lr"], fmt="%.4g"),
     Control("train.weight_decay", "weight decay", HELP["weight_decay"], fmt="%.4g"),
+    Control("seeds", "training seeds", HELP["seeds"]),
 ]
 NO_WIDGET = ("seed", "grid_resolution", "record_every", "lipschitz_sigma", "lipschitz_space")  # from the URL only
-SECTIONS = {"dataset": ("Dataset", True), "model": ("Model", False), "train": ("Training", False)}
+SECTIONS = {"dataset": ("Dataset", True), "model": ("Model", False), "train": ("Training", False),
+            "seeds": ("Training seeds", False)}
 
 
 def state() -> ExploreState:
@@ -330,6 +332,7 @@ def results(scenario: Scenario) -> None:
     sweep(shown_run)
     if not one_d:
         information(shown_run)
+    privacy.panel(shown_run, PAGE, out)
     downloads(shown_run)
 
 

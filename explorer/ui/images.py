@@ -16,7 +16,7 @@ from explorer.engine.device import torch_threads
 from explorer.engine.models import predict_proba
 from explorer.pipeline import Trained
 from explorer.config.scenario import SUBCLASS_CLUSTERS, Scenario, default_scenario, subclass_ids
-from explorer.ui import cache, settings, shared
+from explorer.ui import cache, privacy, settings, shared
 from explorer.ui.feedback import progress, reported
 from explorer.ui.settings import Control
 from explorer.ui.state import ImagesState, Shown, page_state, set_widget, widget_key, widget_value
@@ -35,6 +35,7 @@ CONTROLS = [
     Control("train.epochs", "max epochs", IMAGE_HELP["epochs"], step=1),
     Control("train.lr", "learning rate", IMAGE_HELP["lr"], step=1e-4, fmt="%.4f"),
     Control("dataset.seed", "seed", IMAGE_HELP["seed"]),
+    Control("seeds", "training seeds", IMAGE_HELP["seeds"]),
 ]
 PAPER_COLUMNS = ("paper_forget_acc", "paper_retain_acc", "mia")
 
@@ -295,6 +296,7 @@ def results(trained: Trained, scenario: Scenario) -> None:
     c1.plotly_chart(figs["entropy"], key=key("ui.entropy"), theme=None)
     c2.plotly_chart(figs["confusion"], key=key("ui.confusion_after"), theme=None)
     sweep_panel(s.result.scenario, run)
+    privacy.panel(s.result, PAGE, run.outcome, image=True)
 
 
 def sweep_panel(scenario: Scenario, run: V.ImageRun) -> None:

@@ -1,11 +1,18 @@
 """The explorer's prose: control tooltips, "what am I looking at" panels and the About text."""
 
+SEEDS_HELP = ("Training seeds K: the original, the retrained model and every method run once per seed k (initial "
+              "weights and batch order from seed + k, the method's noise from seed + k), on the same data and forget "
+              "set. With K ≥ 2 the verdict judges the direction against training noise (a paired 95 % interval over "
+              "seeds) and the report gives means, intervals, the noise floor and per-point ε and KLoM. The animation "
+              "shows seed 0.")
+
 HELP = {
     "ds": "Which 2D toy dataset to generate. Changing it resets the dataset fields to that dataset's defaults.",
     "samples": "Number of generated points (before the train/test split).",
     "noise": "Spread of the points around the generator's shape (cluster std for blobs).",
     "classes": "Number of classes (blobs and spiral only; the other generators are binary).",
     "seed": "Random seed of the data and of the model's initial weights. Same seed, same run.",
+    "seeds": SEEDS_HELP,
     "test_fraction": "Share of the points held out as the test set (used for test accuracy and the MIA).",
     "depth": "Hidden layers of the MLP.",
     "width": "Units per hidden layer.",
@@ -116,6 +123,7 @@ IMAGE_HELP = {
     "epochs": "Upper bound on training epochs; training stops earlier once the loss plateaus.",
     "lr": "Adam learning rate for training (and for the retrained reference).",
     "seed": "Seeds the train/test split, the initial weights, the random forget set and the methods' noise.",
+    "seeds": SEEDS_HELP,
 }
 
 ATLAS_INTRO = ("**Which points matter, and does the method know?** For every training point: retrain without it "

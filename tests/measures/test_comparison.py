@@ -94,7 +94,7 @@ def test_the_csv_has_every_registered_metric_one_row_per_step_then_one_per_model
         {"step": 10, "epoch": 2, "loss": 0.5, "metrics": {**MODELS["jit"]["metrics"], "mia": float("nan")}}]}}
     text = metrics_csv(report_models)  # a report's models carry their trajectories
     rows = list(csv.reader(io.StringIO(text)))
-    assert rows[0] == ["model", "step", "epoch", "loss", *metric_names()]
+    assert rows[0] == ["model", "step", "epoch", "loss", *metric_names(), "label"]
     assert [r[:4] for r in rows[1:3]] == [["jit", "0", "0", ""], ["jit", "10", "2", "0.5"]]
     assert [r[0] for r in rows[3:]] == list(MODELS) and all(r[1:4] == ["", "", ""] for r in rows[3:])
     col = rows[0].index

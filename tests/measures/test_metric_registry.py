@@ -117,7 +117,7 @@ def test_a_registered_metric_reaches_evaluate_the_rows_and_the_csv_and_leaves_wi
     assert "forget_margin" not in metrics_csv(fresh).splitlines()[0].split(",")
     assert "forget_margin" not in comparison_rows(fresh)[0]
     # values recorded while it was registered still get a column, after the registered ones
-    assert metrics_csv(models).splitlines()[0].split(",")[4:] == M.METRIC_NAMES + ["forget_margin"]
+    assert metrics_csv(models).splitlines()[0].split(",")[4:] == M.METRIC_NAMES + ["forget_margin", "label"]
     with pytest.raises(KeyError):
         M.unregister_metric("forget_margin")
 

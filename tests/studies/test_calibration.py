@@ -79,6 +79,20 @@ def test_recommend_needs_gradual_movement_then_prefers_forgetting_without_collap
     assert C.recommend([c for c in cells if tuple(c.setting.values()) == JUMPY]) is None
 
 
+def test_closer_than_original_is_judged_against_run_to_run_noise_by_the_verdict_s_rule():
+    """A share of runs ending closer counts noise as movement; the cell's judgement is the verdict's paired
+    t-interval over the runs' gains."""
+    noisy = [_row(GUARDED, "boundary", False, True, gain, 0.1) for gain in (0.004, -0.003, 0.002, -0.001, 0.003)]
+    steady = [_row(JUMPY, "boundary", False, True, gain, 0.1) for gain in (0.010, 0.012, 0.009, 0.011, 0.013)]
+    cells = {(tuple(c.setting.values()), c.kind): c for c in C.summarise(noisy + steady)}
+    assert cells[(GUARDED, "boundary")].closer_rate == pytest.approx(0.6)  # three of five "closer" ...
+    assert cells[(GUARDED, "boundary")].closer_judged == "within_noise"  # ... but within noise
+    assert cells[(JUMPY, "boundary")].closer_judged == "toward"
+    low, high = cells[(JUMPY, "boundary")].gain_ci95
+    assert 0 < low < 0.011 < high
+    assert "within noise (" in C.markdown(list(cells.values()))
+
+
 def test_markdown_marks_the_recommended_setting_and_breaks_it_down_by_kind():
     table = C.markdown(C.summarise(hand_made_rows()))
     default_rows = [line for line in table.splitlines() if "(recommended)" in line]

@@ -492,3 +492,16 @@ def test_a_link_from_another_page_replaces_the_scenario_and_undo_goes_back():
     assert forget_text(at) == "Forget set: 1 point" and qp(at)["f"] == "42" and qp(at)["seed"] == "7"
     at.button(key=K("ui.undo")).click().run()
     assert forget_text(at) == "Forget set: 2 points"
+
+
+def test_seeds_from_a_link_set_the_control_and_the_verdict_judges_against_training_noise():
+    at = start(seeds="3")
+    assert at.number_input(key=K("seeds")).value == 3
+    select(at, [3, 10, 42], "box")
+    unlearn(at)
+    assert not at.error
+    texts = " ".join(str(el.value) for el in [*at.markdown, *at.info, *at.success, *at.warning])
+    assert "mean of 3 seeds" in texts and "95 % interval" in texts
+    assert qp(at).get("seeds") == "3"
+    at.number_input(key=K("seeds")).set_value(1).run()
+    assert "seeds" not in qp(at)

@@ -184,3 +184,15 @@ def test_a_new_dataset_starts_empty_and_undo_keeps_the_ids_that_exist():
     assert any("dropped 1" in w.value for w in at.warning)
     at.number_input(key=K("train.epochs")).set_value(20).run()  # same data, other training: nothing dropped
     assert forget_count(at) == 2 and not any("dropped" in w.value for w in at.warning)
+
+
+def test_the_seeds_control_runs_every_seed(app):
+    at = app
+    assert at.number_input(key=K("seeds")).value == 1
+    at.number_input(key=K("seeds")).set_value(2).run()
+    at.selectbox(key=K("ui.pick.class")).set_value(3).run()
+    at.button(key=K("ui.pick.class_go")).click().run()
+    table = unlearn_and_check(at, forget_count(at))
+    assert "jit" in list(table["method"])
+    texts = " ".join(str(el.value) for el in [*at.markdown, *at.info, *at.success, *at.warning])
+    assert "mean of 2 seeds" in texts
