@@ -4,8 +4,7 @@ from __future__ import annotations
 import json
 
 from explorer.cli import run as run_command
-from explorer.cli.common import checked_out, checked_runner, runner_flags, stage_bar
-from explorer.config.scenario import ScenarioError
+from explorer.cli.common import checked_out, checked_runner, emit, runner_flags, stage_bar
 
 NAME = "atlas"
 
@@ -35,13 +34,4 @@ def command(args) -> int:
     checked_runner(args)
     atlas = compute_atlas(scenario, progress=stage_bar(), method=method, backend=args.backend,
                           workers=args.workers, address=args.address)
-    text = json.dumps(atlas.to_dict(), indent=1)
-    if out is None:
-        print(text)
-        return 0
-    try:
-        out.write_text(text)
-    except OSError as err:
-        raise ScenarioError(f"cannot write {args.out!r}: {err}") from None
-    print(atlas_summary(atlas))
-    return 0
+    return emit(json.dumps(atlas.to_dict(), indent=1), out, args.out, lambda: atlas_summary(atlas))

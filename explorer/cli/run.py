@@ -64,6 +64,10 @@ def add_parser(sub) -> argparse.ArgumentParser:
     switch(method, "clamp-to-batch-range", "JiT: clamp x̃ to the batch's min/max (published)")
     switch(method, "accumulate-grads", "JiT: never zero gradients between batches (published)")
     switch(method, "train-mode", "JiT: run the model in train mode (published)")
+    run.add_argument("--seeds", type=int,
+                     help="training seeds K (1-32, default 1): the original, the retrain reference and every method "
+                          "run once per seed k (training seed + k, method seed + k; same data and forget set); the "
+                          "report gives means, 95 %% intervals, the noise floor and per-point ε and KLoM")
     run.add_argument("--device", help="auto (CUDA, then MPS, then CPU), cpu, cuda, cuda:N or mps")
     run.add_argument("--record-every", type=int, help="record metrics every k-th step (default 1)")
     run.add_argument("--grid-resolution", type=int, help="2D evaluation grid size (default 100)")
@@ -134,7 +138,7 @@ def scenario_from_args(args: argparse.Namespace) -> Scenario:
     compare = tuple(m.strip() for m in args.compare.split(",") if m.strip()) if args.compare else base.compare
     scenario = replace(base, dataset=dataset, model=model, train=train, forget=forget, method=method,
                        compare=compare, configs=configs, presets=presets,
-                       **given(device=args.device, seed=args.seed, record_every=args.record_every,
+                       **given(device=args.device, seed=args.seed, seeds=args.seeds, record_every=args.record_every,
                                grid_resolution=args.grid_resolution, lipschitz_sigma=args.lipschitz_sigma,
                                lipschitz_space=args.lipschitz_space))
     return apply_sets(scenario, args.set or ())
@@ -262,11 +266,32 @@ def summary(report: dict) -> str:
 
     ranked = [r for r in rank_by_avg_gap(comparison_rows(report["models"])) if r["avg_gap"] is not None]
     if len(ranked) > 1:
-        lines.append("closest to retrain (Avg. Gap): " + ", ".join(f"{r['method']} {r['avg_gap']:.3f}" for r in ranked))
+        lines.append("closest to retrain (Avg. Gap): " + ", ".join(f"{r['label']} {r['avg_gap']:.3f}" for r in ranked))
+    lines += seeds_summary(report)
     stopped = [f"{n}: {e['stopped']}" for n, e in report["models"].items() if e.get("stopped")]
     verdicts = [e["verdict"]["sentence"] for e in report["models"].values() if e.get("verdict")]
     refused = [f"{name} did not run: {why}" for name, why in report.get("refused", {}).items()]
     return "\n".join(lines + stopped + verdicts + refused)
+
+
+def seeds_summary(report: dict) -> list[str]:
+    """Over several seeds: the noise floor, and each model's per-point scores beside their floor."""
+    if "seeds" not in report:
+        return []
+    floor = report["noise_floor"]
+    agreement = floor["retrain_agreement"]
+
+    def scores(entry: dict) -> str:
+        klom = "/".join(_fmt(entry["klom"][part]["p95"]) for part in ("forget", "retain", "test"))
+        return f"ε {_fmt(entry['epsilon']['mean'])}, KLoM {klom}"
+
+    parts = [f"floor {scores(floor)} (half the seeds per side)"] if "epsilon" in floor else []
+    parts += [f"{name} {scores(entry)}" for name, entry in report["models"].items() if "epsilon" in entry]
+    return [f"{report['seeds']['count']} training seeds (means above; each seed's values and 95 % intervals in the "
+            f"JSON); noise floor: retrained models agree on {agreement['mean']:.3f} of the evaluation points "
+            f"({agreement['min']:.3f}-{agreement['max']:.3f} over {agreement['pairs']} pairs)",
+            "per-point scores against the retrained models (ε on the forget points; KLoM p95 forget/retain/test): "
+            + "; ".join(parts)]
 
 
 def _fmt(value) -> str:

@@ -61,6 +61,7 @@ def _num(value) -> str:
 # the declarations
 
 MAX_SEED = 2**32 - 1
+MAX_SEEDS = 32  # training seeds per run: enough for a 95 % interval and the per-point scores, bounded in work
 MAX_SAMPLES = 20000
 I, F, B, S, T = int, float, bool, str, tuple
 
@@ -90,12 +91,16 @@ SCENARIO: dict[str, Limit] = {
     "train.seed": Limit(I, 0, MAX_SEED),
     # the run
     "seed": Limit(I, 0, MAX_SEED),
+    "seeds": Limit(I, 1, MAX_SEEDS, "training seeds", step=1),
     "grid_resolution": Limit(I, 10, 400, "cells per side"),
     "record_every": Limit(I, 1, 100000, "steps"),
     "lipschitz_sigma": Limit(F, 0.0, 10.0, lo_open=True),
     "lipschitz_space": Limit(S, choices=("probs", "logits")),
     "device": Limit(S),
     "method": Limit(S),
+    # the privacy audit (explorer/studies/audit.py): reference models come in complementary pairs
+    "audit.references": Limit(I, 2, 256, "reference models", step=2),
+    "audit.variance": Limit(S, choices=("per_point", "global")),
 }
 
 # Method settings shared by name (a method's own entry below wins).
@@ -112,7 +117,7 @@ SHARED: dict[str, Limit] = {
     "momentum": Limit(F, 0.0, 0.999),
     "weight_decay": Limit(F, 0.0, 10.0),
     "anchor_weight": Limit(F, 0.0, 1000.0),
-    "schedule": Limit(S, choices=("constant", "cosine", "one_cycle", "step")),
+    "schedule": Limit(S, choices=("constant", "cosine", "one_cycle", "step", "cosine_epochs")),
     "alpha": Limit(F, 0.0, 1000.0),
     "gamma": Limit(F, 0.0, 1000.0),
     "temperature": Limit(F, 0.0, 100.0, lo_open=True),
@@ -121,6 +126,8 @@ SHARED: dict[str, Limit] = {
     "stale_noise_grads": Limit(B),
     "noise_train_mode": Limit(B),
     "elementwise_kl": Limit(B),
+    "first_per_class": Limit(B),
+    "shuffle_forget": Limit(B),
     "noise_batch": Limit(I, 1, 1024, "samples"),
     "noise_steps": Limit(I, 1, 1000, "steps"),
     "max_noise_steps": Limit(I, 1, 1000, "steps"),
@@ -140,6 +147,7 @@ SHARED: dict[str, Limit] = {
     "exponent": Limit(F, 0.0, 100.0, lo_open=True),
     "lower_bound": Limit(F, 0.0, 1.0, lo_open=True),
     "target": Limit(S, choices=("runner_up", "next")),
+    "data_order": Limit(S, choices=("training", "shuffled", "retain_then_forget", "class_then_forget")),
 }
 
 METHOD: dict[str, Limit] = {
@@ -162,6 +170,8 @@ METHOD: dict[str, Limit] = {
 # The work budget: one run's estimated multiply-adds (original + retrain training, every method, and
 # measuring every recorded step), about half a minute of CPU on a 2-core machine.
 WORK_BUDGET = 2e11
+# The privacy audit's budget: the run plus its reference models (trained in stacks, so about a minute of CPU).
+AUDIT_WORK_BUDGET = 1e12
 # Recorded frames a run may keep class probabilities for, and the memory they may take; the Recorder
 # thins itself (every other point) whenever either would be passed, however many steps a run takes.
 MAX_RECORDED_POINTS = 1024
@@ -351,17 +361,21 @@ def method_work(name: str, cfg, n_train: int, n_forget: int, n_classes: int) -> 
     return epochs * n_train * 3, epochs * _batches(n_train, g("batch_size"))
 
 
+def recording_stride(steps: int, every: int = 1, cap: int = MAX_RECORDED_POINTS) -> int:
+    """The smallest power-of-two stride at which a run of ``steps`` steps, recorded every ``every``-th step, keeps
+    at most ``cap`` points (step 0, every ``every·stride``-th step and the last). The Recorder starts at this
+    stride, so it never measures a step it would later thin away: its trajectory is the one thinning would
+    leave, measured once per kept point."""
+    every, stride = max(1, every), 1
+    while steps // (every * stride) + 2 > cap:
+        stride *= 2
+    return stride
+
+
 def recorded_evaluations(steps: int, every: int = 1, cap: int = MAX_RECORDED_POINTS) -> int:
-    """How many times the Recorder measures a run of ``steps`` steps: every ``every``-th step until ``cap``
-    points are kept, then (thinned to half) every second such step, and so on; plus the first and last."""
-    every, done, kept, stride, step = max(1, every), 1, 1, 1, 0
-    while True:
-        gap = every * stride
-        room = cap + 1 - kept  # records until the next thinning
-        if step + room * gap >= steps:
-            return done + (steps - step) // gap + 1
-        done, step = done + room, step + room * gap
-        kept, stride = (cap + 2) // 2, stride * 2
+    """How many times the Recorder measures a run of ``steps`` steps (at most): step 0, every recorded step at
+    :func:`recording_stride`, and the last."""
+    return steps // (max(1, every) * recording_stride(steps, every, cap)) + 2
 
 
 @dataclass(frozen=True)
@@ -396,13 +410,14 @@ def run_work(scenario, configs: dict, n_train: int, n_test: int, n_forget: int, 
     """The estimated work of ``scenario`` with its resolved method ``configs`` ({name: config}) on a training
     set of ``n_train`` points and a forget set of ``n_forget``."""
     macs = max(1, model_macs(scenario.model, n_features, n_classes, image_shape))
-    parts = {"training": 2.0 * scenario.train.epochs * n_train * 3 * macs}  # the original and the retrain
+    runs = getattr(scenario, "seeds", 1)  # every part runs once per training seed
+    parts = {"training": runs * 2.0 * scenario.train.epochs * n_train * 3 * macs}  # the original and the retrain
     eval_points = (scenario.grid_resolution ** 2 if two_d else 0) + n_train + n_test
     for name, cfg in configs.items():
         if name == "retrain":
             continue
         forwards, steps = method_work(name, cfg, n_train, n_forget, n_classes)
-        parts[name] = float(forwards) * macs
+        parts[name] = runs * float(forwards) * macs
         frames = recorded_evaluations(steps, scenario.record_every)
-        parts[f"recording {name}"] = float(frames) * eval_points * macs
+        parts[f"recording {name}"] = runs * float(frames) * eval_points * macs
     return Work(parts, macs)

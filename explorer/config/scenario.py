@@ -149,6 +149,10 @@ class Scenario:
     presets: dict = field(default_factory=dict)  # method name -> preset name
     device: str = "auto"
     seed: int = 0  # seeds the random forget set and the methods' own randomness
+    # Training seeds K: the original, the retrain reference and every method run once per seed k = 0 … K − 1,
+    # seed k with training seed train.seed + k (initial weights, batch order) and method seed seed + k (the
+    # method's own noise), on the same data and forget set. 1 = one run, as before seeds existed.
+    seeds: int = 1
     grid_resolution: int = 100
     # The forget_lipschitz probe, the same for every method (not JiT's σ: tuning JiT must not change
     # another method's metric). 0.1 and probabilities, as every report before the probe had its own σ.

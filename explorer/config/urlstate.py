@@ -1,8 +1,8 @@
 """A scenario and its forget ids <-> URL query parameters (flat strings, only non-default values).
 
 Keys: ``ds`` dataset name, ``d.<field>`` other dataset fields, ``m.<field>`` model, ``t.<field>``
-training, ``method``, ``p.<method>`` preset, ``c.<method>.<field>`` method settings, ``seed``,
-``device``, ``grid``, ``cmp`` methods to compare (comma-separated), ``f`` forget ids as ranges (``3-5,9``).
+training, ``method``, ``p.<method>`` preset, ``c.<method>.<field>`` method settings, ``seed``, ``seeds``
+(training seeds K), ``device``, ``grid``, ``cmp`` methods to compare (comma-separated), ``f`` forget ids as ranges (``3-5,9``).
 Decoding never fails and never blows up: a number outside its declared range (explorer/config/limits.py) is clamped
 to the limit with a notice naming the value and the limit; any other bad parameter is dropped alone (its
 default is used) with a one-line notice; forget ids beyond the training set are dropped without being
@@ -23,7 +23,7 @@ from toy_data import dataset_names
 from toy_data.base import validate_spec
 
 SECTIONS = {"d": "dataset", "m": "model", "t": "train"}
-TOP = {"seed": "seed", "device": "device", "grid": "grid_resolution", "method": "method",
+TOP = {"seed": "seed", "seeds": "seeds", "device": "device", "grid": "grid_resolution", "method": "method",
        "lip": "lipschitz_sigma", "lip_space": "lipschitz_space"}
 
 

@@ -20,12 +20,11 @@ from explorer.measures.metrics import METRICS
 from explorer.engine.models import predict_proba
 from explorer.pipeline import Trained
 from explorer.config.scenario import Scenario, ScenarioError, default_scenario
-from explorer.ui import cache, edit, lessons, settings, shared
+from explorer.ui import cache, edit, lessons, privacy, settings, shared
 from explorer.ui.feedback import error_line, progress, reported
 from explorer.ui.settings import Control
 from explorer.ui.state import ExploreState, Shown, page_state, set_widget, widget_key, widget_value
 from explorer.ui.text import HELP, PANEL_HELP
-from explorer.measures.verdict import method_label
 from explorer.views import exports
 from explorer.views import one_d as V1
 from explorer.views import two_d as V
@@ -49,9 +48,11 @@ CONTROLS = [
     Control("train.epochs", "max epochs", HELP["epochs"]),
     Control("train.lr", "learning rate", HELP["lr"], fmt="%.4g"),
     Control("train.weight_decay", "weight decay", HELP["weight_decay"], fmt="%.4g"),
+    Control("seeds", "training seeds", HELP["seeds"]),
 ]
 NO_WIDGET = ("seed", "grid_resolution", "record_every", "lipschitz_sigma", "lipschitz_space")  # from the URL only
-SECTIONS = {"dataset": ("Dataset", True), "model": ("Model", False), "train": ("Training", False)}
+SECTIONS = {"dataset": ("Dataset", True), "model": ("Model", False), "train": ("Training", False),
+            "seeds": ("Training seeds", False)}
 
 
 def state() -> ExploreState:
@@ -312,9 +313,9 @@ def results(scenario: Scenario) -> None:
         if widget_value(PAGE, "ui.animate") not in choices:
             set_widget(PAGE, "ui.animate", out.method)
         method = st.columns([1, 2])[0].selectbox("Animate", choices, key=key("ui.animate"), help=HELP["anim_method"],
-                                                 format_func=method_label)
+                                                 format_func=out.label)
     result = out.results[method]
-    label = method_label(method)
+    label = out.label(method)
     if result.stopped:
         st.warning(f"{label} diverged and was rolled back: {result.stopped}")
     st.subheader(f"How the boundary moves under {label}")
@@ -337,6 +338,7 @@ def results(scenario: Scenario) -> None:
     sweep(shown_run)
     if not one_d:
         information(shown_run)
+    privacy.panel(shown_run, PAGE, out)
     downloads(shown_run)
 
 
@@ -367,15 +369,16 @@ def sweep(shown_run: Shown) -> None:
         # η reaches 100x the current value: the interesting part of the map is where JiT starts to collapse.
         etas = c2.text_input("η values", ", ".join(f"{v:g}" for v in V.log_grid(3 * cfg.eta, span=1000)),
                              key=key(f"ui.sweep.etas.{cfg.eta:g}"), help=HELP["sweep_etas"])
+        guard = shared.guard_switch(key("ui.sweep.guard"), cfg, HELP["sweep_guard"])
         try:  # say a typo at once, not after a press of Run sweep
-            sweep_key = json.dumps([shown_run.key, shared.parse_floats(sigmas), shared.parse_floats(etas)])
+            sweep_key = json.dumps([shown_run.key, shared.parse_floats(sigmas), shared.parse_floats(etas), guard])
         except ValueError as err:
             st.error(error_line("", err))
             return
         if st.button("Run sweep", key=key("ui.sweep.run"), help=HELP["sweep_run"]):
             with reported("Sweep"), progress("sweeping") as report:
                 s.sweeps[sweep_key] = shared.run_sweep(scenario, out.trained, out.forget_ids, sigmas, etas,
-                                                       out.retrain, report)
+                                                       out.retrain, report, max_step_change=guard)
         result = s.sweeps.get(sweep_key)
         if result is None:
             st.caption("Press **Run sweep** to fill the grid.")

@@ -16,11 +16,11 @@ from explorer.engine.device import torch_threads
 from explorer.engine.models import predict_proba
 from explorer.pipeline import Trained
 from explorer.config.scenario import SUBCLASS_CLUSTERS, Scenario, default_scenario, subclass_ids
-from explorer.ui import cache, settings, shared
+from explorer.ui import cache, privacy, settings, shared
 from explorer.ui.feedback import progress, reported
 from explorer.ui.settings import Control
 from explorer.ui.state import ImagesState, Shown, page_state, set_widget, widget_key, widget_value
-from explorer.ui.text import IMAGE_HELP
+from explorer.ui.text import HELP, IMAGE_HELP
 from explorer.views import images as V
 from toy_data import INFO, image_dataset_names
 from toy_data.files import FILE, register
@@ -36,6 +36,7 @@ CONTROLS = [
     Control("train.epochs", "max epochs", IMAGE_HELP["epochs"], step=1),
     Control("train.lr", "learning rate", IMAGE_HELP["lr"], step=1e-4, fmt="%.4f"),
     Control("dataset.seed", "seed", IMAGE_HELP["seed"]),
+    Control("seeds", "training seeds", IMAGE_HELP["seeds"]),
 ]
 PAPER_COLUMNS = ("paper_forget_acc", "paper_retain_acc", "mia")
 
@@ -326,6 +327,7 @@ def results(trained: Trained, scenario: Scenario) -> None:
     c1.plotly_chart(figs["entropy"], key=key("ui.entropy"), theme=None)
     c2.plotly_chart(figs["confusion"], key=key("ui.confusion_after"), theme=None)
     sweep_panel(s.result.scenario, run)
+    privacy.panel(s.result, PAGE, run.outcome, image=True)
 
 
 def sweep_panel(scenario: Scenario, run: V.ImageRun) -> None:
@@ -340,12 +342,14 @@ def sweep_panel(scenario: Scenario, run: V.ImageRun) -> None:
         sigmas = c2.text_input("σ values", "0.3, 0.7, 1.0", key=key("ui.sweep.sigmas"), help="Comma-separated noise stds.")
         etas = c3.text_input("η values", "0.05, 0.1, 0.2, 0.3" if space == "probs" else "0.001, 0.003, 0.01",
                              key=key(f"ui.sweep.etas.{space}"), help="Comma-separated JiT learning rates.")
+        guard = shared.guard_switch(key("ui.sweep.guard"), pipeline.method_config(scenario, "jit"), HELP["sweep_guard"])
         if st.button("Run sweep", key=key("ui.sweep.run"), help="Runs every cell (a few seconds each on a laptop CPU)."):
             sc = replace(scenario, configs={**scenario.configs,
                                             "jit": {**scenario.configs.get("jit", {}), "output_space": space}})
             with reported("Sweep"), progress("sweeping") as report:
                 s.sweep = (space, shared.run_sweep(sc, run.outcome.trained, run.outcome.forget_ids, sigmas, etas,
-                                                   run.outcome.retrain, report))
+                                                   run.outcome.retrain, report, max_step_change=guard))
         if s.sweep:
             space, result = s.sweep
-            shared.sweep_chart(result, key("ui.sweep.chart"), title=f"JiT in {space} space ({result.seconds:.1f} s)")
+            shared.sweep_chart(result, key("ui.sweep.chart"),
+                               title=f"{shared.sweep_label(result)} in {space} space ({result.seconds:.1f} s)")

@@ -11,7 +11,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from explorer.config.limits import MAX_RECORDED_BYTES, MAX_RECORDED_POINTS, check_fields
+from explorer.config.limits import MAX_RECORDED_BYTES, MAX_RECORDED_POINTS, check_fields, recording_stride
 from explorer.engine.trajectory import Trajectory, TrajectoryPoint
 from toy_data import Dataset
 
@@ -49,6 +49,7 @@ VIEWS = {"forget_x": ("the forget inputs", "forget_inputs=True"), "forget_y": ("
          "retain_x": ("retain data", "retain=True"), "retain_y": ("retain labels", "retain=True"),
          "train_x": ("training-set inputs", "full_train_stats=True"),
          "train_y": ("training-set labels", "full_train_stats=True and forget_labels=True"),
+         "train_forget": ("which training rows are the forget set", "full_train_stats=True"),
          "forget_class": ("the forget class", "class_level_only=True or forget_labels=True")}
 
 
@@ -64,6 +65,7 @@ class UnlearnData:
     retain_y: np.ndarray | None = None
     train_x: np.ndarray | None = None  # the full training set, for methods that use its statistics
     train_y: np.ndarray | None = None
+    train_forget: np.ndarray | None = None  # with the training set: which of its rows are the forget set
     forget_class: int | None = None  # set when the forget set is exactly one whole class
     method: str = ""  # who is reading (for the refusal's message)
     access: DataAccess | None = None
@@ -102,6 +104,7 @@ class UnlearnData:
             train_x=data.x_train if access.full_train_stats else HIDDEN,
             # Training-set labels only for label-based methods (SSD); label-free ones (LF-SSD) get inputs.
             train_y=data.y_train if access.full_train_stats and access.forget_labels else HIDDEN,
+            train_forget=~retain if access.full_train_stats else HIDDEN,
             forget_class=whole_class if access.class_level_only or access.forget_labels else HIDDEN,
             method=method, access=access,
         )
@@ -138,11 +141,14 @@ class Recorder:
         self._good = self._snapshot()  # the last step with finite loss and weights
         self._measured = (0, self._good)  # the last step whose outputs were measured finite (recorded)
         self._last_recorded = -1
-        # Bounded memory whatever the number of steps: past the cap the recorded points are thinned to
-        # every other one and the recording stride doubles (limits.MAX_RECORDED_POINTS / _BYTES).
-        self.stride = 1
+        # Bounded memory whatever the number of steps (limits.MAX_RECORDED_POINTS / _BYTES): the stride is chosen
+        # up front so that the run's recorded points fit the cap, and the first record (its probabilities' size)
+        # can lower the cap; should a run take more steps than it announced, the points are thinned to every
+        # other one and the stride doubles.
         self.cap = MAX_RECORDED_POINTS
+        self.stride = recording_stride(self.total, ctx.record_every, self.cap)
         self._record(0, 0, None)
+        self.stride = max(self.stride, recording_stride(self.total, ctx.record_every, self.cap))
 
     def _snapshot(self) -> dict[str, torch.Tensor]:
         return {k: v.detach().clone() for k, v in self.model.state_dict().items()}
