@@ -5,7 +5,7 @@ figures in explorer/views/two_d.py, prose in explorer/ui/text.py; the real-image
 """
 import streamlit as st
 
-from explorer.ui import explore, lessons, links, paper_figures
+from explorer.ui import edit, explore, lessons, links, paper_figures
 from explorer.ui.feedback import notice, reported
 from explorer.ui.text import ABOUT
 
@@ -32,8 +32,10 @@ def explorer_2d() -> None:
     with tab_explore:
         left, right = st.columns([3, 1])
         with left:
+            edit.mode_switch(trained)  # forget or edit the data; the training set's size
             explore.editor(trained)
         with right:
+            edit.panel(trained, scenario)
             explore.forget_controls(trained, scenario)
             explore.unlearn_button(trained, scenario)
             explore.share(scenario)

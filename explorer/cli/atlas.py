@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 
 from explorer.cli import run as run_command
-from explorer.cli.common import checked_out, checked_runner, runner_flags, stage_bar, write_out
+from explorer.cli.common import checked_out, checked_runner, emit, runner_flags, stage_bar
 from explorer.config.cost import STUDY_BUDGET
 
 NAME = "atlas"
@@ -40,10 +40,4 @@ def command(args) -> int:
     checked_runner(args)
     atlas = compute_atlas(scenario, progress=stage_bar(), method=method, backend=args.backend,
                           workers=args.workers, address=args.address)
-    text = json.dumps(atlas.to_dict(), indent=1)
-    if out is None:
-        print(text)
-        return 0
-    write_out(out, text)
-    print(atlas_summary(atlas))
-    return 0
+    return emit(json.dumps(atlas.to_dict(), indent=1), out, args.out, lambda: atlas_summary(atlas))

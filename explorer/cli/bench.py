@@ -27,6 +27,8 @@ def add_parser(sub):
                        help="instead: the classroom load benchmark, N concurrent browser sessions against a real "
                             "`streamlit run` server (e.g. --load 1,10,30); needs /usr/bin/chromium and playwright")
     bench.add_argument("--load-timeout", type=float, default=600.0, help="seconds one load session may take")
+    bench.add_argument("--only", choices=["audit"], help="only this benchmark (audit: 64 reference models, batched "
+                                                         "against one by one)")
     return bench
 
 
@@ -48,6 +50,13 @@ def command(args) -> int:
     except ValueError as err:
         raise ScenarioError(str(err)) from None
     checked_out(args.out)
+    if args.only == "audit":
+        from explorer.bench.audit import audit_benchmark, format_rows
+
+        result = {"audit": audit_benchmark()}
+        Path(args.out).write_text(json.dumps(result, indent=2))
+        print("\n".join(format_rows(result["audit"])))
+        return 0
     result = bench.run_all(repeats=args.repeats, device=args.device)
     write_out(args.out, json.dumps(result, indent=2))
     print(bench.format_table(result))

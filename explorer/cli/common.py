@@ -228,3 +228,14 @@ def checked_threads(threads: int | None) -> None:
 def one_line_text(err: BaseException) -> str:
     text = str(err).strip()
     return text.splitlines()[0] if text else type(err).__name__
+
+
+def emit(text: str, out: Path | None, path: str | None, summary) -> int:
+    """A command's JSON ``text`` on stdout, or written to ``out`` (the checked ``--out`` ``path``) with the short
+    ``summary()`` on stdout instead."""
+    if out is None:
+        print(text)
+        return 0
+    write_out(out, text)
+    print(summary())
+    return 0

@@ -12,7 +12,8 @@ multiply-add than a dense layer here.
 
 Budgets: :data:`RUN_BUDGET` for one run (``run``, a page's Unlearn, a lesson step), :data:`PAGE_STUDY_BUDGET`
 for the many runs one click on a page starts (the σ×η sweep, the atlas page), :data:`STUDY_BUDGET` for the
-studies a terminal starts on purpose (``calibrate``, ``atlas``), :data:`MEMORY_BUDGET` for what one run keeps.
+studies a terminal starts on purpose (``calibrate``, ``atlas``), :data:`AUDIT_BUDGET` for a privacy audit,
+:data:`MEMORY_BUDGET` for what one run keeps.
 Pure: no torch, so every entrance can afford it.
 """
 from __future__ import annotations
@@ -38,6 +39,7 @@ RUN_SECONDS = 0.6  # a run's set-up: data, models, the evaluator and its probes
 RUN_BUDGET = 120.0  # CPU-seconds: one run (about a minute on two cores)
 PAGE_STUDY_BUDGET = 300.0  # CPU-seconds: a sweep or an atlas from a page (the moons atlas: about 130)
 STUDY_BUDGET = 3600.0  # CPU-seconds: a study started from a terminal (the default calibration: about 0.4 h)
+AUDIT_BUDGET = 600.0  # CPU-seconds: a privacy audit, the run and its reference models (from a page or a terminal)
 MEMORY_BUDGET = 512 * 2**20  # bytes one run may keep (recorded class probabilities, models)
 
 
@@ -109,6 +111,8 @@ def check(cost: Cost, budget: float = RUN_BUDGET, what: str = "this run", memory
 def advice(part: str) -> str:
     if part.startswith("recording"):
         return "record fewer steps (raise record_every, or fewer passes/epochs) or use a coarser grid"
+    if part.startswith("reference"):
+        return "use fewer reference models, samples or epochs"
     if part in ("training", "retraining"):
         return "use fewer samples, epochs or a smaller model"
     if part in ("cells", "points", "runs", "repeats"):

@@ -9,12 +9,14 @@ from dataclasses import asdict, dataclass, field, fields
 
 import numpy as np
 
+from explorer.config.datafile import DataFile
 from explorer.config.echo import clip, number, shown
 from explorer.config.limits import MAX_COORDINATE, MAX_FORGET
 from explorer.engine.models import ModelConfig
 from explorer.engine.training import TrainConfig, default_train_config
-from toy_data import Dataset, DatasetSpec, default_spec
+from toy_data import DataEdits, Dataset, DatasetSpec, default_spec
 from toy_data import image_dataset_names
+from toy_data.files import FILE, is_images
 
 
 class ScenarioError(ValueError):
@@ -154,6 +156,10 @@ class Scenario:
     presets: dict = field(default_factory=dict)  # method name -> preset name
     device: str = "auto"
     seed: int = 0  # seeds the random forget set and the methods' own randomness
+    # Training seeds K: the original, the retrain reference and every method run once per seed k = 0 … K − 1,
+    # seed k with training seed train.seed + k (initial weights, batch order) and method seed seed + k (the
+    # method's own noise), on the same data and forget set. 1 = one run, as before seeds existed.
+    seeds: int = 1
     grid_resolution: int = 100
     # The forget_lipschitz probe, the same for every method (not JiT's σ: tuning JiT must not change
     # another method's metric). 0.1 and probabilities, as every report before the probe had its own σ.
@@ -167,6 +173,7 @@ class Scenario:
 
     def to_dict(self) -> dict:
         out = asdict(self)
+        out["dataset"] = self.dataset.to_dict()
         out["compare"] = list(self.compare)
         out["forget"]["ids"] = list(self.forget.ids)
         return out
@@ -180,7 +187,7 @@ class Scenario:
             raw = dict(raw)
             raw.pop("forget_ids", None)  # resolved ids are informational; the spec is authoritative
             parts = {
-                "dataset": _build(DatasetSpec, raw.pop("dataset", {})),
+                "dataset": _dataset(raw.pop("dataset", {})),
                 "model": _build(ModelConfig, raw.pop("model", {})),
                 "train": _build(TrainConfig, raw.pop("train", {})),
                 "forget": _build(ForgetSpec, raw.pop("forget", {}), tuples=("ids", "point", "subclass")),
@@ -205,6 +212,23 @@ class Scenario:
         except (TypeError, ValueError) as err:
             text = str(err).strip()
             raise ScenarioError(f"invalid scenario: {text.splitlines()[0] if text else type(err).__name__}") from None
+
+
+def _dataset(values) -> DatasetSpec:
+    """The dataset part: its hand edits and its data file are objects of their own (toy_data/edits.py,
+    explorer/config/datafile.py), built and type-checked before the rest."""
+    if not isinstance(values, dict):
+        raise ScenarioError("DatasetSpec must be an object")
+    values = dict(values)
+    if "edits" in values:
+        values["edits"] = DataEdits.from_dict(values["edits"])
+    if values.get("file") is not None:
+        raw = values["file"]
+        if not isinstance(raw, dict) or set(raw) - {"sha256", "name", "embedded"} or "sha256" not in raw:
+            raise ScenarioError("dataset.file must be an object with sha256 (and name, embedded)")
+        values["file"] = DataFile(**raw)
+        values["file"].check_types()
+    return _build(DatasetSpec, values)
 
 
 def _build(kind, values: dict, tuples: tuple[str, ...] = ()):
@@ -249,7 +273,7 @@ def default_scenario(dataset: str = "moons", **dataset_overrides) -> Scenario:
     from explorer.unlearning.jit import default_preset
 
     spec = default_spec(dataset, **dataset_overrides)
-    image = spec.name in image_dataset_names()
+    image = spec.name in image_dataset_names() or (spec.name == FILE and is_images(spec))
     model = ModelConfig(kind="cnn", width=64) if image else ModelConfig()
     train = default_train_config(image, seed=spec.seed)
     return Scenario(dataset=spec, model=model, train=train, presets={"jit": default_preset(spec.name)})

@@ -1,8 +1,8 @@
 """A scenario and its forget ids <-> URL query parameters (flat strings, only non-default values).
 
 Keys: ``ds`` dataset name, ``d.<field>`` other dataset fields, ``m.<field>`` model, ``t.<field>``
-training, ``method``, ``p.<method>`` preset, ``c.<method>.<field>`` method settings, ``seed``,
-``device``, ``grid``, ``cmp`` methods to compare (comma-separated), ``f`` forget ids as ranges (``3-5,9``).
+training, ``method``, ``p.<method>`` preset, ``c.<method>.<field>`` method settings, ``seed``, ``seeds``
+(training seeds K), ``device``, ``grid``, ``cmp`` methods to compare (comma-separated), ``f`` forget ids as ranges (``3-5,9``).
 Decoding never fails and never blows up: a number outside its declared range (explorer/config/limits.py) is clamped
 to the limit with a notice naming the value and the limit; any other bad parameter is dropped alone (its
 default is used) with a one-line notice; forget ids beyond the training set are dropped without being
@@ -14,7 +14,7 @@ import typing
 from dataclasses import fields, replace
 from typing import Any, Iterable, Mapping
 
-from explorer.config import limits
+from explorer.config import datalink, limits
 from explorer.config.echo import clip, shown
 from explorer.config.longlinks import TRIMMED, trimmed_notice
 from explorer.config.limits import MAX_SAMPLES
@@ -26,7 +26,7 @@ from toy_data.base import validate_spec
 
 SECTIONS = {"d": "dataset", "m": "model", "t": "train"}
 MAX_KEY_NOTICES = 5  # unknown parameters named one by one; more are counted in one notice
-TOP = {"seed": "seed", "device": "device", "grid": "grid_resolution", "method": "method",
+TOP = {"seed": "seed", "seeds": "seeds", "device": "device", "grid": "grid_resolution", "method": "method",
        "lip": "lipschitz_sigma", "lip_space": "lipschitz_space"}
 
 
@@ -103,12 +103,14 @@ def _diff(obj, base) -> dict[str, Any]:
 # scenario -> params
 
 def to_params(scenario: Scenario, forget_ids: Iterable[int] = ()) -> dict[str, str]:
-    """Flat string parameters holding everything that differs from ``default_scenario(dataset)``."""
-    base = default_scenario(scenario.dataset.name)
-    out = {"ds": scenario.dataset.name}
+    """Flat string parameters holding everything that differs from ``default_scenario(dataset)``. Data edits
+    too long for a link (explorer/config/datalink.py) leave the link without them and without the forget ids."""
+    data = scenario.dataset
+    base = default_scenario(data.name, file=data.file)
+    out = {"ds": data.name, **datalink.file_params(data.file)}
     for short, attr in SECTIONS.items():
         for name, value in _diff(getattr(scenario, attr), getattr(base, attr)).items():
-            if attr == "dataset" and name == "name":
+            if attr == "dataset" and name in ("name", "edits", "file"):
                 continue
             out[f"{short}.{name}"] = _fmt(value)
     for key, attr in TOP.items():
@@ -122,6 +124,9 @@ def to_params(scenario: Scenario, forget_ids: Iterable[int] = ()) -> dict[str, s
             out[f"c.{method}.{name}"] = _fmt(value)
     if scenario.compare:
         out["cmp"] = ",".join(scenario.compare)
+    if not datalink.fits_link(data.edits):
+        return out
+    out.update(datalink.edit_params(data.edits))
     ids = encode_ids(forget_ids)
     if ids:
         out["f"] = ids
@@ -152,10 +157,18 @@ def from_params(params: Mapping[str, Any]) -> tuple[Scenario, list[int], list[st
                        "using the default.")
 
     name = raw.pop("ds", "moons") or "moons"
-    if name not in dataset_names() or name in _image_datasets():
-        notices.append(f"Ignored URL parameter ds={shown(name)} (unknown 2D dataset); using moons.")
+    datafile = datalink.file_from_params(name, raw, notices)  # ds=file&data=<sha256>: data this server holds
+    if datafile is None and (name not in dataset_names() or name in _image_datasets()):
+        if name != "file":
+            notices.append(f"Ignored URL parameter ds={shown(name)} (unknown 2D dataset); using moons.")
         name = "moons"
-    scenario = default_scenario(name)
+    scenario = default_scenario(name, file=datafile)
+    if datafile is not None and scenario.model.kind != "mlp":
+        notices.append("Ignored URL parameter ds=file: that data file holds images; open it on the Real images page. "
+                       "Using moons.")
+        scenario = default_scenario("moons")
+    edits = datalink.edits_from_params(raw, notices)
+    scenario = replace(scenario, dataset=replace(scenario.dataset, edits=edits))
     consumed: set[str] = set()
 
     # dataset / model / train: one field at a time, each validated with its section
@@ -164,7 +177,8 @@ def from_params(params: Mapping[str, Any]) -> tuple[Scenario, list[int], list[st
             consumed.add(key)
             field_name = key[len(short) + 1:]
             section = getattr(scenario, attr)
-            if field_name not in {f.name for f in fields(section)} or (attr == "dataset" and field_name == "name"):
+            if field_name not in {f.name for f in fields(section)} or (
+                    attr == "dataset" and field_name in ("name", "edits", "file")):
                 bad(key, "unknown setting")
                 continue
             try:
@@ -249,7 +263,9 @@ def from_params(params: Mapping[str, Any]) -> tuple[Scenario, list[int], list[st
         try:
             # The training set has fewer points than samples: ids beyond are dropped, never expanded; the page
             # clips to the exact size after training.
-            n = max_train_size(scenario.dataset)
+            n = max_train_size(scenario.dataset) + len(scenario.dataset.edits.added)  # added points: ids after the rest
+            if scenario.dataset.file is not None:
+                n = MAX_SAMPLES + len(scenario.dataset.edits.added)
             ranges, beyond = parse_id_ranges(raw["f"], n)
             ids = expand(ranges)
             if beyond:

@@ -48,6 +48,7 @@ class Outcome:
     answer: str | None = None
     why: str = ""
     numbers: dict[str, float] = field(default_factory=dict)
+    more: list[tuple[str, Any]] = field(default_factory=list)  # shown on request (one click): (caption, figure)
 
 
 

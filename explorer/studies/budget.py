@@ -27,7 +27,7 @@ def _sizes(scenario: Scenario, data: Dataset):
 
 def _training(scenario: Scenario, m, n: int) -> float:
     """One model trained on ``n`` points for the configured epochs."""
-    return scenario.train.epochs * m.work_seconds(3 * n, limits._batches(n, scenario.train.batch_size))
+    return scenario.train.epochs * m.work_seconds(3 * n, limits.batches(n, scenario.train.batch_size))
 
 
 def _method(name: str, config, m, n: int, n_forget: int, classes: int) -> float:
@@ -52,7 +52,7 @@ def atlas_cost(scenario: Scenario, data: Dataset, method: str, points: int) -> C
     from explorer.studies.atlas import CHUNK
 
     m, n, _ = _sizes(scenario, data)
-    batches = limits._batches(n - 1, scenario.train.batch_size)
+    batches = limits.batches(n - 1, scenario.train.batch_size)
     loo = scenario.train.epochs * (m.work_seconds(3 * (n - 1), 0) + batches * (m.step_seconds / CHUNK
                                                                                 + m.params * PARAM_STEP_SECONDS))
     per_point = loo + _method(method, pipeline.method_config(scenario, method), m, n, 1, data.n_classes)

@@ -5,6 +5,9 @@ by the σ×η sweep, the calibration study and the atlas. Every backend runs eac
 intra-op thread, so the same jobs give the same results on every backend. Backends:
 
 * ``"serial"``: one job after another in the calling process.
+* ``"threads"``: a thread per worker in the calling process (torch's thread setting is process-wide: one
+  intra-op thread while they run, restored afterwards). Cheap to start; the jobs share the process's GIL
+  outside torch's kernels.
 * ``"processes"``: a persistent pool of "spawn" worker processes with one torch thread each, kept
   for the next call (:func:`shutdown_pool` ends it). Workers are started behind a bare
   ``__main__`` so they never re-run the caller's main script (Streamlit installs the app script as
@@ -31,7 +34,7 @@ import sys
 import threading
 import time
 import types
-from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from typing import Any, Callable, Sequence
@@ -41,7 +44,7 @@ import torch
 from explorer.config.echo import clip, shown
 
 JobProgress = Callable[[int, int], None]  # (jobs done, total jobs)
-BACKENDS = ("auto", "serial", "processes", "ray")
+BACKENDS = ("auto", "serial", "threads", "processes", "ray")
 # Until a pool has been started and timed in this process: a 2-worker spawn pool's cold start on the
 # development machine (each worker imports torch), measured 2.5-4 s.
 POOL_STARTUP_GUESS_SECONDS = 3.0
@@ -78,6 +81,10 @@ def run_jobs(fn: Callable[..., Any], jobs: Sequence[tuple], backend: str = "auto
     if backend == "serial" or workers == 1 or total <= 1:
         info.update(backend="serial", workers=1)
         _run_serial(fn, jobs, results, 0, progress)
+        return results
+    if backend == "threads":
+        info.update(backend="threads", workers=workers)
+        _run_threads(fn, jobs, results, workers, progress)
         return results
     first = 0
     if backend == "auto":
@@ -120,6 +127,20 @@ def _run_serial(fn, jobs, results, offset: int, progress, total: int | None = No
             results[done - 1] = fn(*job)
             if progress:
                 progress(done, total)
+
+
+def _run_threads(fn, jobs, results, workers: int, progress) -> None:
+    with _one_thread(), ThreadPoolExecutor(workers, thread_name_prefix="runner") as pool:
+        futures = {pool.submit(fn, *job): index for index, job in enumerate(jobs)}
+        try:
+            for done, future in enumerate(as_completed(futures), start=1):
+                results[futures[future]] = future.result()
+                if progress:
+                    progress(done, len(jobs))
+        except BaseException:
+            for future in futures:
+                future.cancel()
+            raise
 
 
 def _one_thread():

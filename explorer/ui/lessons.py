@@ -152,6 +152,9 @@ def show(current: L.Step, answer: str | None) -> None:
     for i, (caption, fig) in enumerate(outcome.figures):
         st.caption(caption)
         st.plotly_chart(fig, key=key(f"ui.fig.{s.lesson}.{s.step}.{i}"), theme=None, config={"displaylogo": False})
+    for i, (caption, fig) in enumerate(outcome.more):
+        with st.expander(caption):
+            st.plotly_chart(fig, key=key(f"ui.more.{s.lesson}.{s.step}.{i}"), theme=None, config={"displaylogo": False})
     if outcome.facts:
         st.markdown("**What the engine computed**\n\n" + "\n".join(f"- {f}" for f in outcome.facts))
 

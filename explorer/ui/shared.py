@@ -21,7 +21,7 @@ def comparison_frame(models: Mapping[str, Mapping[str, Any]], shown=None, gaps: 
     shown = list(shown or metric_names("table"))
     out = []
     for r in comparison_rows(models, shown):
-        row = {"method": r["method"], "zero-shot": ZERO_SHOT[r["zero_shot"]], "avg gap to retrain": r["avg_gap"],
+        row = {"method": r["label"], "zero-shot": ZERO_SHOT[r["zero_shot"]], "avg gap to retrain": r["avg_gap"],
                "seconds": r["seconds"]}
         for m in shown:
             row[m] = r[m]
@@ -42,7 +42,7 @@ def comparison_table(models: Mapping[str, Mapping[str, Any]], page: str, name: s
     table = comparison_frame(models, shown, gaps)
     columns = {"avg gap to retrain": st.column_config.NumberColumn(
         "avg gap", format="%.3f", help="SalUn's Avg. Gap: mean |method − retrain| over retain, forget and test "
-                                       "accuracy and the MIA (0 = retraining)")}
+                                       "accuracy and SalUn's MIA-Efficacy (0 = retraining)")}
     for m in (c for c in table.columns if c in METRICS):
         columns[m] = st.column_config.NumberColumn(METRICS[m].short, format="%.3f", help=METRICS[m].better)
         if gaps:
@@ -76,8 +76,9 @@ def show_verdict(verdict) -> None:
     box(f"**Verdict:** {verdict.sentence}")
 
 
-def run_sweep(scenario, trained, forget_ids, sigmas: str, etas: str, retrain, report):
-    """JiT once per (σ, η) cell, σ and η as the user typed them (comma-separated), within the work budget."""
+def run_sweep(scenario, trained, forget_ids, sigmas: str, etas: str, retrain, report, max_step_change=None):
+    """JiT once per (σ, η) cell, σ and η as the user typed them (comma-separated); ``max_step_change`` overrides
+    the step guard (0 = off)."""
     from explorer.config.cost import PAGE_STUDY_BUDGET
     from explorer.engine.device import torch_threads
     from explorer.studies.budget import checked, sweep_cost
@@ -88,20 +89,37 @@ def run_sweep(scenario, trained, forget_ids, sigmas: str, etas: str, retrain, re
             PAGE_STUDY_BUDGET, f"this sweep of {cells:,} cells")
     with torch_threads():
         return sweep_jit(scenario, trained, forget_ids, grid[0], grid[1], retrain=retrain,
-                         progress=lambda done, total: report(f"{done}/{total} cells", done / max(total, 1)))
+                         progress=lambda done, total: report(f"{done}/{total} cells", done / max(total, 1)),
+                         max_step_change=max_step_change)
+
+
+def sweep_label(result) -> str:
+    """Which JiT a sweep ran: "JiT with step guard 0.05" or "JiT without the step guard" (plain published steps)."""
+    from explorer.measures.verdict import guard_label
+    return guard_label(result.max_step_change)
+
+
+def guard_switch(key: str, config, help_text: str) -> float:
+    """A toggle for the explorer's step guard (on: the config's guard, or the default 0.05 when it has none);
+    returns the max_step_change to run with (0 = off)."""
+    from explorer.unlearning.jit import JiTConfig
+    on_value = config.max_step_change if config.max_step_change > 0 else JiTConfig().max_step_change
+    on = st.toggle(f"step guard {on_value:g} (the explorer's, not the paper's)", value=config.max_step_change > 0,
+                   key=key, help=help_text)
+    return on_value if on else 0.0
 
 
 def sweep_chart(result, key: str, metrics=("retain_acc", "forget_acc"), title: str | None = None) -> None:
     from explorer.figures.sweep import sweep_figure
     fig = sweep_figure(result, metrics=metrics, height=400, title=title or (
-        f"JiT over σ×η ({len(result.sigmas)}×{len(result.etas)} cells, {result.seconds:.1f} s)"))
+        f"{sweep_label(result)} over σ×η ({len(result.sigmas)}×{len(result.etas)} cells, {result.seconds:.1f} s)"))
     fig.update_layout(margin=dict(l=70, r=10, t=70, b=50))  # room for the first panel's η and every σ tick
     st.plotly_chart(fig, key=key, theme=None, config={"displaylogo": False})
     if result.retrain_metrics:
         r = result.retrain_metrics
         st.caption(f"Retrained model for reference: forget {r.get('forget_acc', float('nan')):.2f}, retain "
                    f"{r.get('retain_acc', float('nan')):.2f}, test {r.get('test_acc', float('nan')):.2f}. "
-                   "avg gap = mean |JiT − retrain| over retain/forget/test accuracy and MIA.")
+                   "avg gap = mean |JiT − retrain| over retain/forget/test accuracy and SalUn's MIA-Efficacy.")
 
 
 def trained_or_stop(scenario):

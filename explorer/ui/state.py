@@ -87,6 +87,7 @@ class ExploreState:
     figure3: dict | None = None  # the paper's Figure 3 (1-D), as last shown
     sweeps: Bounded = field(default_factory=lambda: Bounded(8))
     info: Bounded = field(default_factory=lambda: Bounded(4))
+    edit: Any = None  # "Edit data" mode and the uploaded data file (explorer/ui/edit.py's EditState)
 
 
 @dataclass
@@ -101,6 +102,8 @@ class ImagesState:
     maps: Bounded = field(default_factory=lambda: Bounded(2))
     result: Shown | None = None
     sweep: tuple | None = None  # (output space, SweepResult)
+    upload: Any = None  # the .npz of images uploaded on this page (the dataset "file"), a DataFile
+    upload_error: str | None = None  # why the last upload was refused, one line
 
 
 @dataclass

@@ -69,7 +69,7 @@ CASES = [
     ({"grid_resolution": 10**6, "forget": {"ids": [1]}}, "grid_resolution"),
     ({"record_every": 0, "forget": {"ids": [1]}}, "record_every"),
     ({"seed": 2**40, "forget": {"ids": [1]}}, "seed"),
-    ({"grid_resolution": 400, "configs": {"jit": {"passes": 10000}}, "forget": {"ids": [1]}}, "work budget"),
+    ({"grid_resolution": 400, "configs": {"jit": {"passes": 10000}}, "model": {"width": 256}, "forget": {"ids": [1]}}, "work budget"),
 ]
 
 

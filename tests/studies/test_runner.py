@@ -24,7 +24,7 @@ JOBS = [(2.0, float(i)) for i in range(6)]
 
 def test_serial_processes_and_auto_give_the_same_results_in_order():
     expected = [math.pow(*job) for job in JOBS]
-    for backend in ("serial", "processes", "auto"):
+    for backend in ("serial", "threads", "processes", "auto"):
         calls, info = [], {}
         assert run_jobs(math.pow, JOBS, backend, 2, lambda d, t: calls.append((d, t)), info=info) == expected
         assert calls[-1] == (len(JOBS), len(JOBS)) and len(calls) == len(JOBS)
