@@ -2,8 +2,10 @@
 
 ``engine`` — JiT's batched engine against the published code's loop and the compute floor, and each
 method's time; ``app`` — the 2D page from pressing Unlearn to a built animation, in CPU-seconds per stage;
-``images`` — the images page's training and unlearning; ``load`` — a classroom's sessions against a real
-server (``client`` speaks Streamlit's protocol, ``sessions`` are the students, ``procs`` reads /proc). Nothing
+``images`` — the images page's training and unlearning; ``seeds`` — K training seeds against one on the page's
+run path; ``audit`` — the privacy audit's reference models batched against one by one; ``load`` — a classroom's
+sessions against a real server (``client`` speaks Streamlit's protocol, ``sessions`` are the students, ``procs``
+reads /proc). Nothing
 outside this package imports it except the CLI's ``bench``. The engine's names load on first use, so a load
 client process (which imports ``sessions``) does not import torch."""
 from importlib import import_module

@@ -44,10 +44,10 @@ class _TimedProbes(pipeline.ProbeEvaluator):
 
     cpu = 0.0
 
-    def __call__(self, model, with_probs: bool = False):
+    def __call__(self, model, with_probs: bool = False, final: bool = False):
         start = time.process_time()
         try:
-            return super().__call__(model, with_probs)
+            return super().__call__(model, with_probs, final)
         finally:
             _TimedProbes.cpu += time.process_time() - start
 

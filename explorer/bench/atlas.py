@@ -40,7 +40,8 @@ def atlas_benchmark(points: int | None = None, serial: bool = True, ray: bool = 
     """``points``: the first that many training points (default: all 300 of the default moons)."""
     from explorer import pipeline
     from explorer.studies.atlas import compute_atlas
-    from explorer.engine.batched import jit_many, train_each, train_many
+    from explorer.engine.batched import train_each, train_many
+    from explorer.unlearning.jit_stack import jit_many
     from explorer.engine.models import logits
     from explorer.config.scenario import default_scenario
     from explorer.unlearning import RunContext, run_method
@@ -59,7 +60,7 @@ def atlas_benchmark(points: int | None = None, serial: bool = True, ray: bool = 
         stack, histories = train_many(trained.initial, data.x_train, data.y_train, masks, scenario.train, trained.device)
         out["batched_train_seconds"] = time.perf_counter() - start
         start = time.perf_counter()
-        many = jit_many(trained.model, data.x_train[ids], config, trained.device, seed=scenario.seed)
+        many = jit_many(trained.model, data.x_train[ids], config, trained.device, seeds=scenario.seed)
         out["batched_jit_seconds"] = time.perf_counter() - start
         out["batched_seconds"] = out["batched_train_seconds"] + out["batched_jit_seconds"]
         out["batched_cpu_seconds"] = time.process_time() - cpu  # what other load on the machine does not add

@@ -142,7 +142,8 @@ def method_times(device: str = "auto") -> dict:
     return out
 
 
-def run_all(repeats: int = 7, device: str = "auto", include_app: bool = True, include_atlas: bool = True) -> dict:
+def run_all(repeats: int = 7, device: str = "auto", include_app: bool = True, include_atlas: bool = True,
+            include_seeds: bool = True, include_audit: bool = True) -> dict:
     dev = pick_device(device)
     result = {
         "machine": {"device": device_label(dev), "torch": torch.__version__, "python": platform.python_version(),
@@ -160,6 +161,14 @@ def run_all(repeats: int = 7, device: str = "auto", include_app: bool = True, in
         from explorer.bench.atlas import atlas_benchmark
 
         result["atlas"] = atlas_benchmark()
+    if include_seeds:
+        from explorer.bench.seeds import seeds_benchmark
+
+        result["seeds"] = seeds_benchmark()
+    if include_audit:
+        from explorer.bench.audit import audit_benchmark
+
+        result["audit"] = audit_benchmark()
     return result
 
 
@@ -175,6 +184,12 @@ def format_table(result: dict) -> str:
     from explorer.bench.atlas import format_rows
 
     lines += format_rows(result.get("atlas", {}))
+    from explorer.bench.seeds import format_rows as seeds_rows
+
+    lines += seeds_rows(result.get("seeds", {}))
+    from explorer.bench.audit import format_rows as audit_rows
+
+    lines += audit_rows(result.get("audit", {}))
     for section in ("app", "images"):
         for key, value in result.get(section, {}).items():
             if isinstance(value, dict):  # e.g. the click's stages in CPU-seconds

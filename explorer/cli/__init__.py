@@ -1,5 +1,5 @@
 """Headless command line: ``python -m explorer COMMAND``, one module per command (``run``, ``methods``,
-``calibrate``, ``atlas``, ``bench``), each with ``add_parser`` and ``command``.
+``calibrate``, ``atlas``, ``audit``, ``bench``), each with ``add_parser`` and ``command``.
 
 Bad input exits with status 2 and one line on stderr, never a traceback.
 """
@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import sys
 
-from explorer.cli import atlas, bench, calibrate, methods, run
+from explorer.cli import atlas, audit, bench, calibrate, methods, run
 from explorer.cli.common import Parser, UsageError
+from explorer.config.echo import for_terminal
 from explorer.config.scenario import ScenarioError
 
-COMMANDS = {module.NAME: module for module in (run, methods, calibrate, atlas, bench)}
+COMMANDS = {module.NAME: module for module in (run, methods, calibrate, atlas, audit, bench)}
 
 
 def build_parser() -> Parser:
@@ -21,6 +22,7 @@ def build_parser() -> Parser:
     methods.add_parser(sub)
     calibrate.add_parser(sub)
     atlas.add_parser(sub, run_parser)
+    audit.add_parser(sub, run_parser)
     bench.add_parser(sub)
     return parser
 
@@ -51,18 +53,14 @@ def main(argv: list[str] | None = None) -> int:
             return 2
         return COMMANDS[args.command].command(args)
     except (UsageError, ScenarioError) as err:
-        print(f"error: {err}", file=sys.stderr)
+        print(f"error: {for_terminal(err)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("error: interrupted", file=sys.stderr)
         return 130
     except Exception as err:  # noqa: BLE001 — the CLI promises no traceback, whatever happens
-        print(f"error: unexpected {type(err).__name__}: {err}".splitlines()[0], file=sys.stderr)
+        print(f"error: unexpected {type(err).__name__}: {for_terminal(err)}", file=sys.stderr)
         return 1
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())
 
 
 if __name__ == "__main__":

@@ -4,8 +4,8 @@ from __future__ import annotations
 import json
 
 from explorer.cli import run as run_command
-from explorer.cli.common import checked_out, checked_runner, runner_flags, stage_bar
-from explorer.config.scenario import ScenarioError
+from explorer.cli.common import checked_out, checked_runner, emit, runner_flags, stage_bar
+from explorer.config.cost import STUDY_BUDGET
 
 NAME = "atlas"
 
@@ -25,23 +25,19 @@ def add_parser(sub, run):
 
 
 def command(args) -> int:
+    from explorer.pipeline import load_data
     from explorer.studies.atlas import check, compute_atlas, summary as atlas_summary
+    from explorer.studies.budget import atlas_cost, checked
 
     args.threads = None
     scenario = run_command.scenario_from_args(args)
     method = args.method or scenario.method
     check(scenario, method)
+    data = load_data(scenario)
+    checked(atlas_cost(scenario, data, method, len(data.x_train)), STUDY_BUDGET,
+            f"this atlas of {len(data.x_train):,} points")
     out = checked_out(args.out) if args.out else None
     checked_runner(args)
     atlas = compute_atlas(scenario, progress=stage_bar(), method=method, backend=args.backend,
                           workers=args.workers, address=args.address)
-    text = json.dumps(atlas.to_dict(), indent=1)
-    if out is None:
-        print(text)
-        return 0
-    try:
-        out.write_text(text)
-    except OSError as err:
-        raise ScenarioError(f"cannot write {args.out!r}: {err}") from None
-    print(atlas_summary(atlas))
-    return 0
+    return emit(json.dumps(atlas.to_dict(), indent=1), out, args.out, lambda: atlas_summary(atlas))

@@ -6,7 +6,8 @@ import sys
 from dataclasses import replace
 
 from explorer.cli.common import (UsageError, checked_out, checked_runner, floats, ints, join, names, progress_bar,
-                                 runner_flags)
+                                 runner_flags, write_out)
+from explorer.config.cost import STUDY_BUDGET
 from explorer.config.scenario import ScenarioError
 
 NAME = "calibrate"
@@ -37,6 +38,7 @@ def add_parser(sub):
 
 
 def command(args) -> int:
+    from explorer.studies.budget import checked, study_cost
     from explorer.studies.calibration import StudyGrid, markdown, run_study
 
     seeds = ints(args.seeds, "--seeds")
@@ -54,21 +56,17 @@ def command(args) -> int:
         d = JiTConfig()
         grid = replace(grid, sigmas=(d.sigma,), etas=(d.eta,), passes=(d.passes,), max_step_changes=(d.max_step_change,))
     try:
-        grid.validate()
+        grid.validate()  # each value of each axis: never their product
     except ValueError as err:
         raise ScenarioError(str(err)) from None
-    if args.workers is not None and args.workers < 1:
-        raise UsageError(f"--workers must be >= 1, got {args.workers}")
+    checked(study_cost(grid), STUDY_BUDGET, f"this study of {grid.n_runs:,} runs")
     out = checked_out(args.out)
     checked_runner(args)
     print(f"calibration: {grid.n_runs} JiT runs", file=sys.stderr)
     result = run_study(grid, backend=args.backend, workers=args.workers, progress=progress_bar("jobs"),
                        address=args.address)
     print(markdown(result.cells))  # first: a failed write must not lose the study's tables
-    try:
-        out.write_text(json.dumps(result.to_dict(), indent=1))
-    except OSError as err:
-        raise ScenarioError(f"cannot write {args.out!r}: {err}") from None
+    write_out(out, json.dumps(result.to_dict(), indent=1))
     print(f"\n{len(result.rows)} runs in {result.seconds:.0f} s on {result.workers} worker(s); "
           f"every run in {args.out}", file=sys.stderr)
     return 0

@@ -6,9 +6,9 @@ import argparse
 import json
 import typing
 from dataclasses import replace
-from pathlib import Path
 
-from explorer.cli.common import UsageError, floats, ints, switch
+from explorer.cli.common import UsageError, checked_threads, floats, ints, quoted, switch, write_out
+from explorer.config.echo import clip
 from explorer.config.scenario import ForgetSpec, Scenario, ScenarioError, default_scenario
 from explorer.cli.common import checked_out, read_scenario_file
 from toy_data import dataset_names
@@ -21,6 +21,9 @@ def add_parser(sub) -> argparse.ArgumentParser:
     run.add_argument("--scenario", help="start from a scenario JSON (the app's download or a report); flags override it")
     data = run.add_argument_group("data")
     data.add_argument("--dataset", help=f"one of: {', '.join(dataset_names())} (default moons)")
+    data.add_argument("--data-file", metavar="FILE",
+                      help="your own data instead: a CSV of points (x1,x2,label or x,label, a header row optional) or "
+                           "an .npz of small images (arrays x and y); checked before any work")
     data.add_argument("--samples", type=int)
     data.add_argument("--noise", type=float)
     data.add_argument("--classes", type=int, help="classes for blobs / arms for spiral")
@@ -61,6 +64,10 @@ def add_parser(sub) -> argparse.ArgumentParser:
     switch(method, "clamp-to-batch-range", "JiT: clamp x̃ to the batch's min/max (published)")
     switch(method, "accumulate-grads", "JiT: never zero gradients between batches (published)")
     switch(method, "train-mode", "JiT: run the model in train mode (published)")
+    run.add_argument("--seeds", type=int,
+                     help="training seeds K (1-32, default 1): the original, the retrain reference and every method "
+                          "run once per seed k (training seed + k, method seed + k; same data and forget set); the "
+                          "report gives means, 95 %% intervals, the noise floor and per-point ε and KLoM")
     run.add_argument("--device", help="auto (CUDA, then MPS, then CPU), cpu, cuda, cuda:N or mps")
     run.add_argument("--record-every", type=int, help="record metrics every k-th step (default 1)")
     run.add_argument("--grid-resolution", type=int, help="2D evaluation grid size (default 100)")
@@ -96,17 +103,24 @@ def _id_list(text: str, what: str) -> tuple[int, ...]:
 
 
 def scenario_from_args(args: argparse.Namespace) -> Scenario:
+    if args.data_file and args.dataset:
+        raise UsageError("give --dataset or --data-file, not both")
     if args.scenario:
         raw = read_scenario_file(args.scenario)
         base = Scenario.from_dict(raw.get("scenario", raw) if isinstance(raw, dict) else raw)
         if args.dataset and args.dataset != base.dataset.name:
-            base = replace(base, dataset=replace(base.dataset, name=args.dataset))
+            base = replace(base, dataset=replace(base.dataset, name=args.dataset, file=None))
+        if args.data_file:
+            base = with_data_file(base, args.data_file)
+    elif args.data_file:
+        base = with_data_file(None, args.data_file, args.seed)
     else:
         try:
             base = default_scenario(args.dataset or "moons", seed=args.seed)
         except ValueError as err:
             raise ScenarioError(str(err)) from None
-    given = lambda **kv: {k: v for k, v in kv.items() if v is not None}  # noqa: E731
+    given = lambda **kv: {k: (v + 0.0 if isinstance(v, float) else v)  # noqa: E731  (-0.0 as 0.0)
+                          for k, v in kv.items() if v is not None}
     dataset = replace(base.dataset, **given(samples=args.samples, noise=args.noise, classes=args.classes,
                                             seed=args.seed, test_fraction=args.test_fraction))
     model = replace(base.model, **given(kind=args.model, depth=args.depth, width=args.width,
@@ -125,10 +139,29 @@ def scenario_from_args(args: argparse.Namespace) -> Scenario:
     compare = tuple(m.strip() for m in args.compare.split(",") if m.strip()) if args.compare else base.compare
     scenario = replace(base, dataset=dataset, model=model, train=train, forget=forget, method=method,
                        compare=compare, configs=configs, presets=presets,
-                       **given(device=args.device, seed=args.seed, record_every=args.record_every,
+                       **given(device=args.device, seed=args.seed, seeds=args.seeds, record_every=args.record_every,
                                grid_resolution=args.grid_resolution, lipschitz_sigma=args.lipschitz_sigma,
                                lipschitz_space=args.lipschitz_space))
     return apply_sets(scenario, args.set or ())
+
+
+def with_data_file(base: Scenario | None, path: str, seed: int | None = None) -> Scenario:
+    """The scenario on the data file at ``path`` (read and checked now, one line on any problem). A scenario made
+    on a data file must name this very file: its content hash must match."""
+    from toy_data.files import FILE, register_path
+
+    try:
+        datafile, _ = register_path(path)
+    except ValueError as err:
+        raise ScenarioError(str(err)) from None
+    if base is None:
+        return default_scenario(FILE, file=datafile, seed=seed)
+    named = base.dataset.file
+    if named is not None and named.sha256 != datafile.sha256:
+        raise ScenarioError(f"data file {path!r} has sha256 {datafile.short}…, but the scenario was made with "
+                            f"{named.name or 'a data file'} of sha256 {named.short}…: it is not the same data")
+    edits = base.dataset.edits if named is not None else type(base.dataset.edits)()  # edits of other data: dropped
+    return replace(base, dataset=replace(base.dataset, name=FILE, file=datafile, edits=edits))
 
 
 def apply_sets(scenario: Scenario, items) -> Scenario:
@@ -142,8 +175,9 @@ def apply_sets(scenario: Scenario, items) -> Scenario:
     for item in items:
         key, eq, text = item.partition("=")
         name, dot, field = key.strip().partition(".")
+        key = clip(key.strip(), 60)
         if not (eq and dot and name and field):
-            raise UsageError(f"--set takes METHOD.FIELD=VALUE, got {item!r}")
+            raise UsageError(f"--set takes METHOD.FIELD=VALUE, got {quoted(item)}")
         if name == "retrain":
             raise ScenarioError(f"--set {key}: the retrained reference uses the training recipe; "
                                 "set it with --epochs, --lr, --weight-decay or --batch-size")
@@ -152,7 +186,7 @@ def apply_sets(scenario: Scenario, items) -> Scenario:
         current = method_config(scenario, name)
         known = [f.name for f in fields(current)]
         if field not in known:
-            raise ScenarioError(f"--set {key}: {name} has no setting {field!r}; it has {', '.join(known)}")
+            raise ScenarioError(f"--set {key}: {name} has no setting {quoted(field)}; it has {', '.join(known)}")
         like = getattr(current, field)
         if typing.get_type_hints(type(current)).get(field) is float and not isinstance(like, bool):
             like = float(like)  # a preset may write 10 for a float setting: parse what the field declares
@@ -184,7 +218,7 @@ def _forget_from_args(args) -> ForgetSpec | None:
     if args.forget_subclass is not None:
         parts = ints(args.forget_subclass.replace(":", ","), "--forget-subclass")
         if len(parts) != 2:
-            raise UsageError(f"--forget-subclass takes CLASS:CLUSTER, got {args.forget_subclass!r}")
+            raise UsageError(f"--forget-subclass takes CLASS:CLUSTER, got {quoted(args.forget_subclass)}")
         options["subclass"] = parts
     if len(options) > 1:
         raise ScenarioError(f"conflicting forget options ({', '.join('--forget-' + k for k in _flag_names(options))}); "
@@ -203,8 +237,7 @@ def command(args) -> int:
     from explorer.engine.device import torch_threads
 
     scenario = scenario_from_args(args)
-    if args.threads is not None and args.threads < 1:
-        raise ScenarioError(f"--threads must be >= 1, got {args.threads}")
+    checked_threads(args.threads)
     if args.out:
         checked_out(args.out)  # before the run, not after it
     with torch_threads(args.threads):
@@ -212,10 +245,7 @@ def command(args) -> int:
     report = outcome.report()
     text = json.dumps(report, indent=2)
     if args.out:
-        try:
-            Path(args.out).write_text(text)
-        except OSError as err:
-            raise ScenarioError(f"cannot write {args.out!r}: {err}") from None
+        write_out(args.out, text)
         print(summary(report))
     else:
         print(text)
@@ -234,11 +264,32 @@ def summary(report: dict) -> str:
 
     ranked = [r for r in rank_by_avg_gap(comparison_rows(report["models"])) if r["avg_gap"] is not None]
     if len(ranked) > 1:
-        lines.append("closest to retrain (Avg. Gap): " + ", ".join(f"{r['method']} {r['avg_gap']:.3f}" for r in ranked))
+        lines.append("closest to retrain (Avg. Gap): " + ", ".join(f"{r['label']} {r['avg_gap']:.3f}" for r in ranked))
+    lines += seeds_summary(report)
     stopped = [f"{n}: {e['stopped']}" for n, e in report["models"].items() if e.get("stopped")]
     verdicts = [e["verdict"]["sentence"] for e in report["models"].values() if e.get("verdict")]
     refused = [f"{name} did not run: {why}" for name, why in report.get("refused", {}).items()]
     return "\n".join(lines + stopped + verdicts + refused)
+
+
+def seeds_summary(report: dict) -> list[str]:
+    """Over several seeds: the noise floor, and each model's per-point scores beside their floor."""
+    if "seeds" not in report:
+        return []
+    floor = report["noise_floor"]
+    agreement = floor["retrain_agreement"]
+
+    def scores(entry: dict) -> str:
+        klom = "/".join(_fmt(entry["klom"][part]["p95"]) for part in ("forget", "retain", "test"))
+        return f"ε {_fmt(entry['epsilon']['mean'])}, KLoM {klom}"
+
+    parts = [f"floor {scores(floor)} (half the seeds per side)"] if "epsilon" in floor else []
+    parts += [f"{name} {scores(entry)}" for name, entry in report["models"].items() if "epsilon" in entry]
+    return [f"{report['seeds']['count']} training seeds (means above; each seed's values and 95 % intervals in the "
+            f"JSON); noise floor: retrained models agree on {agreement['mean']:.3f} of the evaluation points "
+            f"({agreement['min']:.3f}-{agreement['max']:.3f} over {agreement['pairs']} pairs)",
+            "per-point scores against the retrained models (ε on the forget points; KLoM p95 forget/retain/test): "
+            + "; ".join(parts)]
 
 
 def _fmt(value) -> str:

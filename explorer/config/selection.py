@@ -11,6 +11,7 @@ from typing import Any, Iterable, Mapping
 
 import numpy as np
 
+from explorer.config.echo import clip, shown
 from explorer.measures.metrics import default_radius, information_score
 
 MAX_HISTORY = 50
@@ -68,6 +69,24 @@ def ids_from_event(event: Any, n: int | None = None) -> tuple[list[int], str]:
     return ids, "points"
 
 
+def ids_and_cells(event: Any, n: int) -> tuple[list[int], list[int], str]:
+    """(training ids, clicked cells, kind) of a selection event on the editor in "Edit data" mode: points with an
+    id in ``range(n)`` are training points, points with a negative ``customdata`` are the cells that make empty
+    plane clickable (explorer/figures/edit.py). ``kind`` as in :func:`ids_from_event`."""
+    sel = _get(event, "selection") if event else None
+    if not sel:
+        return [], [], "none"
+    ids, cells = set(), []
+    for p in _get(sel, "points", []) or []:
+        i = _as_id(_get(p, "customdata"))
+        if i is not None and 0 <= i < n:
+            ids.add(i)
+        elif i is not None and i < 0:
+            cells.append(i)
+    kind = "lasso" if _get(sel, "lasso") else "box" if _get(sel, "box") else "points"
+    return sorted(ids), cells, kind if (ids or cells) else "none"
+
+
 MAX_ID_TEXT = 64 * 1024  # characters of an id list (a URL's f=, the CLI's --forget-ids)
 MAX_ID_PARTS = 4096  # comma-separated ids or ranges in one list
 
@@ -90,16 +109,16 @@ def parse_id_ranges(text: str, n: int) -> tuple[list[tuple[int, int]], int]:
     for part in parts:
         part = part.strip()
         if part.startswith("-") and part[1:].isascii() and part[1:].isdigit():
-            raise ValueError(f"id {part} is out of range: ids start at 0")
+            raise ValueError(f"id {clip(part, 24)} is out of range: ids start at 0")
         a, dash, b = part.partition("-") if not part.startswith("-") else ("", "", "")
         try:
             if not part or len(part) > 41 or part.startswith("-"):
                 raise ValueError
             lo, hi = (_id(a), _id(b)) if dash else (_id(part),) * 2
         except ValueError:
-            raise ValueError(f"{part!r} is not an id (a whole number >= 0) or a range A-B") from None
+            raise ValueError(f"{shown(part, 40)} is not an id (a whole number >= 0) or a range A-B") from None
         if hi < lo:
-            raise ValueError(f"range {part!r} runs backwards")
+            raise ValueError(f"range {shown(part, 40)} runs backwards")
         raw.append((lo, hi))
     raw.sort()
     merged: list[list[int]] = []
@@ -162,16 +181,25 @@ def clip_to_range(ids: Iterable[int], n: int) -> tuple[list[int], list[int]]:
 
 @dataclass(frozen=True)
 class ForgetState:
-    """The forget set and the states before each change (for undo). Immutable: methods return new states."""
+    """The forget set, the training set's hand edits it refers to (the 2D page's data edits, toy_data/edits.py;
+    None elsewhere) and the states before each change (for undo: Undo covers edits as it covers forget sets).
+    Immutable: methods return new states."""
 
     ids: tuple[int, ...] = ()
-    history: tuple[tuple[int, ...], ...] = ()
+    history: tuple[tuple[tuple[int, ...], Any], ...] = ()  # earlier (ids, edits)
+    edits: Any = None
+
+    def _push(self, ids: tuple[int, ...], edits: Any) -> "ForgetState":
+        if ids == self.ids and edits == self.edits:
+            return self
+        return ForgetState(ids, (self.history + ((self.ids, self.edits),))[-MAX_HISTORY:], edits)
 
     def set(self, ids: Iterable[int]) -> "ForgetState":
-        new = tuple(sorted(set(int(i) for i in ids)))
-        if new == self.ids:
-            return self
-        return ForgetState(new, (self.history + (self.ids,))[-MAX_HISTORY:])
+        return self._push(tuple(sorted(set(int(i) for i in ids))), self.edits)
+
+    def edit(self, edits: Any, ids: Iterable[int]) -> "ForgetState":
+        """New data edits and the forget set renumbered for them, as one step of the history."""
+        return self._push(tuple(sorted(set(int(i) for i in ids))), edits)
 
     def apply(self, ids: Iterable[int], kind: str) -> "ForgetState":
         return self.set(apply_event(self.ids, ids, kind))
@@ -182,7 +210,8 @@ class ForgetState:
     def undo(self) -> "ForgetState":
         if not self.history:
             return self
-        return ForgetState(self.history[-1], self.history[:-1])
+        ids, edits = self.history[-1]
+        return ForgetState(ids, self.history[:-1], edits)
 
     @property
     def can_undo(self) -> bool:

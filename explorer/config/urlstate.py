@@ -1,8 +1,8 @@
 """A scenario and its forget ids <-> URL query parameters (flat strings, only non-default values).
 
 Keys: ``ds`` dataset name, ``d.<field>`` other dataset fields, ``m.<field>`` model, ``t.<field>``
-training, ``method``, ``p.<method>`` preset, ``c.<method>.<field>`` method settings, ``seed``,
-``device``, ``grid``, ``cmp`` methods to compare (comma-separated), ``f`` forget ids as ranges (``3-5,9``).
+training, ``method``, ``p.<method>`` preset, ``c.<method>.<field>`` method settings, ``seed``, ``seeds``
+(training seeds K), ``device``, ``grid``, ``cmp`` methods to compare (comma-separated), ``f`` forget ids as ranges (``3-5,9``).
 Decoding never fails and never blows up: a number outside its declared range (explorer/config/limits.py) is clamped
 to the limit with a notice naming the value and the limit; any other bad parameter is dropped alone (its
 default is used) with a one-line notice; forget ids beyond the training set are dropped without being
@@ -14,16 +14,19 @@ import typing
 from dataclasses import fields, replace
 from typing import Any, Iterable, Mapping
 
-from explorer.config import limits
+from explorer.config import datalink, limits
+from explorer.config.echo import clip, shown
+from explorer.config.longlinks import TRIMMED, trimmed_notice
 from explorer.config.limits import MAX_SAMPLES
 from explorer.config.scenario import Scenario, ScenarioError, default_scenario
 from explorer.config.selection import expand, parse_id_ranges
 from explorer.unlearning import get_method, method_names
-from toy_data import dataset_names
+from toy_data import dataset_names, max_train_size
 from toy_data.base import validate_spec
 
 SECTIONS = {"d": "dataset", "m": "model", "t": "train"}
-TOP = {"seed": "seed", "device": "device", "grid": "grid_resolution", "method": "method",
+MAX_KEY_NOTICES = 5  # unknown parameters named one by one; more are counted in one notice
+TOP = {"seed": "seed", "seeds": "seeds", "device": "device", "grid": "grid_resolution", "method": "method",
        "lip": "lipschitz_sigma", "lip_space": "lipschitz_space"}
 
 
@@ -75,17 +78,17 @@ def parse_value(text: str, like: Any) -> Any:
             return True
         if low in ("0", "false", "no", "off"):
             return False
-        raise ValueError(f"expected 0/1, got {text!r}")
+        raise ValueError(f"expected 0/1, got {shown(text)}")
     if isinstance(like, int):
         f = float(text)
         if f != f or f in (float("inf"), float("-inf")) or f != int(f):
-            raise ValueError(f"expected a whole number, got {text!r}")
+            raise ValueError(f"expected a whole number, got {shown(text)}")
         return int(f)
     if isinstance(like, float):
         v = float(text)
         if v != v or v in (float("inf"), float("-inf")):
-            raise ValueError(f"expected a finite number, got {text!r}")
-        return v
+            raise ValueError(f"expected a finite number, got {shown(text)}")
+        return v + 0.0  # -0.0 as 0.0: NumPy refuses a negative-zero scale
     if like is None or isinstance(like, str):
         return text
     raise ValueError("unsupported setting")
@@ -100,12 +103,14 @@ def _diff(obj, base) -> dict[str, Any]:
 # scenario -> params
 
 def to_params(scenario: Scenario, forget_ids: Iterable[int] = ()) -> dict[str, str]:
-    """Flat string parameters holding everything that differs from ``default_scenario(dataset)``."""
-    base = default_scenario(scenario.dataset.name)
-    out = {"ds": scenario.dataset.name}
+    """Flat string parameters holding everything that differs from ``default_scenario(dataset)``. Data edits
+    too long for a link (explorer/config/datalink.py) leave the link without them and without the forget ids."""
+    data = scenario.dataset
+    base = default_scenario(data.name, file=data.file)
+    out = {"ds": data.name, **datalink.file_params(data.file)}
     for short, attr in SECTIONS.items():
         for name, value in _diff(getattr(scenario, attr), getattr(base, attr)).items():
-            if attr == "dataset" and name == "name":
+            if attr == "dataset" and name in ("name", "edits", "file"):
                 continue
             out[f"{short}.{name}"] = _fmt(value)
     for key, attr in TOP.items():
@@ -119,6 +124,9 @@ def to_params(scenario: Scenario, forget_ids: Iterable[int] = ()) -> dict[str, s
             out[f"c.{method}.{name}"] = _fmt(value)
     if scenario.compare:
         out["cmp"] = ",".join(scenario.compare)
+    if not datalink.fits_link(data.edits):
+        return out
+    out.update(datalink.edit_params(data.edits))
     ids = encode_ids(forget_ids)
     if ids:
         out["f"] = ids
@@ -138,15 +146,29 @@ def from_params(params: Mapping[str, Any]) -> tuple[Scenario, list[int], list[st
     """(scenario, forget ids, notices). Unknown or invalid parameters fall back to defaults."""
     raw = {str(k): _first(v) for k, v in dict(params).items()}
     notices: list[str] = []
+    if TRIMMED in raw:  # the server kept only part of a link past Streamlit's limits (explorer/ui/links.py)
+        notice = trimmed_notice(raw[TRIMMED])
+        if notice:
+            notices.append(notice)
+            raw.pop(TRIMMED)
 
     def bad(key: str, why: str) -> None:
-        notices.append(f"Ignored URL parameter {key}={raw.get(key, '')!r} ({why}); using the default.")
+        notices.append(f"Ignored URL parameter {clip(key, 60)}={shown(raw.get(key, ''))} ({clip(why, 120)}); "
+                       "using the default.")
 
     name = raw.pop("ds", "moons") or "moons"
-    if name not in dataset_names() or name in _image_datasets():
-        notices.append(f"Ignored URL parameter ds={name!r} (unknown 2D dataset); using moons.")
+    datafile = datalink.file_from_params(name, raw, notices)  # ds=file&data=<sha256>: data this server holds
+    if datafile is None and (name not in dataset_names() or name in _image_datasets()):
+        if name != "file":
+            notices.append(f"Ignored URL parameter ds={shown(name)} (unknown 2D dataset); using moons.")
         name = "moons"
-    scenario = default_scenario(name)
+    scenario = default_scenario(name, file=datafile)
+    if datafile is not None and scenario.model.kind != "mlp":
+        notices.append("Ignored URL parameter ds=file: that data file holds images; open it on the Real images page. "
+                       "Using moons.")
+        scenario = default_scenario("moons")
+    edits = datalink.edits_from_params(raw, notices)
+    scenario = replace(scenario, dataset=replace(scenario.dataset, edits=edits))
     consumed: set[str] = set()
 
     # dataset / model / train: one field at a time, each validated with its section
@@ -155,7 +177,8 @@ def from_params(params: Mapping[str, Any]) -> tuple[Scenario, list[int], list[st
             consumed.add(key)
             field_name = key[len(short) + 1:]
             section = getattr(scenario, attr)
-            if field_name not in {f.name for f in fields(section)} or (attr == "dataset" and field_name == "name"):
+            if field_name not in {f.name for f in fields(section)} or (
+                    attr == "dataset" and field_name in ("name", "edits", "file")):
                 bad(key, "unknown setting")
                 continue
             try:
@@ -230,7 +253,7 @@ def from_params(params: Mapping[str, Any]) -> tuple[Scenario, list[int], list[st
         names = [m.strip() for m in raw["cmp"].split(",") if m.strip()]
         unknown = [m for m in names if m not in method_names()]
         if unknown:
-            bad("cmp", f"unknown method {unknown[0]!r}")
+            bad("cmp", f"unknown method {shown(unknown[0])}")
         scenario = replace(scenario, compare=tuple(dict.fromkeys(
             m for m in names if m in method_names() and m not in (scenario.method, "retrain"))))
 
@@ -240,18 +263,36 @@ def from_params(params: Mapping[str, Any]) -> tuple[Scenario, list[int], list[st
         try:
             # The training set has fewer points than samples: ids beyond are dropped, never expanded; the page
             # clips to the exact size after training.
-            n = scenario.dataset.samples
+            n = max_train_size(scenario.dataset) + len(scenario.dataset.edits.added)  # added points: ids after the rest
+            if scenario.dataset.file is not None:
+                n = MAX_SAMPLES + len(scenario.dataset.edits.added)
             ranges, beyond = parse_id_ranges(raw["f"], n)
             ids = expand(ranges)
             if beyond:
-                notices.append(f"Dropped {beyond:,} forget id(s) from URL parameter f: the dataset has "
-                               f"{n:,} samples, so ids stop below {n:,}.")
+                notices.append(f"Dropped {beyond:,} forget id(s) from URL parameter f: the training set of "
+                               f"{scenario.dataset.name} with {scenario.dataset.samples:,} samples has fewer than "
+                               f"{n:,} points, so ids stop below {n:,}.")
         except ValueError as err:
-            text = raw["f"] if len(raw["f"]) <= 40 else raw["f"][:37] + "..."
-            notices.append(f"Ignored URL parameter f={text!r} ({err}); the forget set starts empty.")
-    for key in sorted(set(raw) - consumed):
-        notices.append(f"Ignored unknown URL parameter {key!r}.")
+            notices.append(f"Ignored URL parameter f={shown(raw['f'], 40)} ({err}); the forget set starts empty.")
+    unknown_keys = sorted(set(raw) - consumed)
+    if len(unknown_keys) > MAX_KEY_NOTICES:  # one line for a flood, not a page of them
+        notices.append(f"Ignored {len(unknown_keys):,} unknown URL parameters "
+                       f"({', '.join(shown(k, 20) for k in unknown_keys[:3])}, …).")
+    else:
+        notices.extend(f"Ignored unknown URL parameter {shown(key)}." for key in unknown_keys)
     return scenario, ids, notices
+
+
+PAGE_KEYS = ("classroom", "lesson", "step")  # read by the pages themselves
+
+
+def key_rank(name: str) -> int:
+    """What to keep first of a link too long for the server (explorer/config/longlinks.py): 0 the dataset and
+    the forget set, 1 any other setting of a page, 2 anything else."""
+    if name in ("ds", "f"):
+        return 0
+    head, dot, _ = name.partition(".")
+    return 1 if name in TOP or name in PAGE_KEYS or name == "cmp" or (dot and head in (*SECTIONS, "c", "p")) else 2
 
 
 def _clamped(path: str, key: str, text: str, like: Any, notices: list[str]) -> Any:
@@ -262,12 +303,13 @@ def _clamped(path: str, key: str, text: str, like: Any, notices: list[str]) -> A
         try:
             number = float(str(text).strip())
         except ValueError:
-            raise ValueError(f"expected a number, got {str(text)[:40]!r}") from None
+            raise ValueError(f"expected a number, got {shown(str(text), 40)}") from None
         if number != number or number in (float("inf"), float("-inf")):
-            raise ValueError(f"expected a finite number, got {str(text)[:40]!r}")
+            raise ValueError(f"expected a finite number, got {shown(str(text), 40)}")
+        number += 0.0  # -0 as 0 (NumPy refuses a negative-zero noise scale)
         if lim.kind is int:
             if number != int(number):
-                raise ValueError(f"expected a whole number, got {str(text)[:40]!r}")
+                raise ValueError(f"expected a whole number, got {shown(str(text), 40)}")
             number = int(number)
         value, note = limits.clamp(path, number, name=f"URL parameter {key}")
         if note:

@@ -5,6 +5,9 @@ by the σ×η sweep, the calibration study and the atlas. Every backend runs eac
 intra-op thread, so the same jobs give the same results on every backend. Backends:
 
 * ``"serial"``: one job after another in the calling process.
+* ``"threads"``: a thread per worker in the calling process (torch's thread setting is process-wide: one
+  intra-op thread while they run, restored afterwards). Cheap to start; the jobs share the process's GIL
+  outside torch's kernels.
 * ``"processes"``: a persistent pool of "spawn" worker processes with one torch thread each, kept
   for the next call (:func:`shutdown_pool` ends it). Workers are started behind a bare
   ``__main__`` so they never re-run the caller's main script (Streamlit installs the app script as
@@ -31,15 +34,17 @@ import sys
 import threading
 import time
 import types
-from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from typing import Any, Callable, Sequence
 
 import torch
 
+from explorer.config.echo import clip, shown
+
 JobProgress = Callable[[int, int], None]  # (jobs done, total jobs)
-BACKENDS = ("auto", "serial", "processes", "ray")
+BACKENDS = ("auto", "serial", "threads", "processes", "ray")
 # Until a pool has been started and timed in this process: a 2-worker spawn pool's cold start on the
 # development machine (each worker imports torch), measured 2.5-4 s.
 POOL_STARTUP_GUESS_SECONDS = 3.0
@@ -76,6 +81,10 @@ def run_jobs(fn: Callable[..., Any], jobs: Sequence[tuple], backend: str = "auto
     if backend == "serial" or workers == 1 or total <= 1:
         info.update(backend="serial", workers=1)
         _run_serial(fn, jobs, results, 0, progress)
+        return results
+    if backend == "threads":
+        info.update(backend="threads", workers=workers)
+        _run_threads(fn, jobs, results, workers, progress)
         return results
     first = 0
     if backend == "auto":
@@ -118,6 +127,20 @@ def _run_serial(fn, jobs, results, offset: int, progress, total: int | None = No
             results[done - 1] = fn(*job)
             if progress:
                 progress(done, total)
+
+
+def _run_threads(fn, jobs, results, workers: int, progress) -> None:
+    with _one_thread(), ThreadPoolExecutor(workers, thread_name_prefix="runner") as pool:
+        futures = {pool.submit(fn, *job): index for index, job in enumerate(jobs)}
+        try:
+            for done, future in enumerate(as_completed(futures), start=1):
+                results[futures[future]] = future.result()
+                if progress:
+                    progress(done, len(jobs))
+        except BaseException:
+            for future in futures:
+                future.cancel()
+            raise
 
 
 def _one_thread():
@@ -199,16 +222,41 @@ def ray_session(address: str | None = None, workers: int | None = None):
 
 
 def check_reachable(address: str, timeout: float = 3.0) -> None:
-    """Refuse an address nothing answers at (Ray's own client would retry for a long time)."""
+    """Refuse, within ``timeout`` seconds, an address nothing answers at or where something other than Ray
+    answers (Ray's own client would retry for a long time, printing as it goes). Ray's head (GCS) and its
+    client server speak gRPC, HTTP/2 without TLS: sent the HTTP/2 client preface, a gRPC server answers with
+    its SETTINGS frame (RFC 9113 §3.4); a web server answers ``HTTP/1.1 400``, others nothing."""
     target = address.split("://", 1)[-1]
     host, sep, port = target.rpartition(":")
-    if not sep or not port.isdigit() or not host:
-        raise RunnerError(f"a Ray address is HOST:PORT, ray://HOST:PORT or auto, got {address!r}")
+    if not sep or not host or not (port.isascii() and port.isdigit() and len(port) <= 5 and 0 < int(port) < 65536):
+        raise RunnerError(f"a Ray address is HOST:PORT (a port 1-65535), ray://HOST:PORT or auto, got {shown(address)}")
     try:
-        with socket.create_connection((host.strip("[]"), int(port)), timeout=timeout):
-            pass
-    except OSError as err:
-        raise RunnerError(f"cannot reach the Ray cluster at {address}: {err.strerror or err}") from None
+        conn = socket.create_connection((host.strip("[]"), int(port)), timeout=timeout)
+    except (OSError, UnicodeError, ValueError) as err:
+        raise RunnerError(f"cannot reach the Ray cluster at {clip(address, 80)}: "
+                          f"{getattr(err, 'strerror', None) or err}") from None
+    try:
+        with conn:
+            conn.sendall(HTTP2_PREFACE + HTTP2_EMPTY_SETTINGS)
+            reply = _read(conn, 9)
+    except OSError:  # a timeout or a reset: not a gRPC server
+        reply = b""
+    if len(reply) < 9 or reply[3] != 0x4:  # a frame header: 3 bytes length, 1 byte type (4 = SETTINGS)
+        raise RunnerError(f"the service at {shown(address)} is not a Ray cluster (no gRPC answer within {timeout:g} s)")
+
+
+HTTP2_PREFACE = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
+HTTP2_EMPTY_SETTINGS = b"\x00\x00\x00\x04\x00\x00\x00\x00\x00"
+
+
+def _read(conn: socket.socket, n: int) -> bytes:
+    data = b""
+    while len(data) < n:
+        chunk = conn.recv(n - len(data))
+        if not chunk:
+            break
+        data += chunk
+    return data
 
 
 def shutdown_ray() -> None:

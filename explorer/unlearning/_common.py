@@ -14,7 +14,8 @@ from explorer.engine.training import OPTIMIZERS, make_optimizer  # noqa: F401  (
 from explorer.engine.trajectory import Trajectory
 from explorer.unlearning.base import Recorder, RunContext
 
-SCHEDULES = ("constant", "cosine", "one_cycle", "step")
+SCHEDULES = ("constant", "cosine", "one_cycle", "step", "cosine_epochs")
+PER_EPOCH = ("cosine_epochs",)  # schedules stepped once per epoch (the others once per optimiser step)
 
 
 def as_x(x: np.ndarray, device: torch.device) -> torch.Tensor:
@@ -46,9 +47,13 @@ def n_batches(n: int, batch_size: int) -> int:
 
 
 def make_schedule(name: str, optimizer: torch.optim.Optimizer, lr: float, total_steps: int,
-                  milestones: tuple[int, ...] = (), gamma: float = 0.1):
-    """A per-step learning-rate schedule (``step`` decays by ``gamma`` at the given step milestones)."""
+                  milestones: tuple[int, ...] = (), gamma: float = 0.1, epochs: int = 1):
+    """A learning-rate schedule: per optimiser step (``step`` decays by ``gamma`` at the given step milestones),
+    except those of :data:`PER_EPOCH`: ``cosine_epochs`` is ``CosineAnnealingLR(T_max=epochs)`` stepped after
+    each epoch, as the NeurIPS 2023 unlearning-challenge starting kit does."""
     total_steps = max(total_steps, 1)
+    if name == "cosine_epochs":
+        return torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=max(epochs, 1))
     if name == "cosine":
         return torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=total_steps)
     if name == "one_cycle":
@@ -122,7 +127,8 @@ def train_ce(model: nn.Module, x: torch.Tensor, y: torch.Tensor, ctx: RunContext
     per_epoch = n_batches(len(x), batch_size)
     total = epochs * per_epoch
     opt = make_optimizer(optimizer, model.parameters(), lr, momentum, weight_decay)
-    sched = make_schedule(schedule, opt, lr, total)
+    sched = make_schedule(schedule, opt, lr, total, epochs=epochs)
+    per_epoch = schedule in PER_EPOCH
     gen = cpu_generator(ctx.seed)
     theta0 = [p.detach().clone() for p in model.parameters()] if anchor_weight else None
     recorder = Recorder(model, ctx, total_steps=total)
@@ -137,9 +143,11 @@ def train_ce(model: nn.Module, x: torch.Tensor, y: torch.Tensor, ctx: RunContext
                 objective = objective + 0.5 * anchor_weight * drift(model, theta0)
             objective.backward()
             opt.step()
-            if sched is not None:
+            if sched is not None and not per_epoch:
                 sched.step()
             step += 1
             if not recorder.step(step, epoch, float(loss.detach())):
                 return recorder.trajectory
+        if sched is not None and per_epoch:
+            sched.step()
     return recorder.finish(step, epochs)

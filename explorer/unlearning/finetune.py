@@ -24,7 +24,7 @@ class FinetuneConfig:
     optimizer: str = "sgd"
     momentum: float = 0.9
     weight_decay: float = 0.0
-    schedule: str = "one_cycle"  # constant | cosine | one_cycle
+    schedule: str = "one_cycle"  # constant | cosine | one_cycle (per step) | cosine_epochs (per epoch)
     anchor_weight: float = 0.0  # w in (w/2)‖θ − θ0‖² added to the loss (the SCRUB notebook's l2_penalty)
     train_mode: bool = True  # False: fine-tune in eval mode (dropout/batch-norm frozen), as the SCRUB notebook
 
@@ -55,11 +55,18 @@ PRESETS = {
                                                 schedule="constant"),
                                  f"{_JIT} src/forget_subclass_strategies.py lines 186-200; {_FIT}; retain batch 64: "
                                  "src/forget_subclass_main.py lines 60, 149"),
-    "starting-kit": Preset(FinetuneConfig(epochs=5, lr=0.1, momentum=0.9, weight_decay=5e-4, schedule="cosine"),
-                           "unlearning-challenge/starting-kit unlearning-CIFAR10.ipynb (unlearning function): 5 epochs "
-                           "SGD 0.1, momentum 0.9, wd 5e-4, cosine"),
-    "salun": Preset(FinetuneConfig(epochs=10, lr=0.01, momentum=0.9, weight_decay=5e-4, schedule="constant"),
-                    "OPTML-Group/Unlearn-Saliency and Unlearn-Sparse README.md: FT 10 epochs lr 0.01"),
+    "starting-kit": Preset(FinetuneConfig(epochs=5, lr=0.1, momentum=0.9, weight_decay=5e-4, batch_size=128,
+                                          schedule="cosine_epochs"),
+                           "unlearning-challenge/starting-kit unlearning-CIFAR10.ipynb code cells 3 (retain loader: "
+                           "batch 128, shuffled) and 11 (unlearning: 5 epochs of SGD 0.1, momentum 0.9, wd 5e-4, "
+                           "train mode, CosineAnnealingLR(T_max=epochs) stepped once per epoch)"),
+    "salun": Preset(FinetuneConfig(epochs=10, lr=0.01, momentum=0.9, weight_decay=5e-4, batch_size=256,
+                                   schedule="constant"),
+                    "OPTML-Group/Unlearn-Saliency Classification/README.md and OPTML-Group/Unlearn-Sparse README.MD: "
+                    "FT 10 epochs lr 0.01; Unlearn-Saliency Classification/arg_parser.py lines 69-72 (batch 256, "
+                    "momentum 0.9, wd 5e-4), unlearn/impl.py lines 68-97 (SGD; MultiStepLR at epochs 91 and 136, "
+                    "never reached in 10), unlearn/FT.py (train mode) and main_forget.py lines 38-72 (the retain "
+                    "loader, shuffled)"),
     "scrub-notebook": Preset(FinetuneConfig(epochs=10, lr=0.01, momentum=0.0, weight_decay=0.0, schedule="constant",
                                             batch_size=128, anchor_weight=0.1, train_mode=False),
                              f"{_SCRUB_NB} code cells 70 (run_train_epoch: model.eval(), loss CE + l2_penalty = "

@@ -30,21 +30,28 @@ class NegGradConfig:
     batch_size: int = 128
     optimizer: str = "sgd"
     momentum: float = 0.0
+    weight_decay: float = 0.0  # the optimiser's (decays toward 0, as torch's SGD weight_decay does)
 
     def validate(self) -> None:
         check_common("neggrad", lr=self.lr, epochs=self.epochs, batch_size=self.batch_size,
-                     optimizer=self.optimizer, momentum=self.momentum)
+                     optimizer=self.optimizer, momentum=self.momentum, weight_decay=self.weight_decay)
 
 
 NEGGRAD_PRESETS = {
     "explorer": Preset(NegGradConfig(),
                        "this explorer: JiT's budget (30 passes over the forget set) at the top of the lr range the "
                        "SalUn authors recommend for GA (OPTML-Group/Unlearn-Saliency, thread 8: 5e-4 to 1e-3)"),
-    "unlearn-sparse": Preset(NegGradConfig(epochs=5, lr=1e-4),
-                             "OPTML-Group/Unlearn-Sparse README: GA lr 1e-4, 5 epochs"),
-    "salun-ga-lr": Preset(NegGradConfig(epochs=5, lr=1e-3),
-                            "OPTML-Group/Unlearn-Saliency, thread 8 (the SalUn authors): raise GA lr to 5e-4–1e-3 if forget accuracy "
-                            "does not drop"),
+    "unlearn-sparse": Preset(NegGradConfig(epochs=5, lr=1e-4, batch_size=256, momentum=0.9, weight_decay=5e-4),
+                             "OPTML-Group/Unlearn-Sparse README: GA lr 1e-4, 5 epochs; arg_parser.py lines 67-70 "
+                             "(batch 256, momentum 0.9, wd 5e-4), unlearn/impl.py lines 72-100 (SGD; MultiStepLR at "
+                             "epochs 91 and 136, never reached), unlearn/GA.py (train mode) and main_forget.py lines "
+                             "41-64 (the forget loader, shuffled)"),
+    "salun-ga-lr": Preset(NegGradConfig(epochs=5, lr=1e-3, batch_size=256, momentum=0.9, weight_decay=5e-4),
+                          "OPTML-Group/Unlearn-Saliency, thread 8 (the SalUn authors): raise GA lr to 5e-4–1e-3 if "
+                          "forget accuracy does not drop; the rest as its code: Classification/arg_parser.py lines "
+                          "69-72 (batch 256, momentum 0.9, wd 5e-4), unlearn/impl.py lines 68-97 (SGD; MultiStepLR "
+                          "never reached), unlearn/GA.py (train mode) and main_forget.py lines 38-61 (the forget "
+                          "loader, shuffled)"),
 }
 
 
@@ -54,7 +61,7 @@ NEGGRAD_PRESETS = {
 def neggrad(model: nn.Module, data: UnlearnData, config: NegGradConfig, ctx: RunContext) -> Trajectory:
     return train_ce(model, as_x(data.forget_x, ctx.device), as_y(data.forget_y, ctx.device), ctx,
                     epochs=config.epochs, batch_size=config.batch_size, optimizer=config.optimizer, lr=config.lr,
-                    momentum=config.momentum, ascent=True)
+                    momentum=config.momentum, weight_decay=config.weight_decay, ascent=True)
 
 
 @dataclass(frozen=True)

@@ -28,8 +28,8 @@ Three published quirks are named switches, on in the ``jit-repo`` presets:
   0.93 / 0.69 without).
 * ``noise_train_mode``: the published model is left in train mode while the noise is learnt (dropout on
   for its VGG; the explorer's CNNs have no dropout by default, so there it changes nothing).
-Not reproduced: the published UNSIR takes the first 500 retain samples of each class in dataset order,
-the explorer a seeded random 500.
+* ``first_per_class``: the published UNSIR takes the first ``per_class`` retain samples of each class in
+  dataset order; off, the explorer draws a seeded random ``per_class`` of each class.
 """
 from __future__ import annotations
 
@@ -157,6 +157,7 @@ class UnsirConfig:
     three_per_copy: bool = False  # published: each noise copy adds only 3 of the noise_batch samples
     stale_noise_grads: bool = False  # published: the noise steps' weight gradients join the first impair step
     noise_train_mode: bool = False  # published: the noise is learnt with the model in train mode
+    first_per_class: bool = False  # published: the first per_class retain samples of each class (else seeded random)
 
     def validate(self) -> None:
         check_common("unsir", lr=self.lr, batch_size=self.batch_size)
@@ -177,18 +178,19 @@ UNSIR_PRESETS = {
                        "0.02 and repair 0.01 at batch 64 so the small retain sets get enough steps"),
     "fast-machine-unlearning": Preset(
         UnsirConfig(noise_batch=256, noise_steps=40, noise_lr=0.1, noise_reg=0.1, noise_copies=20, per_class=1000,
-                    lr=0.02, repair_lr=0.01, batch_size=256, repair_batch_size=256, three_per_copy=True),
-        "vikram2000b/Fast-Machine-Unlearning Machine Unlearning.ipynb code cells 20 (1,000 retain samples per "
-        "class), 24 (noise batch 256, 5 × 8 = 40 Adam steps at 0.1, reg 0.1), 26 (20 copies of batch[0].size(0) "
-        "= 3 samples; impair 1 epoch, Adam 0.02, batch 256; zero_grad before every step, so no stale noise "
-        "gradients) and 30 (repair 1 epoch, Adam 0.01, batch 256). Not reproduced: the notebook labels every "
+                    lr=0.02, repair_lr=0.01, batch_size=256, repair_batch_size=256, three_per_copy=True,
+                    first_per_class=True),
+        "vikram2000b/Fast-Machine-Unlearning Machine Unlearning.ipynb code cells 20 (the first 1,000 retain samples "
+        "of each class), 24 (noise batch 256, 5 × 8 = 40 Adam steps at 0.1, reg 0.1), 26 (20 copies of batch[0].size(0) "
+        "= 3 samples; impair 1 epoch, Adam 0.02, batch 256, shuffled; zero_grad before every step, so no stale noise "
+        "gradients) and 30 (repair 1 epoch, Adam 0.01, batch 256, shuffled). Not reproduced: the notebook labels every "
         "forgotten class's noise 0 (class_num never advances), which is right only when class 0 is forgotten"),
     "jit-repo": Preset(UnsirConfig(lr=1e-4, repair_lr=1e-4, batch_size=32, repair_batch_size=128, three_per_copy=True,
-                                   stale_noise_grads=True, noise_train_mode=True),
+                                   stale_noise_grads=True, noise_train_mode=True, first_per_class=True),
                        f"{_UNSIR_SRC}: noise batch 32, 25 steps Adam 0.1, reg 0.1 (unlearn.py 137-146); 80 copies "
-                       "of 3 samples each (batch[0].size(0), unlearn.py 205-214) + 500 retain samples per class "
-                       "(strategies 592-596); impair 1 epoch Adam 1e-4 batch 32 (604-614), repair 1 epoch Adam "
-                       "1e-4 batch 128 (626-631); the noise steps' weight gradients are not zeroed before the "
+                       "of 3 samples each (batch[0].size(0), unlearn.py 205-214) + the first 500 retain samples of "
+                       "each class in dataset order (strategies 586-596); impair 1 epoch Adam 1e-4 batch 32, "
+                       "shuffled (604-614; unlearn.py 92), repair 1 epoch Adam 1e-4 batch 128, shuffled (626-631); the noise steps' weight gradients are not zeroed before the "
                        "first impair step (unlearn.py 144-148 and 66-72), and the noise is learnt in train mode "
                        "(nothing calls model.eval()). The sub-class script's 250 noise steps have no preset (the "
                        "explorer forgets whole classes only)"),
@@ -205,7 +207,8 @@ def unsir(model: nn.Module, data: UnlearnData, config: UnsirConfig, ctx: RunCont
                         steps=config.noise_steps, lr=config.noise_lr, reg=config.noise_reg, generator=gen, device=dev,
                         weight_grads=stale, train_mode=config.noise_train_mode)
     rng = np.random.default_rng(ctx.seed)
-    keep = np.concatenate([rng.permutation(np.flatnonzero(data.retain_y == c))[: config.per_class]
+    pick = (lambda ids: ids) if config.first_per_class else rng.permutation
+    keep = np.concatenate([pick(np.flatnonzero(data.retain_y == c))[: config.per_class]
                            for c in np.unique(data.retain_y)])
     rx, ry = as_x(data.retain_x[keep], dev), as_y(data.retain_y[keep], dev)
     nx = noise_copies(noise, config.noise_copies, config.three_per_copy)

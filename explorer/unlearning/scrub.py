@@ -40,6 +40,7 @@ class ScrubConfig:
     batch_size: int = 64  # retain batches (batch sizes: this explorer's choice for its small sets)
     forget_batch_size: int = 16
     max_grad_norm: float = 0.0  # clip each step's gradient norm at this value; 0 = no clipping
+    shuffle_forget: bool = True  # reshuffle the forget set for each max pass (off: in order, as the JiT repo's copies)
 
     def validate(self) -> None:
         check_common("scrub", lr=self.lr, epochs=self.epochs, batch_size=self.batch_size, optimizer=self.optimizer,
@@ -65,30 +66,35 @@ _JIT_SCRUB = dict(epochs=3, msteps=2, lr=5e-4, optimizer="sgd", momentum=0.9, we
                   lr_decay_epochs=(5, 8, 9), temperature=4.0)
 PRESETS = {
     "small-scale": Preset(ScrubConfig(batch_size=32, forget_batch_size=64),
-                          f"{_REPO} small_scale_unlearning.ipynb code cells 26 (retain batch 32, forget batch 64), "
+                          f"{_REPO} small_scale_unlearning.ipynb code cells 26-27 (retain batch 32, forget batch 64, both "
+                          "shuffled), "
                           "30 (Adam 5e-4, wd 0.1, T 2, α 0.5, γ 1, msteps 3, 10 epochs, lr ×0.1 after epochs 5, 8, 9) "
                           f"and 34 (the loop); {_LOOP}"),
     "large-scale": Preset(ScrubConfig(epochs=3, msteps=2, lr=5e-4, optimizer="sgd", momentum=0.9, weight_decay=5e-4,
                                       lr_decay_epochs=(3, 5, 9), temperature=4.0, alpha=0.001, gamma=0.99,
                                       batch_size=256, forget_batch_size=512),
-                          f"{_REPO} large_scale_unlearning.ipynb code cells 28 (forget batch 512, retain batch 256), "
+                          f"{_REPO} large_scale_unlearning.ipynb code cells 28 (forget batch 512, retain batch 256, both "
+                          "shuffled), "
                           "32 (SGD 5e-4, momentum 0.9, wd 5e-4, T 4, α 0.001, γ 0.99, msteps 2, 3 epochs, decay "
                           f"after epochs 3, 5, 9: never reached) and 36 (the loop); {_LOOP}"),
     "jit-repo-full-class": Preset(ScrubConfig(**_JIT_SCRUB, alpha=0.001, gamma=0.99, batch_size=128,
-                                              forget_batch_size=128, max_grad_norm=1.0),
+                                              forget_batch_size=128, max_grad_norm=1.0, shuffle_forget=False),
                                   f"{_JIT} src/forget_full_class_strategies.py lines 986-1049 (train_distill: "
                                   "gradient norm clipped at 1, line 1045) and 1051-1155 (scrub: α 0.001, γ 0.99 "
                                   "defaults, as the full-class script passes none; settings 1063-1088); batch 128 for "
-                                  "both loaders: src/forget_full_class_main.py lines 42, 133-134 (its forget loader "
-                                  "is not shuffled; the explorer's is)"),
-    "jit-repo-random": Preset(ScrubConfig(**_JIT_SCRUB, alpha=1.0, gamma=5.0, batch_size=128, forget_batch_size=128),
+                                  "both loaders: src/forget_full_class_main.py lines 42, 133-134 (the retain loader "
+                                  "shuffled, the forget loader in order)"),
+    "jit-repo-random": Preset(ScrubConfig(**_JIT_SCRUB, alpha=1.0, gamma=5.0, batch_size=128, forget_batch_size=128,
+                                          shuffle_forget=False),
                               f"{_JIT} src/forget_random_strategies.py lines 641-703 (train_distill, no clipping) "
-                              "and 705-817 (scrub); α 1, γ 5 and batch 128: src/forget_random_main.py lines 125-126, "
-                              "151-159, 177-178"),
-    "jit-repo-sub-class": Preset(ScrubConfig(**_JIT_SCRUB, alpha=1.0, gamma=5.0, batch_size=64, forget_batch_size=64),
+                              "and 705-817 (scrub); α 1, γ 5 and batch 128: src/forget_random_main.py lines 125-126 "
+                              "(the retain loader shuffled, the forget loader in order), 151-159, 177-178"),
+    "jit-repo-sub-class": Preset(ScrubConfig(**_JIT_SCRUB, alpha=1.0, gamma=5.0, batch_size=64, forget_batch_size=64,
+                                             shuffle_forget=False),
                                  f"{_JIT} src/forget_subclass_strategies.py lines 603-665 (train_distill, no "
                                  "clipping) and 667-779 (scrub); α 1, γ 5 and batch 64: src/forget_subclass_main.py "
-                                 "lines 60, 148-149, 179-185, 207-208"),
+                                 "lines 60, 148-149 (the retain loader shuffled, the forget loader in order), "
+                                 "179-185, 207-208"),
 }
 
 
@@ -117,10 +123,11 @@ def scrub(model: nn.Module, data: UnlearnData, config: ScrubConfig, ctx: RunCont
         for group in opt.param_groups:
             group["lr"] = lr
         model.train()
-        passes = [("max", fx, None, config.forget_batch_size)] if epoch <= config.msteps else []
-        passes.append(("min", rx, ry, config.batch_size))
-        for kind, x, y, size in passes:
-            for idx in batch_indices(len(x), size, gen, dev):
+        passes = [("max", fx, None, config.forget_batch_size, gen if config.shuffle_forget else None)
+                  ] if epoch <= config.msteps else []
+        passes.append(("min", rx, ry, config.batch_size, gen))
+        for kind, x, y, size, order in passes:
+            for idx in batch_indices(len(x), size, order, dev):
                 opt.zero_grad(set_to_none=True)
                 out = model(x[idx])
                 with torch.no_grad():

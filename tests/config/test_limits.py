@@ -15,7 +15,8 @@ from toy_data import DatasetSpec, load_dataset
 @pytest.mark.parametrize("prefix, cls", [("dataset", DatasetSpec), ("model", ModelConfig), ("train", TrainConfig),
                                          *[(name, spec.config_cls) for name, spec in METHODS.items()]])
 def test_every_setting_of_every_config_is_declared(prefix, cls):
-    skip = {"name"} if prefix == "dataset" else set()
+    # a dataset's edits and data file are objects with checks of their own (toy_data/edits.py, config/datafile.py)
+    skip = {"name", "edits", "file"} if prefix == "dataset" else set()
     assert [f for f in limits.undeclared(prefix, cls) if f not in skip] == []
 
 

@@ -161,13 +161,15 @@ def test_unlearn_builds_animation_with_frames_fixed_ranges_and_retrain_trace():
     player = next(f for f in figs if f.get("frames"))
     assert 2 <= len(player["frames"]) <= 60
     names = [t.get("name") for t in player["data"]]
-    assert "retrained boundary" in names and "original boundary" in names and "JiT boundary" in names
+    assert "retrained boundary" in names and "original boundary" in names
+    assert "JiT with step guard 0.05 boundary" in names  # the explorer's guard named
     for key, axis in player["layout"].items():
         if key.startswith(("xaxis", "yaxis")):
             assert axis["autorange"] is False and len(axis["range"]) == 2
     assert player["layout"]["sliders"][0]["steps"] and player["layout"]["updatemenus"][0]["buttons"]
     side = next(f for f in figs if not f.get("frames") and sum(t["type"] == "heatmap" for t in f["data"]) == 3)
-    assert [a["text"] for a in side["layout"]["annotations"]][:3] == ["original", "JiT result", "retrained (gold standard)"]
+    assert [a["text"] for a in side["layout"]["annotations"]][:3] == ["original", "JiT with step guard 0.05 result",
+                                                                      "retrained (gold standard)"]
     # downloads: scenario JSON the CLI can load, metrics CSV, HTML of the animation
     labels = [b.proto.label for b in at.get("download_button")]
     assert {"Scenario JSON", "Metrics CSV", "Animation HTML"} <= set(labels)
@@ -328,6 +330,16 @@ def test_figure2_tab_shows_retrain_and_jit_rows():
     assert any("gold standard" in c.value for c in at.caption)
 
 
+def test_figure2_names_the_step_guard_and_one_click_redraws_it_without():
+    at = start()
+    at.button(key=K("ui.fig2.run")).click().run()
+    assert any(c.value.startswith("Shown: JiT with step guard 0.05") for c in at.caption)
+    at.toggle(key=K("ui.fig2.guard")).set_value(False).run()  # one click: the figure is redrawn without the guard
+    no_traceback(at)
+    assert any(c.value.startswith("Shown: JiT without the step guard") for c in at.caption)
+    assert not any("press Show Figure 2 again" in i.value for i in at.info)
+
+
 def test_training_failure_is_one_line_and_stops_cleanly(monkeypatch):
     from explorer import pipeline
 
@@ -385,28 +397,28 @@ def test_compare_methods_table_per_method_animation_and_zero_shot_filter():
     unlearn(at)
     assert not at.error
     table = next(d.value for d in at.dataframe if "avg gap to retrain" in d.value.columns)
-    assert list(table["method"]) == ["original", "retrain", "jit", "finetune", "neggrad"]
+    assert list(table["method"]) == ["original", "retrain", "JiT with step guard 0.05", "finetune", "neggrad"]  # named as it ran
     assert {"forget_acc", "avg gap to retrain", "zero-shot", "seconds"} <= set(table.columns)
     assert not any(c.endswith(" gap") for c in table.columns)  # per-metric gaps behind a toggle: the table fits
     at.toggle(key=K("ui.compare_table.gaps")).set_value(True).run()
     table = next(d.value for d in at.dataframe if "avg gap to retrain" in d.value.columns)
     assert {"forget_acc gap", "retain_acc gap"} <= set(table.columns)
     zero_shot = dict(zip(table["method"], table["zero-shot"]))
-    assert zero_shot["jit"] == "yes" and zero_shot["neggrad"] == "yes" and zero_shot["finetune"] == "no"
+    assert zero_shot["JiT with step guard 0.05"] == "yes" and zero_shot["neggrad"] == "yes" and zero_shot["finetune"] == "no"
     assert table.loc[table["method"] == "retrain", "avg gap to retrain"].iloc[0] == 0
     # emmn only forgets whole classes: one line saying so, no crash, no row
     assert any(i.value.startswith("emmn did not run:") and "whole classes" in i.value for i in at.info)
     figs = [spec(c) for c in charts(at)]
     side = next(f for f in figs if not f.get("frames") and sum(t["type"] == "heatmap" for t in f["data"]) == 5)
     titles = [a["text"] for a in side["layout"]["annotations"]]
-    assert {"original", "JiT result", "retrained (gold standard)", "finetune", "neggrad"} <= set(titles)
+    assert {"original", "JiT with step guard 0.05 result", "retrained (gold standard)", "finetune", "neggrad"} <= set(titles)
     player = next(f for f in figs if f.get("frames"))
-    assert "JiT boundary" in [t.get("name") for t in player["data"]]
+    assert "JiT with step guard 0.05 boundary" in [t.get("name") for t in player["data"]]
     at.selectbox(key=K("ui.animate")).set_value("neggrad").run()
     no_traceback(at)
     player = next(spec(c) for c in charts(at) if spec(c).get("frames"))
     names = [t.get("name") for t in player["data"]]
-    assert "neggrad boundary" in names and "JiT boundary" not in names
+    assert "neggrad boundary" in names and "JiT with step guard 0.05 boundary" not in names
     assert any("under neggrad" in h.value for h in at.subheader)
     # zero-shot only: the choices shrink to the registry's zero-shot methods, the selection follows
     at.checkbox(key=K("ui.zero_shot")).check().run()
@@ -484,3 +496,16 @@ def test_a_link_from_another_page_replaces_the_scenario_and_undo_goes_back():
     assert forget_text(at) == "Forget set: 1 point" and qp(at)["f"] == "42" and qp(at)["seed"] == "7"
     at.button(key=K("ui.undo")).click().run()
     assert forget_text(at) == "Forget set: 2 points"
+
+
+def test_seeds_from_a_link_set_the_control_and_the_verdict_judges_against_training_noise():
+    at = start(seeds="3")
+    assert at.number_input(key=K("seeds")).value == 3
+    select(at, [3, 10, 42], "box")
+    unlearn(at)
+    assert not at.error
+    texts = " ".join(str(el.value) for el in [*at.markdown, *at.info, *at.success, *at.warning])
+    assert "mean of 3 seeds" in texts and "95 % interval" in texts
+    assert qp(at).get("seeds") == "3"
+    at.number_input(key=K("seeds")).set_value(1).run()
+    assert "seeds" not in qp(at)

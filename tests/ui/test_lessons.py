@@ -106,6 +106,10 @@ def test_the_main_page_takes_a_line_dataset_clicks_unlearn_and_figure_3():
     at.button(key=E("ui.fig3.run")).click().run()
     assert not at.exception and not errors(at), errors(at)
     assert any("|Δf| at the forget points" in c.value for c in at.caption)
+    assert any(c.value.startswith("Shown: JiT with step guard 0.05") for c in at.caption)
+    at.toggle(key=E("ui.fig3.guard")).set_value(False).run()  # one click: Figure 3 without the explorer's guard
+    assert not at.exception and not errors(at), errors(at)
+    assert any(c.value.startswith("Shown: JiT without the step guard") for c in at.caption)
 
 
 def test_classroom_on_the_main_page_keeps_the_flag_and_no_notice():

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from explorer.config.echo import MAX_LINE, as_text, for_markdown
 from explorer.ui.state import widget_key
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
@@ -86,7 +87,7 @@ def test_two_blobs_without_noise_renders_the_editor():
 
 
 def test_a_run_over_the_work_budget_is_one_line_before_any_work_and_keeps_the_forget_set():
-    at = start({"grid": "400", "c.jit.passes": "10000", "f": "1"})
+    at = start({"grid": "400", "c.jit.passes": "10000", "m.width": "256", "f": "1"})
     button = next(b for b in at.button if b.label == "Unlearn")
     started = time.perf_counter()
     button.click().run()
@@ -94,3 +95,33 @@ def test_a_run_over_the_work_budget_is_one_line_before_any_work_and_keeps_the_fo
     errors = [e.value for e in at.error]
     assert len(errors) == 1 and "work budget" in errors[0] and "\n" not in errors[0], errors
     assert forget_count(at) == "Forget set: 1 point"
+
+
+# Text from a link is text: every notice made literal by one helper (the rendering itself is checked in Chromium,
+# tests/browser/test_notices_browser.py), cut short, the forget set kept.
+HOSTILE = {
+    "d.noise": "**bold** __strong__",
+    "m.activation": "[Sign in](https://evil.example/login)",
+    "t.optimizer": "![](http://127.0.0.1:9/pixel.png)",
+    "c.jit.output_space": "<img src=x onerror=alert(1)>",
+    "cmp": "$x^2$ and `ticks` :smile: me@evil.example",
+    "d.seed": "A" * 70_000,
+    "t.epochs": "1e308",
+}
+
+
+def test_link_values_are_shown_as_literal_text_and_short():
+    at = start({**HOSTILE, "f": "3,17"})
+    warnings = [w.value for w in at.warning]
+    assert len(warnings) >= len(HOSTILE) - 1, warnings
+    for markdown in warnings:
+        assert for_markdown(as_text(markdown)) == markdown  # made literal by the one helper
+        assert len(markdown) < MAX_LINE + 80
+    text = "\n".join(as_text(w) for w in warnings)  # what the reader sees
+    for raw in ("**bold**", "[Sign in](https://evil.example/login)", "![](http://127.0.0.1:9/pixel.png)",
+                "<img src=x onerror=alert(1)>", "$x^2$ and `ticks` :smile: me@evil.example"):
+        assert raw in text, (raw, text)  # shown as the characters the link held
+    assert "70,000 characters" in text  # the 70 KB value: its first characters and its length
+    assert "1e+308" in text and "0" * 30 not in text  # never a 309-digit number
+    forget = next(m.value for m in at.markdown if "Forget set:" in m.value)
+    assert "2 points" in forget

@@ -11,7 +11,8 @@ import torch
 from torch.nn import functional as F
 
 from explorer.engine.models import predict_proba
-from explorer.unlearning import METHODS, DataAccess, RunContext, UnlearnData, get_method, run_method
+from explorer.unlearning import (METHODS, DataAccess, RunContext, UndeclaredDataError, UnlearnData, get_method,
+                                 run_method)
 from explorer.unlearning import base as registry
 from explorer.unlearning._common import cpu_generator, random_copy, random_wrong_labels
 
@@ -158,7 +159,7 @@ def test_random_labels_are_always_wrong():
 def test_every_preset_loads_validates_and_names_its_source(name):
     spec = METHODS[name]
     assert spec.summary and spec.presets, f"{name} needs a summary and at least one preset"
-    spec.default_config().validate()
+    spec.config_from()  # the declared ranges, and the config's own validate() where it has one (a plugin's may not)
     for preset_name, preset in spec.presets.items():
         assert len(preset.source) > 10, f"{name}/{preset_name} has no source"
         config = spec.config_from(preset=preset_name)
@@ -200,12 +201,16 @@ def test_a_method_is_handed_only_what_it_declares(name, blobs3, spy):
     run_method(name, model, data, ids, get_method(name).config_from(short),
                RunContext(device=CPU, initial_model=initial))
     view, access = spy[name], METHODS[name].access
-    assert (view.forget_x is not None) == access.forget_inputs
-    assert (view.forget_y is not None) == access.forget_labels
-    assert (view.retain_x is not None) == access.retain and (view.retain_y is not None) == access.retain
-    assert (view.train_x is not None) == access.full_train_stats
+    assert view.has("forget_x") == access.forget_inputs
+    assert view.has("forget_y") == access.forget_labels
+    assert view.has("retain_x") == access.retain and view.has("retain_y") == access.retain
+    assert view.has("train_x") == access.full_train_stats
+    for undeclared in (v for v in ("forget_x", "forget_y", "retain_x", "retain_y", "train_x", "train_y")
+                       if not view.has(v)):
+        with pytest.raises(UndeclaredDataError, match=f"{name} read .* without declaring it"):
+            getattr(view, undeclared)
     if access.zero_shot:
-        assert view.retain_x is None and view.train_x is None and view.train_y is None
+        assert not (view.has("retain_x") or view.has("train_x") or view.has("train_y"))
     if access.class_level_only:
         assert view.forget_class == 2
 
@@ -233,8 +238,9 @@ def test_a_registered_zero_shot_spy_never_receives_retain_data(blobs3, monkeypat
     monkeypatch.setitem(registry.METHODS, "spy", registry.MethodSpec("spy", spy_fn, Nothing, DataAccess(), "spy"))
     run_method("spy", model, data, ids, Nothing(), RunContext(device=CPU))
     assert seen[0].forget_x is not None and len(seen[0].forget_x) == len(ids)
-    assert seen[0].retain_x is None and seen[0].retain_y is None and seen[0].forget_y is None
-    assert seen[0].train_x is None and seen[0].train_y is None
+    assert not any(seen[0].has(v) for v in ("retain_x", "retain_y", "forget_y", "train_x", "train_y"))
+    with pytest.raises(UndeclaredDataError, match=r"spy read retain data \(retain_x\) without declaring it"):
+        seen[0].retain_x
 
 
 def test_class_level_only_methods_refuse_a_random_forget_set(blobs3, monkeypatch):

@@ -9,7 +9,8 @@ from torch import nn
 from explorer.bench import reference_loop_loss
 from explorer.engine.models import ModelConfig, build_model
 from explorer.unlearning import RunContext, run_method
-from explorer.unlearning.jit import JiTConfig, jit_loss
+from explorer.unlearning.jit import JiTConfig, guarded_step, jit_loss
+from explorer.unlearning.jit import outputs as probabilities
 from toy_data import default_spec, load_dataset
 
 CPU = torch.device("cpu")
@@ -226,9 +227,9 @@ def test_jit_is_zero_shot_and_sees_only_forget_inputs():
     access = get_method("jit").access
     assert access.zero_shot and not access.forget_labels
     data = load_dataset(default_spec("moons", samples=100))
-    views = UnlearnData.restricted(access, data, [1, 2])
+    views = UnlearnData.restricted(access, data, [1, 2], "jit")
     assert views.forget_x.shape == (2, 2)
-    assert views.forget_y is None and views.retain_x is None and views.train_x is None
+    assert not (views.has("forget_y") or views.has("retain_x") or views.has("train_x"))
 
 
 def test_a_perturbation_clamped_back_onto_its_sample_adds_nothing_instead_of_dividing_by_zero():
@@ -305,22 +306,41 @@ def test_a_guarded_step_changes_no_watched_probability_by_more_than_the_limit(mo
     assert 0 < changes[0.05] <= 0.05 + 1e-6
 
 
-def test_bound_step_keeps_a_step_already_inside_the_limit():
-    from explorer.unlearning.jit import bound_step, outputs as probabilities
+def test_the_guard_keeps_a_step_already_inside_the_limit_and_shortens_a_long_one():
     model = build_model(ModelConfig(width=8), 2, 2, seed=0)
     probe = torch.randn(10, 2, generator=torch.Generator().manual_seed(0))
-    before = [p.detach().clone() for p in model.parameters()]
+    params = list(model.parameters())
     probs = probabilities(model, probe)
-    with torch.no_grad():
-        for p in model.parameters():
-            p.add_(1e-4)
-    assert bound_step(model, before, probe, probs, limit=0.5) == 1.0
-    with torch.no_grad():
-        for p in model.parameters():
-            p.add_(5.0)
-    kept = bound_step(model, before, probe, probs, limit=0.01)
+
+    def nudge(by):
+        def step():
+            for p in params:
+                p.add_(by)
+        return step
+
+    measure = lambda: probabilities(model, probe)  # noqa: E731
+    assert float(guarded_step(nudge(1e-4), params, measure, limit=0.5)) == 1.0
+    before = probabilities(model, probe)
+    kept = float(guarded_step(nudge(5.0), params, measure, limit=0.01))
     assert 0 < kept < 1
-    assert float((probabilities(model, probe) - probs).abs().max()) <= 0.01 + 1e-6
+    assert float((probabilities(model, probe) - before).abs().max()) <= 0.01 + 1e-6
+    assert float((probabilities(model, probe) - probs).abs().max()) > 0
+
+
+def test_the_guard_acts_per_model_on_a_leading_model_axis():
+    """With a leading model axis each model's step is shortened on its own: a model whose step is small keeps
+    all of it while its neighbour's long step is shortened, and an unusable step is undone for that model only."""
+    w = torch.zeros(3, 4)
+    target = torch.tensor([[1e-4] * 4, [1.0] * 4, [float("inf")] * 4])
+
+    def step():
+        w.add_(target)
+
+    kept = guarded_step(step, [w], lambda: w * 1.0, limit=0.1, model_dims=1)
+    assert kept.shape == (3,)
+    assert float(kept[0]) == 1.0 and torch.allclose(w[0], target[0])
+    assert 0 < float(kept[1]) < 1 and float(w[1].abs().max()) <= 0.1 + 1e-9
+    assert float(kept[2]) == 0 and torch.equal(w[2], torch.zeros(4))
 
 
 def test_in_logit_space_the_guard_watches_logits_and_stops_the_blow_up(moons_trained):

@@ -100,3 +100,24 @@ def test_log_grid_is_log_spaced_around_the_center():
     assert two_d.log_grid(0.5, 1) == [0.5]
     with pytest.raises(ValueError):
         two_d.log_grid(0.0)
+
+
+def test_a_guarded_jit_is_named_with_its_step_guard_wherever_it_is_shown(tiny, tiny_run):
+    """The step guard is the explorer's, not the paper's: its run is "JiT with step guard 0.05" in the verdict, the
+    report, the comparison rows, the CSV and the figures; the same run without the guard is plain "JiT"."""
+    from explorer.measures.comparison import comparison_rows
+
+    s, trained = tiny
+    out = tiny_run
+    name = "JiT with step guard 0.05"
+    assert out.label() == name and out.verdict().sentence.startswith(name)
+    assert out.models()["jit"]["label"] == name and out.report()["models"]["jit"]["label"] == name
+    assert [r["label"] for r in comparison_rows(out.models())][-1] == name
+    rows = list(csv.reader(io.StringIO(out.csv())))
+    assert rows[0][-1] == "label" and rows[-1][0] == "jit" and rows[-1][-1] == name
+    titles = [a["text"] for a in spec_of(two_d.side_by_side(out))["layout"]["annotations"]]
+    assert f"{name} result" in titles
+    assert any(t.get("name") == name for t in spec_of(two_d.animation(out))["data"])
+    plain = two_d.run(replace(s, configs={"jit": {"passes": 5, "max_step_change": 0.0}}), trained, [0, 1, 2])
+    assert plain.label() == "JiT" and plain.verdict().sentence.startswith("JiT ")
+    assert "step guard" not in plain.verdict().sentence
