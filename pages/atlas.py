@@ -14,7 +14,7 @@ def main() -> None:
     st.title("Atlas: which points matter, and does the method know?")
     st.markdown(ATLAS_INTRO)
     scenario = atlas.sidebar()
-    result = atlas.compute(scenario)
+    result = atlas.compute(scenario, atlas.loo_seeds())
     if result is not None:
         atlas.show(result)
 

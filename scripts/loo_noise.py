@@ -2,9 +2,9 @@
 
 * the grid change of the model retrained with *every* point from other training seeds (1-4) against the original
   (train seed 0): the change a new seed makes without removing anything;
-* the leave-one-out change of every training point at train seed 0 and at train seed 1 (two atlases), and the
-  rank correlation of the two per point: a point whose removal matters because of what it carries should matter
-  under either seed.
+* the leave-one-out change of every training point at train seed 0 and at train seed 1, and the rank
+  correlation of the two per point (the atlas's noise floor, explorer/studies/atlas.py): a point whose removal
+  matters because of what it carries should matter under either seed.
 
     python scripts/loo_noise.py [--dataset moons]
 """
@@ -13,7 +13,6 @@ from dataclasses import replace
 
 import numpy as np
 import torch
-from scipy.stats import spearmanr
 
 from explorer import pipeline
 from explorer.config.scenario import default_scenario
@@ -31,14 +30,15 @@ def main(dataset: str) -> None:
     seed_change = np.array([(labels[k] != labels[0]).mean() for k in range(1, 5)])
     print(f"{dataset}: retrained with every point from train seeds 1-4, grid change vs seed 0: "
           + ", ".join(f"{100 * c:.1f} %" for c in seed_change) + f" (mean {100 * seed_change.mean():.1f} %)")
-    loo = {}
+    # the atlas computes a second training seed's leave-one-out map beside seed 0's: its noise floor
+    atlas = compute_atlas(base, trained=trained[0], backend="serial")
+    loo = {k: np.array(m) for k, m in zip(atlas.seed_maps["offsets"], atlas.seed_maps["loo_boundary_change"])}
     for k in (0, 1):
-        loo[k] = compute_atlas(seeded[k], trained=trained[k], backend="serial").column("loo_boundary_change")
         print(f"train seed {k}: leave-one-out change mean {100 * loo[k].mean():.1f} %, max {100 * loo[k].max():.1f} %")
-    rho, p = spearmanr(loo[0], loo[1])
-    print(f"per point, leave-one-out change at seed 0 vs seed 1: Spearman rho {rho:+.2f} (p {p:.2g}); "
-          f"points whose removal changes more than a new seed does on average: "
-          f"{int((loo[0] > seed_change.mean()).sum())} of {len(loo[0])}")
+    floor = atlas.noise_floor["loo"]
+    print(f"per point, leave-one-out change at seed 0 vs seed 1 (the atlas's noise floor): Spearman rho "
+          f"{floor['rho']:+.2f} (p {floor['p']:.2g}); points whose removal changes more than a new seed does on "
+          f"average: {int((loo[0] > seed_change.mean()).sum())} of {len(loo[0])}")
 
 
 if __name__ == "__main__":

@@ -20,6 +20,9 @@ def add_parser(sub, run):
     runner_flags(atlas)
     atlas.add_argument("--workers", type=int, help="processes or Ray tasks at once (default: the usable cores)")
     atlas.add_argument("--out", help="write the atlas JSON here (default: stdout)")
+    atlas.add_argument("--loo-seeds", type=int, default=1,
+                       help="leave-one-out averaged over this many training seeds (1 = one seed's, 1-8); the noise "
+                            "floor (two seeds' maps compared) is computed either way")
 
     return atlas
 
@@ -32,12 +35,13 @@ def command(args) -> int:
     args.threads = None
     scenario = run_command.scenario_from_args(args)
     method = args.method or scenario.method
-    check(scenario, method)
+    check(scenario, method, args.loo_seeds)
     data = load_data(scenario)
-    checked(atlas_cost(scenario, data, method, len(data.x_train)), STUDY_BUDGET,
-            f"this atlas of {len(data.x_train):,} points")
+    checked(atlas_cost(scenario, data, method, len(data.x_train), args.loo_seeds), STUDY_BUDGET,
+            f"this atlas of {len(data.x_train):,} points" + (f" over {args.loo_seeds} training seeds"
+                                                              if args.loo_seeds > 1 else ""))
     out = checked_out(args.out) if args.out else None
     checked_runner(args)
     atlas = compute_atlas(scenario, progress=stage_bar(), method=method, backend=args.backend,
-                          workers=args.workers, address=args.address)
+                          workers=args.workers, address=args.address, loo_seeds=args.loo_seeds)
     return emit(json.dumps(atlas.to_dict(), indent=1), out, args.out, lambda: atlas_summary(atlas))

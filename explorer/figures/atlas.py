@@ -22,10 +22,15 @@ def _customdata(atlas: Atlas) -> np.ndarray:
 
 
 def rho_text(value: dict) -> str:
-    """'ρ = +0.41 (p = 3e-13, n = 300)' or 'ρ undefined (a constant column)'."""
+    """'ρ = +0.41 (p = 3e-13, n = 300); noise floor ρ = +0.06' or 'ρ undefined (a constant column)'; the floor
+    (two training seeds' maps against each other) where the atlas computed it."""
+    floor = ""
+    if "noise_floor" in value:
+        f = value["noise_floor"]
+        floor = "; noise floor ρ " + ("undefined" if f is None else f"= {f:+.2f}")
     if value.get("rho") is None:
-        return "ρ undefined (a constant column)"
-    return f"ρ = {value['rho']:+.2f} (p = {value['p']:.2g}, n = {value['n']})"
+        return "ρ undefined (a constant column)" + floor
+    return f"ρ = {value['rho']:+.2f} (p = {value['p']:.2g}, n = {value['n']})" + floor
 
 
 def atlas_map(atlas: Atlas, quantity: str = "loo_boundary_change") -> go.Figure:

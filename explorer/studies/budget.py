@@ -45,11 +45,13 @@ def sweep_cost(scenario: Scenario, data: Dataset, n_forget: int, cells: int, wit
     return Cost(parts)
 
 
-def atlas_cost(scenario: Scenario, data: Dataset, method: str, points: int) -> Cost:
+def atlas_cost(scenario: Scenario, data: Dataset, method: str, points: int, loo_seeds: int = 1,
+               floor: bool = True) -> Cost:
     """The atlas: the original, then per point a model retrained without it and the method forgetting it. The
     leave-one-out models train in stacks of :data:`explorer.studies.atlas.CHUNK` (full batch): a stack's step
-    costs one optimiser step's overhead, shared, and each model's own forwards and parameters."""
-    from explorer.studies.atlas import CHUNK
+    costs one optimiser step's overhead, shared, and each model's own forwards and parameters. All of it once
+    per training seed computed (``loo_seeds``, at least two with the noise floor)."""
+    from explorer.studies.atlas import CHUNK, computed_seeds
 
     m, n, _ = _sizes(scenario, data)
     batches = limits.batches(n - 1, scenario.train.batch_size)
@@ -57,7 +59,8 @@ def atlas_cost(scenario: Scenario, data: Dataset, method: str, points: int) -> C
                                                                                 + m.params * PARAM_STEP_SECONDS))
     per_point = loo + _method(method, pipeline.method_config(scenario, method), m, n, 1, data.n_classes)
     grid = m.forward_seconds * (pipeline.grid_points(scenario, data) + len(data.x_test)) * 2  # both models' labels
-    return Cost({"training": _training(scenario, m, n), "points": points * (per_point + grid)})
+    seeds = computed_seeds(loo_seeds, floor)
+    return Cost({"training": seeds * _training(scenario, m, n), "points": seeds * points * (per_point + grid)})
 
 
 def study_cost(grid) -> Cost:

@@ -14,7 +14,7 @@ from explorer.config import urlstate
 from explorer.config.cost import PAGE_STUDY_BUDGET
 from explorer.pipeline import load_data
 from explorer.studies.budget import atlas_cost, checked
-from explorer.studies.atlas import QUANTITIES, Atlas, check, compute_atlas
+from explorer.studies.atlas import MAX_LOO_SEEDS, QUANTITIES, Atlas, check, compute_atlas, floor_text, which_loo
 from explorer.figures.atlas import atlas_map, atlas_scatter, rho_text
 from explorer.engine.device import torch_threads
 from explorer.config.scenario import Scenario, default_scenario
@@ -82,24 +82,33 @@ def sidebar() -> Scenario:
     return replace(scenario, method=method, seed=int(seed), device="cpu")
 
 
-def cache_key(scenario: Scenario) -> str:
-    return json.dumps(scenario.to_dict(), sort_keys=True)
+def loo_seeds() -> int:
+    """The sidebar's leave-one-out seeds (1: one training seed's leave-one-out; K: the mean over K)."""
+    with st.sidebar:
+        return int(st.number_input("Leave-one-out seeds", 1, MAX_LOO_SEEDS, 1, key=key("loo_seeds"),
+                                   help=text.ATLAS_HELP["loo_seeds"]))
 
 
-def compute(scenario: Scenario) -> Atlas | None:
-    """The button; the atlas of this scenario (cached per scenario in the session), or None before the first."""
+def cache_key(scenario: Scenario, seeds: int = 1) -> str:
+    return json.dumps({**scenario.to_dict(), "loo_seeds": seeds}, sort_keys=True)
+
+
+def compute(scenario: Scenario, seeds: int = 1) -> Atlas | None:
+    """The button; the atlas of this scenario over ``seeds`` leave-one-out seeds (cached per scenario and seeds
+    in the session), or None before the first."""
     s = state()
-    k = cache_key(scenario)
+    k = cache_key(scenario, seeds)
     if st.button("Compute the atlas", type="primary", key=key("ui.compute"), help=text.ATLAS_HELP["compute"]) \
             and k not in s.atlases:
         with reported("The atlas"), progress("Computing the atlas") as report:
-            check(scenario, scenario.method)  # refuse before training, not after
+            check(scenario, scenario.method, seeds)  # refuse before training, not after
             data = load_data(scenario)
-            checked(atlas_cost(scenario, data, scenario.method, len(data.x_train)), PAGE_STUDY_BUDGET,
-                    f"this atlas of {len(data.x_train):,} points")
+            checked(atlas_cost(scenario, data, scenario.method, len(data.x_train), seeds), PAGE_STUDY_BUDGET,
+                    f"this atlas of {len(data.x_train):,} points" + (f" over {seeds} training seeds"
+                                                                      if seeds > 1 else ""))
             trained = trained_for(scenario, report)
             with torch_threads(1):
-                s.atlases[k] = compute_atlas(scenario, trained, report)
+                s.atlases[k] = compute_atlas(scenario, trained, report, loo_seeds=seeds)
     return s.atlases.get(k)
 
 
@@ -151,7 +160,7 @@ def point(atlas: Atlas) -> None:
     row = atlas.points[ids.index(picked)]
     st.markdown(f"**Point {row['id']}** (class {row['label']}, at ({row['x'][0]:.2f}, {row['x'][1]:.2f})): "
                 f"α {row['alpha']:.2f}, local Lipschitz {row['lipschitz']:.2f}; retraining without it changes "
-                f"{100 * row['loo_boundary_change']:.2f} % of the grid, {atlas.method} forgetting it changes "
+                f"{100 * row['loo_boundary_change']:.2f} % of the grid{_mean(atlas)}, {atlas.method} forgetting it changes "
                 f"{100 * row['method_boundary_change']:.2f} % (agreement with the retrained model "
                 f"{row['method_agreement_with_loo']:.4f}, test accuracy {-row['method_test_drop']:+.3f}).")
     params = urlstate.to_params(atlas.scenario, [picked])
@@ -160,6 +169,10 @@ def point(atlas: Atlas) -> None:
         st.page_link("app.py", label=label, icon="🧽", query_params=params)
     except StreamlitPageNotFoundError:  # this page run on its own: a plain link to the app's root
         st.link_button(label, "./?" + urlencode(params), icon="🧽")
+
+
+def _mean(atlas: Atlas) -> str:
+    return f" (mean of {atlas.loo_seeds} training seeds)" if atlas.loo_seeds > 1 else ""
 
 
 PAIR_WORDS = {"alpha_vs_loo": "α(x) vs leave-one-out influence (the paper: negative)",
@@ -171,6 +184,9 @@ PAIR_WORDS = {"alpha_vs_loo": "α(x) vs leave-one-out influence (the paper: nega
 
 
 def summary(atlas: Atlas) -> str:
-    return (f"{len(atlas.points)} training points of {atlas.scenario.dataset.name} (seed {atlas.scenario.seed}): "
-            f"{len(atlas.points)} models retrained without one point each and {len(atlas.points)} {atlas.method} runs, "
-            f"in {atlas.seconds:.1f} s ({atlas.backend}, {atlas.workers} worker(s)).")
+    seeds = len((atlas.seed_maps or {}).get("offsets") or [0])
+    n = len(atlas.points)
+    return (f"{n} training points of {atlas.scenario.dataset.name} (seed {atlas.scenario.seed}), {which_loo(atlas)}: "
+            f"{seeds} × {n} models retrained without one point each and {seeds} × {n} {atlas.method} runs, "
+            f"in {atlas.seconds:.1f} s ({atlas.backend}, {atlas.workers} worker(s)). The {floor_text(atlas)}: a "
+            f"ρ against leave-one-out no larger than that is within training noise.")

@@ -140,6 +140,9 @@ ATLAS_HELP = {
     "method": "The method that forgets each point alone (JiT runs all points as one vectorised run).",
     "compute": "Retrains without each training point and runs the method on each; cached for these settings.",
     "point": "The point whose numbers are shown; clicking one on the map picks it.",
+    "loo_seeds": "1: leave-one-out of the scenario's training seed. K: every model-dependent number is the mean over "
+                 "K training seeds (K atlases). A second seed's atlas is computed either way for the noise floor: how "
+                 "well one seed's leave-one-out map ranks another's.",
 }
 
 LESSONS_INTRO = ("Short guided lessons on machine unlearning. Each step loads its own scenario and forget set and "

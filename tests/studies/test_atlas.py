@@ -10,7 +10,9 @@ import pytest
 from explorer import pipeline
 from explorer.measures.verdict import judge_movement
 from explorer.stages import seed_scenario
-from explorer.studies.atlas import FIELDS, PAIRS, Atlas, compute_atlas, spearman, spearman_table, summary
+from explorer.studies.atlas import (FIELDS, PAIRS, Atlas, compute_atlas, noise_floor, spearman, spearman_table,
+                                    summary)
+from explorer.studies.budget import atlas_cost
 from explorer.cli import main
 from explorer.config.scenario import ScenarioError, default_scenario
 
@@ -107,3 +109,71 @@ def test_the_cli_writes_the_atlas(tmp_path, capsys):
     assert len(raw["points"]) == len(raw["points"]) > 0 and raw["scenario"]["dataset"]["samples"] == 24
     assert "Spearman alpha_vs_loo" in capsys.readouterr().out
     assert main(["atlas", "--dataset", "digits"]) == 2
+
+
+def test_the_noise_floor_on_hand_made_maps():
+    """ρ between two seeds' maps: equal ranks give +1, reversed −1; from four seeds, the halves' means."""
+    a, b = [0.1, 0.2, 0.3, 0.4, 0.5], [0.5, 0.4, 0.3, 0.2, 0.1]
+    maps = {"loo_boundary_change": {0: a, 1: [2 * v for v in a]}, "method_boundary_change": {0: a, 1: b}}
+    floor = noise_floor(maps, [0, 1], 1)
+    assert floor["loo"]["rho"] == pytest.approx(1.0) and floor["method"]["rho"] == pytest.approx(-1.0)
+    assert floor["seeds"] == [[0], [1]] and floor["single_seed"]["method"]["pairs"] == 1
+    # four seeds: seeds 0+1 against 2+3. Each single pair disagrees in places; the halves' means rank alike
+    four = {0: [1, 2, 3, 4], 1: [2, 1, 4, 3], 2: [1, 3, 2, 4], 3: [2, 1, 3, 4]}
+    maps = {"loo_boundary_change": four, "method_boundary_change": four}
+    floor = noise_floor(maps, [0, 1, 2, 3], 4)
+    assert floor["seeds"] == [[0, 1], [2, 3]] and floor["of"].startswith("mean of 2")
+    assert floor["loo"]["rho"] == pytest.approx(spearman([1.5, 1.5, 3.5, 3.5], [1.5, 2, 2.5, 4])["rho"])
+    singles = [spearman(four[i], four[j])["rho"] for i in range(4) for j in range(i + 1, 4)]
+    assert floor["single_seed"]["loo"]["mean"] == pytest.approx(np.mean(singles))
+    assert floor["single_seed"]["loo"]["min"] == pytest.approx(min(singles)) and floor["single_seed"]["loo"]["pairs"] == 6
+
+
+def test_every_rho_stands_beside_the_floor_of_two_seeds_maps(small_atlas):
+    """The floor is seed 0's leave-one-out map against seed 1's, each the run path's retrain reference."""
+    scenario, atlas = small_atlas
+    maps = atlas.seed_maps
+    assert maps["offsets"] == [0, 1] and atlas.loo_seeds == 1
+    assert maps["loo_boundary_change"][0] == [p["loo_boundary_change"] for p in atlas.points]
+    other = pipeline.run(seed_scenario(scenario, 1), forget_ids=[5])
+    assert maps["loo_boundary_change"][1][1] == pytest.approx(other.references["retrain"]["boundary_change"], abs=1e-6)
+    assert atlas.noise_floor["loo"] == spearman(*maps["loo_boundary_change"])
+    assert atlas.noise_floor["method"] == spearman(*maps["method_boundary_change"])
+    for name, value in atlas.spearman.items():
+        kind = "loo" if PAIRS[name][1] == "loo_boundary_change" else "method"
+        assert value["noise_floor"] == atlas.noise_floor[kind]["rho"]
+    text = summary(atlas)
+    assert "noise floor" in text and "fixed seed" in text
+    assert Atlas.from_dict(json.loads(json.dumps(atlas.to_dict()))).noise_floor == atlas.noise_floor
+
+
+def test_the_floor_does_not_change_the_one_seed_numbers(small_atlas):
+    scenario, atlas = small_atlas
+    alone = compute_atlas(scenario, ids=[0, 5, 11, 30], backend="serial", floor=False)
+    assert alone.points == atlas.points and alone.noise_floor is None and alone.seed_maps["offsets"] == [0]
+
+
+def test_leave_one_out_averaged_over_seeds_is_the_mean_of_each_seed_s(small_atlas):
+    scenario, atlas = small_atlas
+    averaged = compute_atlas(scenario, ids=[0, 5, 11, 30], backend="serial", loo_seeds=2)
+    maps = averaged.seed_maps
+    assert maps["offsets"] == [0, 1] and averaged.loo_seeds == 2
+    assert maps["loo_boundary_change"] == atlas.seed_maps["loo_boundary_change"]  # the same two seeds' models
+    for j, p in enumerate(averaged.points):
+        for column in ("loo_boundary_change", "method_boundary_change", "method_agreement_with_loo"):
+            assert p[column] == pytest.approx((maps[column][0][j] + maps[column][1][j]) / 2)
+        assert p["alpha"] == atlas.points[j]["alpha"]  # the data's, not a model's
+    assert averaged.points[1]["loo_boundary_change"] != atlas.points[1]["loo_boundary_change"]
+    assert "averaged over training seeds 0-1" in summary(averaged)
+
+
+def test_leave_one_out_seeds_are_priced_and_limited(capsys):
+    scenario = default_scenario("moons", samples=60)
+    data = pipeline.load_data(scenario)
+    one, four = (atlas_cost(scenario, data, "jit", 45, k).seconds for k in (1, 4))
+    assert four == pytest.approx(2 * one)  # one seed's atlas plus the floor's second, against four
+    for bad in ("0", "9"):
+        assert main(["atlas", "--dataset", "moons", "--samples", "24", "--loo-seeds", bad]) == 2
+    assert "leave-one-out seeds must be" in capsys.readouterr().err
+    with pytest.raises(ScenarioError, match="from 1 to 8"):
+        compute_atlas(scenario, loo_seeds=20)
