@@ -29,6 +29,9 @@ def test_compute_a_small_atlas_click_a_point_and_link_to_the_explorer():
     charts = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
     assert len(charts) == 3
     assert any("ρ" in (c["layout"]["title"]["text"]) for c in charts[1:])
+    # every ρ beside its noise floor (two training seeds' maps), and which leave-one-out it is
+    assert all("noise floor ρ" in c["layout"]["title"]["text"] for c in charts[1:])
+    assert any("fixed seed" in c.value and "noise floor" in c.value for c in at.caption)
     ids = at.selectbox(key=K("ui.point")).options
     assert len(ids) == 18  # 24 samples, a quarter for the test set
     target = int(ids[5])
@@ -45,3 +48,8 @@ def test_compute_a_small_atlas_click_a_point_and_link_to_the_explorer():
     # cached per scenario: a second click computes nothing new and shows the same atlas
     at.button(key=K("ui.compute")).click().run()
     assert len(at.get("plotly_chart")) == 3 and not at.exception
+    # leave-one-out averaged over two training seeds: another atlas, named as such
+    at.number_input(key=K("loo_seeds")).set_value(2).run()
+    at.button(key=K("ui.compute")).click().run()
+    assert not at.exception and not at.error
+    assert any("averaged over training seeds 0-1" in c.value for c in at.caption)
