@@ -27,7 +27,9 @@ def rho_text(value: dict) -> str:
     floor = ""
     if "noise_floor" in value:
         f = value["noise_floor"]
-        floor = "; noise floor ρ " + ("undefined" if f is None else f"= {f:+.2f}")
+        c = value.get("noise_ceiling")
+        floor = "; noise floor ρ " + ("undefined" if f is None else f"= {f:+.2f}") + (
+            "" if c is None else f", ceiling ±{c:.2f}")
     if value.get("rho") is None:
         return "ρ undefined (a constant column)" + floor
     return f"ρ = {value['rho']:+.2f} (p = {value['p']:.2g}, n = {value['n']})" + floor

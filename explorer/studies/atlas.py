@@ -32,7 +32,9 @@ Leave-one-out is itself noisy: a model retrained without point i from another tr
 original by a change of its own. The atlas therefore always computes a second training seed's map (``offset +
 1``) and reports its **noise floor** (:func:`noise_floor`): Spearman's ρ between the two seeds' leave-one-out
 maps (and between the method's two maps). A predictor cannot be expected to rank the points' influence better
-than the influence of one seed ranks another's, so every ρ the atlas reports is shown beside it. With
+than the influence of one seed ranks another's, so every ρ the atlas reports is shown beside it. With a map = influence + seed noise, the floor
+r estimates the share of its rank variance a new seed reproduces, and a predictor's |ρ| against one such map is
+attenuated to at most about √r (Spearman's correction for attenuation, 1904): the floor's ``ceiling``. With
 ``loo_seeds`` K > 1 every seed-dependent column is the **mean over K training seeds** (leave-one-out averaged
 over seeds; the two-seed floor then compares the averages of two disjoint halves when K ≥ 4, as the averaged
 map's own floor); K = 1 keeps one seed's numbers (fixed-seed leave-one-out), exactly as before.
@@ -225,6 +227,7 @@ def compute_atlas(scenario: Scenario, trained=None, progress: Progress | None = 
     if floor_value:
         for name, value in table.items():
             value["noise_floor"] = floor_value[FLOOR_OF[name]]["rho"]
+            value["noise_ceiling"] = floor_value[FLOOR_OF[name]]["ceiling"]
     seed_maps = {"offsets": offsets, **{c: [maps[c][k] for k in offsets] for c in SEEDED if c != "lipschitz"}}
     return Atlas(scenario, method, points, table, time.perf_counter() - start,
                  info.get("backend", backend), info.get("workers", 1), closer(points), loo_seeds, floor_value,
@@ -244,6 +247,8 @@ def noise_floor(maps: dict, offsets: list[int], loo_seeds: int) -> dict:
     for name, column in (("loo", "loo_boundary_change"), ("method", "method_boundary_change")):
         means = [np.mean([maps[column][k] for k in g], axis=0) for g in groups]
         out[name] = spearman(*means)
+        rho = out[name]["rho"]
+        out[name]["ceiling"] = None if rho is None else float(np.sqrt(max(rho, 0.0)))
         rhos = [spearman(maps[column][a], maps[column][b])["rho"] for j, a in enumerate(offsets) for b in offsets[j + 1:]]
         rhos = [r for r in rhos if r is not None]
         out["single_seed"][name] = ({"mean": float(np.mean(rhos)), "min": float(min(rhos)), "max": float(max(rhos)),
@@ -269,17 +274,22 @@ def which_loo(atlas: Atlas) -> str:
 
 
 def floor_text(atlas: Atlas) -> str:
-    """'noise floor: the leave-one-out maps of two training seeds agree with ρ +0.06 (...)'."""
+    """'noise floor (...): leave-one-out maps agree with Spearman rho +0.06 (a predictor's ceiling ±0.24), ...'."""
     f = atlas.noise_floor
     if not f:
         return "noise floor not computed"
-    loo, method = (_signed(f[name]["rho"]) for name in ("loo", "method"))
+    loo, method = (f"{_signed(f[name]['rho'])} (a predictor's ceiling {_ceiling(f[name].get('ceiling'))})"
+                   for name in ("loo", "method"))
     return (f"noise floor ({f['of']}, seeds {f['seeds'][0]} vs {f['seeds'][1]}): leave-one-out maps agree with "
             f"Spearman rho {loo}, the method's maps {method}")
 
 
 def _signed(rho: float | None) -> str:
     return "undefined" if rho is None else f"{rho:+.2f}"
+
+
+def _ceiling(value: float | None) -> str:
+    return "undefined" if value is None else f"±{value:.2f}"
 
 
 def summary(atlas: Atlas) -> str:
@@ -290,7 +300,7 @@ def summary(atlas: Atlas) -> str:
         rho, p = value["rho"], value["p"]
         floor = value.get("noise_floor")
         beside = "" if "noise_floor" not in value else (
-            f" (noise floor {'undefined' if floor is None else f'{floor:+.3f}'})")
+            f" (noise floor {_signed(floor)}, ceiling {_ceiling(value.get('noise_ceiling'))})")
         lines.append(f"  Spearman {name}: " + ("undefined (a constant column)" if rho is None
                                                 else f"rho {rho:+.3f}, p {p:.2g}") + beside)
     if atlas.closer and atlas.closer.get("ci95"):

@@ -118,6 +118,7 @@ def test_the_noise_floor_on_hand_made_maps():
     floor = noise_floor(maps, [0, 1], 1)
     assert floor["loo"]["rho"] == pytest.approx(1.0) and floor["method"]["rho"] == pytest.approx(-1.0)
     assert floor["seeds"] == [[0], [1]] and floor["single_seed"]["method"]["pairs"] == 1
+    assert floor["loo"]["ceiling"] == pytest.approx(1.0) and floor["method"]["ceiling"] == 0.0  # √max(ρ, 0)
     # four seeds: seeds 0+1 against 2+3. Each single pair disagrees in places; the halves' means rank alike
     four = {0: [1, 2, 3, 4], 1: [2, 1, 4, 3], 2: [1, 3, 2, 4], 3: [2, 1, 3, 4]}
     maps = {"loo_boundary_change": four, "method_boundary_change": four}
@@ -137,11 +138,15 @@ def test_every_rho_stands_beside_the_floor_of_two_seeds_maps(small_atlas):
     assert maps["loo_boundary_change"][0] == [p["loo_boundary_change"] for p in atlas.points]
     other = pipeline.run(seed_scenario(scenario, 1), forget_ids=[5])
     assert maps["loo_boundary_change"][1][1] == pytest.approx(other.references["retrain"]["boundary_change"], abs=1e-6)
-    assert atlas.noise_floor["loo"] == spearman(*maps["loo_boundary_change"])
-    assert atlas.noise_floor["method"] == spearman(*maps["method_boundary_change"])
+    for kind, column in (("loo", "loo_boundary_change"), ("method", "method_boundary_change")):
+        floor = dict(atlas.noise_floor[kind])
+        ceiling = floor.pop("ceiling")
+        assert floor == spearman(*maps[column])
+        assert ceiling == (None if floor["rho"] is None else pytest.approx(max(floor["rho"], 0) ** 0.5))
     for name, value in atlas.spearman.items():
         kind = "loo" if PAIRS[name][1] == "loo_boundary_change" else "method"
         assert value["noise_floor"] == atlas.noise_floor[kind]["rho"]
+        assert value["noise_ceiling"] == atlas.noise_floor[kind]["ceiling"]
     text = summary(atlas)
     assert "noise floor" in text and "fixed seed" in text
     assert Atlas.from_dict(json.loads(json.dumps(atlas.to_dict()))).noise_floor == atlas.noise_floor
