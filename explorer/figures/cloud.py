@@ -97,7 +97,7 @@ def scored_points_traces(x: np.ndarray, y: np.ndarray, forget_ids: Sequence[int]
     top = top if top > 0 else 1.0
     forget = np.zeros(len(x), dtype=bool)
     forget[list(forget_ids)] = True
-    colorbar = dict(title=dict(text=label, side="right", font={"size": 10}), len=0.45, y=0.75, x=-0.08,
+    colorbar = dict(title=dict(text=label, side="right", font={"size": 10}), len=0.45, y=0.75, x=-0.05, xanchor="right",
                     thickness=10, tickfont={"size": 9})
 
     def trace(mask, name, symbol, size, outline, width, bar):

@@ -176,7 +176,8 @@ def animation_figure(x: np.ndarray, y: np.ndarray, xs, ys, n_classes: int, forge
         fdata += [{"type": "scatter", "x": [float(step_arr[k])], "y": [json_float(vals[k])]} for vals in marker_values]
         frames.append({"name": str(k), "data": fdata, "traces": [0, *moving, *marker_indices]})
     layout.update(player_controls([str(s) for s in steps]))
-    layout.update(height=height, margin=dict(l=40, r=10, t=70, b=20), plot_bgcolor="white",
+    scored = cloud is not None and cloud.scores is not None  # room on the left for the scores' colour bar
+    layout.update(height=height, margin=dict(l=115 if scored else 40, r=10, t=70, b=20), plot_bgcolor="white",
                   legend=dict(orientation="h", x=0.0, y=1.02, yanchor="bottom", font={"size": 11}),
                   uirevision="player", modebar=dict(orientation="v"))
     return figure(data, layout, frames)
