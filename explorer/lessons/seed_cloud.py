@@ -42,8 +42,8 @@ def view_two_retrainings(step: Step, engine) -> Outcome:
              f"without B) label {pct(pair)} of the grid differently.",
              f"Over all {floor['pairs']} pairs of the {SEEDS} retrained models: {pct(1 - floor['mean'])} on average, "
              f"{pct(1 - floor['max'])} to {pct(1 - floor['min'])}.",
-             f"Forgetting B by retraining changed {pct(moved)} of seed {base.train.seed}'s original model: a change "
-             f"is only a finding where it is larger than the retrained models' own disagreement."]
+             f"Forgetting B by retraining changed the label of {pct(moved)} of the grid (seed {base.train.seed}): a "
+             f"change is only a finding where it is larger than the retrained models' own disagreement."]
     answer = "same" if pair < SAME else "close" if pair < FAR else "far"
     why = f"the two retrained models disagree on {pct(pair)} of the grid (all {floor['pairs']} pairs: " \
           f"{pct(1 - floor['mean'])} on average)"
