@@ -16,9 +16,14 @@ from explorer.lessons import steps
 from explorer.measures.verdict import judge_movement
 
 
+WORDS = {"toward": "B changes more, beyond noise", "away": "A changes more, beyond noise",
+         "within_noise": "within training noise", "cannot_tell": "one seed cannot tell"}
+
+
 def interval(movement) -> str:
+    """The verdict's rule on the paired differences, in this comparison's words."""
     low, high = movement.ci95 if movement.ci95 else (float("nan"), float("nan"))
-    return f"mean {movement.mean:+.4f}, 95 % interval {low:+.4f} to {high:+.4f}: {movement.judged}"
+    return f"mean {movement.mean:+.4f}, 95 % interval {low:+.4f} to {high:+.4f}: {WORDS[movement.judged]}"
 
 
 def main(seeds: int) -> None:
