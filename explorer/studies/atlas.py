@@ -28,16 +28,15 @@ chunk or backend trains it. ``offset`` computes the atlas of another training se
 leave-one-out of that seed's initial weights and batch order). :func:`closer` judges, with the verdict's rule,
 whether the method ends closer to the leave-one-out models than the untouched original.
 
-Leave-one-out is itself noisy: a model retrained without point i from another training seed differs from the
-original by a change of its own. The atlas therefore always computes a second training seed's map (``offset +
+Leave-one-out is itself noisy: a model retrained without point i from another training seed differs from its
+own original by a change of its own. The atlas therefore also computes a second training seed's map (``offset +
 1``) and reports its **noise floor** (:func:`noise_floor`): Spearman's ρ between the two seeds' leave-one-out
-maps (and between the method's two maps). A predictor cannot be expected to rank the points' influence better
-than the influence of one seed ranks another's, so every ρ the atlas reports is shown beside it. With a map = influence + seed noise, the floor
-r estimates the share of its rank variance a new seed reproduces, and a predictor's |ρ| against one such map is
-attenuated to at most about √r (Spearman's correction for attenuation, 1904): the floor's ``ceiling``. With
-``loo_seeds`` K > 1 every seed-dependent column is the **mean over K training seeds** (leave-one-out averaged
-over seeds; the two-seed floor then compares the averages of two disjoint halves when K ≥ 4, as the averaged
-map's own floor); K = 1 keeps one seed's numbers (fixed-seed leave-one-out), exactly as before.
+maps (and between the method's two maps), beside every ρ it reports. If a map is each point's influence plus
+seed noise, the floor r estimates the share of its rank variation a new seed reproduces, and a predictor's |ρ|
+against one such map is attenuated to at most about √r (Spearman's correction for attenuation, 1904): the
+floor's ``ceiling``. With ``loo_seeds`` K > 1 every seed-dependent column is the **mean over K training seeds**
+(leave-one-out averaged over seeds; from K = 4 the floor compares the means of two disjoint halves of K // 2
+seeds); K = 1 keeps one seed's numbers (fixed-seed leave-one-out), exactly as before.
 """
 from __future__ import annotations
 
