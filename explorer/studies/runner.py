@@ -281,11 +281,13 @@ _POOL_LOCK = threading.Lock()
 _MAIN_LOCK = threading.Lock()
 
 
-def _init_worker(progress=None) -> None:
+def _init_worker(progress=None, parent: int | None = None) -> None:
     global _WORKER_PROGRESS
     torch.set_num_threads(1)  # one intra-op thread per worker: on small models two threads only contend
     _WORKER_PROGRESS = progress
-    threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True).start()
+    # The parent's pid comes from the parent: a worker still importing when its parent died would otherwise
+    # read its new parent (init) here and wait for that one to go.
+    threading.Thread(target=_exit_with_parent, args=(parent or os.getppid(),), daemon=True).start()
 
 
 def _exit_with_parent(parent: int) -> None:
@@ -323,7 +325,7 @@ def process_pool(workers: int) -> ProcessPoolExecutor:
             context = multiprocessing.get_context("spawn")
             _POOL_PROGRESS = context.Queue()
             _POOL = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_init_worker,
-                                        initargs=(_POOL_PROGRESS,))
+                                        initargs=(_POOL_PROGRESS, os.getpid()))
             with hidden_main():
                 probes = [_POOL.submit(_ready) for _ in range(workers)]
             for probe in probes:
