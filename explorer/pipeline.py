@@ -15,18 +15,20 @@ import numpy as np
 import torch
 from torch import nn
 
-from explorer.config import limits
-from explorer.measures.comparison import avg_gap, gaps
-from explorer.engine.device import pick_device
-from explorer.measures.evaluation import Evaluator, Grid, Line
-from explorer.engine.models import build_model, predict_proba
+from explorer.config import limits, selection
+from explorer.config.fields import replaced
 from explorer.config.scenario import ForgetSpec, Scenario, ScenarioError
+from explorer.engine.device import pick_device
+from explorer.engine.models import build_model, predict_proba
 from explorer.engine.training import TrainHistory, train
 from explorer.engine.trajectory import Trajectory
+from explorer.measures.comparison import avg_gap, gaps, metrics_csv
+from explorer.measures.evaluation import Evaluator, Grid, Line
 from explorer.measures.verdict import judge, method_label
 from explorer.unlearning import RunContext, UnlearnResult, get_method, run_method
 from explorer.unlearning.base import refusal
 from toy_data import Dataset, load_dataset
+from toy_data.base import validate_spec
 
 Progress = Callable[[str, float], None]  # (stage label, fraction done in [0, 1])
 
@@ -65,11 +67,6 @@ def train_original(scenario: Scenario, progress: Progress | None = None, device:
                    data: Dataset | None = None) -> Trained:
     device = device or resolve_device(scenario)
     data = data if data is not None else load_data(scenario)
-    try:
-        scenario.model.validate()
-        scenario.train.validate()
-    except ValueError as err:
-        raise ScenarioError(str(err)) from None
     check_work(scenario, data, 0, methods=False)  # the training part of the budget, before training
     initial = build_initial(scenario, data)
     report = (lambda e, total, loss: progress("training the original model", e / total)) if progress else None
@@ -108,9 +105,7 @@ def method_config(scenario: Scenario, name: str):
     try:
         spec = get_method(name)
         if name == "retrain" and name not in scenario.presets:  # the scenario's own recipe, not the default
-            config = replace(scenario.train, **(scenario.configs.get(name) or {}))
-            config.validate()
-            return config
+            return replaced(scenario.train, name, **(scenario.configs.get(name) or {}))
         return spec.config_from(scenario.configs.get(name), scenario.presets.get(name))
     except (TypeError, ValueError) as err:
         raise ScenarioError(str(err).splitlines()[0]) from None
@@ -123,35 +118,15 @@ def make_evaluator(scenario: Scenario, trained: Trained, forget_ids, retrain: nn
 
 
 def validate(scenario: Scenario) -> None:
-    """Cheap checks that need no training, so bad input fails fast: every setting against its declared type
-    and range (explorer/config/limits.py), each method's config, the device."""
-    from toy_data.base import validate_spec
-
+    """Cheap checks that need no training, so bad input fails fast: the dataset is a registered one, each method's
+    config builds (every setting was checked against its declaration when its config was built), the device."""
     try:
         validate_spec(scenario.dataset)
-        scenario.model.validate()
-        scenario.train.validate()
-        for path in ("seed", "grid_resolution", "record_every"):  # the probe: check_lipschitz_probe below
-            limits.check(path, getattr(scenario, path))
-    except (TypeError, ValueError) as err:
+    except ValueError as err:
         raise ScenarioError(one_line(err)) from None
     for name in scenario.methods:
         method_config(scenario, name)
-    if scenario.grid_resolution < 10 or scenario.grid_resolution > 400:
-        raise ScenarioError(f"grid resolution must be between 10 and 400, got {scenario.grid_resolution}")
-    check_lipschitz_probe(scenario.lipschitz_sigma, scenario.lipschitz_space)
-    if scenario.record_every < 1:
-        raise ScenarioError(f"record-every must be >= 1, got {scenario.record_every}")
-    if not 0 <= scenario.seed < 2**32:
-        raise ScenarioError(f"seed must be between 0 and 2**32 - 1, got {scenario.seed}")
     resolve_device(scenario)
-
-
-def check_lipschitz_probe(sigma, space) -> None:
-    if not (isinstance(sigma, (int, float)) and 0 < sigma <= 10 and np.isfinite(sigma)):
-        raise ScenarioError(f"the Lipschitz probe's sigma must be in (0, 10], got {sigma}")
-    if space not in ("probs", "logits"):
-        raise ScenarioError(f"the Lipschitz probe's space must be probs or logits, got {space!r}")
 
 
 def unlearn(scenario: Scenario, name: str, trained: Trained, forget_ids, evaluate,
@@ -302,7 +277,6 @@ class RunOutcome:
 
     def csv(self) -> str:
         """Every metric of every method at every recorded step, then each model's final row."""
-        from explorer.measures.comparison import metrics_csv
         return metrics_csv(self.models(), self.trajectories())
 
 
@@ -318,7 +292,7 @@ def resolve_forget(scenario: Scenario, data: Dataset, forget_ids=None) -> list[i
     """The forget set: explicit ids (the app's selection) or the scenario's spec, validated in one place, and
     the whole run checked against the work budget (every page resolves the forget set before any work)."""
     spec = scenario.forget if forget_ids is None else ForgetSpec(ids=tuple(int(i) for i in forget_ids))
-    ids = spec.resolve(data, scenario.seed)
+    ids = selection.forget_ids(spec, data, scenario.seed)
     check_work(scenario, data, len(ids))
     return ids
 
@@ -326,7 +300,8 @@ def resolve_forget(scenario: Scenario, data: Dataset, forget_ids=None) -> list[i
 def work(scenario: Scenario, data: Dataset, n_forget: int, methods: bool = True) -> limits.Work:
     """The run's estimated multiply-adds by part (explorer/config/limits.py): training, each method, recording."""
     configs = {name: method_config(scenario, name) for name in scenario.methods} if methods else {}
-    return limits.run_work(scenario, configs, len(data.x_train), len(data.x_test), n_forget, data.n_features,
+    costs = {name: get_method(name).cost for name in configs}
+    return limits.run_work(scenario, configs, costs, len(data.x_train), len(data.x_test), n_forget, data.n_features,
                            data.n_classes, data.image_shape, data.is_2d)
 
 

@@ -36,6 +36,7 @@ from explorer import pipeline
 from explorer.config.scenario import ForgetSpec, default_scenario
 from explorer.unlearning import RunContext, get_method, run_method
 from explorer.unlearning._common import cpu_generator, random_copy, random_wrong_labels
+from explorer.config.selection import forget_ids
 
 CPU = torch.device("cpu")
 SEED = 0
@@ -102,7 +103,7 @@ def main() -> None:
     scenario = replace(default_scenario("digits"), forget=ForgetSpec(forget_class=3), seed=SEED)
     trained = pipeline.train_original(scenario, device=CPU)
     data = trained.data
-    ids = scenario.forget.resolve(data, SEED)
+    ids = forget_ids(scenario.forget, data, SEED)
     keep = np.ones(len(data.y_train), dtype=bool)
     keep[ids] = False
     rx, ry = torch.as_tensor(data.x_train[keep]), torch.as_tensor(data.y_train[keep])
@@ -191,7 +192,7 @@ def main() -> None:
     ssd = load_functions(src / "ssd.py", {"ParameterPerturber"}, base_namespace())["ParameterPerturber"]
     for spec, preset in ((ForgetSpec(forget_class=3), "jit-repo-full-class"),
                          (ForgetSpec(random_fraction=0.05), "jit-repo-vgg-random")):
-        sids = spec.resolve(data, SEED)
+        sids = forget_ids(spec, data, SEED)
         config = get_method("ssd").config_from(preset=preset)
         model = copy.deepcopy(trained.model).eval()
         with quiet():

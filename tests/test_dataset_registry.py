@@ -3,7 +3,8 @@ import numpy as np
 import pytest
 
 from toy_data import DATASETS, INFO, image_dataset_names, toy_dataset_names
-from toy_data.base import DEFAULTS, register_dataset, split
+from toy_data.base import DEFAULTS, register_dataset
+from toy_data.split import split
 
 
 @pytest.fixture

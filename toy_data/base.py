@@ -1,23 +1,40 @@
-"""The Dataset record, the generator registry and the shared train/test split."""
+"""The Dataset record, the dataset spec (each field a declared setting) and the generator registry.
+
+Light on purpose (numpy only): the registry fills itself on first read by importing the package's generator
+modules, so the command line can read the spec's declarations before scikit-learn loads.
+"""
 from __future__ import annotations
 
+import importlib
+import pkgutil
+from collections.abc import MutableMapping
 from dataclasses import dataclass, field, asdict
+from pathlib import Path
 from typing import Callable
 
 import numpy as np
-from sklearn.model_selection import train_test_split
+
+from explorer.config import shared
+from explorer.config.fields import config, setting
 
 
-@dataclass(frozen=True)
+@config("dataset")
 class DatasetSpec:
     """Everything needed to rebuild a dataset exactly. Unused fields are ignored by a generator."""
 
-    name: str = "moons"
-    samples: int = 400
-    noise: float = 0.2
-    classes: int = 2
-    seed: int = 0
-    test_fraction: float = 0.25
+    name: str = setting("moons", label="dataset", flag="dataset",
+                        help="which dataset to generate (its own defaults for the other fields)")
+    samples: int = setting(400, lo=20, hi=shared.MAX_SAMPLES, unit="points", step=20,
+                           help="Number of generated points (before the train/test split).")
+    noise: float = setting(0.2, lo=0.0, hi=5.0, step=0.05,
+                           help="Spread of the points around the generator's shape (cluster std for blobs).")
+    classes: int = setting(2, lo=2, hi=10, unit="classes", step=1,
+                           help="Number of classes (blobs and spiral only; the other generators are binary).")
+    seed: int = shared.seed(flag="data-seed", help="Random seed of the data (the pages seed the model's initial weights "
+                                                   "with it too). Same seed, same run.")
+    test_fraction: float = setting(0.25, lo=0.05, hi=0.9, step=0.05, label="test fraction",
+                                   help="Share of the points held out as the test set (used for test accuracy "
+                                        "and the MIA).")
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -63,8 +80,49 @@ class Dataset:
 
 
 Generator = Callable[[DatasetSpec], Dataset]
-DATASETS: dict[str, Generator] = {}
-DEFAULTS: dict[str, dict] = {}  # per-dataset overrides of DatasetSpec's defaults
+
+
+class Registry(MutableMapping):
+    """A dict that, on its first read, imports every module of this package (each registers its datasets with
+    :func:`register_dataset`): adding a dataset is one decorated function in a module of ``toy_data``. The
+    menus list the 2D toys, then the 1-D lines, then the images, then any other module's datasets."""
+
+    loaded = False
+    FIRST = ("two_d", "one_d", "images")
+
+    def __init__(self):
+        self._items: dict = {}
+
+    @classmethod
+    def load(cls) -> None:
+        if cls.loaded:
+            return
+        cls.loaded = True  # first: a generator module reading the registry while it loads must not recurse
+        names = [m.name for m in pkgutil.iter_modules([str(Path(__file__).parent)])]
+        for name in sorted(names, key=lambda n: (cls.FIRST.index(n) if n in cls.FIRST else len(cls.FIRST), n)):
+            importlib.import_module(f"{__package__}.{name}")
+
+    def __getitem__(self, key):
+        self.load()
+        return self._items[key]
+
+    def __iter__(self):
+        self.load()
+        return iter(self._items)
+
+    def __len__(self):
+        self.load()
+        return len(self._items)
+
+    def __setitem__(self, key, value):
+        self._items[key] = value
+
+    def __delitem__(self, key):
+        del self._items[key]
+
+
+DATASETS: Registry = Registry()  # name -> generator
+DEFAULTS: Registry = Registry()  # per-dataset overrides of DatasetSpec's defaults
 
 
 @dataclass(frozen=True)
@@ -77,7 +135,7 @@ class DatasetInfo:
     dims: int = 2  # input dimensions of a toy (1 for the line family); images say so with ``images``
 
 
-INFO: dict[str, DatasetInfo] = {}
+INFO: Registry = Registry()
 
 
 def register_dataset(name: str, title: str | None = None, about: str = "", images: bool = False, dims: int = 2,
@@ -114,12 +172,9 @@ def dataset_names() -> list[str]:
 
 
 def validate_spec(spec: DatasetSpec) -> None:
-    """Every field against its declaration in explorer/config/limits.py (type, range, unit); one-line ValueError."""
-    from explorer.config.limits import check_fields
-
+    """The dataset's name is a registered one (its other fields were checked when the spec was built)."""
     if not isinstance(spec.name, str) or spec.name not in DATASETS:
         raise ValueError(f"unknown dataset {spec.name!r}; choose one of {', '.join(DATASETS)}")
-    check_fields("dataset", spec)
 
 
 def load_dataset(spec: DatasetSpec | None = None, **params) -> Dataset:
@@ -129,19 +184,3 @@ def load_dataset(spec: DatasetSpec | None = None, **params) -> Dataset:
     data = DATASETS[spec.name](spec)
     data.spec = spec
     return data
-
-
-def split(name, x, y, spec: DatasetSpec, n_classes: int, **extra) -> Dataset:
-    """Stratified, seeded train/test split shared by every generator."""
-    x_tr, x_te, y_tr, y_te = train_test_split(
-        x, y, test_size=spec.test_fraction, random_state=spec.seed, stratify=y
-    )
-    return Dataset(
-        name=name,
-        x_train=np.ascontiguousarray(x_tr, dtype=np.float32),
-        y_train=np.asarray(y_tr, dtype=np.int64),
-        x_test=np.ascontiguousarray(x_te, dtype=np.float32),
-        y_test=np.asarray(y_te, dtype=np.int64),
-        n_classes=n_classes,
-        **extra,
-    )

@@ -1,28 +1,26 @@
 """Headless command line: ``python -m explorer COMMAND``, one module per command (``run``, ``methods``,
-``calibrate``, ``atlas``, ``bench``), each with ``add_parser`` and ``command``.
+``calibrate``, ``atlas``, ``bench``), each with ``command(args)``.
 
-Bad input exits with status 2 and one line on stderr, never a traceback.
+Two layers: explorer/cli/parsers.py parses the command line and checks every value against its setting's
+declaration without loading the engine (``--help`` and a refused value take a fraction of a second); then
+the command's module is imported by name and runs. Bad input exits with status 2 and one line on stderr,
+never a traceback.
 """
 from __future__ import annotations
 
+import importlib
 import sys
 
-from explorer.cli import atlas, bench, calibrate, methods, run
 from explorer.cli.common import Parser, UsageError
+from explorer.cli.parsers import build_parser as _build
+from explorer.config.fields import SettingError
 from explorer.config.scenario import ScenarioError
 
-COMMANDS = {module.NAME: module for module in (run, methods, calibrate, atlas, bench)}
+COMMANDS = ("run", "methods", "calibrate", "atlas", "bench")  # each explorer/cli/<name>.py, loaded when it runs
 
 
 def build_parser() -> Parser:
-    parser = Parser(prog="python -m explorer", description=__doc__)
-    sub = parser.add_subparsers(dest="command", parser_class=Parser)
-    run_parser = run.add_parser(sub)
-    methods.add_parser(sub)
-    calibrate.add_parser(sub)
-    atlas.add_parser(sub, run_parser)
-    bench.add_parser(sub)
-    return parser
+    return _build(__doc__)
 
 
 # Options whose value may start with '-' (negative coordinates): argparse would take "-0.5,-0.5"
@@ -49,8 +47,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.command is None:
             parser.print_help()
             return 2
-        return COMMANDS[args.command].command(args)
-    except (UsageError, ScenarioError) as err:
+        return importlib.import_module(f"{__name__}.{args.command}").command(args)
+    except (UsageError, ScenarioError, SettingError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
@@ -59,10 +57,6 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as err:  # noqa: BLE001 — the CLI promises no traceback, whatever happens
         print(f"error: unexpected {type(err).__name__}: {err}".splitlines()[0], file=sys.stderr)
         return 1
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())
 
 
 if __name__ == "__main__":

@@ -3,36 +3,19 @@ from __future__ import annotations
 
 import json
 
-from explorer.cli import run as run_command
-from explorer.cli.common import checked_out, checked_runner, runner_flags, stage_bar
+from explorer.cli.common import checked_out, stage_bar
+from explorer.cli.run import scenario_from_args
 from explorer.config.scenario import ScenarioError
-
-NAME = "atlas"
-
-
-def add_parser(sub, run):
-    atlas = sub.add_parser("atlas", help="the atlas of a 2D scenario: every training point's leave-one-out influence, "
-                                         "the method's influence, α(x) and the local Lipschitz estimate")
-    for action in run._actions:  # every scenario flag of `run` applies (the forget-set flags are not used)
-        if action.dest not in ("help", "out", "threads") and not action.dest.startswith("forget_"):
-            atlas._add_action(action)
-    atlas.set_defaults(**{a.dest: None for a in run._actions if a.dest.startswith("forget_")})
-    runner_flags(atlas)
-    atlas.add_argument("--workers", type=int, help="processes or Ray tasks at once (default: the usable cores)")
-    atlas.add_argument("--out", help="write the atlas JSON here (default: stdout)")
-
-    return atlas
+from explorer.studies.atlas import check, compute_atlas, summary
+from explorer.studies.runner import check_backend
 
 
 def command(args) -> int:
-    from explorer.studies.atlas import check, compute_atlas, summary as atlas_summary
-
-    args.threads = None
-    scenario = run_command.scenario_from_args(args)
+    scenario = scenario_from_args(args)
     method = args.method or scenario.method
     check(scenario, method)
     out = checked_out(args.out) if args.out else None
-    checked_runner(args)
+    check_backend(args.backend, args.workers, args.address)
     atlas = compute_atlas(scenario, progress=stage_bar(), method=method, backend=args.backend,
                           workers=args.workers, address=args.address)
     text = json.dumps(atlas.to_dict(), indent=1)
@@ -43,5 +26,5 @@ def command(args) -> int:
         out.write_text(text)
     except OSError as err:
         raise ScenarioError(f"cannot write {args.out!r}: {err}") from None
-    print(atlas_summary(atlas))
+    print(summary(atlas))
     return 0

@@ -7,30 +7,16 @@ import math
 import sys
 from pathlib import Path
 
+from explorer import bench
+from explorer.bench.load import format_table, run_load
 from explorer.cli.common import UsageError, checked_out, ints, one_line_text
 from explorer.config.scenario import ScenarioError
-
-NAME = "bench"
-
-
-def add_parser(sub):
-    bench = sub.add_parser("bench", help="measure the JiT engine (and the app's latency) and write JSON")
-    bench.add_argument("--out", default="bench.json")
-    bench.add_argument("--repeats", type=int, default=7, help="timed repetitions per measurement (median)")
-    bench.add_argument("--device", default="auto")
-    bench.add_argument("--load", metavar="N[,N...]",
-                       help="instead: the classroom load benchmark, N concurrent browser sessions against a real "
-                            "`streamlit run` server (e.g. --load 1,10,30); needs /usr/bin/chromium and playwright")
-    bench.add_argument("--load-timeout", type=float, default=600.0, help="seconds one load session may take")
-    return bench
+from explorer.engine.device import pick_device
 
 
 def command(args) -> int:
     if args.load is not None:
         return load_command(args)
-    from explorer import bench
-    from explorer.engine.device import pick_device
-
     if args.repeats < 1:
         raise UsageError(f"--repeats must be >= 1, got {args.repeats}")
     try:
@@ -58,8 +44,6 @@ def load_command(args) -> int:
     if not (math.isfinite(args.load_timeout) and 1 <= args.load_timeout <= 3600):
         raise UsageError(f"--load-timeout must be between 1 and 3600 seconds, got {args.load_timeout}")
     out = checked_out(args.out)
-    from explorer.bench.load import format_table, run_load
-
     try:
         result = run_load(counts, timeout_s=args.load_timeout, progress=lambda m: print(m, file=sys.stderr))
     except RuntimeError as err:  # no Chromium, no playwright, a server that never started

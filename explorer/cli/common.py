@@ -1,5 +1,6 @@
-"""What every command shares: one-line errors, list and file parsing, output paths, progress bars and the
-runner's flags. Bad input raises :class:`UsageError` or ScenarioError; :func:`explorer.cli.main` prints one line."""
+"""What every command shares: one-line errors, list and file parsing, output paths and progress bars. Light
+(no torch, no scikit-learn): the parse layer imports it. Bad input raises :class:`UsageError` or
+ScenarioError; :func:`explorer.cli.main` prints one line."""
 from __future__ import annotations
 
 import argparse
@@ -9,6 +10,7 @@ import sys
 import time
 from pathlib import Path
 
+from explorer.config.limits import MAX_FILE_BYTES
 from explorer.config.scenario import ScenarioError
 
 
@@ -49,16 +51,7 @@ def names(text: str, what: str) -> tuple[str, ...]:
     return names
 
 
-def switch(parser, name: str, help_text: str) -> None:
-    parser.add_argument(f"--{name}", dest=name.replace("-", "_"), action=argparse.BooleanOptionalAction,
-                        default=None, help=help_text)
-
-
-def join(values) -> str:
-    return ",".join(f"{v:g}" if isinstance(v, float) else str(v) for v in values)
-
-
-MAX_SCENARIO_BYTES = 1 * 2**20
+MAX_SCENARIO_BYTES = MAX_FILE_BYTES
 
 
 def read_scenario_file(path: str) -> dict:
@@ -123,31 +116,6 @@ def stage_bar():
         bar(int(round(1000 * fraction)), 1000)
 
     return show
-
-
-def runner_flags(parser) -> None:
-    from explorer.studies.runner import BACKENDS  # the runner imports torch: only when a command is built
-
-    parser.add_argument("--backend", default="auto", choices=BACKENDS,
-                        help="where the jobs run: auto (a process pool unless running in-process is faster, as "
-                             "measured), serial, processes, or ray (pip install '.[cluster]')")
-    parser.add_argument("--address", help="with --backend ray: the cluster (auto, HOST:PORT or ray://HOST:PORT); "
-                                          "default: a local Ray with --workers CPUs")
-
-
-def checked_runner(args) -> None:
-    """The backend is usable (Ray installed, the address answering) before any work; one line if not."""
-    from explorer.studies.runner import RunnerError, ray_session
-
-    if args.workers is not None and args.workers < 1:
-        raise UsageError(f"--workers must be >= 1, got {args.workers}")
-    if args.address is not None and args.backend != "ray":
-        raise UsageError("--address is for the Ray backend; add --backend ray")
-    if args.backend == "ray":
-        try:
-            ray_session(args.address, args.workers)
-        except RunnerError as err:
-            raise ScenarioError(str(err)) from None
 
 
 def one_line_text(err: BaseException) -> str:

@@ -1,19 +1,18 @@
-"""``python -m explorer methods``: every registered method, what data it uses, and its presets with sources."""
+"""``python -m explorer methods``: every registered method, what data it uses, its presets with sources, and
+its settings with their ranges."""
 from __future__ import annotations
 
-NAME = "methods"
-
-
-def add_parser(sub):
-    return sub.add_parser("methods", help="list the registered unlearning methods and their presets")
+from explorer.config.fields import settings_of
+from explorer.unlearning import METHODS
 
 
 def command(_args) -> int:
-    from explorer.unlearning import METHODS
-
     for name, spec in METHODS.items():
         print(f"{name}: {spec.summary} [uses {spec.access.describe()}; "
               f"{'zero-shot' if spec.access.zero_shot else 'not zero-shot'}]")
         for preset, entry in spec.presets.items():
             print(f"    preset {preset}: {entry.source}")
+        defaults = spec.default_config()
+        for field, declared in settings_of(spec.config_cls).items():
+            print(f"    setting {field} = {getattr(defaults, field)!r}: {declared.describe()}")
     return 0

@@ -1,163 +1,19 @@
-"""Every setting's type, range and unit, declared once, and the work budget a run must fit.
-
-Each entrance reads this table: the sidebar widgets take their min/max from it, the URL clamps to it
-(with a notice naming the value and the limit), scenario files and CLI flags are checked against it
-(one line, exit 2), and every config's validation calls :func:`check_fields`. A setting is named by its
-scenario path: ``dataset.samples``, ``model.width``, ``train.epochs``, ``seed``, ``grid_resolution``,
-and ``<method>.<field>`` for a method's settings (``jit.passes``, ``unsir.noise_steps``). A method field
-without its own entry takes the shared entry of its name (``lr``, ``epochs``, ``batch_size``, ...), so a
-new method inherits the bounds of the settings it shares with the others; a test checks that every field
-of every registered config resolves to a declaration.
+"""What is not a setting: the work budget a run must fit and its cost model, and the sizes of the memory a
+run may keep, of links and of files. (Every setting's type, range and unit is declared on its config field:
+explorer/config/fields.py.)
 
 The work budget (:func:`run_work`) estimates a run's multiply-adds before any work starts: training the
-original and the retrain reference, each method's own steps, and measuring every recorded step on the
-evaluation grid. A request over :data:`WORK_BUDGET` is refused with what dominates. This module imports
-nothing heavy, so every entrance can read it.
+original and the retrain reference, each method's own steps (each method registers its cost estimate with
+itself: ``register(..., cost=...)``), and measuring every recorded step on the evaluation grid. A request
+over :data:`WORK_BUDGET` is refused with what dominates. This module imports nothing heavy, so every
+entrance can read it.
 """
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass, fields
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Callable
 
-
-@dataclass(frozen=True)
-class Limit:
-    """One setting: its type (``int``, ``float``, ``bool``, ``str`` or ``tuple`` of ints), its range
-    ``[lo, hi]`` (``lo_open``: lo itself excluded), its unit, and its choices for a string."""
-
-    kind: type
-    lo: float | None = None
-    hi: float | None = None
-    unit: str = ""
-    lo_open: bool = False
-    choices: tuple = ()
-    step: float | None = None  # a widget's step (the sidebar's number inputs)
-
-    def describe(self) -> str:
-        if self.choices:
-            return "one of " + ", ".join(map(str, self.choices))
-        if self.kind is bool:
-            return "0 or 1"
-        lo = "" if self.lo is None else (f"> {_num(self.lo)}" if self.lo_open else f">= {_num(self.lo)}")
-        if self.lo is not None and self.hi is not None and not self.lo_open:
-            text = f"between {_num(self.lo)} and {_num(self.hi)}"
-        elif self.hi is not None:
-            text = f"{lo} and <= {_num(self.hi)}" if lo else f"<= {_num(self.hi)}"
-        else:
-            text = lo or "any value"
-        return text + (f" {self.unit}" if self.unit else "")
-
-
-def _num(value) -> str:
-    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
-        return str(int(value))
-    if isinstance(value, int) and value >= 10**6:
-        return f"{value:,}"
-    return f"{value:g}" if isinstance(value, float) else str(value)
-
-
-# ----------------------------------------------------------------------------------------------
-# the declarations
-
-MAX_SEED = 2**32 - 1
-MAX_SAMPLES = 20000
-I, F, B, S, T = int, float, bool, str, tuple
-
-SCENARIO: dict[str, Limit] = {
-    # data
-    "dataset.samples": Limit(I, 20, MAX_SAMPLES, "points", step=20),
-    "dataset.noise": Limit(F, 0.0, 5.0, step=0.05),
-    "dataset.classes": Limit(I, 2, 10, "classes", step=1),
-    "dataset.seed": Limit(I, 0, MAX_SEED, step=1),
-    "dataset.test_fraction": Limit(F, 0.05, 0.9, step=0.05),
-    # model
-    "model.kind": Limit(S, choices=("mlp", "cnn")),
-    "model.depth": Limit(I, 0, 8, "hidden layers", step=1),
-    "model.width": Limit(I, 1, 1024, "units", step=8),
-    "model.activation": Limit(S, choices=("relu", "tanh", "sigmoid", "gelu", "elu")),
-    "model.channels": Limit(I, 1, 128, "channels", step=4),
-    "model.dropout": Limit(F, 0.0, 0.9, step=0.05),
-    # training (the original and the retrain reference)
-    "train.epochs": Limit(I, 1, 20000, "epochs", step=100),
-    "train.lr": Limit(F, 0.0, 10.0, lo_open=True, step=0.001),
-    "train.weight_decay": Limit(F, 0.0, 1.0, step=1e-4),
-    "train.batch_size": Limit(I, 0, MAX_SAMPLES, "samples (0 = full batch)", step=1),
-    "train.optimizer": Limit(S, choices=("adam", "sgd")),
-    "train.target_loss": Limit(F, 0.0, 10.0),
-    "train.patience": Limit(I, 1, 20000, "epochs"),
-    "train.tolerance": Limit(F, 0.0, 1.0),
-    "train.seed": Limit(I, 0, MAX_SEED),
-    # the run
-    "seed": Limit(I, 0, MAX_SEED),
-    "grid_resolution": Limit(I, 10, 400, "cells per side"),
-    "record_every": Limit(I, 1, 100000, "steps"),
-    "lipschitz_sigma": Limit(F, 0.0, 10.0, lo_open=True),
-    "lipschitz_space": Limit(S, choices=("probs", "logits")),
-    "device": Limit(S),
-    "method": Limit(S),
-}
-
-# Method settings shared by name (a method's own entry below wins).
-SHARED: dict[str, Limit] = {
-    "lr": Limit(F, 0.0, 10.0, lo_open=True),
-    "noise_lr": Limit(F, 0.0, 10.0, lo_open=True),
-    "repair_lr": Limit(F, 0.0, 10.0, lo_open=True),
-    "epochs": Limit(I, 1, 1000, "epochs"),
-    "steps": Limit(I, 1, 10000, "steps"),
-    "batch_size": Limit(I, 0, MAX_SAMPLES, "samples (0 = full batch)"),
-    "forget_batch_size": Limit(I, 0, MAX_SAMPLES, "samples (0 = full batch)"),
-    "repair_batch_size": Limit(I, 0, MAX_SAMPLES, "samples (0 = full batch)"),
-    "optimizer": Limit(S, choices=("adam", "sgd")),
-    "momentum": Limit(F, 0.0, 0.999),
-    "weight_decay": Limit(F, 0.0, 10.0),
-    "anchor_weight": Limit(F, 0.0, 1000.0),
-    "schedule": Limit(S, choices=("constant", "cosine", "one_cycle", "step")),
-    "alpha": Limit(F, 0.0, 1000.0),
-    "gamma": Limit(F, 0.0, 1000.0),
-    "temperature": Limit(F, 0.0, 100.0, lo_open=True),
-    "train_mode": Limit(B),
-    "three_per_copy": Limit(B),
-    "stale_noise_grads": Limit(B),
-    "noise_train_mode": Limit(B),
-    "elementwise_kl": Limit(B),
-    "noise_batch": Limit(I, 1, 1024, "samples"),
-    "noise_steps": Limit(I, 1, 1000, "steps"),
-    "max_noise_steps": Limit(I, 1, 1000, "steps"),
-    "min_noise_steps": Limit(I, 1, 1000, "steps"),
-    "noise_reg": Limit(F, 0.0, 1000.0),
-    "min_noise_reg": Limit(F, 0.0, 1000.0),
-    "noise_copies": Limit(I, 1, 1000, "copies"),
-    "per_class": Limit(I, 1, MAX_SAMPLES, "samples"),
-    "impair_epochs": Limit(I, 1, 100, "epochs"),
-    "repair_epochs": Limit(I, 0, 100, "epochs"),
-    "retain_fraction": Limit(F, 0.0, 1.0),
-    "msteps": Limit(I, 0, 1000, "epochs"),
-    "lr_decay_epochs": Limit(T, 0, 1000, "epochs"),
-    "lr_decay_rate": Limit(F, 0.0, 1.0),
-    "max_grad_norm": Limit(F, 0.0, 1e6),
-    "lam": Limit(F, 0.0, 1000.0, lo_open=True),
-    "exponent": Limit(F, 0.0, 100.0, lo_open=True),
-    "lower_bound": Limit(F, 0.0, 1.0, lo_open=True),
-    "target": Limit(S, choices=("runner_up", "next")),
-}
-
-METHOD: dict[str, Limit] = {
-    "jit.sigma": Limit(F, 0.0, 10.0, lo_open=True, step=0.01),
-    "jit.eta": Limit(F, 0.0, 10.0, lo_open=True),
-    "jit.perturbations": Limit(I, 1, 1000, "perturbations per sample"),
-    "jit.passes": Limit(I, 1, 10000, "passes"),
-    "jit.batch_size": Limit(I, 1, MAX_SAMPLES, "forget samples per step"),
-    "jit.output_space": Limit(S, choices=("logits", "probs")),
-    "jit.reduction": Limit(S, choices=("sum", "mean")),
-    "jit.detach_perturbed": Limit(B),
-    "jit.clamp_to_batch_range": Limit(B),
-    "jit.accumulate_grads": Limit(B),
-    "jit.max_step_change": Limit(F, 0.0, 100.0),
-    "neggrad_plus.alpha": Limit(F, 0.0, 1.0),
-    "ssd.alpha": Limit(F, 0.0, 1000.0, lo_open=True),
-    "lf_ssd.alpha": Limit(F, 0.0, 1000.0, lo_open=True),
-}
+from explorer.config.shared import MAX_SAMPLES
 
 # The work budget: one run's estimated multiply-adds (original + retrain training, every method, and
 # measuring every recorded step), about half a minute of CPU on a 2-core machine.
@@ -169,119 +25,6 @@ MAX_RECORDED_BYTES = 256 * 2**20
 MAX_FORGET = MAX_SAMPLES  # ids: a forget set is at most the largest training set
 MAX_FILE_BYTES = 1 * 2**20  # a scenario file
 MAX_URL_RANGES = 2000  # comma-separated parts of the URL's f= (ids or ranges)
-
-
-def limit(path: str) -> Limit | None:
-    """The declaration of ``path`` (``dataset.samples``, ``jit.passes``, ``scrub.lr``), or None."""
-    if path in SCENARIO:
-        return SCENARIO[path]
-    if path in METHOD:
-        return METHOD[path]
-    head, dot, name = path.partition(".")
-    if dot and head not in ("dataset", "model", "train"):
-        if head == "retrain":
-            return SCENARIO.get(f"train.{name}")
-        return SHARED.get(name)
-    return None
-
-
-# ----------------------------------------------------------------------------------------------
-# checking and clamping
-
-def check(path: str, value: Any) -> Any:
-    """``value`` if it has the declared type and lies in range; ValueError (one line naming the setting,
-    the value and the limit) otherwise. An undeclared path passes unchanged."""
-    lim = limit(path)
-    if lim is None:
-        return value
-    why = _problem(lim, value)
-    if why:
-        raise ValueError(f"{path} {why}")
-    return value
-
-
-def _problem(lim: Limit, value: Any) -> str | None:
-    if lim.kind is B:
-        return None if isinstance(value, bool) else f"must be true or false, got {value!r}"
-    if lim.kind is S:
-        if not isinstance(value, str):
-            return f"must be text, got {value!r}"
-        if lim.choices and value not in lim.choices:
-            return f"must be {lim.describe()}, got {value!r}"
-        return None
-    if lim.kind is T:
-        if not isinstance(value, (tuple, list)) or len(value) > 100:
-            return f"must be a list of at most 100 whole numbers, got {_short(value)}"
-        for v in value:
-            why = _problem(Limit(I, lim.lo, lim.hi, lim.unit), v)
-            if why:
-                return why
-        return None
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return f"must be a {'whole ' if lim.kind is I else ''}number, got {_short(value)}"
-    if lim.kind is I and not isinstance(value, int):
-        return f"must be a whole number, got {_short(value)}"
-    if not math.isfinite(value):
-        return f"must be a finite number, got {value}"
-    if (lim.lo is not None and (value < lim.lo or (lim.lo_open and value == lim.lo))) or (
-            lim.hi is not None and value > lim.hi):
-        return f"must be {lim.describe()}, got {_num(value)}"
-    return None
-
-
-def _short(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 40 else text[:37] + "..."
-
-
-def clamp(path: str, value: Any, name: str | None = None) -> tuple[Any, str | None]:
-    """(value inside the declared range, a notice naming the value and the limit, or None when unchanged).
-    Only numbers are clamped; a wrong type or a non-finite number is a ValueError, as in :func:`check`.
-    ``name`` is how the notice names the setting (a URL key), ``path`` by default."""
-    name = name or path
-    lim = limit(path)
-    if lim is None or lim.kind not in (I, F):
-        return check(path, value), None
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        return check(path, value), None
-    if lim.kind is I and not isinstance(value, int):
-        check(path, value)
-    if lim.hi is not None and value > lim.hi:
-        hi = lim.kind(lim.hi)
-        return hi, f"{name}={_num(value)} is above the limit {_num(hi)}{_unit(lim)}; using {_num(hi)}."
-    if lim.lo is not None and (value < lim.lo or (lim.lo_open and value == lim.lo)):
-        if lim.lo_open:  # nothing to clamp to: the bound itself is not allowed
-            check(path, value)
-        lo = lim.kind(lim.lo)
-        return lo, f"{name}={_num(value)} is below the limit {_num(lo)}{_unit(lim)}; using {_num(lo)}."
-    return value, None
-
-
-def _unit(lim: Limit) -> str:
-    return f" {lim.unit.split(' (')[0]}" if lim.unit else ""
-
-
-def check_fields(prefix: str, obj) -> None:
-    """Check every declared field of the dataclass ``obj`` under ``prefix`` (``dataset``, ``jit``, ...)."""
-    for f in fields(obj):
-        check(f"{prefix}.{f.name}", getattr(obj, f.name))
-
-
-def undeclared(prefix: str, config_cls) -> list[str]:
-    """Fields of ``config_cls`` without a declaration (a test keeps this empty for every config)."""
-    return [f.name for f in fields(config_cls) if limit(f"{prefix}.{f.name}") is None]
-
-
-def bounds(path: str) -> tuple[float | None, float | None]:
-    """(min, max) for a widget: an open lower bound becomes the smallest useful positive value."""
-    lim = limit(path)
-    if lim is None or lim.kind not in (I, F):
-        return None, None
-    lo = lim.lo
-    if lo is not None and lim.lo_open:
-        lo = 1e-6 if lim.kind is F else lo + 1
-    cast = lim.kind
-    return (None if lo is None else cast(lo)), (None if lim.hi is None else cast(lim.hi))
 
 
 # ----------------------------------------------------------------------------------------------
@@ -301,45 +44,24 @@ def model_macs(model, n_features: int, n_classes: int, image_shape=None) -> int:
     return int(total + size * n_classes)
 
 
-def _batches(n: int, batch: int) -> int:
+def batches(n: int, batch: int) -> int:
+    """Optimiser steps of one pass over ``n`` samples in batches of ``batch`` (0 = one full batch)."""
     return max(1, -(-n // batch)) if batch > 0 else 1
 
 
-def method_work(name: str, cfg, n_train: int, n_forget: int, n_classes: int) -> tuple[float, int]:
-    """(sample forwards, optimiser steps) of one method; a backward pass counts as two forwards."""
-    nf, nr = n_forget, max(n_train - n_forget, 0)
-    g = lambda f, default=0: getattr(cfg, f, default)  # noqa: E731
-    if name == "jit":
-        guard = 2 if cfg.max_step_change > 0 else 0
-        return cfg.passes * nf * (cfg.perturbations + 1) * (3 + guard), cfg.passes * _batches(nf, cfg.batch_size)
-    if name in ("neggrad", "random_labels"):
-        return g("epochs") * nf * 3, g("epochs") * _batches(nf, g("batch_size"))
-    if name == "greedy":
-        return cfg.steps * nf * 3, cfg.steps * _batches(nf, cfg.batch_size)
-    if name == "finetune":
-        return cfg.epochs * nr * 3, cfg.epochs * _batches(nr, cfg.batch_size)
-    if name == "neggrad_plus":
-        return cfg.epochs * nr * 6, cfg.epochs * _batches(nr, cfg.batch_size)
-    if name == "scrub":
-        return cfg.epochs * (nr + nf) * 4, cfg.epochs * (_batches(nr, cfg.batch_size) + _batches(nf, cfg.forget_batch_size))
-    if name == "bad_teacher":
-        n = nf + cfg.retain_fraction * nr
-        return cfg.epochs * n * 5, cfg.epochs * _batches(int(n), cfg.batch_size)
-    if name in ("ssd", "lf_ssd"):
-        return (n_train + nf) * 3, 1
-    if name == "unsir":
-        noise = cfg.noise_steps * cfg.noise_batch * n_classes * 3
-        impair = cfg.impair_epochs * (cfg.noise_copies * cfg.noise_batch + cfg.per_class * n_classes) * 3
-        repair = cfg.repair_epochs * cfg.per_class * n_classes * 3
-        steps = (cfg.impair_epochs + cfg.repair_epochs) * _batches(cfg.noise_copies * cfg.noise_batch
-                                                                  + cfg.per_class * n_classes, cfg.batch_size)
-        return noise + impair + repair, steps
-    if name == "emmn":
-        noise = (cfg.max_noise_steps + cfg.min_noise_steps * n_classes) * cfg.noise_batch * 3
-        train = cfg.epochs * cfg.noise_copies * cfg.noise_batch * n_classes * 3
-        return noise + train, cfg.epochs * _batches(cfg.noise_copies * cfg.noise_batch * n_classes, cfg.batch_size)
-    epochs = g("epochs", g("steps", 1))
-    return epochs * n_train * 3, epochs * _batches(n_train, g("batch_size"))
+# A method's cost estimate: (config, n_train, n_forget, n_classes) -> (sample forwards, optimiser steps); a
+# backward pass counts as two forwards. Each method registers its own with itself.
+Cost = Callable[[Any, int, int, int], "tuple[float, int]"]
+
+
+def passes_cost(passes: int, n: int, batch: int, per_sample: float = 3) -> tuple[float, int]:
+    """``passes`` passes over ``n`` samples in batches of ``batch``: (sample forwards, optimiser steps)."""
+    return passes * n * per_sample, passes * batches(n, batch)
+
+
+def default_cost(cfg, n_train: int, n_forget: int, n_classes: int) -> tuple[float, int]:
+    """A method that declares no cost: its epochs (or steps) over the whole training set, forward and backward."""
+    return passes_cost(getattr(cfg, "epochs", getattr(cfg, "steps", 1)), n_train, getattr(cfg, "batch_size", 0))
 
 
 def recorded_evaluations(steps: int, every: int = 1, cap: int = MAX_RECORDED_POINTS) -> int:
@@ -382,17 +104,17 @@ def _advice(part: str) -> str:
     return f"lower {part}'s passes, epochs, steps or perturbations, or forget fewer points"
 
 
-def run_work(scenario, configs: dict, n_train: int, n_test: int, n_forget: int, n_features: int, n_classes: int,
-             image_shape=None, two_d: bool = True) -> Work:
-    """The estimated work of ``scenario`` with its resolved method ``configs`` ({name: config}) on a training
-    set of ``n_train`` points and a forget set of ``n_forget``."""
+def run_work(scenario, configs: dict, costs: dict[str, Cost], n_train: int, n_test: int, n_forget: int,
+             n_features: int, n_classes: int, image_shape=None, two_d: bool = True) -> Work:
+    """The estimated work of ``scenario`` with its resolved method ``configs`` ({name: config}) and their registered
+    ``costs`` on a training set of ``n_train`` points and a forget set of ``n_forget``."""
     macs = max(1, model_macs(scenario.model, n_features, n_classes, image_shape))
     parts = {"training": 2.0 * scenario.train.epochs * n_train * 3 * macs}  # the original and the retrain
     eval_points = (scenario.grid_resolution ** 2 if two_d else 0) + n_train + n_test
     for name, cfg in configs.items():
         if name == "retrain":
             continue
-        forwards, steps = method_work(name, cfg, n_train, n_forget, n_classes)
+        forwards, steps = costs.get(name, default_cost)(cfg, n_train, n_forget, n_classes)
         parts[name] = float(forwards) * macs
         frames = recorded_evaluations(steps, scenario.record_every)
         parts[f"recording {name}"] = float(frames) * eval_points * macs

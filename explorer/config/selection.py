@@ -1,5 +1,6 @@
-"""Choosing what to forget, as pure functions: selection events -> sample ids, the forget set with
-undo history, and presets (boundary point, deep point, whole class, random k %, k most informative).
+"""Choosing what to forget, as pure functions: a scenario's forget spec -> sample ids, selection events ->
+sample ids, the forget set with undo history, and presets (boundary point, deep point, whole class, random
+k %, k most informative, a k-means sub-class).
 
 A sample's id is its row in ``x_train``. Ids come from the selectable scatter's ``customdata``
 (never from ``point_index``, which Plotly numbers per trace, not per figure).
@@ -10,8 +11,12 @@ from dataclasses import dataclass
 from typing import Any, Iterable, Mapping
 
 import numpy as np
+from sklearn.cluster import KMeans
+from sklearn.neighbors import NearestNeighbors
 
+from explorer.config.scenario import ForgetSpec, ScenarioError
 from explorer.measures.metrics import default_radius, information_score
+from toy_data import Dataset
 
 MAX_HISTORY = 50
 
@@ -203,7 +208,6 @@ def _margin(probs: np.ndarray) -> np.ndarray:
 
 def _other_class_distance(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     """Distance from each point to the nearest point of another class."""
-    from sklearn.neighbors import NearestNeighbors
 
     out = np.full(len(x), np.inf)
     for c in np.unique(y):
@@ -255,3 +259,67 @@ def highest_information(data, k: int, alpha: np.ndarray | None = None) -> list[i
         alpha = information_score(data.x_train, data.y_train, default_radius(data.x_train))
     order = np.lexsort((_other_class_distance(data.x_train, data.y_train), alpha))
     return sorted(int(i) for i in order[:k])
+
+
+# ----------------------------------------------------------------------------------------------
+# a scenario's forget spec -> ids
+
+def forget_ids(spec: ForgetSpec, data: Dataset, seed: int = 0) -> list[int]:
+    """The sorted training ids ``spec`` selects in ``data``; raises ScenarioError on bad or empty choices."""
+    chosen = spec.chosen()
+    if len(chosen) > 1:
+        raise ScenarioError(f"conflicting forget options ({' and '.join(chosen)}); give exactly one")
+    n = len(data.x_train)
+    if not chosen:
+        raise ScenarioError("the forget set is empty; choose at least one training point to forget")
+    spec.check_types()
+    if spec.ids:
+        if len(spec.ids) > n:
+            raise ScenarioError(f"{len(spec.ids)} forget ids for a training set of {n} points")
+        bad = [i for i in spec.ids if not 0 <= i < n]
+        if bad:
+            raise ScenarioError(f"forget id {bad[0]} is out of range: the training set has ids 0..{n - 1}")
+        ids = sorted(set(int(i) for i in spec.ids))
+    elif spec.forget_class is not None:
+        if not 0 <= spec.forget_class < data.n_classes:
+            raise ScenarioError(f"class {spec.forget_class} does not exist: classes are 0..{data.n_classes - 1}")
+        ids = np.flatnonzero(data.y_train == spec.forget_class).tolist()
+    elif spec.random_fraction is not None:
+        if not 0 < spec.random_fraction < 1:
+            raise ScenarioError(f"random forget fraction must be in (0, 1), got {spec.random_fraction}")
+        k = int(round(spec.random_fraction * n))
+        ids = sorted(np.random.default_rng(seed).choice(n, size=k, replace=False).tolist())
+    elif spec.subclass is not None:
+        ids = subclass_ids(data, *spec.subclass, seed=seed)
+    elif spec.point is not None:
+        try:
+            ids = [data.nearest_train_id(spec.point)]
+        except ValueError as err:
+            raise ScenarioError(str(err)) from None
+    else:
+        if spec.named not in data.named_points:
+            names = ", ".join(data.named_points) or "none"
+            raise ScenarioError(f"dataset {data.name!r} has no named point {spec.named!r} (it has: {names})")
+        ids = [data.named_points[spec.named]]
+    if not ids:
+        raise ScenarioError("the forget set is empty; choose at least one training point to forget")
+    if len(ids) >= n:
+        raise ScenarioError("cannot forget every training point: nothing would be left to retrain on")
+    return ids
+
+
+SUBCLASS_CLUSTERS = 3
+
+
+def subclass_ids(data: Dataset, cls: int, cluster: int, seed: int = 0, k: int = SUBCLASS_CLUSTERS) -> list[int]:
+    """Training ids of k-means cluster ``cluster`` (clusters sorted by size, largest first) inside class ``cls``."""
+    if not 0 <= cls < data.n_classes:
+        raise ScenarioError(f"class {cls} does not exist: classes are 0..{data.n_classes - 1}")
+    if not 0 <= cluster < k:
+        raise ScenarioError(f"sub-class cluster must be between 0 and {k - 1}, got {cluster}")
+    members = np.flatnonzero(data.y_train == cls)
+    if len(members) < k:
+        raise ScenarioError(f"class {cls} has too few training points to split into {k} sub-classes")
+    labels = KMeans(n_clusters=k, random_state=seed, n_init=10).fit_predict(data.x_train[members])
+    by_size = np.argsort(-np.bincount(labels, minlength=k), kind="stable")
+    return sorted(members[labels == by_size[cluster]].tolist())

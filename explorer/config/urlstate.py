@@ -3,28 +3,29 @@
 Keys: ``ds`` dataset name, ``d.<field>`` other dataset fields, ``m.<field>`` model, ``t.<field>``
 training, ``method``, ``p.<method>`` preset, ``c.<method>.<field>`` method settings, ``seed``,
 ``device``, ``grid``, ``cmp`` methods to compare (comma-separated), ``f`` forget ids as ranges (``3-5,9``).
-Decoding never fails and never blows up: a number outside its declared range (explorer/config/limits.py) is clamped
-to the limit with a notice naming the value and the limit; any other bad parameter is dropped alone (its
-default is used) with a one-line notice; forget ids beyond the training set are dropped without being
-expanded, with a notice.
+Every key but ``ds``, ``p.``, ``cmp`` and ``f`` names a declared setting (explorer/config/fields.py), and the
+declaration parses its value. Decoding never fails and never blows up: a number outside its declared range is
+clamped to the limit with a notice naming the value and the declaration's limit; any other bad parameter is
+dropped alone (its default is used) with a one-line notice; forget ids beyond the training set are dropped
+without being expanded, with a notice.
 """
 from __future__ import annotations
 
-import typing
 from dataclasses import fields, replace
 from typing import Any, Iterable, Mapping
 
-from explorer.config import limits
-from explorer.config.limits import MAX_SAMPLES
+import torch
+
+from explorer.config.fields import Setting, check_value, number, settings_of
 from explorer.config.scenario import Scenario, ScenarioError, default_scenario
+from explorer.config.shared import MAX_SAMPLES
+from explorer.engine.device import mps_available, pick_device
 from explorer.config.selection import expand, parse_id_ranges
 from explorer.unlearning import get_method, method_names
-from toy_data import dataset_names
-from toy_data.base import validate_spec
+from toy_data import dataset_names, image_dataset_names
 
 SECTIONS = {"d": "dataset", "m": "model", "t": "train"}
-TOP = {"seed": "seed", "device": "device", "grid": "grid_resolution", "method": "method",
-       "lip": "lipschitz_sigma", "lip_space": "lipschitz_space"}
+TOP = {declared.link or name: name for name, declared in settings_of(Scenario).items()}  # seed, grid, lip, ...
 
 
 # ----------------------------------------------------------------------------------------------
@@ -60,35 +61,6 @@ def _fmt(value: Any) -> str:
     if isinstance(value, (tuple, list)):
         return ",".join(_fmt(v) for v in value)
     return str(value)
-
-
-def parse_value(text: str, like: Any) -> Any:
-    """Parse ``text`` as the type of the default value ``like`` (the one parser of the URL and the CLI's
-    ``--set``); a tuple of whole numbers is written comma-separated. ValueError with a one-line reason."""
-    text = str(text).strip()
-    if isinstance(like, (tuple, list)):  # a scenario file holds a tuple setting as a JSON list
-        items = [t for t in text.split(",") if t.strip()]
-        return tuple(parse_value(t, like[0] if like else 0) for t in items)
-    if isinstance(like, bool):
-        low = text.lower()
-        if low in ("1", "true", "yes", "on"):
-            return True
-        if low in ("0", "false", "no", "off"):
-            return False
-        raise ValueError(f"expected 0/1, got {text!r}")
-    if isinstance(like, int):
-        f = float(text)
-        if f != f or f in (float("inf"), float("-inf")) or f != int(f):
-            raise ValueError(f"expected a whole number, got {text!r}")
-        return int(f)
-    if isinstance(like, float):
-        v = float(text)
-        if v != v or v in (float("inf"), float("-inf")):
-            raise ValueError(f"expected a finite number, got {text!r}")
-        return v
-    if like is None or isinstance(like, str):
-        return text
-    raise ValueError("unsupported setting")
 
 
 def _diff(obj, base) -> dict[str, Any]:
@@ -143,7 +115,7 @@ def from_params(params: Mapping[str, Any]) -> tuple[Scenario, list[int], list[st
         notices.append(f"Ignored URL parameter {key}={raw.get(key, '')!r} ({why}); using the default.")
 
     name = raw.pop("ds", "moons") or "moons"
-    if name not in dataset_names() or name in _image_datasets():
+    if name not in dataset_names() or name in image_dataset_names():
         notices.append(f"Ignored URL parameter ds={name!r} (unknown 2D dataset); using moons.")
         name = "moons"
     scenario = default_scenario(name)
@@ -159,40 +131,33 @@ def from_params(params: Mapping[str, Any]) -> tuple[Scenario, list[int], list[st
                 bad(key, "unknown setting")
                 continue
             try:
-                value = _clamped(f"{attr}.{field_name}", key, raw[key], getattr(section, field_name), notices)
+                declared = settings_of(section)[field_name]
+                value = _clamped(f"{attr}.{field_name}", key, raw[key], declared, pending := [])
                 if attr == "model" and field_name == "kind" and value != "mlp":
                     raise ValueError("the 2D explorer trains an MLP; cnn is for the images page")
                 candidate = replace(section, **{field_name: value})
-                _validate_section(attr, candidate)
             except (ValueError, TypeError, OverflowError) as err:
                 bad(key, str(err).split("\n")[0])
                 continue
             scenario = replace(scenario, **{attr: candidate})
+            notices += pending
 
     for key, attr in TOP.items():
         if key not in raw:
             continue
         consumed.add(key)
         try:
-            value = _clamped(attr, key, raw[key], getattr(scenario, attr), notices)
+            value = _clamped(attr, key, raw[key], settings_of(Scenario)[attr], pending := [])
             if attr == "method" and value not in method_names():
                 raise ValueError(f"unknown method; valid: {', '.join(method_names())}")
-            if attr == "seed" and not 0 <= value < 2**32:
-                raise ValueError("must be between 0 and 2**32 - 1")
             if attr == "method" and value == "retrain":
                 raise ValueError("retrain is the reference, not a method to run")
-            if attr == "lipschitz_sigma":
-                from explorer.pipeline import check_lipschitz_probe
-                check_lipschitz_probe(value, "probs")
-            if attr == "lipschitz_space":
-                from explorer.pipeline import check_lipschitz_probe
-                check_lipschitz_probe(0.1, value)
             if attr == "device":
-                from explorer.engine.device import pick_device
                 pick_device(value)
-                if value not in _page_devices():
-                    raise ValueError(f"the page offers {', '.join(_page_devices())} here")
+                if value not in page_devices():
+                    raise ValueError(f"the page offers {', '.join(page_devices())} here")
             scenario = replace(scenario, **{attr: value})
+            notices += pending
         except (ValueError, TypeError, OverflowError) as err:
             bad(key, str(err).split("\n")[0])
 
@@ -214,13 +179,11 @@ def from_params(params: Mapping[str, Any]) -> tuple[Scenario, list[int], list[st
             base = spec.config_from(None, presets.get(method))
             if field_name not in {f.name for f in fields(base)}:
                 raise ValueError(f"{method} has no setting {field_name}")
-            like = getattr(base, field_name)
-            if typing.get_type_hints(type(base)).get(field_name) is float and not isinstance(like, bool):
-                like = float(like)  # a preset may write 10 for a float setting
-            value = _clamped(f"{method}.{field_name}", key, raw[key], like, notices)
+            value = _clamped(f"{method}.{field_name}", key, raw[key], settings_of(base)[field_name], pending := [])
             trial = {**configs.get(method, {}), field_name: value}
             spec.config_from(trial, presets.get(method))
             configs.setdefault(method, {})[field_name] = value
+            notices += pending
         except (ValueError, TypeError, OverflowError) as err:
             bad(key, str(err).split("\n")[0])
     scenario = replace(scenario, presets=presets, configs=configs)
@@ -254,46 +217,21 @@ def from_params(params: Mapping[str, Any]) -> tuple[Scenario, list[int], list[st
     return scenario, ids, notices
 
 
-def _clamped(path: str, key: str, text: str, like: Any, notices: list[str]) -> Any:
-    """``text`` parsed as ``like``'s type and clamped to the declared range of ``path``; a clamped value adds a
-    notice naming the value and the limit. ValueError when it cannot be used at all."""
-    lim = limits.limit(path)
-    if lim is not None and lim.kind in (int, float) and not isinstance(like, bool):
-        try:
-            number = float(str(text).strip())
-        except ValueError:
-            raise ValueError(f"expected a number, got {str(text)[:40]!r}") from None
-        if number != number or number in (float("inf"), float("-inf")):
-            raise ValueError(f"expected a finite number, got {str(text)[:40]!r}")
-        if lim.kind is int:
-            if number != int(number):
-                raise ValueError(f"expected a whole number, got {str(text)[:40]!r}")
-            number = int(number)
-        value, note = limits.clamp(path, number, name=f"URL parameter {key}")
-        if note:
-            notices.append(note)
-        return value
-    value = parse_value(text, like)
-    limits.check(path, value)
-    return value
+def _clamped(path: str, key: str, text: str, declared: Setting, notices: list[str]) -> Any:
+    """``text`` read by the declaration of ``path`` and clamped to its range; a clamped value adds a notice naming
+    the value and the declared limit to ``notices`` (the caller keeps it once the setting is used). ValueError
+    (one line) when it cannot be used at all."""
+    value = declared.parse(text, path)
+    clamped = declared.clamp(value)
+    if clamped is not value:
+        notices.append(f"URL parameter {key}={number(value)} is out of range: {path} must be {declared.describe()}; "
+                       f"using the limit {number(clamped)}.")
+    return check_value(path, declared, clamped)
 
 
-def _page_devices() -> list[str]:
-    import torch
-    from explorer.engine.device import mps_available
+def page_devices() -> list[str]:
+    """The devices a page offers: auto, the CPU, and CUDA or Apple MPS where this server has them."""
     return ["auto", "cpu"] + (["cuda"] if torch.cuda.is_available() else []) + (["mps"] if mps_available() else [])
-
-
-def _validate_section(attr: str, value) -> None:
-    if attr == "dataset":
-        validate_spec(value)
-    else:
-        value.validate()
-
-
-def _image_datasets() -> tuple[str, ...]:
-    from toy_data import image_dataset_names
-    return tuple(image_dataset_names())
 
 
 def round_trip_ok(scenario: Scenario, ids: Iterable[int]) -> bool:

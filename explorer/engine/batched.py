@@ -32,8 +32,11 @@ from torch import nn
 from torch.func import functional_call, stack_module_state, vmap
 from torch.nn import functional as F
 
-from explorer.engine.training import ProgressFn, TrainConfig, TrainHistory, train
-from explorer.unlearning.jit import JiTConfig, noise_generator
+from explorer.config.training import TrainConfig
+
+from explorer.engine.training import ProgressFn, TrainHistory, train
+from explorer.config.jit import JiTConfig
+from explorer.unlearning.jit import noise_generator
 
 
 @dataclass
@@ -141,7 +144,6 @@ def train_many(initial: nn.Module, x, y, masks, config: TrainConfig, device: tor
     Models whose masks keep the same number of points train in one stack (each on its own points, gathered
     in order, so each model's loss and gradients are those of the ordinary trainer);
     ``progress(models done, K, mean final loss so far)``."""
-    config.validate()
     masks = np.asarray(masks, dtype=bool)
     if masks.ndim != 2 or masks.shape[1] != len(x):
         raise ValueError(f"masks must have shape (K, {len(x)}), got {masks.shape}")
@@ -295,7 +297,6 @@ def jit_many(model: nn.Module, points, config: JiTConfig, device: torch.device, 
     ``progress(step, total steps)``. Only ``train_mode`` with dropout and ``clamp_to_batch_range`` are the
     same as the single run only in distribution (one point's batch range is the point itself: every
     perturbation is clamped back onto it, and the single run adds 0 for each; so does this)."""
-    config.validate()
     start = time.perf_counter()
     x = torch.as_tensor(np.asarray(points), dtype=torch.float32, device=device)  # (K, d)
     k_total, d = x.shape

@@ -7,6 +7,8 @@ import numpy as np
 import torch
 from torch import nn
 
+from explorer.config.scenario import ScenarioError
+from explorer.config.selection import SUBCLASS_CLUSTERS, subclass_ids
 from explorer.measures import metrics as M
 from explorer.engine.models import logits as model_logits
 from toy_data import Dataset
@@ -88,7 +90,7 @@ class PaperSplit:
 
 def paper_split(data: Dataset, forget_ids, seed: int = 0) -> PaperSplit:
     """Which of the paper's settings a forget set is: a whole class; a sub-class (exactly one of
-    :func:`explorer.config.scenario.subclass_ids`'s k-means clusters of one class, for this seed); otherwise
+    :func:`explorer.config.selection.subclass_ids`'s k-means clusters of one class, for this seed); otherwise
     random forgetting. A test image belongs to a sub-class when its nearest cluster centre (the mean of
     the cluster's training images) is that sub-class's, as k-means assigns points."""
     ids = np.asarray(sorted(set(int(i) for i in forget_ids)), dtype=int)
@@ -101,8 +103,6 @@ def paper_split(data: Dataset, forget_ids, seed: int = 0) -> PaperSplit:
     of_class = data.y_test == cls
     if len(members) == len(ids):
         return PaperSplit("class", of_class, ~of_class)
-    from explorer.config.scenario import SUBCLASS_CLUSTERS, ScenarioError, subclass_ids
-
     try:
         clusters = [np.asarray(subclass_ids(data, cls, k, seed=seed)) for k in range(SUBCLASS_CLUSTERS)]
     except ScenarioError:

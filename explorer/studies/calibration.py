@@ -57,7 +57,7 @@ class StudyGrid:
             raise ValueError(f"the study runs on the 2D toys; {bad[0]!r} is not one")
         for sigma, eta, passes, guard in itertools.product(self.sigmas, self.etas, self.passes,
                                                            self.max_step_changes):
-            _jit_config(sigma, eta, passes, guard).validate()
+            _jit_config(sigma, eta, passes, guard)  # built, so checked against JiT's declarations
         if any(not (w >= 0 and np.isfinite(w)) for w in self.weight_decays):
             raise ValueError("weight decays must be finite and >= 0")
         if any(not 0 <= s < 2**32 for s in self.seeds):
@@ -75,7 +75,7 @@ class StudyGrid:
 
 
 def _jit_config(sigma, eta, passes, guard):
-    from explorer.unlearning.jit import JiTConfig
+    from explorer.config.jit import JiTConfig
 
     return JiTConfig(sigma=float(sigma), eta=float(eta), passes=int(passes), max_step_change=float(guard))
 

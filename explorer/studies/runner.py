@@ -38,15 +38,27 @@ from typing import Any, Callable, Sequence
 
 import torch
 
+from explorer.config.scenario import ScenarioError
+from explorer.config.shared import BACKENDS
+
 JobProgress = Callable[[int, int], None]  # (jobs done, total jobs)
-BACKENDS = ("auto", "serial", "processes", "ray")
 # Until a pool has been started and timed in this process: a 2-worker spawn pool's cold start on the
 # development machine (each worker imports torch), measured 2.5-4 s.
 POOL_STARTUP_GUESS_SECONDS = 3.0
 
 
-class RunnerError(ValueError):
+class RunnerError(ScenarioError):
     """A backend that cannot run here (unknown, Ray missing, an unreachable address); one line."""
+
+
+def check_backend(backend: str, workers: int | None, address: str | None) -> None:
+    """The backend is usable (Ray installed, the address answering) before any work; RunnerError, one line, if not."""
+    if workers is not None and workers < 1:
+        raise RunnerError(f"--workers must be >= 1, got {workers}")
+    if address is not None and backend != "ray":
+        raise RunnerError("--address is for the Ray backend; add --backend ray")
+    if backend == "ray":
+        ray_session(address, workers)
 
 
 def default_workers() -> int:

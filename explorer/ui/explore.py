@@ -8,47 +8,42 @@ from dataclasses import replace
 import streamlit as st
 
 from explorer import pipeline
-
+from explorer.config import selection, urlstate
+from explorer.config.scenario import Scenario, ScenarioError, declaration, default_scenario
+from explorer.engine.device import torch_threads
+from explorer.engine.models import predict_proba
 from explorer.figures import two_d as figures
 from explorer.figures.common import figure_html
-
-from explorer.config import selection
-
-from explorer.config import urlstate
-from explorer.engine.device import torch_threads
 from explorer.measures.metrics import METRICS
-from explorer.engine.models import predict_proba
-from explorer.pipeline import Trained
-from explorer.config.scenario import Scenario, ScenarioError, default_scenario
+from explorer.measures.verdict import method_label
+from explorer.pipeline import Trained, method_config
 from explorer.ui import cache, lessons, settings, shared
 from explorer.ui.feedback import error_line, progress, reported
 from explorer.ui.settings import Control
 from explorer.ui.state import ExploreState, Shown, page_state, set_widget, widget_key, widget_value
 from explorer.ui.text import HELP, PANEL_HELP
-from explorer.measures.verdict import method_label
 from explorer.views import exports
 from explorer.views import one_d as V1
 from explorer.views import two_d as V
 from toy_data import default_spec, toy_dataset_names
 
 PAGE = "2d"
-ACTIVATIONS = ["relu", "tanh", "sigmoid", "gelu", "elu"]
 
 
+# Labels, help, ranges and steps: each setting's declaration on its config field (explorer/config/fields.py).
 CONTROLS = [
-    Control("dataset.name", "dataset", HELP["ds"], options=toy_dataset_names),
-    Control("dataset.samples", "samples", HELP["samples"]),  # ranges and steps: explorer/config/limits.py
-    Control("dataset.noise", "noise", HELP["noise"], fmt="%.2f"),
-    Control("dataset.classes", "classes", HELP["classes"],
-            enabled=lambda get: get("dataset.name") in ("blobs", "spiral")),
-    Control("dataset.seed", "seed", HELP["seed"]),
-    Control("dataset.test_fraction", "test fraction", HELP["test_fraction"], slider=True),
-    Control("model.depth", "hidden layers", HELP["depth"]),
-    Control("model.width", "width", HELP["width"]),
-    Control("model.activation", "activation", HELP["activation"], options=lambda: ACTIVATIONS),
-    Control("train.epochs", "max epochs", HELP["epochs"]),
-    Control("train.lr", "learning rate", HELP["lr"], fmt="%.4g"),
-    Control("train.weight_decay", "weight decay", HELP["weight_decay"], fmt="%.4g"),
+    Control("dataset.name", help=HELP["ds"], options=toy_dataset_names),
+    Control("dataset.samples"),
+    Control("dataset.noise", fmt="%.2f"),
+    Control("dataset.classes", enabled=lambda get: get("dataset.name") in ("blobs", "spiral")),
+    Control("dataset.seed"),
+    Control("dataset.test_fraction", slider=True),
+    Control("model.depth"),
+    Control("model.width"),
+    Control("model.activation", options=lambda: list(declaration("model.activation").choices)),
+    Control("train.epochs"),
+    Control("train.lr", fmt="%.4g"),
+    Control("train.weight_decay", fmt="%.4g"),
 ]
 NO_WIDGET = ("seed", "grid_resolution", "record_every", "lipschitz_sigma", "lipschitz_space")  # from the URL only
 SECTIONS = {"dataset": ("Dataset", True), "model": ("Model", False), "train": ("Training", False)}
@@ -112,7 +107,8 @@ def sidebar() -> Scenario:
                 if c.section != section:
                     continue
                 if c.path == "dataset.name":
-                    st.selectbox(c.label, c.options(), key=key(c.path), on_change=_on_dataset_change, help=c.help)
+                    label, helptext = c.text
+                    st.selectbox(label, c.options(), key=key(c.path), on_change=_on_dataset_change, help=helptext)
                 else:
                     settings.draw(PAGE, c)
     with st.sidebar.expander("Unlearning", expanded=True):
@@ -345,7 +341,6 @@ def comparison(out) -> None:
 
 def sweep(shown_run: Shown) -> None:
     """σ×η sweep of JiT on this result's scenario and forget set (cached per scenario + forget set + grid)."""
-    from explorer.pipeline import method_config
     s = state()
     out, scenario = shown_run.outcome, shown_run.scenario
     with st.expander("σ×η sweep: where does JiT work, and where does it collapse?", expanded=False):

@@ -15,7 +15,8 @@ from explorer.config import selection
 from explorer.engine.device import torch_threads
 from explorer.engine.models import predict_proba
 from explorer.pipeline import Trained
-from explorer.config.scenario import SUBCLASS_CLUSTERS, Scenario, default_scenario, subclass_ids
+from explorer.config.scenario import Scenario, default_scenario
+from explorer.config.selection import SUBCLASS_CLUSTERS, subclass_ids
 from explorer.ui import cache, settings, shared
 from explorer.ui.feedback import progress, reported
 from explorer.ui.settings import Control
@@ -25,16 +26,16 @@ from explorer.views import images as V
 from toy_data import INFO, image_dataset_names
 
 PAGE = "img"
-CONTROLS = [
-    Control("dataset.name", "dataset", " ".join([IMAGE_HELP["dataset"], *(INFO[n].about for n in image_dataset_names())]),
+CONTROLS = [  # ranges and steps: each setting's declaration; the wording: this page's
+    Control("dataset.name", help=" ".join([IMAGE_HELP["dataset"], *(INFO[n].about for n in image_dataset_names())]),
             options=image_dataset_names,
             format_func=lambda n: INFO[n].title),
-    Control("model.kind", "model", IMAGE_HELP["model"], options=lambda: ["cnn", "mlp"]),
-    Control("model.width", "dense width", IMAGE_HELP["width"]),  # ranges: explorer/config/limits.py
-    Control("model.channels", "conv channels", IMAGE_HELP["channels"]),
-    Control("train.epochs", "max epochs", IMAGE_HELP["epochs"], step=1),
-    Control("train.lr", "learning rate", IMAGE_HELP["lr"], step=1e-4, fmt="%.4f"),
-    Control("dataset.seed", "seed", IMAGE_HELP["seed"]),
+    Control("model.kind", help=IMAGE_HELP["model"], options=lambda: ["cnn", "mlp"]),
+    Control("model.width", "dense width", IMAGE_HELP["width"]),
+    Control("model.channels", help=IMAGE_HELP["channels"]),
+    Control("train.epochs", help=IMAGE_HELP["epochs"], step=1),
+    Control("train.lr", help=IMAGE_HELP["lr"], step=1e-4, fmt="%.4f"),
+    Control("dataset.seed", help=IMAGE_HELP["seed"]),
 ]
 PAPER_COLUMNS = ("paper_forget_acc", "paper_retain_acc", "mia")
 
@@ -78,8 +79,9 @@ def sidebar() -> Scenario:
     with sb:
         for c in CONTROLS:
             if c.path == "dataset.name":
-                st.selectbox(c.label, c.options(), key=key(c.path), format_func=c.format_func,
-                             on_change=_on_dataset_change, help=c.help)
+                label, helptext = c.text
+                st.selectbox(label, c.options(), key=key(c.path), format_func=c.format_func,
+                             on_change=_on_dataset_change, help=helptext)
             else:
                 settings.draw(PAGE, c)
         st.header("Unlearning")

@@ -6,7 +6,15 @@ from typing import Any, Mapping
 import pandas as pd
 import streamlit as st
 
-from explorer.measures.metrics import metric_names
+from explorer.config import selection, urlstate
+from explorer.engine.device import torch_threads
+from explorer.figures.sweep import sweep_figure
+from explorer.measures.comparison import comparison_rows
+from explorer.measures.metrics import METRICS, metric_names
+from explorer.studies.sweep import sweep_jit
+from explorer.ui import cache
+from explorer.ui.feedback import error_line, progress
+from explorer.ui.state import widget_key
 
 ZERO_SHOT = {True: "yes", False: "no", None: "—"}
 
@@ -16,7 +24,6 @@ def comparison_frame(models: Mapping[str, Mapping[str, Any]], shown=None, gaps: 
     included): whether the method is zero-shot, SalUn's average gap to retrain and seconds first (they
     stay in view on a narrow page), then each metric shown in tables (the metric registry's choice unless
     ``shown`` says otherwise) with its signed gap to retrain (``<metric> gap``), then what data the method sees."""
-    from explorer.measures.comparison import comparison_rows
     shown = list(shown or metric_names("table"))
     out = []
     for r in comparison_rows(models, shown):
@@ -34,8 +41,6 @@ def comparison_frame(models: Mapping[str, Mapping[str, Any]], shown=None, gaps: 
 def comparison_table(models: Mapping[str, Mapping[str, Any]], page: str, name: str, shown=None) -> None:
     """The table as a Streamlit dataframe (metric labels as headers, what each means on hover, the gaps to
     retrain behind a toggle so the table fits the page), then one warning per method that was rolled back."""
-    from explorer.measures.metrics import METRICS
-    from explorer.ui.state import widget_key
     gaps = st.toggle("gaps to retrain", key=widget_key(page, f"{name}.gaps"),
                      help="Add each metric's signed gap to the retrained model (0 = indistinguishable on that number).")
     table = comparison_frame(models, shown, gaps)
@@ -77,8 +82,6 @@ def show_verdict(verdict) -> None:
 
 def run_sweep(scenario, trained, forget_ids, sigmas: str, etas: str, retrain, report):
     """JiT once per (σ, η) cell, σ and η as the user typed them (comma-separated)."""
-    from explorer.engine.device import torch_threads
-    from explorer.studies.sweep import sweep_jit
     grid = parse_floats(sigmas), parse_floats(etas)
     with torch_threads():
         return sweep_jit(scenario, trained, forget_ids, grid[0], grid[1], retrain=retrain,
@@ -86,7 +89,6 @@ def run_sweep(scenario, trained, forget_ids, sigmas: str, etas: str, retrain, re
 
 
 def sweep_chart(result, key: str, metrics=("retain_acc", "forget_acc"), title: str | None = None) -> None:
-    from explorer.figures.sweep import sweep_figure
     fig = sweep_figure(result, metrics=metrics, height=400, title=title or (
         f"JiT over σ×η ({len(result.sigmas)}×{len(result.etas)} cells, {result.seconds:.1f} s)"))
     fig.update_layout(margin=dict(l=70, r=10, t=70, b=50))  # room for the first panel's η and every σ tick
@@ -101,8 +103,6 @@ def sweep_chart(result, key: str, metrics=("retain_acc", "forget_acc"), title: s
 def trained_or_stop(scenario):
     """The trained original from the shared cache, trained here with a progress bar when it is new; a
     failure (bad settings, a diverging run) is one line and stops the page's run."""
-    from explorer.ui import cache
-    from explorer.ui.feedback import error_line, progress
     try:
         if cache.is_trained(scenario):
             return cache.trained_for(scenario)
@@ -115,8 +115,6 @@ def trained_or_stop(scenario):
 
 def keep_existing_ids(page_state, n: int, noun: str) -> None:
     """Drop the forget ids a training set of ``n`` items does not have, saying which (Undo restores them)."""
-    from explorer.config import selection
-    from explorer.config import urlstate
     kept, dropped = selection.clip_to_range(page_state.forget.ids, n)
     if dropped:
         page_state.forget = page_state.forget.set(kept)

@@ -10,7 +10,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from explorer.engine.training import OPTIMIZERS, make_optimizer  # noqa: F401  (re-exported for the methods)
+from explorer.engine.training import make_optimizer
 from explorer.engine.trajectory import Trajectory
 from explorer.unlearning.base import Recorder, RunContext
 
@@ -58,26 +58,6 @@ def make_schedule(name: str, optimizer: torch.optim.Optimizer, lr: float, total_
     return None
 
 
-def check_common(name: str, *, lr: float | None = None, epochs: int | None = None, batch_size: int | None = None,
-                 optimizer: str | None = None, momentum: float | None = None, weight_decay: float | None = None,
-                 schedule: str | None = None) -> None:
-    """One-line validation messages shared by the training-style methods."""
-    if lr is not None and not (lr > 0 and np.isfinite(lr)):
-        raise ValueError(f"{name}: learning rate must be > 0, got {lr}")
-    if epochs is not None and not 1 <= epochs <= 10000:
-        raise ValueError(f"{name}: epochs must be between 1 and 10000, got {epochs}")
-    if batch_size is not None and batch_size < 0:
-        raise ValueError(f"{name}: batch size must be >= 0 (0 = full batch), got {batch_size}")
-    if optimizer is not None and optimizer not in OPTIMIZERS:
-        raise ValueError(f"{name}: unknown optimizer {optimizer!r}; choose one of {', '.join(OPTIMIZERS)}")
-    if momentum is not None and not 0 <= momentum < 1:
-        raise ValueError(f"{name}: momentum must be in [0, 1), got {momentum}")
-    if weight_decay is not None and weight_decay < 0:
-        raise ValueError(f"{name}: weight decay must be >= 0, got {weight_decay}")
-    if schedule is not None and schedule not in SCHEDULES:
-        raise ValueError(f"{name}: unknown schedule {schedule!r}; choose one of {', '.join(SCHEDULES)}")
-
-
 def frozen_copy(model: nn.Module) -> nn.Module:
     """A copy that takes no gradient, in eval mode (a teacher or the original weights θ0)."""
     teacher = copy.deepcopy(model)
@@ -110,6 +90,13 @@ def random_wrong_labels(y: np.ndarray, n_classes: int, generator: torch.Generato
 def drift(model: nn.Module, theta0: list[torch.Tensor]) -> torch.Tensor:
     """‖θ − θ0‖² over all parameters (the SCRUB notebook's ``l2_penalty`` before its wd/2 factor)."""
     return sum(((p - p0) ** 2).sum() for p, p0 in zip(model.parameters(), theta0))
+
+
+def descend(loss: torch.Tensor, opt: torch.optim.Optimizer, recorder: Recorder, step: int, epoch: int) -> bool:
+    """Backward, one optimiser step, and the recorder's verdict on it (False: the run diverged and was rolled back)."""
+    loss.backward()
+    opt.step()
+    return recorder.step(step, epoch, float(loss.detach()))
 
 
 def train_ce(model: nn.Module, x: torch.Tensor, y: torch.Tensor, ctx: RunContext, *, epochs: int, batch_size: int,

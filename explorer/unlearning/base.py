@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import copy
 import time
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, fields
 from typing import Any, Callable
 
 import numpy as np
 import torch
 from torch import nn
 
-from explorer.config.limits import MAX_RECORDED_BYTES, MAX_RECORDED_POINTS, check_fields
+from explorer.config.fields import replaced
+from explorer.config.limits import MAX_RECORDED_BYTES, MAX_RECORDED_POINTS, Cost, default_cost
 from explorer.engine.trajectory import Trajectory, TrajectoryPoint
 from toy_data import Dataset
 
@@ -179,10 +180,13 @@ MethodFn = Callable[[nn.Module, UnlearnData, Any, RunContext], Trajectory]
 class MethodSpec:
     name: str
     fn: MethodFn
-    config_cls: type
+    config_cls: type  # made with explorer.config.fields.config: every setting declared on its field
     access: DataAccess
     summary: str
     presets: dict[str, Preset] = field(default_factory=dict)
+    # (config, n_train, n_forget, n_classes) -> (sample forwards, optimiser steps), for the work budget
+    # (explorer/config/limits.py); a backward pass counts as two forwards.
+    cost: Cost = default_cost
 
     def default_config(self):
         return self.config_cls()
@@ -197,21 +201,19 @@ class MethodSpec:
         unknown = set(values) - known
         if unknown:
             raise ValueError(f"{self.name} has no setting {', '.join(sorted(unknown))}")
-        cfg = replace(base, **values)
-        check_fields(self.name, cfg)  # types and ranges, declared in explorer/config/limits.py
-        if hasattr(cfg, "validate"):
-            cfg.validate()
-        return cfg
+        return replaced(base, self.name, **values)  # checked as it is built, named under this method
 
 
 METHODS: dict[str, MethodSpec] = {}
 
 
-def register(name: str, *, config: type, access: DataAccess, summary: str, presets: dict[str, Preset] | None = None):
-    """Decorator: one line registers a method under ``name`` (timm-style)."""
+def register(name: str, *, config: type, access: DataAccess, summary: str, presets: dict[str, Preset] | None = None,
+             cost: Cost = default_cost):
+    """Decorator: one call registers a method under ``name`` (timm-style) with its config, its data access, its
+    presets and its cost estimate for the work budget."""
 
     def wrap(fn: MethodFn) -> MethodFn:
-        METHODS[name] = MethodSpec(name, fn, config, access, summary, dict(presets or {}))
+        METHODS[name] = MethodSpec(name, fn, config, access, summary, dict(presets or {}), cost)
         return fn
 
     return wrap
@@ -241,9 +243,8 @@ def run_method(name: str, model: nn.Module, data: Dataset, forget_ids, config=No
     spec = get_method(name)
     ctx = ctx or RunContext(device=next(model.parameters()).device)
     config = config if config is not None else spec.default_config()
-    check_fields(name, config)
-    if hasattr(config, "validate"):
-        config.validate()
+    if not isinstance(config, spec.config_cls):
+        raise TypeError(f"{name} takes a {spec.config_cls.__name__}, got {type(config).__name__}")
     reason = refusal(name, data, forget_ids)
     if reason:
         raise ValueError(reason)

@@ -34,15 +34,17 @@ the explorer a seeded random 500.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
 import numpy as np
 import torch
 from torch import nn
 from torch.nn import functional as F
 
+from explorer.config import shared
+from explorer.config.fields import config, setting
+from explorer.config.limits import batches
 from explorer.engine.trajectory import Trajectory
-from explorer.unlearning._common import (as_x, as_y, batch_indices, check_common, cpu_generator, make_optimizer,
+from explorer.unlearning._common import (as_x, as_y, batch_indices, cpu_generator, make_optimizer,
                                          n_batches)
 from explorer.unlearning.base import DataAccess, Preset, Recorder, RunContext, UnlearnData, register
 
@@ -134,37 +136,47 @@ def _train_phases(model, phases, ctx, stale: list[torch.Tensor] | None = None) -
     return recorder.finish(step, epoch_no)
 
 
-def _check_counts(method: str, config, names) -> None:
-    for name in names:
-        if getattr(config, name) < 1:
-            raise ValueError(f"{method}: {name.replace('_', ' ')} must be >= 1, got {getattr(config, name)}")
+def _steps(default: int, help: str) -> object:
+    return setting(default, lo=1, hi=1000, unit="steps", help=help)
 
 
-@dataclass(frozen=True)
+def _noise_batch(default: int) -> object:
+    return setting(default, lo=1, hi=1024, unit="samples", help="noise samples learnt for each class")
+
+
+def _noise_lr(default: float) -> object:
+    return shared.lr(default, help="Adam learning rate of the noise", label="noise lr")
+
+
+def _noise_reg(default: float, help: str = "norm penalty on the error-maximising noise (as published)") -> object:
+    return setting(default, lo=0.0, hi=1000.0, help=help)
+
+
+def _noise_copies(default: int) -> object:
+    return setting(default, lo=1, hi=1000, unit="copies", help="copies of each noise batch in the training set")
+
+
+def _published(help: str) -> object:
+    return setting(False, help="published: " + help)
+
+
+@config("unsir")
 class UnsirConfig:
-    noise_batch: int = 32
-    noise_steps: int = 25
-    noise_lr: float = 0.1
-    noise_reg: float = 0.1
-    noise_copies: int = 80  # copies of the noise batch in the impair set
-    per_class: int = 500  # retain samples per other class
-    impair_epochs: int = 1
-    repair_epochs: int = 1
-    lr: float = 0.02  # impair step (Adam)
-    repair_lr: float = 0.01
-    batch_size: int = 64  # impair batches
-    repair_batch_size: int = 64
-    three_per_copy: bool = False  # published: each noise copy adds only 3 of the noise_batch samples
-    stale_noise_grads: bool = False  # published: the noise steps' weight gradients join the first impair step
-    noise_train_mode: bool = False  # published: the noise is learnt with the model in train mode
-
-    def validate(self) -> None:
-        check_common("unsir", lr=self.lr, batch_size=self.batch_size)
-        check_common("unsir", lr=self.repair_lr, batch_size=self.repair_batch_size)
-        check_common("unsir", lr=self.noise_lr)
-        _check_counts("unsir", self, ("noise_batch", "noise_steps", "noise_copies", "per_class", "impair_epochs"))
-        if self.repair_epochs < 0 or self.noise_reg < 0:
-            raise ValueError("unsir: repair epochs and noise regularisation must be >= 0")
+    noise_batch: int = _noise_batch(32)
+    noise_steps: int = _steps(25, "Adam steps learning the error-maximising noise")
+    noise_lr: float = _noise_lr(0.1)
+    noise_reg: float = _noise_reg(0.1)
+    noise_copies: int = _noise_copies(80)
+    per_class: int = setting(500, lo=1, hi=shared.MAX_SAMPLES, unit="samples", help="retain samples per other class")
+    impair_epochs: int = shared.epochs(1, help="epochs of the impair phase (noise and retain samples)", hi=100)
+    repair_epochs: int = setting(1, lo=0, hi=100, unit="epochs", help="epochs of the repair phase (retain samples)")
+    lr: float = shared.lr(0.02, help="Adam learning rate of the impair step")
+    repair_lr: float = shared.lr(0.01, help="Adam learning rate of the repair step", label="repair lr")
+    batch_size: int = shared.batch_size(64, help="impair batches (0 = full batch)")
+    repair_batch_size: int = shared.batch_size(64, help="repair batches (0 = full batch)")
+    three_per_copy: bool = _published("each noise copy adds only 3 of the noise_batch samples")
+    stale_noise_grads: bool = _published("the noise steps' weight gradients join the first impair step")
+    noise_train_mode: bool = _published("the noise is learnt with the model in train mode")
 
 
 _JIT = "jwf40/Information-Theoretic-Unlearning"
@@ -195,7 +207,15 @@ UNSIR_PRESETS = {
 }
 
 
-@register("unsir", config=UnsirConfig, presets=UNSIR_PRESETS,
+def _unsir_cost(c: UnsirConfig, n_train: int, n_forget: int, n_classes: int) -> tuple[float, int]:
+    noise = c.noise_steps * c.noise_batch * n_classes * 3
+    impair_set = c.noise_copies * c.noise_batch + c.per_class * n_classes
+    impair = c.impair_epochs * impair_set * 3
+    repair = c.repair_epochs * c.per_class * n_classes * 3
+    return noise + impair + repair, (c.impair_epochs + c.repair_epochs) * batches(impair_set, c.batch_size)
+
+
+@register("unsir", config=UnsirConfig, presets=UNSIR_PRESETS, cost=_unsir_cost,
           access=DataAccess(forget_inputs=False, retain=True, class_level_only=True),
           summary="UNSIR: impair with error-maximising noise for the forget class, then repair on retain data")
 def unsir(model: nn.Module, data: UnlearnData, config: UnsirConfig, ctx: RunContext) -> Trajectory:
@@ -215,30 +235,22 @@ def unsir(model: nn.Module, data: UnlearnData, config: UnsirConfig, ctx: RunCont
     return _train_phases(model, [impair, repair], ctx, stale)
 
 
-@dataclass(frozen=True)
+@config("emmn")
 class EmmnConfig:
-    noise_batch: int = 4
-    max_noise_steps: int = 25  # error-maximising noise for the forget class
-    min_noise_steps: int = 30  # error-minimising noise for each retained class
-    noise_lr: float = 0.1
-    noise_reg: float = 0.1  # norm penalty on the error-maximising noise (as published)
-    # Norm penalty on the error-minimising noise. Published emmn_noise_train: none (0); the explorer
-    # keeps its noise as small as the forget class's by default.
-    min_noise_reg: float = 0.1
-    noise_copies: int = 80  # copies of each noise batch in the training set
-    epochs: int = 2
-    lr: float = 1e-3
-    batch_size: int = 64
-    three_per_copy: bool = False  # published: each noise copy adds only 3 of the noise_batch samples
-    stale_noise_grads: bool = False  # published: the noise steps' weight gradients join the first training step
-    noise_train_mode: bool = False  # published: the noise is learnt with the model in train mode
-
-    def validate(self) -> None:
-        check_common("emmn", lr=self.lr, epochs=self.epochs, batch_size=self.batch_size)
-        check_common("emmn", lr=self.noise_lr)
-        _check_counts("emmn", self, ("noise_batch", "max_noise_steps", "min_noise_steps", "noise_copies"))
-        if self.noise_reg < 0 or self.min_noise_reg < 0:
-            raise ValueError(f"emmn: noise regularisation must be >= 0, got {self.noise_reg} and {self.min_noise_reg}")
+    noise_batch: int = _noise_batch(4)
+    max_noise_steps: int = _steps(25, "Adam steps learning the error-maximising noise for the forget class")
+    min_noise_steps: int = _steps(30, "Adam steps learning the error-minimising noise for each retained class")
+    noise_lr: float = _noise_lr(0.1)
+    noise_reg: float = _noise_reg(0.1)
+    # Published emmn_noise_train: none (0); the explorer keeps its noise as small as the forget class's by default.
+    min_noise_reg: float = _noise_reg(0.1, help="norm penalty on the error-minimising noise (published: 0)")
+    noise_copies: int = _noise_copies(80)
+    epochs: int = shared.epochs(2)
+    lr: float = shared.lr(1e-3)
+    batch_size: int = shared.batch_size(64)
+    three_per_copy: bool = _published("each noise copy adds only 3 of the noise_batch samples")
+    stale_noise_grads: bool = _published("the noise steps' weight gradients join the first training step")
+    noise_train_mode: bool = _published("the noise is learnt with the model in train mode")
 
 
 _EMMN_SRC = f"{_JIT} src/forget_full_class_strategies.py lines 764-807 (emmn) with src/unlearn.py lines 134-194"
@@ -258,7 +270,13 @@ EMMN_PRESETS = {
 }
 
 
-@register("emmn", config=EmmnConfig, presets=EMMN_PRESETS,
+def _emmn_cost(c: EmmnConfig, n_train: int, n_forget: int, n_classes: int) -> tuple[float, int]:
+    noise = (c.max_noise_steps + c.min_noise_steps * n_classes) * c.noise_batch * 3
+    train_set = c.noise_copies * c.noise_batch * n_classes
+    return noise + c.epochs * train_set * 3, c.epochs * batches(train_set, c.batch_size)
+
+
+@register("emmn", config=EmmnConfig, presets=EMMN_PRESETS, cost=_emmn_cost,
           access=DataAccess(forget_inputs=False, class_level_only=True),
           summary="EMMN: train on error-maximising noise for the forget class and error-minimising noise for the rest "
                   "(zero-shot, whole classes only)")

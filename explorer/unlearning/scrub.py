@@ -12,48 +12,43 @@ src/forget_{full_class,random,subclass}_strategies.py (train_distill and scrub).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import torch
 from torch import nn
 from torch.nn import functional as F
 
+from explorer.config import shared
+from explorer.config.fields import SettingError, config, setting
+from explorer.config.limits import batches
 from explorer.engine.trajectory import Trajectory
-from explorer.unlearning._common import (as_x, as_y, batch_indices, check_common, cpu_generator, frozen_copy,
+from explorer.unlearning._common import (as_x, as_y, batch_indices, cpu_generator, frozen_copy,
                                          make_optimizer, n_batches)
 from explorer.unlearning.base import DataAccess, Preset, Recorder, RunContext, UnlearnData, register
 
 
-@dataclass(frozen=True)
+@config("scrub")
 class ScrubConfig:
-    epochs: int = 10
-    msteps: int = 3  # epochs that start with a max pass over the forget set
-    lr: float = 5e-4
-    optimizer: str = "adam"
-    momentum: float = 0.0
-    weight_decay: float = 0.1
-    lr_decay_epochs: tuple[int, ...] = (5, 8, 9)  # lr × lr_decay_rate after each of these epochs
-    lr_decay_rate: float = 0.1
-    temperature: float = 2.0
-    alpha: float = 0.5  # weight of the KL term in the min pass
-    gamma: float = 1.0  # weight of the CE term in the min pass
-    batch_size: int = 64  # retain batches (batch sizes: this explorer's choice for its small sets)
-    forget_batch_size: int = 16
-    max_grad_norm: float = 0.0  # clip each step's gradient norm at this value; 0 = no clipping
+    epochs: int = shared.epochs(10)
+    msteps: int = setting(3, lo=0, hi=1000, unit="epochs", help="epochs that start with a max pass over the forget "
+                                                                "set (at most epochs)")
+    lr: float = shared.lr(5e-4)
+    optimizer: str = shared.optimizer("adam")
+    momentum: float = shared.momentum(0.0)
+    weight_decay: float = shared.weight_decay(0.1)
+    lr_decay_epochs: tuple[int, ...] = setting((5, 8, 9), lo=0, hi=1000, unit="epochs",
+                                               help="lr × lr_decay_rate after each of these epochs")
+    lr_decay_rate: float = setting(0.1, lo=0.0, hi=1.0, help="the learning rate's factor at each decay epoch")
+    temperature: float = shared.temperature(2.0)
+    alpha: float = setting(0.5, lo=0.0, hi=1000.0, help="weight of the KL term in the min pass")
+    gamma: float = setting(1.0, lo=0.0, hi=1000.0, help="weight of the CE term in the min pass")
+    # batch sizes: this explorer's choice for its small sets
+    batch_size: int = shared.batch_size(64, help="retain samples per step (0 = full batch)")
+    forget_batch_size: int = shared.batch_size(16, help="forget samples per max step (0 = full batch)")
+    max_grad_norm: float = setting(0.0, lo=0.0, hi=1e6, help="clip each step's gradient norm at this value; 0 = no "
+                                                              "clipping")
 
-    def validate(self) -> None:
-        check_common("scrub", lr=self.lr, epochs=self.epochs, batch_size=self.batch_size, optimizer=self.optimizer,
-                     momentum=self.momentum, weight_decay=self.weight_decay)
-        if not 0 <= self.msteps <= self.epochs:
-            raise ValueError(f"scrub: msteps must be between 0 and epochs ({self.epochs}), got {self.msteps}")
-        if not self.temperature > 0:
-            raise ValueError(f"scrub: temperature must be > 0, got {self.temperature}")
-        if self.alpha < 0 or self.gamma < 0:
-            raise ValueError(f"scrub: alpha and gamma must be >= 0, got {self.alpha} and {self.gamma}")
-        if self.forget_batch_size < 0:
-            raise ValueError(f"scrub: forget batch size must be >= 0, got {self.forget_batch_size}")
-        if not self.max_grad_norm >= 0:
-            raise ValueError(f"scrub: max grad norm must be >= 0 (0 = no clipping), got {self.max_grad_norm}")
+    def rules(self) -> None:
+        if self.msteps > self.epochs:
+            raise SettingError("scrub.msteps", f"must be between 0 and epochs ({self.epochs}), got {self.msteps}")
 
 
 _REPO = "meghdadk/SCRUB"
@@ -99,6 +94,8 @@ def distill_kl(student_logits: torch.Tensor, teacher_logits: torch.Tensor, t: fl
 
 
 @register("scrub", config=ScrubConfig, presets=PRESETS,
+          cost=lambda c, n, nf, k: (c.epochs * n * 4, c.epochs * (batches(max(n - nf, 0), c.batch_size)
+                                                                  + batches(nf, c.forget_batch_size))),
           access=DataAccess(forget_inputs=True, forget_labels=False, retain=True),
           summary="SCRUB: push the student from the original on the forget set, keep it close on the retain set")
 def scrub(model: nn.Module, data: UnlearnData, config: ScrubConfig, ctx: RunContext) -> Trajectory:

@@ -16,36 +16,31 @@ jwf40/Information-Theoretic-Unlearning src/forget_*_main.py (ssd_tuning in src/f
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import torch
 from torch import nn
 from torch.nn import functional as F
 
+from explorer.config import shared
+from explorer.config.fields import config, setting
 from explorer.engine.trajectory import Trajectory
 from explorer.unlearning._common import as_x, as_y, batch_indices
 from explorer.unlearning.base import DataAccess, Preset, Recorder, RunContext, UnlearnData, register
 
 
-@dataclass(frozen=True)
+@config("ssd")
 class SSDConfig:
-    alpha: float = 10.0  # selection weighting: select where ℐ_Df > α·ℐ_D
-    lam: float = 1.0  # dampening constant λ
-    exponent: float = 1.0
-    lower_bound: float = 1.0  # β is capped here, so weights are never scaled up
-    batch_size: int = 64  # minibatch size of the importance passes (0 = full batch)
+    alpha: float = setting(10.0, lo=0.0, lo_open=True, hi=1000.0, help="selection weighting: select where ℐ_Df > α·ℐ_D")
+    lam: float = setting(1.0, lo=0.0, lo_open=True, hi=1000.0, help="dampening constant λ")
+    exponent: float = setting(1.0, lo=0.0, lo_open=True, hi=100.0, help="exponent of the dampening factor")
+    lower_bound: float = setting(1.0, lo=0.0, lo_open=True, hi=1.0, help="β is capped here, so weights are never "
+                                                                         "scaled up")
+    batch_size: int = shared.batch_size(64, help="minibatch size of the importance passes (0 = full batch)")
 
-    def validate(self) -> None:
-        if not self.alpha > 0:
-            raise ValueError(f"ssd: alpha (selection weighting) must be > 0, got {self.alpha}")
-        if not self.lam > 0:
-            raise ValueError(f"ssd: lambda (dampening constant) must be > 0, got {self.lam}")
-        if not self.exponent > 0:
-            raise ValueError(f"ssd: exponent must be > 0, got {self.exponent}")
-        if not 0 < self.lower_bound <= 1:
-            raise ValueError(f"ssd: lower bound must be in (0, 1], got {self.lower_bound}")
-        if self.batch_size < 0:
-            raise ValueError(f"ssd: batch size must be >= 0 (0 = full batch), got {self.batch_size}")
+
+
+def _cost(n_train: int, n_forget: int) -> tuple[float, int]:
+    """One importance pass over the training set and one over the forget set, forward and backward; one edit."""
+    return (n_train + n_forget) * 3, 1
 
 
 _SSD = "if-loops/selective-synaptic-dampening"
@@ -134,14 +129,14 @@ def _run(model: nn.Module, data: UnlearnData, config: SSDConfig, ctx: RunContext
     return recorder.finish(1, 1)
 
 
-@register("ssd", config=SSDConfig, presets=PRESETS,
+@register("ssd", config=SSDConfig, presets=PRESETS, cost=lambda c, n, nf, k: _cost(n, nf),
           access=DataAccess(forget_inputs=True, forget_labels=True, full_train_stats=True),
           summary="SSD: shrink the weights far more important to the forget set than to the training set")
 def ssd(model: nn.Module, data: UnlearnData, config: SSDConfig, ctx: RunContext) -> Trajectory:
     return _run(model, data, config, ctx, label_free=False)
 
 
-@register("lf_ssd", config=SSDConfig, presets=LF_PRESETS,
+@register("lf_ssd", config=SSDConfig, presets=LF_PRESETS, cost=lambda c, n, nf, k: _cost(n, nf),
           access=DataAccess(forget_inputs=True, forget_labels=False, full_train_stats=True),
           summary="LF-SSD: label-free SSD (importances from ‖f(x)‖² and |gradient|)")
 def lf_ssd(model: nn.Module, data: UnlearnData, config: SSDConfig, ctx: RunContext) -> Trajectory:

@@ -8,15 +8,15 @@ import numpy as np
 from torch import nn
 
 from explorer import pipeline
-
+from explorer.config.scenario import Scenario, default_scenario
+from explorer.engine.models import predict_proba
 from explorer.figures import two_d as figures
 from explorer.figures.common import MAX_FRAMES
 from explorer.measures.evaluation import Grid, local_lipschitz
 from explorer.measures.metrics import default_radius, information_score
-from explorer.engine.models import predict_proba
-from explorer.pipeline import RunOutcome, Trained
-from explorer.config.scenario import Scenario, default_scenario
 from explorer.measures.verdict import method_label
+from explorer.pipeline import RunOutcome, Trained
+from explorer.unlearning import get_method
 
 GRID = "grid"  # the probe every 2D view draws: class probabilities on the scenario's grid
 
@@ -123,7 +123,6 @@ def figure2_scenario(output_space: str | None = None, eta: float | None = None) 
     """two_blobs with JiT in ``output_space`` (default: the registry's JiT default), using the
     registry's matching explorer preset when there is one (``eta`` overrides its η), and greedy
     mislabelling to compare."""
-    from explorer.unlearning import get_method
     spec = get_method("jit")
     output_space = output_space or spec.default_config().output_space
     presets = spec.presets

@@ -119,7 +119,7 @@ BAD_INPUT = {
     "unknown class": (["--forget-class", "7"], "does not exist"),
     "unavailable device": (["--forget-ids", "1", "--device", "tpu"], "unknown device"),
     "unknown flag": (["--forget-ids", "1", "--frobnicate"], "unrecognized arguments"),
-    "bad number": (["--forget-ids", "1", "--sigma", "abc"], "invalid float"),
+    "bad number": (["--forget-ids", "1", "--sigma", "abc"], "jit.sigma must be a number, got 'abc'"),
     "unknown preset": (["--forget-ids", "1", "--preset", "nope"], "unknown preset"),
     "cnn on 2D data": (["--forget-ids", "1", "--model", "cnn"], "image"),
     "zero threads": (["--forget-ids", "1", "--threads", "0"], "--threads must be >= 1"),
@@ -139,7 +139,7 @@ def test_bad_input_exits_2_with_one_clear_line(case, tmp_path, capsys):
 
 
 @pytest.mark.parametrize("raw, message", [
-    ({"dataset": {"samples": "abc"}}, "DatasetSpec.samples"), ({"seed": "x"}, "Scenario.seed"),
+    ({"dataset": {"samples": "abc"}}, "dataset.samples must be a whole number"), ({"seed": "x"}, "seed must be a whole"),
     ({"forget": {"forget_class": "one"}}, "ForgetSpec.forget_class"),
     ({"forget": {"ids": [1]}, "configs": {"jit": {"sigma": "big"}}}, "error: "),
 ])

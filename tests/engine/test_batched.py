@@ -14,7 +14,7 @@ from explorer.engine.batched import ModelStack, batchable, jit_many, train_each,
 from explorer.engine.models import logits
 from explorer.config.scenario import default_scenario
 from explorer.unlearning import RunContext, run_method
-from explorer.unlearning.jit import JiTConfig
+from explorer.config.jit import JiTConfig
 
 
 @pytest.fixture(scope="module")

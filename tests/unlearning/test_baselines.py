@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -14,6 +15,7 @@ from explorer.engine.models import predict_proba
 from explorer.unlearning import METHODS, DataAccess, RunContext, UnlearnData, get_method, run_method
 from explorer.unlearning import base as registry
 from explorer.unlearning._common import cpu_generator, random_copy, random_wrong_labels
+from explorer.config.selection import forget_ids
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 CPU = torch.device("cpu")
@@ -39,19 +41,14 @@ def _run(name, blobs3, **values):
     return run_method(name, model, data, forget_ids, config, RunContext(device=CPU, seed=0, initial_model=initial))
 
 
-def _run_past_the_limits(name, blobs3, **values):
-    """The method's engine alone with settings past the declared limits (explorer/config/limits.py, which every entrance
-    checks, so the ordinary path refuses them): how the engine itself behaves at the extreme."""
-    import copy
-    from dataclasses import replace
-    from types import SimpleNamespace
-
-    from explorer.unlearning.base import UnlearnData
+def _run_past_the_limits(name, blobs3, beyond_limits, **values):
+    """The method's engine alone with settings past the declared limits (declared on the config's fields, so no
+    config the ordinary path builds can hold them): how the engine itself behaves at the extreme."""
     data, initial, model, forget_ids = blobs3
     spec = get_method(name)
-    config = replace(spec.config_from(VISIBLE.get(name) or None), **values)
     with pytest.raises(ValueError, match="must be"):
-        run_method(name, model, data, forget_ids, config, RunContext(device=CPU, seed=0, initial_model=initial))
+        spec.config_from({**VISIBLE.get(name, {}), **values})
+    config = beyond_limits(spec.config_from(VISIBLE.get(name) or None), **values)
     work = copy.deepcopy(model)
     trajectory = spec.fn(work, UnlearnData.restricted(spec.access, data, forget_ids), config,
                          RunContext(device=CPU, seed=0, initial_model=initial))
@@ -114,9 +111,9 @@ def test_ssd_only_shrinks_weights(name, blobs3):
     assert shrunk > 0
 
 
-def test_ssd_with_a_huge_selection_threshold_changes_nothing(blobs3):
+def test_ssd_with_a_huge_selection_threshold_changes_nothing(blobs3, beyond_limits):
     _, _, model, _ = blobs3
-    result = _run_past_the_limits("ssd", blobs3, alpha=1e9)
+    result = _run_past_the_limits("ssd", blobs3, beyond_limits, alpha=1e9)
     for old, new in zip(model.parameters(), result.model.parameters()):
         assert torch.equal(old, new)
 
@@ -268,8 +265,8 @@ def test_same_seed_same_weights_and_inputs_untouched(name, blobs3):
     assert np.array_equal(data.x_train, before_x)
 
 
-def test_a_diverging_ascent_is_rolled_back_with_a_reason(blobs3):
-    result = _run_past_the_limits("neggrad", blobs3, lr=1e8, epochs=50)
+def test_a_diverging_ascent_is_rolled_back_with_a_reason(blobs3, beyond_limits):
+    result = _run_past_the_limits("neggrad", blobs3, beyond_limits, lr=1e8, epochs=50)
     assert result.trajectory.stopped and "diverged" in result.trajectory.stopped
     assert all(torch.isfinite(p).all() for p in result.model.parameters())
 
@@ -287,7 +284,7 @@ def digits_class(single_thread):
     scenario = replace(default_scenario("digits"), forget=ForgetSpec(forget_class=3))
     with single_thread(1):
         trained = pipeline.train_original(scenario, device=CPU)
-    return trained, scenario.forget.resolve(trained.data, scenario.seed)
+    return trained, forget_ids(scenario.forget, trained.data, scenario.seed)
 
 
 @pytest.mark.parametrize("name", ["unsir", "emmn"])

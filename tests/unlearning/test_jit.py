@@ -7,9 +7,11 @@ import torch
 from torch import nn
 
 from explorer.bench import reference_loop_loss
-from explorer.engine.models import ModelConfig, build_model
+from explorer.config.model import ModelConfig
+from explorer.engine.models import build_model
 from explorer.unlearning import RunContext, run_method
-from explorer.unlearning.jit import JiTConfig, jit_loss
+from explorer.config.jit import JiTConfig
+from explorer.unlearning.jit import jit_loss
 from toy_data import default_spec, load_dataset
 
 CPU = torch.device("cpu")
@@ -119,7 +121,7 @@ def _run(model, data, ids, cfg, **ctx):
 
 
 def _run_past_the_limits(model, data, ids, cfg):
-    """The engine alone, past the declared limits (η ≤ 10, explorer/config/limits.py, which every entrance checks):
+    """The engine alone, past the declared limits (η ≤ 10, declared on JiTConfig's field, which every config checks):
     its rollback must hold whatever the step."""
     import copy
     from types import SimpleNamespace
@@ -178,11 +180,12 @@ def test_trajectory_records_every_kth_step_with_metrics_and_probs(moons):
     assert traj.points[1].loss is not None and np.isfinite(traj.points[1].loss)
 
 
-def test_divergence_stops_the_run_and_keeps_the_last_good_weights(moons):
+def test_divergence_stops_the_run_and_keeps_the_last_good_weights(moons, beyond_limits):
     model = build_model(ModelConfig(width=16), 2, 2, seed=0)
-    with pytest.raises(ValueError, match="jit.eta"):  # every entrance refuses it
-        _run(model, moons, [0, 1, 2], JiTConfig(eta=1e38, passes=5, output_space="logits"))
-    result = _run_past_the_limits(model, moons, [0, 1, 2], JiTConfig(eta=1e38, passes=5, output_space="logits"))
+    with pytest.raises(ValueError, match="jit.eta"):  # no config can hold it: every entrance refuses it
+        JiTConfig(eta=1e38, passes=5, output_space="logits")
+    cfg = beyond_limits(JiTConfig(passes=5, output_space="logits"), eta=1e38)
+    result = _run_past_the_limits(model, moons, [0, 1, 2], cfg)
     assert result.trajectory.stopped and "diverged" in result.trajectory.stopped
     assert all(torch.isfinite(p).all() for p in result.model.parameters())
     assert len(result.trajectory) <= 3
@@ -285,7 +288,8 @@ def test_the_guard_is_off_by_default_in_the_published_presets():
 def test_a_guarded_step_changes_no_watched_probability_by_more_than_the_limit(moons):
     """One step on a steep, overfit model: unguarded it moves the watched probabilities far; guarded, by at
     most the limit (and by more than nothing: the guard shortens the step, it does not cancel it)."""
-    from explorer.engine.training import TrainConfig, train
+    from explorer.config.training import TrainConfig
+    from explorer.engine.training import train
     from explorer.unlearning.jit import outputs as probabilities
     initial = build_model(ModelConfig(width=32), 2, 2, seed=0)
     model, _ = train(initial, moons.x_train, moons.y_train, TrainConfig(epochs=600, lr=0.01), CPU)
@@ -336,14 +340,14 @@ def test_in_logit_space_the_guard_watches_logits_and_stops_the_blow_up(moons_tra
     assert accuracy > 0.9
 
 
-def test_a_step_the_guard_cannot_shorten_enough_stops_the_run_with_a_message(moons_trained):
+def test_a_step_the_guard_cannot_shorten_enough_stops_the_run_with_a_message(moons_trained, beyond_limits):
     """At a huge η the outputs overflow: the guard undoes the step and says so, instead of silently
     keeping a zero-length step (or an overflowing one)."""
     from explorer.engine.models import predict_proba
     from explorer.config.selection import boundary_point
     _, trained = moons_trained
     ids = boundary_point(trained.data, predict_proba(trained.model, trained.data.x_train))
-    cfg = JiTConfig(output_space="logits", eta=1e30, passes=3, max_step_change=0.05)
+    cfg = beyond_limits(JiTConfig(output_space="logits", passes=3, max_step_change=0.05), eta=1e30)
     result = _run_past_the_limits(trained.model, trained.data, ids, cfg)
     assert result.trajectory.stopped is not None and "step guard" in result.trajectory.stopped
     assert all(torch.isfinite(p).all() for p in result.model.parameters())

@@ -13,6 +13,7 @@ from explorer.engine.models import predict_proba
 from explorer.unlearning import METHODS, RunContext, get_method, run_method
 from explorer.unlearning._common import cpu_generator
 from explorer.unlearning.noise import PUBLISHED_PER_COPY, learn_noise, noise_copies, zero_grads
+from explorer.config.selection import forget_ids
 
 CPU = torch.device("cpu")
 JIT = "jwf40/Information-Theoretic-Unlearning"
@@ -172,7 +173,8 @@ def test_stale_noise_grads_collect_the_weight_gradient_of_every_noise_step(blobs
 
 
 def test_noise_train_mode_learns_the_noise_with_dropout_active():
-    from explorer.engine.models import ModelConfig, build_model
+    from explorer.config.model import ModelConfig
+    from explorer.engine.models import build_model
 
     model = build_model(ModelConfig(width=16, dropout=0.5), 2, 3, seed=0).eval()
     args = dict(maximise=True, steps=5, lr=0.1, reg=0.1, device=CPU)
@@ -234,7 +236,7 @@ def test_ssd_importance_batch_changes_which_weights_are_dampened(digits, single_
     from explorer.config.scenario import ForgetSpec
 
     trained, base = digits
-    ids = ForgetSpec(random_fraction=0.05).resolve(trained.data, base.seed)
+    ids = forget_ids(ForgetSpec(random_fraction=0.05), trained.data, base.seed)
     counts = {}
     with single_thread(1):
         for batch in (64, 128):

@@ -16,6 +16,7 @@ from explorer.pipeline import train_original
 from explorer.config.scenario import Scenario, ScenarioError, default_scenario
 from explorer.views import exports, two_d
 from explorer.views.two_d import GRID
+from explorer.config.selection import forget_ids
 
 
 def spec_of(fig):
@@ -59,7 +60,7 @@ def test_run_animation_and_exports(tiny, tiny_run):
     exported = json.loads(exports.scenario_json(s, out.forget_ids))
     assert exported["forget_ids"] == [0, 1, 2] and exported["forget"]["ids"] == [0, 1, 2]
     back = Scenario.from_dict(exported)
-    assert back.forget.resolve(trained.data) == [0, 1, 2] and back.dataset == s.dataset
+    assert forget_ids(back.forget, trained.data) == [0, 1, 2] and back.dataset == s.dataset
     assert exports.scenario_export(s, [2, 0, 2, 1])["forget_ids"] == [0, 1, 2]  # sorted, no repeats
     info = two_d.information(trained, s, out, True, True)
     assert heatmaps(info) == 2
