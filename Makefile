@@ -10,10 +10,12 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: app test bench screenshots clean
 
-$(STAMP): pyproject.toml
-	@echo "Installing the explorer and its test tools into $(VENV) (once; about a minute)..."
+# The example plugin (examples/uniform_forget: one method registered through an entry point) is installed with the
+# explorer: the tests run it through every entrance, and fail without it.
+$(STAMP): pyproject.toml examples/uniform_forget/pyproject.toml
+	@echo "Installing the explorer, its test tools and the example plugin into $(VENV) (once; about a minute)..."
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet -e '.[test]' -e examples/uniform_forget
 	touch $(STAMP)
 
 $(CHROMIUM):

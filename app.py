@@ -5,8 +5,8 @@ figures in explorer/views/two_d.py, prose in explorer/ui/text.py; the real-image
 """
 import streamlit as st
 
-from explorer.ui import explore, lessons, paper_figures
-from explorer.ui.feedback import reported
+from explorer.ui import edit, explore, lessons, links, paper_figures
+from explorer.ui.feedback import notice, reported
 from explorer.ui.text import ABOUT
 
 
@@ -18,13 +18,13 @@ def explorer_2d() -> None:
     st.caption("Pick training points to forget, run zero-shot JiT unlearning (Foster et al., arXiv 2402.01401), "
                "and watch the decision boundary move against a model retrained without those points.")
     state = explore.init_session()
-    for notice in state.notices:
-        st.warning(notice)
+    for line in state.notices:
+        notice(line)
     scenario = explore.sidebar()
     trained = explore.train(scenario)
     explore.sync_url(scenario)
     if state.flash:
-        st.error(state.flash)
+        notice(state.flash, "error")
         state.flash = None
     # Stateful tabs keep the open tab across reruns (a button in a tab would otherwise jump back).
     tab_explore, tab_fig2, tab_fig3, tab_about = st.tabs(["Explore", "Paper Figure 2", "Paper Figure 3", "About"],
@@ -32,8 +32,10 @@ def explorer_2d() -> None:
     with tab_explore:
         left, right = st.columns([3, 1])
         with left:
+            edit.mode_switch(trained)  # forget or edit the data; the training set's size
             explore.editor(trained)
         with right:
+            edit.panel(trained, scenario)
             explore.forget_controls(trained, scenario)
             explore.unlearn_button(trained, scenario)
             explore.share(scenario)
@@ -46,6 +48,7 @@ def explorer_2d() -> None:
         st.markdown(ABOUT)
 
 
+links.install()  # links past Streamlit's query-string limits: keep what fits, with a notice
 st.set_page_config(page_title="Unlearning explorer", page_icon="🧽", layout="wide",
                    initial_sidebar_state="collapsed" if lessons.classroom() else "auto")
 LESSONS = st.Page("pages/lessons.py", title="Lessons", icon="🎓", url_path="lessons")

@@ -1,211 +1,31 @@
 """From a scenario to trained models, the retrain reference, unlearned models and a JSON report.
 
-:func:`run` is the one run path of the CLI, both pages and the benchmarks; its stages are separate
-functions so the app can cache them (the trained original per data/model/training settings, the
-retrain reference per forget set) and hand them back in.
+:func:`run` is the one run path of the CLI, both pages and the benchmarks. Its stages are the functions of
+:mod:`explorer.stages` (re-exported here), so the app can cache them (the trained original per data/model/
+training settings, the retrain reference per forget set) and hand them back in. With ``seeds`` K > 1 the
+original, the retrain reference and every method run once per training seed through the study primitive
+(:func:`explorer.studies.study.run_cells`), batched where the method allows.
 """
 from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass, field, replace
-from typing import Callable
+from dataclasses import dataclass, field
 
 import numpy as np
-import torch
 from torch import nn
 
-from explorer.config import limits, selection
-from explorer.config.fields import replaced
-from explorer.config.scenario import ForgetSpec, Scenario, ScenarioError
-from explorer.engine.device import pick_device
-from explorer.engine.models import build_model, predict_proba
-from explorer.engine.training import TrainHistory, train
-from explorer.engine.trajectory import Trajectory
-from explorer.measures.comparison import avg_gap, gaps, metrics_csv
-from explorer.measures.evaluation import Evaluator, Grid, Line
+from explorer.config.scenario import Scenario, ScenarioError
+from explorer.measures.comparison import avg_gap, gaps
+from explorer.measures.evaluation import Evaluator
 from explorer.measures.verdict import judge, method_label
-from explorer.unlearning import RunContext, UnlearnResult, get_method, run_method
+from explorer.stages import (EVAL_INPUTS, MethodOutcome, ProbeEvaluator, Progress, Trained, _clean,  # noqa: F401
+                             build_initial, check_lipschitz_probe, check_work, grid_points, load_data, make_evaluator,
+                             method_config, one_line, probe_size, resolve_device, resolve_forget, retrain_reference,
+                             train_original, unlearn, validate, with_compare, work)
+from explorer import seeds as seeds_module
+from explorer.seeds import SeedRun
 from explorer.unlearning.base import refusal
-from toy_data import Dataset, load_dataset
-from toy_data.base import validate_spec
-
-Progress = Callable[[str, float], None]  # (stage label, fraction done in [0, 1])
-
-
-@dataclass
-class Trained:
-    """A dataset with its initial and trained model (what the app caches per settings)."""
-
-    data: Dataset
-    initial: nn.Module
-    model: nn.Module
-    history: TrainHistory
-    device: torch.device
-    grid: Grid | Line | None  # the 2D grid, the 1-D line, or None (images: the test set)
-
-    @property
-    def eval_inputs(self) -> np.ndarray:
-        return self.grid.points if self.grid is not None else self.data.x_test
-
-
-def load_data(scenario: Scenario) -> Dataset:
-    try:
-        return load_dataset(scenario.dataset)
-    except ValueError as err:
-        raise ScenarioError(str(err)) from None
-
-
-def build_initial(scenario: Scenario, data: Dataset) -> nn.Module:
-    try:
-        return build_model(scenario.model, data.n_features, data.n_classes, data.image_shape, seed=scenario.train.seed)
-    except ValueError as err:
-        raise ScenarioError(str(err)) from None
-
-
-def train_original(scenario: Scenario, progress: Progress | None = None, device: torch.device | None = None,
-                   data: Dataset | None = None) -> Trained:
-    device = device or resolve_device(scenario)
-    data = data if data is not None else load_data(scenario)
-    check_work(scenario, data, 0, methods=False)  # the training part of the budget, before training
-    initial = build_initial(scenario, data)
-    report = (lambda e, total, loss: progress("training the original model", e / total)) if progress else None
-    try:
-        model, history = train(initial, data.x_train, data.y_train, scenario.train, device, report)
-    except FloatingPointError as err:
-        raise ScenarioError(str(err)) from None
-    grid = (Grid.around(data.x_train, scenario.grid_resolution) if data.is_2d
-            else Line.around(data.x_train, 2 * scenario.grid_resolution + 1) if data.is_1d else None)
-    return Trained(data, initial.to(device), model, history, device, grid)
-
-
-def resolve_device(scenario: Scenario) -> torch.device:
-    try:
-        return pick_device(scenario.device)
-    except ValueError as err:
-        raise ScenarioError(str(err)) from None
-
-
-def retrain_reference(scenario: Scenario, trained: Trained, forget_ids, progress: Progress | None = None
-                      ) -> tuple[nn.Module, TrainHistory, float]:
-    """Same architecture, same initial weights, same recipe, trained on the retain set only."""
-    keep = np.ones(len(trained.data.x_train), dtype=bool)
-    keep[list(forget_ids)] = False
-    report = (lambda e, total, loss: progress("retraining without the forget set", e / total)) if progress else None
-    start = time.perf_counter()
-    try:
-        model, history = train(trained.initial, trained.data.x_train[keep], trained.data.y_train[keep],
-                               scenario.train, trained.device, report)
-    except FloatingPointError as err:
-        raise ScenarioError(str(err)) from None
-    return model, history, time.perf_counter() - start
-
-
-def method_config(scenario: Scenario, name: str):
-    try:
-        spec = get_method(name)
-        if name == "retrain" and name not in scenario.presets:  # the scenario's own recipe, not the default
-            return replaced(scenario.train, name, **(scenario.configs.get(name) or {}))
-        return spec.config_from(scenario.configs.get(name), scenario.presets.get(name))
-    except (TypeError, ValueError) as err:
-        raise ScenarioError(str(err).splitlines()[0]) from None
-
-
-def make_evaluator(scenario: Scenario, trained: Trained, forget_ids, retrain: nn.Module | None) -> Evaluator:
-    return Evaluator(trained.data, forget_ids, trained.eval_inputs, trained.model, retrain, trained.device,
-                     lipschitz_sigma=scenario.lipschitz_sigma, lipschitz_space=scenario.lipschitz_space,
-                     seed=scenario.seed)
-
-
-def validate(scenario: Scenario) -> None:
-    """Cheap checks that need no training, so bad input fails fast: the dataset is a registered one, each method's
-    config builds (every setting was checked against its declaration when its config was built), the device."""
-    try:
-        validate_spec(scenario.dataset)
-    except ValueError as err:
-        raise ScenarioError(one_line(err)) from None
-    for name in scenario.methods:
-        method_config(scenario, name)
-    resolve_device(scenario)
-
-
-def unlearn(scenario: Scenario, name: str, trained: Trained, forget_ids, evaluate,
-            record_probs: bool = False, progress: Progress | None = None) -> UnlearnResult:
-    """One method from the trained model; ``evaluate`` (an Evaluator or a :class:`ProbeEvaluator`) measures
-    every recorded step."""
-    ctx = RunContext(
-        device=trained.device, seed=scenario.seed, evaluate=evaluate,
-        record_every=scenario.record_every, record_probs=record_probs, initial_model=trained.initial,
-        progress=(lambda s, total: progress(f"running {name}", s / total)) if progress else None,
-    )
-    try:
-        return run_method(name, trained.model, trained.data, forget_ids, method_config(scenario, name), ctx)
-    except ValueError as err:
-        raise ScenarioError(str(err)) from None
-
-
-# ----------------------------------------------------------------------------------------------
-# the one run: original, retrain reference, every method (or its refusal), probes for the views
-
-EVAL_INPUTS = None  # a probe given as this reads the Evaluator's own evaluation inputs (the 2D grid)
-
-
-class ProbeEvaluator:
-    """The Evaluator's metrics plus, when asked, class probabilities on named probe inputs (the 2D grid,
-    the forgotten images shown, the plane through one): one array per recorded step, cut by name later."""
-
-    def __init__(self, evaluator: Evaluator, probes: dict[str, np.ndarray | None], trained: Trained):
-        self.evaluator, self.device = evaluator, trained.device
-        sizes, extra = {}, []
-        for name, inputs in probes.items():
-            inputs = evaluator.eval_inputs if inputs is EVAL_INPUTS else np.asarray(inputs, dtype=np.float32)
-            sizes[name] = len(inputs)
-            if not (probes[name] is EVAL_INPUTS):
-                extra.append(inputs)
-        # The evaluation inputs come free with the metrics' forward pass; only the others cost a forward.
-        self.uses_eval = any(v is EVAL_INPUTS for v in probes.values())
-        order = [n for n in probes if probes[n] is EVAL_INPUTS] + [n for n in probes if probes[n] is not EVAL_INPUTS]
-        bounds = np.cumsum([0] + [sizes[n] for n in order])
-        self.slices = {n: slice(int(bounds[k]), int(bounds[k + 1])) for k, n in enumerate(order)}
-        self.extra = np.concatenate(extra) if extra else None
-
-    def __call__(self, model: nn.Module, with_probs: bool = False):
-        metrics, probs = self.evaluator.evaluate(model, with_probs=with_probs and self.uses_eval)
-        if not with_probs:
-            return metrics, None
-        parts = ([probs] if self.uses_eval else []) + (
-            [predict_proba(model, self.extra, self.device)] if self.extra is not None else [])
-        return metrics, np.concatenate(parts).astype(np.float32) if parts else None
-
-    def cut(self, probs: np.ndarray | None) -> dict[str, np.ndarray]:
-        return {} if probs is None else {n: probs[s] for n, s in self.slices.items()}
-
-
-@dataclass
-class MethodOutcome:
-    """One method's run on the forget set: its final model, the (thinned) trajectory, its own seconds."""
-
-    name: str
-    model: nn.Module
-    trajectory: Trajectory
-    seconds: float
-    slices: dict[str, slice] = field(default_factory=dict, repr=False)
-
-    @property
-    def stopped(self) -> str | None:
-        return self.trajectory.stopped
-
-    @property
-    def final_metrics(self) -> dict[str, float]:
-        return self.trajectory.final.metrics
-
-    def probe(self, name: str) -> list[np.ndarray]:
-        """Class probabilities on probe ``name`` at every recorded step."""
-        return [p.probs[self.slices[name]] for p in self.trajectory.points]
-
-    def final_probe(self, name: str) -> np.ndarray:
-        return self.trajectory.final.probs[self.slices[name]]
-
 
 @dataclass
 class RunOutcome:
@@ -224,6 +44,26 @@ class RunOutcome:
     results: dict[str, MethodOutcome] = field(default_factory=dict)  # the main method first
     refused: dict[str, str] = field(default_factory=dict)  # compared method -> why it did not run
     seconds: dict[str, float] = field(default_factory=dict)  # stage -> wall-clock seconds
+    # With seeds K > 1, every seed's run (explorer/seeds.py); the fields above are seed 0's (what is animated).
+    seed_runs: list[SeedRun] = field(default_factory=list)
+
+    @property
+    def seeds(self) -> int:
+        return max(1, len(self.seed_runs))
+
+    @property
+    def per_seed(self) -> list[SeedRun]:
+        """Every seed's run: the seed runs, or (one seed) this run as seed 0 (no margins)."""
+        if self.seed_runs:
+            return self.seed_runs
+        return [SeedRun(0, self.trained, self.retrain, self.retrain_seconds, self.evaluator, self.references,
+                        self.reference_probes, dict(self.results))]
+
+    def scores(self, name: str | None = None) -> dict:
+        """The per-point scores of ``name`` (default: the main method; "original" for the untouched model) over
+        the seeds: ``{"epsilon": {"per_point", ...}, "klom": {set: {"p95", "per_point"}}, "matched": ...}``
+        (empty with one seed)."""
+        return seeds_module.scores(self.seed_runs, name or self.scenario.method) if self.seed_runs else {}
 
     @property
     def method(self) -> str:
@@ -241,23 +81,44 @@ class RunOutcome:
     def subject(self) -> str:
         return "boundary" if self.trained.data.is_2d else "predictions"
 
+    def label(self, name: str | None = None) -> str:
+        """How method ``name`` (default: the main one) is named to the user, its settings' own additions included
+        ("JiT with step guard 0.05")."""
+        name = name or self.scenario.method
+        return method_label(name, method_config(self.scenario, name))
+
     def models(self) -> dict[str, dict]:
-        """``{name: {"metrics", "seconds", "stopped"?}}``: original, retrain, then each method that ran."""
+        """``{name: {"metrics", "seconds", "label"?, "stopped"?}}``: original, retrain, then each method that ran.
+        Over several seeds "metrics" are the means, with "spread" (mean, sd, 95 % interval, each seed's value)."""
+        if self.seed_runs:
+            out = seeds_module.models(self.seed_runs)
+            for name in self.results:
+                out[name]["label"] = self.label(name)
+            return out
         history = self.trained.history
         out = {"original": {"metrics": self.references["original"], "seconds": history.seconds,
                             "epochs": history.epochs_run, "converged": history.converged},
                "retrain": {"metrics": self.references["retrain"], "seconds": self.retrain_seconds}}
         for name, result in self.results.items():
-            out[name] = {"metrics": result.final_metrics, "seconds": result.seconds}
+            out[name] = {"metrics": result.final_metrics, "seconds": result.seconds, "label": self.label(name)}
             if result.stopped:
                 out[name]["stopped"] = result.stopped
         return out
 
     def verdict(self, name: str | None = None):
-        """The one-sentence verdict on ``name`` (default: the main method) against original and retrain."""
-        result = self.results[name or self.scenario.method]
-        return judge(method_label(result.name), result.final_metrics, self.references["original"],
-                     self.references["retrain"], len(self.forget_ids), self.subject, result.stopped)
+        """The one-sentence verdict on ``name`` (default: the main method) against original and retrain; over
+        several seeds on the means, the direction judged against training noise."""
+        name = name or self.scenario.method
+        kind = self.evaluator.paper.kind
+        if self.seed_runs:
+            m = seeds_module.models(self.seed_runs)
+            return judge(self.label(name), m[name]["metrics"], m["original"]["metrics"], m["retrain"]["metrics"],
+                         len(self.forget_ids), self.subject, m[name].get("stopped"),
+                         seeds_module.movement(self.seed_runs, name), forget_kind=kind)
+        result = self.results[name]
+        return judge(self.label(result.name), result.final_metrics, self.references["original"],
+                     self.references["retrain"], len(self.forget_ids), self.subject, result.stopped,
+                     forget_kind=kind)
 
     def trajectories(self) -> dict[str, list[dict]]:
         return {name: result.trajectory.to_list() for name, result in self.results.items()}
@@ -271,46 +132,24 @@ class RunOutcome:
             metrics = result.final_metrics
             models[name].update(verdict=self.verdict(name).to_dict(), gaps=gaps(metrics, retrain_metrics),
                                 avg_gap=avg_gap(metrics, retrain_metrics), trajectory=result.trajectory.to_list())
+            if self.seed_runs:
+                models[name].update(seeds_module.method_report(self.seed_runs, name))
         main = models.get(self.scenario.method, {}).get("verdict")
-        return {"scenario": scenario, "device": self.trained.device.type,
-                "verdict": main["sentence"] if main else None, "models": _clean(models), "refused": dict(self.refused)}
+        out = {"scenario": scenario, "device": self.trained.device.type,
+               "verdict": main["sentence"] if main else None, "models": models, "refused": dict(self.refused)}
+        if self.seed_runs:
+            models["original"].update(seeds_module.scores(self.seed_runs, "original"))
+            k = range(self.seeds)
+            out["seeds"] = {"count": self.seeds, "training_seeds": [self.scenario.train.seed + i for i in k],
+                            "method_seeds": [self.scenario.seed + i for i in k],
+                            "rule": "direction: paired 95 % t-interval over seeds (explorer/measures/verdict.py)"}
+            out["noise_floor"] = seeds_module.floor(self.seed_runs)
+        return _clean(out)
 
     def csv(self) -> str:
         """Every metric of every method at every recorded step, then each model's final row."""
+        from explorer.measures.comparison import metrics_csv
         return metrics_csv(self.models(), self.trajectories())
-
-
-def with_compare(scenario: Scenario, methods) -> Scenario:
-    """``scenario`` with ``methods`` to compare (not the main method, not retrain, no repeats), each at its
-    default settings: the registry's "explorer" preset where the method has one, else its defaults."""
-    chosen = tuple(dict.fromkeys(m for m in methods if m not in (scenario.method, "retrain")))
-    presets = {m: "explorer" for m in chosen if "explorer" in get_method(m).presets}
-    return replace(scenario, compare=chosen, presets={**presets, **scenario.presets})
-
-
-def resolve_forget(scenario: Scenario, data: Dataset, forget_ids=None) -> list[int]:
-    """The forget set: explicit ids (the app's selection) or the scenario's spec, validated in one place, and
-    the whole run checked against the work budget (every page resolves the forget set before any work)."""
-    spec = scenario.forget if forget_ids is None else ForgetSpec(ids=tuple(int(i) for i in forget_ids))
-    ids = selection.forget_ids(spec, data, scenario.seed)
-    check_work(scenario, data, len(ids))
-    return ids
-
-
-def work(scenario: Scenario, data: Dataset, n_forget: int, methods: bool = True) -> limits.Work:
-    """The run's estimated multiply-adds by part (explorer/config/limits.py): training, each method, recording."""
-    configs = {name: method_config(scenario, name) for name in scenario.methods} if methods else {}
-    costs = {name: get_method(name).cost for name in configs}
-    return limits.run_work(scenario, configs, costs, len(data.x_train), len(data.x_test), n_forget, data.n_features,
-                           data.n_classes, data.image_shape, data.is_2d)
-
-
-def check_work(scenario: Scenario, data: Dataset, n_forget: int, methods: bool = True) -> None:
-    """Refuse (one line) a run whose estimated work is over the budget, before any of it starts."""
-    try:
-        work(scenario, data, n_forget, methods).check()
-    except ValueError as err:
-        raise ScenarioError(one_line(err)) from None
 
 
 def run(scenario: Scenario, progress: Progress | None = None, *, trained: Trained | None = None,
@@ -327,11 +166,13 @@ def run(scenario: Scenario, progress: Progress | None = None, *, trained: Traine
     rest of the run is kept. The main method's failure is the run's failure."""
     validate(scenario)
     data = trained.data if trained is not None else load_data(scenario)
-    ids = resolve_forget(scenario, data, forget_ids)  # bad forget sets fail before any training
+    ids = resolve_forget(scenario, data, forget_ids, probe_size(scenario, data, probes), max_frames)  # before any work
     refused = {name: why for name in scenario.methods if name != "retrain"
                for why in [refusal(name, data, ids)] if why}
     if scenario.method in refused:
         raise ScenarioError(refused[scenario.method])
+    if scenario.seeds > 1:
+        return _run_seeds(scenario, data, ids, refused, progress, trained, retrain, probes, max_frames)
     trained = trained or train_original(scenario, progress, data=data)
     if retrain is None:
         retrain_model, _, retrain_seconds = retrain_reference(scenario, trained, ids, progress)
@@ -342,7 +183,7 @@ def run(scenario: Scenario, progress: Progress | None = None, *, trained: Traine
     probe = ProbeEvaluator(evaluator, probes or {}, trained)
     outcome = RunOutcome(scenario, trained, ids, retrain_model, retrain_seconds, evaluator, refused=refused)
     for name, model in (("original", trained.model), ("retrain", retrain_model)):
-        metrics, probs = probe(model, with_probs=bool(probes))
+        metrics, probs = probe(model, with_probs=bool(probes), final=True)
         outcome.references[name], outcome.reference_probes[name] = metrics, probe.cut(probs)
     outcome.seconds = {"retrain": retrain_seconds, "references": time.perf_counter() - start}
     for name in scenario.methods:
@@ -357,26 +198,24 @@ def run(scenario: Scenario, progress: Progress | None = None, *, trained: Traine
                 logging.getLogger("explorer").exception("compared method %s failed", name)
             refused[name] = f"failed: {one_line(err)}" if not isinstance(err, ScenarioError) else one_line(err)
             continue
+        result.trajectory.final.metrics.update(evaluator.final_only(result.model))  # the finished model's own
         trajectory = result.trajectory.thinned(max_frames) if max_frames else result.trajectory
         outcome.results[name] = MethodOutcome(name, result.model, trajectory, result.seconds, probe.slices)
         outcome.seconds[name] = result.seconds
     return outcome
 
 
-def one_line(message) -> str:
-    """The first line of an error message: what a page or the CLI shows."""
-    text = str(message).strip()
-    return text.splitlines()[0] if text else type(message).__name__
-
-
-def _clean(value):
-    """JSON-safe: NaN/inf become None, numpy scalars become Python numbers."""
-    if isinstance(value, dict):
-        return {k: _clean(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_clean(v) for v in value]
-    if isinstance(value, (float, np.floating)):
-        return float(value) if np.isfinite(value) else None
-    if isinstance(value, np.integer):
-        return int(value)
-    return value
+def _run_seeds(scenario, data, ids, refused, progress, trained, retrain, probes, max_frames) -> RunOutcome:
+    """``seeds`` K > 1: every seed through the study primitive; seed 0's run fills the one-seed fields."""
+    start = time.perf_counter()
+    names = [name for name in scenario.methods if name != "retrain" and name not in refused]
+    runs, failed = seeds_module.run_seeds(scenario, ids, names, progress, trained, retrain, probes, max_frames)
+    refused = {**refused, **failed}
+    first = runs[0]
+    outcome = RunOutcome(scenario, first.trained, ids, first.retrain, first.retrain_seconds, first.evaluator,
+                         dict(first.references), dict(first.reference_probes), dict(first.results), refused,
+                         seed_runs=runs)
+    outcome.seconds = {"retrain": float(np.mean([r.retrain_seconds for r in runs])),
+                       **{name: float(np.mean([r.results[name].seconds for r in runs])) for name in first.results},
+                       "run": time.perf_counter() - start}
+    return outcome

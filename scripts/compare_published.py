@@ -1,17 +1,20 @@
 """Run the baselines' published code and the explorer's presets on the same weights, noise and batch
 order, and print the largest weight difference per preset (0 = the same update, bit for bit).
 
-Needs local checkouts of jwf40/Information-Theoretic-Unlearning and meghdadk/SCRUB (nothing is
+Needs local checkouts of jwf40/Information-Theoretic-Unlearning and meghdadk/SCRUB, and optionally of
+unlearning-challenge/starting-kit, OPTML-Group/Unlearn-Saliency and OPTML-Group/Unlearn-Sparse (nothing is
 downloaded). The published functions are read from those files and executed here without their
 module-level imports (torchvision, wandb), so no extra package is needed. This *executes code from the
 checkouts you name* (only the named functions and two notebook cells): run it on checkouts you trust.
 The explorer itself never executes or unpickles outside code. Run it as:
 
-    python scripts/compare_published.py --jit-repo ../Information-Theoretic-Unlearning --scrub-repo ../SCRUB
+    python scripts/compare_published.py --jit-repo ../Information-Theoretic-Unlearning --scrub-repo ../SCRUB \
+        [--starting-kit ../starting-kit] [--saliency-repo ../Unlearn-Saliency] [--sparse-repo ../Unlearn-Sparse]
 
 Setting: the digits CNN of ``default_scenario("digits")``, forgetting class 3 (random 5 % for SSD too),
-seed 0, one CPU thread. The explorer's minibatch orders are handed to the published loops through a
-sampler, so only the update rules are compared.
+seed 0, one CPU thread. Where a published loader is shuffled, it is given a generator seeded as the
+explorer seeds its shuffle (or, for the loops that take a prepared loader, the explorer's minibatch orders
+through a sampler); loaders the scripts leave in order are used as the scripts build them.
 """
 from __future__ import annotations
 
@@ -22,6 +25,7 @@ import copy
 import io
 import itertools
 import json
+import time
 import types
 from dataclasses import replace
 from pathlib import Path
@@ -30,13 +34,12 @@ import numpy as np
 import torch
 from torch import nn
 from torch.nn import functional as F
-from torch.utils.data import DataLoader, Sampler
+from torch.utils.data import ConcatDataset, DataLoader, Sampler
 
 from explorer import pipeline
 from explorer.config.scenario import ForgetSpec, default_scenario
 from explorer.unlearning import RunContext, get_method, run_method
 from explorer.unlearning._common import cpu_generator, random_copy, random_wrong_labels
-from explorer.config.selection import forget_ids
 
 CPU = torch.device("cpu")
 SEED = 0
@@ -96,6 +99,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--jit-repo", type=Path, required=True, help="checkout of jwf40/Information-Theoretic-Unlearning")
     parser.add_argument("--scrub-repo", type=Path, required=True, help="checkout of meghdadk/SCRUB")
+    parser.add_argument("--starting-kit", type=Path, help="checkout of unlearning-challenge/starting-kit")
+    parser.add_argument("--saliency-repo", type=Path, help="checkout of OPTML-Group/Unlearn-Saliency")
+    parser.add_argument("--sparse-repo", type=Path, help="checkout of OPTML-Group/Unlearn-Sparse")
     args = parser.parse_args()
     src = args.jit_repo / "src"
     torch.set_num_threads(1)
@@ -103,7 +109,7 @@ def main() -> None:
     scenario = replace(default_scenario("digits"), forget=ForgetSpec(forget_class=3), seed=SEED)
     trained = pipeline.train_original(scenario, device=CPU)
     data = trained.data
-    ids = forget_ids(scenario.forget, data, SEED)
+    ids = scenario.forget.resolve(data, SEED)
     keep = np.ones(len(data.y_train), dtype=bool)
     keep[ids] = False
     rx, ry = torch.as_tensor(data.x_train[keep]), torch.as_tensor(data.y_train[keep])
@@ -156,8 +162,8 @@ def main() -> None:
     noise.noise.data = torch.randn((32, d), generator=cpu_generator(SEED)).reshape(32, *shape)
     with quiet():
         noise = ns["UNSIR_noise_train"](noise, model, 3, 25, 32, device="cpu")
-    rng = np.random.default_rng(SEED)
-    kept = np.concatenate([rng.permutation(np.flatnonzero(ry.numpy() == c))[:500] for c in np.unique(ry.numpy())])
+    # the first 500 retain samples of each class, in dataset order (src/forget_full_class_strategies.py 586-596)
+    kept = np.concatenate([np.flatnonzero(ry.numpy() == c)[:500] for c in np.unique(ry.numpy())])
     kx, ky = rx[kept], ry[kept]
     nx = noise.noise.detach().reshape(32, d)[:3].repeat(80, 1)
     ix, iy = torch.cat([nx, kx]), torch.cat([torch.full((len(nx),), 3), ky])
@@ -188,23 +194,32 @@ def main() -> None:
         ns["fit_one_unlearning_cycle"](2, model, loader, val, lr=1e-4, device="cpu")
     results["emmn/jit-repo"] = max_diff(model, explorer_run("emmn", "jit-repo", trained, ids))
 
-    # SSD: ParameterPerturber.calc_importance / modify_weight
+    # SSD: ParameterPerturber.calc_importance / modify_weight over the scripts' own loaders: the full-class
+    # script's DataLoader(trainset, shuffle=True) (seeded here as the explorer seeds its shuffle), the random
+    # script's ConcatDataset((retain, forget)), each at the script's batch size; the forget loader in order.
     ssd = load_functions(src / "ssd.py", {"ParameterPerturber"}, base_namespace())["ParameterPerturber"]
     for spec, preset in ((ForgetSpec(forget_class=3), "jit-repo-full-class"),
-                         (ForgetSpec(random_fraction=0.05), "jit-repo-vgg-random")):
-        sids = forget_ids(spec, data, SEED)
+                         (ForgetSpec(random_fraction=0.05), "jit-repo-vgg-random"),
+                         (ForgetSpec(random_fraction=0.05), "jit-repo-vit-random")):
+        sids = spec.resolve(data, SEED)
         config = get_method("ssd").config_from(preset=preset)
+        keep_s = np.ones(len(data.y_train), dtype=bool)
+        keep_s[sids] = False
+        forget_list = triples(torch.as_tensor(data.x_train[sids]), torch.as_tensor(data.y_train[sids]))
+        if config.data_order == "shuffled":
+            full = DataLoader(triples(torch.as_tensor(data.x_train), torch.as_tensor(data.y_train)),
+                              batch_size=config.batch_size, shuffle=True, generator=cpu_generator(SEED))
+        else:
+            retain_list = triples(torch.as_tensor(data.x_train[keep_s]), torch.as_tensor(data.y_train[keep_s]))
+            full = DataLoader(ConcatDataset((retain_list, forget_list)), batch_size=config.batch_size)
         model = copy.deepcopy(trained.model).eval()
         with quiet():
             perturber = ssd(model, torch.optim.SGD(model.parameters(), lr=0.1), "cpu",
                             {"lower_bound": 1, "exponent": 1, "magnitude_diff": None, "min_layer": -1, "max_layer": -1,
                              "forget_threshold": 1, "dampening_constant": config.lam,
                              "selection_weighting": config.alpha})
-        with quiet():
-            forget_imp = perturber.calc_importance(DataLoader(
-                triples(torch.as_tensor(data.x_train[sids]), torch.as_tensor(data.y_train[sids])), config.batch_size))
-            full_imp = perturber.calc_importance(DataLoader(
-                triples(torch.as_tensor(data.x_train), torch.as_tensor(data.y_train)), config.batch_size))
+            forget_imp = perturber.calc_importance(DataLoader(forget_list, config.batch_size))
+            full_imp = perturber.calc_importance(full)
             perturber.modify_weight(full_imp, forget_imp)
         mine = run_method("ssd", trained.model, data, sids, config, RunContext(device=CPU, seed=SEED)).model
         results[f"ssd/{preset}"] = max_diff(model, mine)
@@ -215,19 +230,15 @@ def main() -> None:
                                   dict(scrub_alpha=1, scrub_gamma=5))):
         config = get_method("scrub").config_from(preset=preset)
         g = cpu_generator(SEED)
-        forget_orders, retain_orders = [], []
-        for epoch in range(1, config.epochs + 1):
-            if epoch <= config.msteps:
-                forget_orders.append(torch.randperm(len(fx), generator=g))
-            retain_orders.append(torch.randperm(len(rx), generator=g))
+        retain_orders = [torch.randperm(len(rx), generator=g) for _ in range(config.epochs)]
         scrub_ns = load_functions(src / file, {"DistillKL", "Namespace", "sgda_adjust_learning_rate", "param_dist",
                                                "train_distill", "scrub"}, base_namespace())
         model = copy.deepcopy(trained.model)
         with quiet():
             scrub_ns["scrub"](model, None, DataLoader(triples(rx, ry), config.batch_size,
                                                       sampler=Orders(retain_orders)),
-                              None, DataLoader(triples(fx, fy), config.forget_batch_size,
-                                               sampler=Orders(forget_orders)), None, None, "cpu", **kwargs)
+                              None, DataLoader(triples(fx, fy), config.forget_batch_size), None, None, "cpu",
+                              **kwargs)  # the scripts' forget loader: in order
         results[f"scrub/{preset}"] = max_diff(model, explorer_run("scrub", preset, trained, ids))
 
     # The SCRUB notebook's finetune and NegGrad+ (code cells 70-71)
@@ -272,9 +283,71 @@ def main() -> None:
     results["neggrad_plus/scrub-notebook"] = max_diff(model, explorer_run("neggrad_plus", "scrub-notebook",
                                                                           trained, ids))
 
+    results.update(other_repos(args, trained, ids, rx, ry, fx, fy))
     width = max(map(len, results))
     for name, diff in results.items():
         print(f"{name:<{width}}  max |weight difference| {diff:.2e}")
+
+
+def shuffled(x, y, batch_size, epochs):
+    """A loader of (input, target) pairs reshuffled each epoch in the explorer's minibatch orders."""
+    g = cpu_generator(SEED)
+    return DataLoader([(x[i], y[i]) for i in range(len(x))], batch_size=batch_size,
+                      sampler=Orders(torch.randperm(len(x), generator=g) for _ in range(epochs)))
+
+
+@contextlib.contextmanager
+def cpu_cuda():
+    """The OPTML loops move every batch with ``.cuda()``: here that is the CPU."""
+    original = torch.Tensor.cuda
+    torch.Tensor.cuda = lambda self, *a, **k: self
+    try:
+        yield
+    finally:
+        torch.Tensor.cuda = original
+
+
+def optml(folder: Path, name: str, loaders: dict, model, epochs: int, lr: float):
+    """OPTML-Group's ``name`` (GA or FT) through its iterative_unlearn wrapper (SGD, MultiStepLR), default args."""
+    class Meter:
+        avg = 0.0
+
+        def update(self, *_):
+            pass
+
+    ns = base_namespace()
+    ns.update(time=time, utils=types.SimpleNamespace(AverageMeter=Meter, accuracy=lambda *a: [
+        torch.zeros(1)]), get_x_y_from_data_dict=None)
+    load_functions(folder / "unlearn" / "impl.py", {"_iterative_unlearn_impl", "iterative_unlearn"}, ns)
+    load_functions(folder / "unlearn" / f"{name}.py", {"GA"} if name == "GA" else {"FT", "FT_iter"}, ns)
+    run_args = types.SimpleNamespace(decreasing_lr="91,136", rewind_epoch=0, unlearn_lr=lr, momentum=0.9,
+                                     weight_decay=5e-4, imagenet_arch=False, unlearn=name, arch="resnet18",
+                                     unlearn_epochs=epochs, warmup=0, print_freq=10**9, alpha=0.2, no_l1_epochs=0)
+    with quiet(), cpu_cuda():
+        ns[name](loaders, model, nn.CrossEntropyLoss(), run_args)
+    return model
+
+
+def other_repos(args, trained, ids, rx, ry, fx, fy) -> dict:
+    """The starting kit's fine-tuning (its notebook's ``unlearning``) and OPTML-Group's GA and FT, when given."""
+    out = {}
+    if args.starting_kit:
+        cells = json.loads((args.starting_kit / "unlearning-CIFAR10.ipynb").read_text())["cells"]
+        kit = dict(torch=torch, nn=nn, optim=torch.optim, DEVICE="cpu")
+        exec(next("".join(c["source"]) for c in cells if "def unlearning" in "".join(c["source"])), kit)
+        model = kit["unlearning"](copy.deepcopy(trained.model), shuffled(rx, ry, 128, 5), None, None)
+        out["finetune/starting-kit"] = max_diff(model, explorer_run("finetune", "starting-kit", trained, ids))
+    for repo, folder, runs in ((args.sparse_repo, "", (("GA", "neggrad", "unlearn-sparse", 5, 1e-4),)),
+                               (args.saliency_repo, "Classification", (("GA", "neggrad", "salun-ga-lr", 5, 1e-3),
+                                                                        ("FT", "finetune", "salun", 10, 0.01)))):
+        if repo is None:
+            continue
+        for name, method, preset, epochs, lr in runs:
+            x, y = (fx, fy) if name == "GA" else (rx, ry)
+            loaders = {"forget" if name == "GA" else "retain": shuffled(x, y, 256, epochs)}
+            model = optml(repo / folder, name, loaders, copy.deepcopy(trained.model), epochs, lr)
+            out[f"{method}/{preset}"] = max_diff(model, explorer_run(method, preset, trained, ids))
+    return out
 
 
 if __name__ == "__main__":

@@ -3,8 +3,7 @@ import numpy as np
 import pytest
 
 from toy_data import DATASETS, INFO, image_dataset_names, toy_dataset_names
-from toy_data.base import DEFAULTS, register_dataset
-from toy_data.split import split
+from toy_data.base import DEFAULTS, register_dataset, split
 
 
 @pytest.fixture

@@ -10,11 +10,10 @@ import torch
 
 from explorer import pipeline
 from explorer.config.scenario import ForgetSpec, default_scenario
-from explorer.config.model import ModelConfig
-from explorer.config.training import default_train_config
+from explorer.engine.models import ModelConfig
+from explorer.engine.training import default_train_config
 from toy_data import DATASETS, default_spec, load_dataset
 from toy_data.images import IMAGE_DATASETS
-from explorer.config.selection import forget_ids
 
 
 def test_both_image_sets_are_registered():
@@ -99,7 +98,7 @@ def test_full_digits_run_without_network(no_network):
         sc = replace(sc, model=ModelConfig(kind="cnn", width=32), train=replace(default_train_config(True), epochs=5),
                      forget=forget, device="cpu")
         trained = pipeline.train_original(sc, device=torch.device("cpu"))
-        ids = forget_ids(sc.forget, trained.data, 0)
+        ids = sc.forget.resolve(trained.data, 0)
         run = views.run(sc, trained, ids, resolution=12)
         figs = views.figures(run)
         assert "plane_0" in figs and run.outcome.models()["jit"]["metrics"]["retain_acc"] is not None

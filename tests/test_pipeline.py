@@ -3,7 +3,7 @@ from dataclasses import replace
 
 import pytest
 
-from explorer import pipeline
+from explorer import pipeline, stages
 from explorer.config.scenario import ScenarioError
 
 
@@ -83,7 +83,7 @@ def test_a_compared_method_that_fails_is_reported_and_the_rest_kept(small, monke
             raise RuntimeError("out of cheese")
         return real(name, *args, **kwargs)
 
-    monkeypatch.setattr(pipeline, "run_method", flaky)
+    monkeypatch.setattr(stages, "run_method", flaky)
     out = pipeline.run(replace(scenario, compare=("neggrad",)), trained=trained, forget_ids=[1, 2])
     assert list(out.results) == ["jit"] and out.refused == {"neggrad": "failed: out of cheese"}
     with pytest.raises(RuntimeError):  # the main method's failure is the run's
@@ -132,3 +132,37 @@ def test_a_registered_metric_reaches_the_report_the_table_and_the_csv(small):
         from explorer.cli.run import summary
         assert "forget_margin" in summary(report).splitlines()[0]
     assert "forget_margin" not in comparison_frame(out.models()).columns
+
+
+def test_a_class_forgetting_run_that_forgets_nothing_is_told_so_and_judged_on_the_other_class(moons_trained):
+    """Forgetting all of class 0 with a JiT step too small to change anything: the verdict says it did not forget,
+    and judges damage on the other class's test images, where the retrained model is still right."""
+    from explorer.config.scenario import ForgetSpec
+    from explorer.engine.device import torch_threads
+
+    scenario, trained = moons_trained
+    still = replace(scenario, forget=ForgetSpec(forget_class=0), configs={"jit": {"eta": 1e-6, "passes": 1}})
+    with torch_threads(1):
+        outcome = pipeline.run(still, trained=trained)
+    verdict = outcome.verdict()
+    assert verdict.forgetting == "did_not_forget" and not verdict.damaged
+    assert "did not forget the whole class" in verdict.sentence
+    assert "kept accuracy on the other classes' test images" in verdict.sentence
+    assert "test accuracy" not in verdict.sentence
+
+
+def test_salun_mia_efficacy_is_measured_on_finished_models_and_feeds_the_avg_gap(moons_trained):
+    from explorer.config.scenario import ForgetSpec
+    from explorer.engine.device import torch_threads
+    from explorer.measures.comparison import AVG_GAP_METRICS, avg_gap
+
+    scenario, trained = moons_trained
+    with torch_threads(1):
+        outcome = pipeline.run(replace(scenario, forget=ForgetSpec(ids=(3, 17, 42))), trained=trained)
+    steps = outcome.main.trajectory.points
+    assert all("mia_efficacy" not in p.metrics for p in steps[:-1])  # not refitted at every step
+    final = outcome.main.final_metrics
+    assert 0 <= final["mia_efficacy"] <= 1 and 0 <= outcome.references["retrain"]["mia_efficacy"] <= 1
+    assert "mia_efficacy" in AVG_GAP_METRICS and "mia" not in AVG_GAP_METRICS
+    report = outcome.report()["models"]["jit"]
+    assert report["avg_gap"] == pytest.approx(avg_gap(final, outcome.references["retrain"]))

@@ -1,43 +1,37 @@
-"""The Dataset record, the dataset spec (each field a declared setting) and the generator registry.
-
-Light on purpose (numpy only): the registry fills itself on first read by importing the package's generator
-modules, so the command line can read the spec's declarations before scikit-learn loads.
-"""
+"""The Dataset record, the generator registry and the shared train/test split."""
 from __future__ import annotations
 
-import importlib
-import pkgutil
-from collections.abc import MutableMapping
-from dataclasses import dataclass, field, asdict
-from pathlib import Path
+from dataclasses import asdict, dataclass, field, replace
 from typing import Callable
 
 import numpy as np
+from sklearn.model_selection import train_test_split
 
-from explorer.config import shared
-from explorer.config.fields import config, setting
+from explorer.config.datafile import DataFile
+from toy_data.edits import DataEdits
 
 
-@config("dataset")
+@dataclass(frozen=True)
 class DatasetSpec:
     """Everything needed to rebuild a dataset exactly. Unused fields are ignored by a generator."""
 
-    name: str = setting("moons", label="dataset", flag="dataset",
-                        help="which dataset to generate (its own defaults for the other fields)")
-    samples: int = setting(400, lo=20, hi=shared.MAX_SAMPLES, unit="points", step=20,
-                           help="Number of generated points (before the train/test split).")
-    noise: float = setting(0.2, lo=0.0, hi=5.0, step=0.05,
-                           help="Spread of the points around the generator's shape (cluster std for blobs).")
-    classes: int = setting(2, lo=2, hi=10, unit="classes", step=1,
-                           help="Number of classes (blobs and spiral only; the other generators are binary).")
-    seed: int = shared.seed(flag="data-seed", help="Random seed of the data (the pages seed the model's initial weights "
-                                                   "with it too). Same seed, same run.")
-    test_fraction: float = setting(0.25, lo=0.05, hi=0.9, step=0.05, label="test fraction",
-                                   help="Share of the points held out as the test set (used for test accuracy "
-                                        "and the MIA).")
+    name: str = "moons"
+    samples: int = 400
+    noise: float = 0.2
+    classes: int = 2
+    seed: int = 0
+    test_fraction: float = 0.25
+    edits: DataEdits = field(default_factory=DataEdits)  # hand edits, applied after generation (toy_data/edits.py)
+    file: DataFile | None = None  # the user's data file of the "file" dataset (toy_data/files.py)
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        """Plain values; no edits and no data file are left out, so an unedited toy reads as it always did."""
+        out = asdict(self)
+        if not self.edits:
+            out.pop("edits")
+        if self.file is None:
+            out.pop("file")
+        return out
 
 
 @dataclass
@@ -70,59 +64,23 @@ class Dataset:
         return np.arange(len(self.x_train))
 
     def nearest_train_id(self, point) -> int:
-        """Training id of the sample closest (Euclidean) to ``point``."""
-        point = np.asarray(point, dtype=np.float32).reshape(1, -1)
+        """Training id of the sample closest (Euclidean) to ``point``, computed in float64 (in float32 the squared
+        distances of a far point overflow to inf everywhere, and the argmin would silently be id 0)."""
+        point = np.asarray(point, dtype=np.float64).reshape(1, -1)
         if point.shape[1] != self.n_features:
             raise ValueError(
                 f"a point needs {self.n_features} coordinates for dataset {self.name!r}, got {point.shape[1]}"
             )
-        return int(np.argmin(((self.x_train - point) ** 2).sum(axis=1)))
+        with np.errstate(over="ignore"):
+            distances = ((self.x_train.astype(np.float64) - point) ** 2).sum(axis=1)
+        if not np.isfinite(distances).all():
+            raise ValueError("the point is too far from the data to find its nearest training point")
+        return int(np.argmin(distances))
 
 
 Generator = Callable[[DatasetSpec], Dataset]
-
-
-class Registry(MutableMapping):
-    """A dict that, on its first read, imports every module of this package (each registers its datasets with
-    :func:`register_dataset`): adding a dataset is one decorated function in a module of ``toy_data``. The
-    menus list the 2D toys, then the 1-D lines, then the images, then any other module's datasets."""
-
-    loaded = False
-    FIRST = ("two_d", "one_d", "images")
-
-    def __init__(self):
-        self._items: dict = {}
-
-    @classmethod
-    def load(cls) -> None:
-        if cls.loaded:
-            return
-        cls.loaded = True  # first: a generator module reading the registry while it loads must not recurse
-        names = [m.name for m in pkgutil.iter_modules([str(Path(__file__).parent)])]
-        for name in sorted(names, key=lambda n: (cls.FIRST.index(n) if n in cls.FIRST else len(cls.FIRST), n)):
-            importlib.import_module(f"{__package__}.{name}")
-
-    def __getitem__(self, key):
-        self.load()
-        return self._items[key]
-
-    def __iter__(self):
-        self.load()
-        return iter(self._items)
-
-    def __len__(self):
-        self.load()
-        return len(self._items)
-
-    def __setitem__(self, key, value):
-        self._items[key] = value
-
-    def __delitem__(self, key):
-        del self._items[key]
-
-
-DATASETS: Registry = Registry()  # name -> generator
-DEFAULTS: Registry = Registry()  # per-dataset overrides of DatasetSpec's defaults
+DATASETS: dict[str, Generator] = {}
+DEFAULTS: dict[str, dict] = {}  # per-dataset overrides of DatasetSpec's defaults
 
 
 @dataclass(frozen=True)
@@ -133,29 +91,32 @@ class DatasetInfo:
     about: str = ""
     images: bool = False  # real images (the images page) rather than a 2D toy (the main explorer)
     dims: int = 2  # input dimensions of a toy (1 for the line family); images say so with ``images``
+    extra_points: int = 0  # training points added to ``samples`` after the split (the 1-D family's named points)
+    listed: bool = True  # offered by name in menus and --dataset (a user's data file is not)
 
 
-INFO: Registry = Registry()
+INFO: dict[str, DatasetInfo] = {}
 
 
 def register_dataset(name: str, title: str | None = None, about: str = "", images: bool = False, dims: int = 2,
-                     **defaults):
+                     extra_points: int = 0, listed: bool = True, **defaults):
     """Register a generator under ``name``: everything a page and the CLI need comes from this one call."""
     def wrap(fn: Generator) -> Generator:
         DATASETS[name] = fn
         DEFAULTS[name] = defaults
-        INFO[name] = DatasetInfo(title or name, about or (fn.__doc__ or "").strip().split("\n")[0], images, dims)
+        INFO[name] = DatasetInfo(title or name, about or (fn.__doc__ or "").strip().split("\n")[0], images, dims,
+                                 extra_points, listed)
         return fn
 
     return wrap
 
 
 def image_dataset_names() -> list[str]:
-    return [n for n in DATASETS if INFO[n].images]
+    return [n for n in DATASETS if INFO[n].images and INFO[n].listed]
 
 
 def toy_dataset_names() -> list[str]:
-    return [n for n in DATASETS if not INFO[n].images]
+    return [n for n in DATASETS if not INFO[n].images and INFO[n].listed]
 
 
 def default_spec(name: str, **overrides) -> DatasetSpec:
@@ -167,20 +128,54 @@ def default_spec(name: str, **overrides) -> DatasetSpec:
     return DatasetSpec(**fields)
 
 
+def max_train_size(spec: DatasetSpec) -> int:
+    """An upper bound on the training set's size without building it: ``samples`` plus the points a generator
+    adds after the split (a link's forget ids are clipped to it before training; the page clips exactly after)."""
+    info = INFO.get(spec.name)
+    return int(spec.samples) + (info.extra_points if info else 0)
+
+
 def dataset_names() -> list[str]:
-    return list(DATASETS)
+    return [n for n in DATASETS if INFO[n].listed]
 
 
 def validate_spec(spec: DatasetSpec) -> None:
-    """The dataset's name is a registered one (its other fields were checked when the spec was built)."""
+    """Every field against its declaration in explorer/config/limits.py (type, range, unit); one-line ValueError."""
+    from explorer.config.limits import check_fields
+
     if not isinstance(spec.name, str) or spec.name not in DATASETS:
-        raise ValueError(f"unknown dataset {spec.name!r}; choose one of {', '.join(DATASETS)}")
+        raise ValueError(f"unknown dataset {spec.name!r}; choose one of {', '.join(dataset_names())}")
+    check_fields("dataset", spec)
+    if not isinstance(spec.edits, DataEdits):
+        raise ValueError("dataset.edits must be data edits (added, removed, flipped)")
+    if spec.file is not None and (spec.name != "file" or not isinstance(spec.file, DataFile)):
+        raise ValueError(f"only the dataset 'file' reads a data file, not {spec.name!r}")
+    if spec.file is not None:
+        spec.file.check_types()
 
 
 def load_dataset(spec: DatasetSpec | None = None, **params) -> Dataset:
     """Build a dataset from a spec (or keyword fields of one). Pure: same spec, same arrays."""
     spec = spec if spec is not None else DatasetSpec(**params)
     validate_spec(spec)
-    data = DATASETS[spec.name](spec)
+    if isinstance(spec.noise, float) and spec.noise == 0:
+        spec = replace(spec, noise=0.0)  # -0.0 as 0.0: NumPy refuses a scale whose sign bit is set
+    data = spec.edits.apply(DATASETS[spec.name](spec))  # edits after generation: toy_data/edits.py says how
     data.spec = spec
     return data
+
+
+def split(name, x, y, spec: DatasetSpec, n_classes: int, stratified: bool = True, **extra) -> Dataset:
+    """Stratified, seeded train/test split shared by every generator."""
+    x_tr, x_te, y_tr, y_te = train_test_split(
+        x, y, test_size=spec.test_fraction, random_state=spec.seed, stratify=y if stratified else None
+    )
+    return Dataset(
+        name=name,
+        x_train=np.ascontiguousarray(x_tr, dtype=np.float32),
+        y_train=np.asarray(y_tr, dtype=np.int64),
+        x_test=np.ascontiguousarray(x_te, dtype=np.float32),
+        y_test=np.asarray(y_te, dtype=np.int64),
+        n_classes=n_classes,
+        **extra,
+    )

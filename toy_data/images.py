@@ -17,8 +17,7 @@ import importlib.resources
 import numpy as np
 from sklearn.datasets import load_digits
 
-from toy_data.base import Dataset, DatasetSpec, image_dataset_names, register_dataset
-from toy_data.split import split
+from toy_data.base import Dataset, DatasetSpec, image_dataset_names, register_dataset, split
 
 
 def __getattr__(name):  # IMAGE_DATASETS reads the registry, so a new image set is one decorated function

@@ -7,8 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from toy_data.base import Dataset, DatasetSpec, register_dataset
-from toy_data.split import split
+from toy_data.base import Dataset, DatasetSpec, register_dataset, split
 
 # The forget positions of Figure 3 in Foster et al. (arXiv 2402.01401): the flat tails, the steep middle.
 FIGURE3_X = (-4.0, -2.0, -1.5, -1.25, -1.0, -0.75, -0.5, -0.25, 0.0, 0.25, 0.5, 0.75, 1.0, 1.25, 1.5, 2.0, 4.0)
@@ -33,7 +32,8 @@ def _names() -> list[str]:
     return ["class 0", "class 1"]
 
 
-@register_dataset("line", title="line (1-D, noisy sigmoid)", dims=1, samples=300, noise=1.0)
+@register_dataset("line", title="line (1-D, noisy sigmoid)", dims=1, extra_points=len(FIGURE3_X), samples=300,
+                  noise=1.0)
 def line(spec: DatasetSpec) -> Dataset:
     """x uniform on [-5, 5], label 1 with probability sigmoid(x / noise): the best model is a sigmoid.
 
@@ -48,7 +48,8 @@ def line(spec: DatasetSpec) -> Dataset:
     return _with_figure3_points(data, lambda v: int(v >= 0))
 
 
-@register_dataset("line_gap", title="line with a gap (1-D, separable)", dims=1, samples=200, noise=0.5)
+@register_dataset("line_gap", title="line with a gap (1-D, separable)", dims=1, extra_points=len(FIGURE3_X),
+                  samples=200, noise=0.5)
 def line_gap(spec: DatasetSpec) -> Dataset:
     """Two separable clusters on a line, class 0 left of -1 and class 1 right of 1 (plus ``noise`` jitter):
     nothing in the data fixes the boundary inside the gap, so a model can be as steep as it likes there."""
@@ -62,7 +63,7 @@ def line_gap(spec: DatasetSpec) -> Dataset:
 
 
 @register_dataset("line_interval", title="interval on a line (1-D, class 1 in the middle)",
-                  dims=1, samples=300, noise=0.3)
+                  dims=1, extra_points=len(FIGURE3_X), samples=300, noise=0.3)
 def line_interval(spec: DatasetSpec) -> Dataset:
     """Class 1 on [-1.5, 1.5], class 0 outside it, on [-5, 5], ``noise`` jitter on x: two boundaries, so a
     model needs a hidden layer (the default MLP) to fit it."""

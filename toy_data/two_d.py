@@ -4,8 +4,7 @@ from __future__ import annotations
 import numpy as np
 from sklearn.datasets import make_blobs, make_circles, make_moons
 
-from toy_data.base import Dataset, DatasetSpec, register_dataset
-from toy_data.split import split
+from toy_data.base import Dataset, DatasetSpec, register_dataset, split
 
 
 def _names(k: int) -> list[str]:

@@ -33,8 +33,9 @@ def free_port() -> int:
 
 
 @contextmanager
-def serve_app(log_path: Path, timeout: float = 60.0):
-    """``streamlit run app.py`` on a free port; yields (url, process). Raises RuntimeError if it never serves."""
+def serve_app(log_path: Path, timeout: float = 60.0, cores: set[int] | None = None):
+    """``streamlit run app.py`` on a free port, pinned to ``cores`` when given (every thread and child it
+    starts inherits that); yields (url, process). Raises RuntimeError if it never serves."""
     streamlit = shutil.which("streamlit", path=str(Path(sys.executable).parent)) or "streamlit"
     port = free_port()
     log_path.parent.mkdir(parents=True, exist_ok=True)
@@ -43,7 +44,8 @@ def serve_app(log_path: Path, timeout: float = 60.0):
             [streamlit, "run", str(ROOT / "app.py"), "--server.headless", "true", "--server.port", str(port),
              "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
              "--server.fileWatcherType", "none", "--global.developmentMode", "false"],
-            cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+            cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+            preexec_fn=(lambda: os.sched_setaffinity(0, cores)) if cores else None)
         url = f"http://127.0.0.1:{port}"
         try:
             deadline = time.time() + timeout

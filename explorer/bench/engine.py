@@ -11,17 +11,10 @@ from dataclasses import replace
 import torch
 from torch import nn
 
-from explorer import pipeline
-from explorer.bench.app import click_to_animation
-from explorer.bench.atlas import atlas_benchmark, format_rows
-from explorer.bench.images import image_benchmark
-from explorer.config.scenario import ForgetSpec, default_scenario
 from explorer.engine.device import device_label, pick_device, torch_threads
-from explorer.config.model import ModelConfig
-from explorer.engine.models import build_model
-from explorer.unlearning import METHODS
-from explorer.config.jit import JiTConfig
-from explorer.unlearning.jit import jit_loss, perturb
+from explorer.engine.models import ModelConfig, build_model
+from explorer.config.scenario import ForgetSpec, default_scenario
+from explorer.unlearning.jit import JiTConfig, jit_loss, perturb
 from toy_data import default_spec, load_dataset
 
 FORGET_SIZE = 128
@@ -124,6 +117,7 @@ METHOD_CASES = {
 
 def method_scenario(case: str):
     """The timing scenario of ``case``: every applicable method compared on its forget set."""
+    from explorer.unlearning import METHODS
 
     forget = METHOD_CASES[case]
     methods = [m for m in METHODS if m != "retrain"
@@ -138,6 +132,7 @@ def method_times(device: str = "auto") -> dict:
 
     One torch thread, as the app runs these tiny models (two threads were 10x slower or worse when
     anything else shared the 2-core machine)."""
+    from explorer import pipeline
 
     out = {}
     with torch_threads(1):
@@ -147,7 +142,8 @@ def method_times(device: str = "auto") -> dict:
     return out
 
 
-def run_all(repeats: int = 7, device: str = "auto", include_app: bool = True, include_atlas: bool = True) -> dict:
+def run_all(repeats: int = 7, device: str = "auto", include_app: bool = True, include_atlas: bool = True,
+            include_seeds: bool = True, include_audit: bool = True) -> dict:
     dev = pick_device(device)
     result = {
         "machine": {"device": device_label(dev), "torch": torch.__version__, "python": platform.python_version(),
@@ -156,12 +152,23 @@ def run_all(repeats: int = 7, device: str = "auto", include_app: bool = True, in
         "method_seconds": method_times(device),
     }
     if include_app:
+        from explorer.bench.app import click_to_animation
+        from explorer.bench.images import image_benchmark
 
         result["app"] = click_to_animation()
         result["images"] = image_benchmark()
     if include_atlas:
+        from explorer.bench.atlas import atlas_benchmark
 
         result["atlas"] = atlas_benchmark()
+    if include_seeds:
+        from explorer.bench.seeds import seeds_benchmark
+
+        result["seeds"] = seeds_benchmark()
+    if include_audit:
+        from explorer.bench.audit import audit_benchmark
+
+        result["audit"] = audit_benchmark()
     return result
 
 
@@ -174,9 +181,18 @@ def format_table(result: dict) -> str:
                      f"{r['max_abs_weight_diff']:>11.1e}")
     for case, times in result.get("method_seconds", {}).items():
         lines.append(f"methods on {case}: " + ", ".join(f"{m} {t:.2f}s" for m, t in times.items()))
+    from explorer.bench.atlas import format_rows
 
     lines += format_rows(result.get("atlas", {}))
+    from explorer.bench.seeds import format_rows as seeds_rows
+
+    lines += seeds_rows(result.get("seeds", {}))
+    from explorer.bench.audit import format_rows as audit_rows
+
+    lines += audit_rows(result.get("audit", {}))
     for section in ("app", "images"):
         for key, value in result.get(section, {}).items():
+            if isinstance(value, dict):  # e.g. the click's stages in CPU-seconds
+                value = ", ".join(f"{k} {v:.3f}" if isinstance(v, float) else f"{k} {v}" for k, v in value.items())
             lines.append(f"{section}.{key}: {value:.3f}" if isinstance(value, float) else f"{section}.{key}: {value}")
     return "\n".join(lines)

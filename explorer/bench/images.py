@@ -5,20 +5,10 @@ Targets on a 2-core CPU: training ≤ 5 s; unlearn + retrain + figures ≤ 3 s.
 """
 from __future__ import annotations
 
-import json
-import os
 import time
 from dataclasses import replace
 
 import numpy as np
-import torch
-
-from explorer import pipeline
-from explorer.config.scenario import default_scenario
-from explorer.engine.device import torch_threads
-from explorer.figures import images as image_figures
-from explorer.views import image_analysis
-from explorer.views import images as views
 
 TRAIN_TARGET_S = 5.0
 UNLEARN_TARGET_S = 3.0
@@ -27,6 +17,11 @@ UNLEARN_TARGET_S = 3.0
 def image_benchmark(forget: int = 100, seed: int = 0) -> dict:
     """Seconds for each stage (wall clock, this process, whatever device ``auto`` picks), on one torch thread
     as the page computes, with the machine's load average while it ran (a busy machine is slower)."""
+    import os
+
+    import torch
+
+    from explorer.engine.device import torch_threads
 
     load_before = os.getloadavg()[0]
     with torch_threads():
@@ -38,6 +33,12 @@ def image_benchmark(forget: int = 100, seed: int = 0) -> dict:
 
 
 def _stages(forget: int, seed: int) -> dict:
+    from explorer import pipeline
+    from explorer.views import image_analysis
+    from explorer.figures import images as image_figures
+    from explorer.config.scenario import default_scenario
+    from explorer.views import images as views
+
     scenario = replace(default_scenario("digits"), presets={"jit": "digits-class"}, seed=seed)
     start = time.perf_counter()
     trained = pipeline.train_original(scenario)
@@ -68,4 +69,5 @@ def _stages(forget: int, seed: int) -> dict:
 
 
 if __name__ == "__main__":  # pragma: no cover
+    import json
     print(json.dumps(image_benchmark(), indent=2))

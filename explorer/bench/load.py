@@ -1,194 +1,63 @@
-"""A classroom's load: N students open the same shared link at once, click a point and press Unlearn.
+"""A classroom's load: N students open one link at once, each clicks a point and presses Unlearn.
 
-``python -m explorer bench --load 1,10,30`` starts a real ``streamlit run app.py`` server (headless, a free
-port, no file watcher) for each N, opens N concurrent sessions in one headless Chromium (one browser
-context each, so each is its own Streamlit session), and in every session: opens the link, waits for the
-forget-set editor, clicks the same training point, presses Unlearn and waits until the animation is on the
-page and playable (its step slider drawn, the script idle). Per N it reports p50/p95 seconds from pressing
-Unlearn to the playable animation, p50/p95 seconds from opening the link to the editor, the sessions that
-failed (an exception, a timeout, an error line on the page, a browser page error), and the server's peak
-resident memory (the streamlit process and its children, sampled from /proc every 0.1 s).
+``python -m explorer bench --load 1,10,30 [--distinct-points] [--client protocol|browser] [--pin]`` starts a
+real ``streamlit run app.py`` server (headless, a free port, no file watcher) for each N, warms it with one
+session (it opens the link, which trains the original model, and unlearns a point no measured session picks,
+which starts the worker pool), then runs N concurrent sessions. Each opens the link, waits for the forget-set
+editor, clicks its training point (the same one for all, or with ``--distinct-points`` a different one each,
+so no two sessions share a run), presses Unlearn and waits until the animation is there and playable.
 
-The sessions share one scenario, so they share the trained original and the retrain reference for the same
-forget set through explorer/ui/cache.py (one session computes, the others wait for it). Chromium runs on
-the same machine as the server, as it would not in a classroom: its CPU time is part of what is measured.
+The sessions are driven by a client process at the lowest CPU priority (``nice`` 19; browsers also under the
+SCHED_IDLE policy, which Chromium cannot undo by renicing itself), so they take only CPU time the server leaves; ``--pin`` also pins the server to the first core and the clients to the others.
+``--client protocol`` (the default) drives each session with :mod:`explorer.bench.client`, Streamlit's own
+websocket protocol without a browser: the server does all the work a browser makes it do, the figures are not
+drawn. ``--client browser`` opens each session in a headless Chromium (one browser context each) and waits
+until the animation's slider and ▶ are drawn: in a classroom each student's browser draws on its own machine,
+here every browser draws on the server's machine, and that drawing costs far more CPU than the server's work.
+
+Per N it reports p50/p95 seconds from pressing Unlearn to the playable animation and from opening the link to
+the editor, the sessions that failed (an exception, a timeout, an error line or exception on the page, a
+browser page error), the server's peak resident memory and CPU seconds (the streamlit process and its
+children, the worker pool included, sampled from /proc), its CPU seconds per session, the clients' CPU seconds
+and the load average before and after.
 """
 from __future__ import annotations
 
-import asyncio
 import json
+import multiprocessing
 import os
 import platform
-import re
-import threading
 import time
 from datetime import date
 from pathlib import Path
 
-from explorer.bench.browser import CHROMIUM, CHROMIUM_ARGS, IDLE, serve_app
+from explorer.bench.browser import CHROMIUM, serve_app
+from explorer.bench.procs import Sampler, rss_mb
+from explorer.bench.sessions import POINT, Pick, client_main, session_point, warmup_point  # noqa: F401 (the API)
+from explorer.studies.runner import hidden_main
 
 LINK = ""  # the default scenario (moons, 400 samples, the calibrated JiT): what a teacher shares first
-POINT = 10  # the training point every session clicks (the same forget set: one shared retrain reference)
-EDITOR = '[data-testid="stPlotlyChart"]'
-TARGETS = {10: 5.0, 30: 15.0}  # p95 seconds, click to animation
+TARGETS = {1: 0.7, 10: 10.0, 30: 30.0}  # seconds, click to animation (p50 for one session, p95 otherwise)
 MEMORY_TARGET_MB = 2048
+CLIENTS = ("protocol", "browser")
 
 
-# ----------------------------------------------------------------------------------------------
-# the server's memory
-
-def _children(pid: int) -> list[int]:
-    out = []
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat") as f:
-                fields = f.read().rsplit(")", 1)[1].split()
-            if int(fields[1]) == pid:
-                out.append(int(entry))
-        except (OSError, IndexError, ValueError):
-            continue
-    return out
-
-
-def _cpu_seconds(pids) -> float:
-    """User + system CPU seconds of the processes ``pids`` (and of their finished, waited-for children)."""
-    tick, total = os.sysconf("SC_CLK_TCK"), 0.0
-    for p in pids:
-        try:
-            with open(f"/proc/{p}/stat") as f:
-                fields = f.read().rsplit(")", 1)[1].split()
-            total += sum(int(v) for v in fields[11:15]) / tick
-        except (OSError, IndexError, ValueError):
-            continue
-    return total
-
-
-def _tree(pid: int) -> list[int]:
-    out, todo = [], [pid]
-    while todo:
-        p = todo.pop()
-        out.append(p)
-        todo.extend(_children(p))
-    return out
-
-
-def _browser_pids() -> list[int]:
-    out = []
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                with open(f"/proc/{entry}/cmdline", "rb") as f:
-                    if b"chromium" in f.read().split(b"\0", 1)[0]:
-                        out.append(int(entry))
-            except OSError:
-                continue
-    return out
-
-
-def _rss_mb(pid: int) -> float:
-    total = 0.0
-    for p in [pid, *_children(pid)]:
-        try:
-            with open(f"/proc/{p}/status") as f:
-                for line in f:
-                    if line.startswith("VmRSS:"):
-                        total += int(line.split()[1]) / 1024
-        except OSError:
-            continue
-    return total
-
-
-class PeakMemory:
-    """Samples a process tree's resident memory in a thread (``peak`` in MB) and, on the way, the CPU seconds
-    of that tree and of every Chromium process (``browser_cpu``: the browsers' last reading before they end)."""
-
-    def __init__(self, pid: int, every: float = 0.1):
-        self.pid, self.every, self.peak, self._stop = pid, every, 0.0, threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-        self.browser_cpu: dict[int, float] = {}
-
-    def _run(self) -> None:
-        tick = 0
-        while not self._stop.is_set():
-            self.peak = max(self.peak, _rss_mb(self.pid))
-            if tick % 10 == 0:
-                for p in _browser_pids():
-                    self.browser_cpu[p] = max(self.browser_cpu.get(p, 0.0), _cpu_seconds([p]))
-            tick += 1
-            self._stop.wait(self.every)
-
-    def __enter__(self):
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self._stop.set()
-        self._thread.join()
-
-
-# ----------------------------------------------------------------------------------------------
-# one session
-
-async def _idle(page, timeout_ms: float) -> None:
-    await page.wait_for_function(IDLE, timeout=timeout_ms)
-
-
-async def session(browser, url: str, query: str, point: int, timeout_s: float) -> dict:
-    """One student: open the link, click ``point``, press Unlearn, wait for the playable animation."""
-    ms = timeout_s * 1000
-    context = await browser.new_context(viewport={"width": 1280, "height": 1000})
-    page = await context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda e: errors.append(f"page error: {e}"))
-    out: dict = {"ok": False}
+def run_clients(kind: str, url: str, query: str, picks, timeout_s: float, cores=None) -> list[dict]:
+    """Run the sessions in a client process of their own, at nice 19 and pinned to ``cores`` when given."""
+    ctx = multiprocessing.get_context("spawn")
+    results = ctx.Queue()
+    proc = ctx.Process(target=client_main, args=(results, kind, url, query, picks, timeout_s, cores), daemon=True)
+    with hidden_main():  # `python -m explorer` would otherwise run the CLI again in the child
+        proc.start()
     try:
-        start = time.perf_counter()
-        await page.goto(f"{url}/?{query}", timeout=ms)
-        await page.get_by_text(re.compile(r"Forget set: \d+ points?")).wait_for(timeout=ms)
-        await _idle(page, ms)
-        points = page.locator(EDITOR).first.locator("g.scatterlayer path.point")
-        await points.nth(point).wait_for(timeout=ms)
-        out["open_seconds"] = time.perf_counter() - start
-        box = await points.nth(point).bounding_box()
-        x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
-        await page.mouse.move(x, y)
-        await page.locator(EDITOR).first.locator("g.hoverlayer g.hovertext").first.wait_for(timeout=ms)
-        clicked = time.perf_counter()
-        await page.mouse.click(x, y)
-        await page.get_by_text(re.compile(r"^Forget set: 1 points?$")).wait_for(timeout=ms)
-        await _idle(page, ms)
-        pressed = time.perf_counter()
-        await page.get_by_role("button", name="Unlearn").click(timeout=ms)
-        await page.get_by_text("How the boundary moves under").wait_for(timeout=ms)
-        await _idle(page, ms)
-        player = page.locator(EDITOR).nth(1)
-        await player.locator("g.slider-container text.slider-label").first.wait_for(timeout=ms)
-        await player.locator("g.updatemenu-button").first.wait_for(timeout=ms)  # ▶ Play is drawn
-        done = time.perf_counter()
-        out.update(click_seconds=done - pressed, point_to_animation_seconds=done - clicked)
-        alerts = await page.locator('[data-testid="stAlertContentError"]').all_text_contents()
-        if alerts:
-            errors.append("error on the page: " + alerts[0][:200])
-        out["ok"] = not errors
-    except Exception as err:  # noqa: BLE001 - a session's failure is a finding, counted and kept
-        errors.append(f"{type(err).__name__}: {str(err).splitlines()[0][:200]}")
+        status, value = results.get(timeout=timeout_s * 3 + 120)
     finally:
-        out["errors"] = errors
-        await context.close()
-    return out
-
-
-async def _sessions(url: str, n: int, query: str, point: int, timeout_s: float) -> list[dict]:
-    from playwright.async_api import async_playwright
-
-    async with async_playwright() as p:
-        browser = await p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            return await asyncio.gather(*(session(browser, url, query, point, timeout_s) for _ in range(n)))
-        finally:
-            await browser.close()
+        proc.join(30)
+        if proc.is_alive():
+            proc.kill()
+    if status != "ok":
+        raise RuntimeError(f"the load clients failed: {value}")
+    return value
 
 
 # ----------------------------------------------------------------------------------------------
@@ -204,48 +73,66 @@ def percentile(values: list[float], q: float) -> float | None:
     return values[lo] + (values[hi] - values[lo]) * (k - lo)
 
 
-def load_run(n: int, query: str = LINK, point: int = POINT, timeout_s: float = 600.0,
-             log_dir: Path | None = None) -> dict:
-    """N concurrent sessions against a fresh server; the summary of that run."""
-    if not Path(CHROMIUM).exists():
+def arrangement(pin: bool) -> tuple[set[int] | None, set[int] | None]:
+    """(server cores, client cores): with ``pin`` and at least two cores, the server on the first and the clients
+    on the others; otherwise both unpinned (the clients niced)."""
+    cores = sorted(os.sched_getaffinity(0))
+    if not pin or len(cores) < 2:
+        return None, None
+    return {cores[0]}, set(cores[1:])
+
+
+def load_run(n: int, query: str = LINK, distinct: bool = False, kind: str = "protocol", pin: bool = False,
+             timeout_s: float = 600.0, log_dir: Path | None = None) -> dict:
+    """N concurrent sessions against a fresh, warmed server; the summary of that run."""
+    if kind not in CLIENTS:
+        raise ValueError(f"unknown client {kind!r}; choose one of {', '.join(CLIENTS)}")
+    if kind == "browser" and not Path(CHROMIUM).exists():
         raise RuntimeError(f"Chromium not found at {CHROMIUM}: install it (apt-get install -y chromium)")
+    server_cores, client_cores = arrangement(pin)
     log_dir = log_dir or Path("/tmp/explorer-load")
-    with serve_app(log_dir / f"streamlit-{n}.log") as (url, proc):
+    with serve_app(log_dir / f"streamlit-{n}.log", cores=server_cores) as (url, proc):
+        with Sampler(proc.pid) as warm:
+            warmup = run_clients("protocol", url, query, [Pick(0, distinct, warmup_of=n)], timeout_s, client_cores)[0]
         load_before = os.getloadavg()[0]
-        server_cpu = _cpu_seconds(_tree(proc.pid))
-        before = set(_browser_pids())
-        with PeakMemory(proc.pid) as memory:
+        picks = [Pick(i, distinct) for i in range(n)]
+        with Sampler(proc.pid, os.getpid()) as sampler:
             started = time.perf_counter()
-            results = asyncio.run(_sessions(url, n, query, point, timeout_s))
+            results = run_clients(kind, url, query, picks, timeout_s, client_cores)
             wall = time.perf_counter() - started
-        server_cpu = _cpu_seconds(_tree(proc.pid)) - server_cpu
-        browser_cpu = sum(v for p, v in memory.browser_cpu.items() if p not in before)
-        idle_mb = _rss_mb(proc.pid)
+        idle_mb = rss_mb(proc.pid)
     ok = [r for r in results if r["ok"]]
     clicks = [r["click_seconds"] for r in ok]
     opens = [r["open_seconds"] for r in results if "open_seconds" in r]
     errors = [e for r in results for e in r["errors"]]
-    return {"sessions": n, "ok": len(ok), "errors": len(results) - len(ok), "error_samples": errors[:5],
+    server_cpu = sampler.server_cpu.total
+    return {"sessions": n, "client": kind, "pinned": server_cores is not None, "distinct_points": distinct,
+            "points": sorted({r["point"] for r in results if "point" in r}),
+            "ok": len(ok), "errors": len(results) - len(ok), "error_samples": errors[:5] + warmup["errors"][:1],
             "click_p50": percentile(clicks, 50), "click_p95": percentile(clicks, 95),
             "click_max": max(clicks) if clicks else None,
             "open_p50": percentile(opens, 50), "open_p95": percentile(opens, 95),
-            "server_peak_mb": round(memory.peak, 1), "server_after_mb": round(idle_mb, 1),
-            "wall_seconds": round(wall, 1), "server_cpu_seconds": round(server_cpu, 1),
-            "browser_cpu_seconds": round(browser_cpu, 1), "load_average_before": round(load_before, 1),
-            "load_average_after": round(os.getloadavg()[0], 1)}
+            "server_peak_mb": round(max(sampler.peak, warm.peak), 1), "server_after_mb": round(idle_mb, 1),
+            "wall_seconds": round(wall, 1), "server_cpu_seconds": round(server_cpu, 2),
+            "server_cpu_seconds_per_session": round(server_cpu / n, 3),
+            "pool_cpu_seconds": round(server_cpu - sampler.server_cpu.of(proc.pid), 2),
+            "client_cpu_seconds": round(sampler.client_cpu.total, 1),
+            "warmup_cpu_seconds": round(warm.server_cpu.total, 2), "warmup_ok": warmup["ok"],
+            "load_average_before": round(load_before, 2), "load_average_after": round(os.getloadavg()[0], 2)}
 
 
-def run_load(counts, query: str = LINK, timeout_s: float = 600.0, progress=None) -> dict:
+def run_load(counts, query: str = LINK, distinct: bool = False, kind: str = "protocol", pin: bool = False,
+             timeout_s: float = 600.0, progress=None) -> dict:
     rows = []
     for n in counts:
         if progress:
             progress(f"{n} session(s)…")
-        rows.append(load_run(n, query, timeout_s=timeout_s))
+        rows.append(load_run(n, query, distinct, kind, pin, timeout_s))
         if progress:
             progress(format_row(rows[-1]) + "  " + json.dumps({k: v for k, v in rows[-1].items()
-                                                               if k not in ("error_samples",)}))
+                                                               if k not in ("error_samples", "points")}))
     return {"machine": machine(), "date": date.today().isoformat(), "link": f"/?{query}" if query else "/",
-            "point": POINT, "rows": rows}
+            "point": POINT, "distinct_points": distinct, "client": kind, "pinned": pin, "rows": rows}
 
 
 def machine() -> str:
@@ -265,20 +152,27 @@ def _s(value) -> str:
 
 def format_row(r: dict) -> str:
     return (f"| {r['sessions']} | {_s(r['click_p50'])} | {_s(r['click_p95'])} | {_s(r['open_p50'])} | "
-            f"{_s(r['open_p95'])} | {r['errors']} | {r['server_peak_mb']:.0f} |")
+            f"{_s(r['open_p95'])} | {r['errors']} | {r['server_peak_mb']:.0f} | "
+            f"{r.get('server_cpu_seconds_per_session', float('nan')):.2f} | {r.get('load_average_before', '-')} |")
 
 
 def format_table(result: dict) -> str:
     head = ("| sessions | Unlearn → playable animation p50 (s) | p95 (s) | open link → editor p50 (s) | p95 (s) "
-            "| errors | server peak RSS (MB) |\n|---|---|---|---|---|---|---|")
+            "| errors | server peak RSS (MB) | server CPU-s per session | load average before |\n"
+            "|---|---|---|---|---|---|---|---|---|")
     lines = [head, *(format_row(r) for r in result["rows"])]
     for r in result["rows"]:
         if "server_cpu_seconds" in r:
             lines.append(f"\n{r['sessions']} sessions: {r['wall_seconds']:.0f} s wall; the server used "
-                         f"{r['server_cpu_seconds']:.0f} CPU-s, Chromium {r['browser_cpu_seconds']:.0f} CPU-s; "
-                         f"load average {r['load_average_before']:.1f} before, {r['load_average_after']:.1f} after.")
-    lines.append(f"\n{result['machine']}; {result['date']}; link {result['link']}, every session clicks training "
-                 f"point {result['point']}.")
+                         f"{r['server_cpu_seconds']:.1f} CPU-s ({r.get('pool_cpu_seconds', 0):.1f} of them in its worker pool; "
+                         f"{r['warmup_cpu_seconds']:.1f} more to warm up), the "
+                         f"clients ({r['client']}) {r['client_cpu_seconds']:.0f} CPU-s; load average "
+                         f"{r['load_average_before']:.1f} before, {r['load_average_after']:.1f} after.")
+    pinned = "server pinned to one core, clients to the others" if result.get("pinned") else "nothing pinned"
+    points = "each session a different point" if result.get("distinct_points") else f"training point {result['point']}"
+    lines.append(f"\n{result['machine']}; {result['date']}; link {result['link']}, {points}; clients: "
+                 f"{result.get('client', 'browser')} at nice 19{' and SCHED_IDLE' if result.get('client') == 'browser' else ''}, "
+                 f"{pinned}.")
     for r in result["rows"]:
         for e in r["error_samples"]:
             lines.append(f"{r['sessions']} sessions: {e}")

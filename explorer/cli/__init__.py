@@ -1,26 +1,30 @@
 """Headless command line: ``python -m explorer COMMAND``, one module per command (``run``, ``methods``,
-``calibrate``, ``atlas``, ``bench``), each with ``command(args)``.
+``calibrate``, ``atlas``, ``audit``, ``bench``), each with ``add_parser`` and ``command``.
 
-Two layers: explorer/cli/parsers.py parses the command line and checks every value against its setting's
-declaration without loading the engine (``--help`` and a refused value take a fraction of a second); then
-the command's module is imported by name and runs. Bad input exits with status 2 and one line on stderr,
-never a traceback.
+Bad input exits with status 2 and one line on stderr, never a traceback.
 """
 from __future__ import annotations
 
-import importlib
 import sys
 
+from explorer.cli import atlas, audit, bench, calibrate, methods, run
 from explorer.cli.common import Parser, UsageError
-from explorer.cli.parsers import build_parser as _build
-from explorer.config.fields import SettingError
+from explorer.config.echo import for_terminal
 from explorer.config.scenario import ScenarioError
 
-COMMANDS = ("run", "methods", "calibrate", "atlas", "bench")  # each explorer/cli/<name>.py, loaded when it runs
+COMMANDS = {module.NAME: module for module in (run, methods, calibrate, atlas, audit, bench)}
 
 
 def build_parser() -> Parser:
-    return _build(__doc__)
+    parser = Parser(prog="python -m explorer", description=__doc__)
+    sub = parser.add_subparsers(dest="command", parser_class=Parser)
+    run_parser = run.add_parser(sub)
+    methods.add_parser(sub)
+    calibrate.add_parser(sub)
+    atlas.add_parser(sub, run_parser)
+    audit.add_parser(sub, run_parser)
+    bench.add_parser(sub)
+    return parser
 
 
 # Options whose value may start with '-' (negative coordinates): argparse would take "-0.5,-0.5"
@@ -47,15 +51,15 @@ def main(argv: list[str] | None = None) -> int:
         if args.command is None:
             parser.print_help()
             return 2
-        return importlib.import_module(f"{__name__}.{args.command}").command(args)
-    except (UsageError, ScenarioError, SettingError) as err:
-        print(f"error: {err}", file=sys.stderr)
+        return COMMANDS[args.command].command(args)
+    except (UsageError, ScenarioError) as err:
+        print(f"error: {for_terminal(err)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("error: interrupted", file=sys.stderr)
         return 130
     except Exception as err:  # noqa: BLE001 — the CLI promises no traceback, whatever happens
-        print(f"error: unexpected {type(err).__name__}: {err}".splitlines()[0], file=sys.stderr)
+        print(f"error: unexpected {type(err).__name__}: {for_terminal(err)}", file=sys.stderr)
         return 1
 
 

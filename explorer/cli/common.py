@@ -1,16 +1,17 @@
-"""What every command shares: one-line errors, list and file parsing, output paths and progress bars. Light
-(no torch, no scikit-learn): the parse layer imports it. Bad input raises :class:`UsageError` or
-ScenarioError; :func:`explorer.cli.main` prints one line."""
+"""What every command shares: one-line errors, list and file parsing, output paths, progress bars and the
+runner's flags. Bad input raises :class:`UsageError` or ScenarioError; :func:`explorer.cli.main` prints one line."""
 from __future__ import annotations
 
 import argparse
 import json
 import math
+import os
+import stat
 import sys
 import time
 from pathlib import Path
 
-from explorer.config.limits import MAX_FILE_BYTES
+from explorer.config.echo import for_terminal, number, shown
 from explorer.config.scenario import ScenarioError
 
 
@@ -34,14 +35,14 @@ def floats(text: str, what: str) -> tuple[float, ...]:
 
 
 def quoted(text: str) -> str:
-    return repr(text if len(text) <= 60 else text[:57] + "...")
+    return shown(text)
 
 
 def ints(text: str, what: str) -> tuple[int, ...]:
     try:
         return tuple(int(v) for v in text.split(",") if v.strip())
     except ValueError:
-        raise UsageError(f"{what} must be comma-separated integers, got {text!r}") from None
+        raise UsageError(f"{what} must be comma-separated integers, got {quoted(text)}") from None
 
 
 def names(text: str, what: str) -> tuple[str, ...]:
@@ -51,43 +52,110 @@ def names(text: str, what: str) -> tuple[str, ...]:
     return names
 
 
-MAX_SCENARIO_BYTES = MAX_FILE_BYTES
+def switch(parser, name: str, help_text: str) -> None:
+    parser.add_argument(f"--{name}", dest=name.replace("-", "_"), action=argparse.BooleanOptionalAction,
+                        default=None, help=help_text)
+
+
+def join(values) -> str:
+    return ",".join(f"{v:g}" if isinstance(v, float) else str(v) for v in values)
+
+
+MAX_SCENARIO_BYTES = 1 * 2**20
 
 
 def read_scenario_file(path: str) -> dict:
-    """A scenario file's JSON, read at most :data:`MAX_SCENARIO_BYTES` (so /dev/zero or a 20 MB file stops at
-    once) and parsed without blowing the stack; ScenarioError in one line otherwise."""
+    """A scenario file's JSON: a regular file only (a FIFO would block, a device never end), read at most
+    :data:`MAX_SCENARIO_BYTES`, a UTF-8 byte-order mark skipped (spreadsheets and editors write one), parsed
+    without blowing the stack and with duplicate keys refused (JSON lets the last one win, silently);
+    ScenarioError in one line otherwise."""
     try:
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            raise ScenarioError(f"cannot read scenario {quoted(path)}: not a regular file (a FIFO, device or folder)")
         with open(path, "rb") as f:
             data = f.read(MAX_SCENARIO_BYTES + 1)
     except OSError as err:
-        raise ScenarioError(f"cannot read scenario {path!r}: {err.strerror or err}") from None
+        raise ScenarioError(f"cannot read scenario {quoted(path)}: {err.strerror or err}") from None
     if len(data) > MAX_SCENARIO_BYTES:
-        raise ScenarioError(f"scenario {path!r} is larger than {MAX_SCENARIO_BYTES // 2**20} MB; a scenario is a few KB")
+        raise ScenarioError(f"scenario {quoted(path)} is larger than {MAX_SCENARIO_BYTES // 2**20} MB; a scenario is a few KB")
     try:
-        return json.loads(data.decode("utf-8"))
+        return json.loads(data.decode("utf-8-sig"), object_pairs_hook=_no_duplicates)
     except RecursionError:
-        raise ScenarioError(f"cannot read scenario {path!r}: nested too deeply") from None
+        raise ScenarioError(f"cannot read scenario {quoted(path)}: nested too deeply") from None
     except (UnicodeDecodeError, ValueError) as err:
-        raise ScenarioError(f"cannot read scenario {path!r}: {str(err).splitlines()[0]}") from None
+        raise ScenarioError(f"cannot read scenario {quoted(path)}: {for_terminal(err)}") from None
+
+
+def _no_duplicates(pairs: list) -> dict:
+    seen: dict = {}
+    for key, value in pairs:
+        if key in seen:
+            raise ValueError(f"the key {shown(key)} appears twice in one object")
+        seen[key] = value
+    return seen
 
 
 def checked_out(path: str) -> Path:
-    """The output path, checked before any work by opening it for writing (root passes permission checks
-    that the file system still refuses, e.g. under /proc)."""
+    """The output path, checked before any work by writing to it: a new file is created and removed (a
+    dangling symbolic link is refused, never followed to leave an empty file behind), an existing file gets a
+    byte appended and taken off again, a character device takes a byte (/dev/null does, /dev/full refuses), and
+    anything else (a FIFO would block, a folder, a socket) is refused. Root passes permission checks that the
+    file system still refuses (under /proc), and a full disk only shows on writing: so a write it is."""
     out = Path(path)
-    folder = out.parent if str(out.parent) else Path(".")
-    if out.is_dir() or not folder.is_dir():
-        raise UsageError(f"cannot write {path!r}: {'it is a folder' if out.is_dir() else 'no such folder'}")
-    existed = out.exists()
     try:
-        with open(out, "a"):
-            pass
-        if not existed:
-            out.unlink()
+        try:
+            mode = os.stat(out).st_mode
+        except FileNotFoundError:
+            mode = None
+        if mode is None:
+            if out.is_symlink():
+                raise UsageError(f"cannot write {quoted(path)}: it is a symbolic link to a missing file")
+            if not (out.parent if str(out.parent) else Path(".")).is_dir():
+                raise UsageError(f"cannot write {quoted(path)}: no such folder")
+            _probe_new(out)
+        elif stat.S_ISREG(mode):
+            _probe_existing(out)
+        elif stat.S_ISCHR(mode):
+            fd = os.open(out, os.O_WRONLY | os.O_NONBLOCK)
+            try:
+                os.write(fd, b"\n")
+            finally:
+                os.close(fd)
+        else:
+            kind = "a folder" if stat.S_ISDIR(mode) else "not a regular file (a FIFO, socket or block device)"
+            raise UsageError(f"cannot write {quoted(path)}: it is {kind}")
     except OSError as err:
-        raise UsageError(f"cannot write {path!r}: {err.strerror or err}") from None
+        raise UsageError(f"cannot write {quoted(path)}: {err.strerror or err}") from None
     return out
+
+
+def _probe_new(out: Path) -> None:
+    fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)  # O_EXCL: never through a symbolic link
+    try:
+        os.write(fd, b"{}\n")
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+        out.unlink()
+
+
+def _probe_existing(out: Path) -> None:
+    size = out.stat().st_size
+    fd = os.open(out, os.O_WRONLY | os.O_APPEND)
+    try:
+        os.write(fd, b"\n")
+        os.fsync(fd)
+    finally:
+        os.ftruncate(fd, size)
+        os.close(fd)
+
+
+def write_out(path, text: str) -> None:
+    """Write the command's result (the path was checked before the work by :func:`checked_out`)."""
+    try:
+        Path(path).write_text(text)
+    except OSError as err:
+        raise ScenarioError(f"cannot write {quoted(str(path))}: {err.strerror or err}") from None
 
 
 def progress_bar(label: str, stream=None):
@@ -118,6 +186,56 @@ def stage_bar():
     return show
 
 
+def runner_flags(parser) -> None:
+    from explorer.studies.runner import BACKENDS  # the runner imports torch: only when a command is built
+
+    parser.add_argument("--backend", default="auto", choices=BACKENDS,
+                        help="where the jobs run: auto (a process pool unless running in-process is faster, as "
+                             "measured), serial, processes, or ray (pip install '.[cluster]')")
+    parser.add_argument("--address", help="with --backend ray: the cluster (auto, HOST:PORT or ray://HOST:PORT); "
+                                          "default: a local Ray with --workers CPUs")
+
+
+def checked_runner(args) -> None:
+    """The backend is usable (Ray installed, the address answering) before any work; one line if not."""
+    from explorer.studies.runner import RunnerError, default_workers, ray_session
+
+    if args.address is not None and args.backend != "ray":
+        raise UsageError("--address is for the Ray backend; add --backend ray")
+    # Processes (and a local Ray) on this machine: at most its cores; a cluster's Ray tasks: a cluster's worth.
+    most, where = (MAX_CLUSTER_WORKERS, "Ray tasks on a cluster") if args.address else (default_workers(), "cores here")
+    if args.workers is not None and not 1 <= args.workers <= most:
+        raise UsageError(f"--workers must be between 1 and {most:,} ({where}), got {number(args.workers)}")
+    if args.backend == "ray":
+        try:
+            ray_session(args.address, args.workers)
+        except RunnerError as err:
+            raise ScenarioError(str(err)) from None
+
+
+MAX_CLUSTER_WORKERS = 4096
+
+
+def checked_threads(threads: int | None) -> None:
+    """``--threads``: at most the cores this process may use (more only contend: 256 threads on 2 cores ran
+    eight times slower than one)."""
+    from explorer.studies.runner import default_workers
+
+    if threads is not None and not 1 <= threads <= default_workers():
+        raise UsageError(f"--threads must be between 1 and {default_workers()} (the cores here), got {number(threads)}")
+
+
 def one_line_text(err: BaseException) -> str:
     text = str(err).strip()
     return text.splitlines()[0] if text else type(err).__name__
+
+
+def emit(text: str, out: Path | None, path: str | None, summary) -> int:
+    """A command's JSON ``text`` on stdout, or written to ``out`` (the checked ``--out`` ``path``) with the short
+    ``summary()`` on stdout instead."""
+    if out is None:
+        print(text)
+        return 0
+    write_out(out, text)
+    print(summary())
+    return 0

@@ -1,18 +1,25 @@
-"""``python -m explorer methods``: every registered method, what data it uses, its presets with sources, and
-its settings with their ranges."""
+"""``python -m explorer methods``: every registered method (built-in or from a plugin), what data it uses, and its
+presets with sources; then any plugin that could not be loaded, and why."""
 from __future__ import annotations
 
-from explorer.config.fields import settings_of
-from explorer.unlearning import METHODS
+NAME = "methods"
+
+
+def add_parser(sub):
+    return sub.add_parser("methods", help="list the registered unlearning methods and their presets")
 
 
 def command(_args) -> int:
+    from explorer.unlearning import METHODS
+    from explorer.unlearning.base import BUILT_IN
+    from explorer.unlearning.plugins import ERRORS
+
     for name, spec in METHODS.items():
-        print(f"{name}: {spec.summary} [uses {spec.access.describe()}; "
+        origin = "" if spec.origin == BUILT_IN else f" (from {spec.origin})"
+        print(f"{name}{origin}: {spec.summary} [uses {spec.access.describe()}; "
               f"{'zero-shot' if spec.access.zero_shot else 'not zero-shot'}]")
         for preset, entry in spec.presets.items():
             print(f"    preset {preset}: {entry.source}")
-        defaults = spec.default_config()
-        for field, declared in settings_of(spec.config_cls).items():
-            print(f"    setting {field} = {getattr(defaults, field)!r}: {declared.describe()}")
+    for why in ERRORS.values():
+        print(f"not loaded: {why}")
     return 0

@@ -1,29 +1,95 @@
-"""``python -m explorer run``: train, forget, retrain, unlearn and write a JSON report; the scenario that
-``atlas`` shares, built from the flags (explorer/cli/parsers.py) over the defaults or a scenario file."""
+"""``python -m explorer run``: train, forget, retrain, unlearn and write a JSON report; the scenario flags
+that ``atlas`` shares."""
 from __future__ import annotations
 
 import argparse
 import json
-from dataclasses import fields, replace
-from pathlib import Path
+import typing
+from dataclasses import replace
 
-from explorer import pipeline
-from explorer.cli import flags
-from explorer.cli.common import UsageError, checked_out, floats, ints, read_scenario_file
-from explorer.config.fields import SettingError, settings_of
+from explorer.cli.common import UsageError, checked_threads, floats, ints, quoted, switch, write_out
+from explorer.config.echo import clip
 from explorer.config.scenario import ForgetSpec, Scenario, ScenarioError, default_scenario
-from explorer.config.selection import expand, parse_id_ranges
-from explorer.config.shared import MAX_SAMPLES
-from explorer.engine.device import torch_threads
-from explorer.measures.comparison import comparison_rows, rank_by_avg_gap
-from explorer.measures.metrics import metric_names
-from explorer.unlearning import get_method
+from explorer.cli.common import checked_out, read_scenario_file
+from toy_data import dataset_names
 
-SEEDS = ("dataset.seed", "train.seed")  # what --seed also sets, unless its own flag is given
+NAME = "run"
+
+
+def add_parser(sub) -> argparse.ArgumentParser:
+    run = sub.add_parser("run", help="train, forget, retrain, unlearn and write a JSON report")
+    run.add_argument("--scenario", help="start from a scenario JSON (the app's download or a report); flags override it")
+    data = run.add_argument_group("data")
+    data.add_argument("--dataset", help=f"one of: {', '.join(dataset_names())} (default moons)")
+    data.add_argument("--data-file", metavar="FILE",
+                      help="your own data instead: a CSV of points (x1,x2,label or x,label, a header row optional) or "
+                           "an .npz of small images (arrays x and y); checked before any work")
+    data.add_argument("--samples", type=int)
+    data.add_argument("--noise", type=float)
+    data.add_argument("--classes", type=int, help="classes for blobs / arms for spiral")
+    data.add_argument("--seed", type=int, help="data, initial weights, random forget set and noise (default 0)")
+    data.add_argument("--test-fraction", type=float)
+    model = run.add_argument_group("model and training")
+    model.add_argument("--model", choices=["mlp", "cnn"])
+    model.add_argument("--depth", type=int)
+    model.add_argument("--width", type=int)
+    model.add_argument("--activation")
+    model.add_argument("--epochs", type=int, help="upper bound; training stops once converged")
+    model.add_argument("--lr", type=float, help="training learning rate")
+    model.add_argument("--weight-decay", type=float)
+    model.add_argument("--batch-size", type=int, help="training batch size (0 = full batch)")
+    forget = run.add_argument_group("forget set (exactly one)")
+    forget.add_argument("--forget-ids", help="comma-separated training ids, e.g. 3,17,42")
+    forget.add_argument("--forget-class", type=int, help="every training point of this class")
+    forget.add_argument("--forget-random", type=float, help="this fraction of the training set, at random")
+    forget.add_argument("--forget-point", help="the training point nearest to X,Y")
+    forget.add_argument("--forget-named", help="a named point of the dataset (two_blobs: high_information_target, "
+                                               "low_information_target)")
+    forget.add_argument("--forget-subclass", help="CLASS:CLUSTER, a k-means cluster (0 = largest) inside a class")
+    method = run.add_argument_group("unlearning")
+    method.add_argument("--method", help="the method to run (default jit)")
+    method.add_argument("--compare", help="more methods to run on the same forget set, comma-separated")
+    method.add_argument("--preset", help="a preset of --method (see `python -m explorer methods`)")
+    method.add_argument("--set", action="append", metavar="METHOD.FIELD=VALUE",
+                        help="any setting of any method run, e.g. --set scrub.alpha=0.5 (repeatable; "
+                             "a tuple is comma-separated; `python -m explorer methods` lists each method's settings)")
+    method.add_argument("--sigma", type=float, help="JiT: perturbation std σ")
+    method.add_argument("--eta", type=float, help="JiT: SGD learning rate η")
+    method.add_argument("--perturbations", type=int, help="JiT: perturbations per sample N")
+    method.add_argument("--passes", type=int, help="JiT: passes over the forget set")
+    method.add_argument("--jit-batch-size", type=int, help="JiT: forget samples per step")
+    method.add_argument("--output-space", choices=["logits", "probs"], help="JiT: where ‖f(x) − f(x̃)‖ is measured")
+    method.add_argument("--reduction", choices=["sum", "mean"], help="JiT: over the batch")
+    switch(method, "detach-perturbed", "JiT: treat f(x̃) as a constant target (published)")
+    switch(method, "clamp-to-batch-range", "JiT: clamp x̃ to the batch's min/max (published)")
+    switch(method, "accumulate-grads", "JiT: never zero gradients between batches (published)")
+    switch(method, "train-mode", "JiT: run the model in train mode (published)")
+    run.add_argument("--seeds", type=int,
+                     help="training seeds K (1-32, default 1): the original, the retrain reference and every method "
+                          "run once per seed k (training seed + k, method seed + k; same data and forget set); the "
+                          "report gives means, 95 %% intervals, the noise floor and per-point ε and KLoM")
+    run.add_argument("--device", help="auto (CUDA, then MPS, then CPU), cpu, cuda, cuda:N or mps")
+    run.add_argument("--record-every", type=int, help="record metrics every k-th step (default 1)")
+    run.add_argument("--grid-resolution", type=int, help="2D evaluation grid size (default 100)")
+    run.add_argument("--lipschitz-sigma", type=float,
+                     help="σ of the forget_lipschitz metric's probe, the same for every method (default 0.1)")
+    run.add_argument("--lipschitz-space", choices=["probs", "logits"],
+                     help="where the forget_lipschitz probe measures output change (default probs)")
+    run.add_argument("--threads", type=int, help="torch CPU threads (default: torch's; 1 is fastest for the 2D toys)")
+    run.add_argument("--out", help="write the JSON report here (default: stdout)")
+
+    return run
+
+
+JIT_FLAGS = ("sigma", "eta", "perturbations", "passes", "output_space", "reduction", "detach_perturbed",
+             "clamp_to_batch_range", "accumulate_grads", "train_mode")
 
 
 def _id_list(text: str, what: str) -> tuple[int, ...]:
     """Ids and ranges (3,17,40-45), parsed by the URL's parser: never expanded past the largest training set."""
+    from explorer.config.limits import MAX_SAMPLES
+    from explorer.config.selection import expand, parse_id_ranges
+
     if text.strip() in ("", ","):
         return ()
     try:
@@ -37,62 +103,101 @@ def _id_list(text: str, what: str) -> tuple[int, ...]:
 
 
 def scenario_from_args(args: argparse.Namespace) -> Scenario:
-    values = flags.given(args, flags.SCENARIO_FLAGS)
-    if "seed" in values:
-        values = {**{path: values["seed"] for path in SEEDS}, **values}
-    name = values.pop("dataset.name", None)
+    if args.data_file and args.dataset:
+        raise UsageError("give --dataset or --data-file, not both")
     if args.scenario:
         raw = read_scenario_file(args.scenario)
         base = Scenario.from_dict(raw.get("scenario", raw) if isinstance(raw, dict) else raw)
-        if name and name != base.dataset.name:
-            base = replace(base, dataset=replace(base.dataset, name=name))
+        if args.dataset and args.dataset != base.dataset.name:
+            base = replace(base, dataset=replace(base.dataset, name=args.dataset, file=None))
+        if args.data_file:
+            base = with_data_file(base, args.data_file)
+    elif args.data_file:
+        base = with_data_file(None, args.data_file, args.seed)
     else:
         try:
-            base = default_scenario(name or "moons", seed=values.get("dataset.seed"))
+            base = default_scenario(args.dataset or "moons", seed=args.seed)
         except ValueError as err:
             raise ScenarioError(str(err)) from None
-    sections = {head: {path.split(".", 1)[1]: v for path, v in values.items() if path.startswith(head + ".")}
-                for head in ("dataset", "model", "train")}
-    scenario = replace(base, **{head: replace(getattr(base, head), **given) for head, given in sections.items()},
-                       **{path: v for path, v in values.items() if "." not in path})
-    configs = {k: dict(v) for k, v in scenario.configs.items()}
-    jit_values = {path.split(".", 1)[1]: v for path, v in flags.given(args, flags.JIT_FLAGS).items()}
+    given = lambda **kv: {k: (v + 0.0 if isinstance(v, float) else v)  # noqa: E731  (-0.0 as 0.0)
+                          for k, v in kv.items() if v is not None}
+    dataset = replace(base.dataset, **given(samples=args.samples, noise=args.noise, classes=args.classes,
+                                            seed=args.seed, test_fraction=args.test_fraction))
+    model = replace(base.model, **given(kind=args.model, depth=args.depth, width=args.width,
+                                        activation=args.activation))
+    train = replace(base.train, **given(epochs=args.epochs, lr=args.lr, weight_decay=args.weight_decay,
+                                        batch_size=args.batch_size, seed=args.seed))
+    forget = _forget_from_args(args) or base.forget
+    method = args.method or base.method
+    configs = {k: dict(v) for k, v in base.configs.items()}
+    jit_values = given(**{k: getattr(args, k) for k in JIT_FLAGS}, batch_size=args.jit_batch_size)
     if jit_values:
         configs["jit"] = {**configs.get("jit", {}), **jit_values}
-    presets = dict(scenario.presets)
+    presets = dict(base.presets)
     if args.preset:
-        presets[scenario.method] = args.preset
-    compare = tuple(m.strip() for m in args.compare.split(",") if m.strip()) if args.compare else scenario.compare
-    scenario = replace(scenario, forget=_forget_from_args(args) or scenario.forget, compare=compare,
-                       configs=configs, presets=presets)
+        presets[method] = args.preset
+    compare = tuple(m.strip() for m in args.compare.split(",") if m.strip()) if args.compare else base.compare
+    scenario = replace(base, dataset=dataset, model=model, train=train, forget=forget, method=method,
+                       compare=compare, configs=configs, presets=presets,
+                       **given(device=args.device, seed=args.seed, seeds=args.seeds, record_every=args.record_every,
+                               grid_resolution=args.grid_resolution, lipschitz_sigma=args.lipschitz_sigma,
+                               lipschitz_space=args.lipschitz_space))
     return apply_sets(scenario, args.set or ())
 
 
+def with_data_file(base: Scenario | None, path: str, seed: int | None = None) -> Scenario:
+    """The scenario on the data file at ``path`` (read and checked now, one line on any problem). A scenario made
+    on a data file must name this very file: its content hash must match."""
+    from toy_data.files import FILE, register_path
+
+    try:
+        datafile, _ = register_path(path)
+    except ValueError as err:
+        raise ScenarioError(str(err)) from None
+    if base is None:
+        return default_scenario(FILE, file=datafile, seed=seed)
+    named = base.dataset.file
+    if named is not None and named.sha256 != datafile.sha256:
+        raise ScenarioError(f"data file {path!r} has sha256 {datafile.short}…, but the scenario was made with "
+                            f"{named.name or 'a data file'} of sha256 {named.short}…: it is not the same data")
+    edits = base.dataset.edits if named is not None else type(base.dataset.edits)()  # edits of other data: dropped
+    return replace(base, dataset=replace(base.dataset, name=FILE, file=datafile, edits=edits))
+
+
 def apply_sets(scenario: Scenario, items) -> Scenario:
-    """``METHOD.FIELD=VALUE`` overrides, each read by the setting's declaration and checked as the method's config
-    is built, before any work starts."""
+    """``METHOD.FIELD=VALUE`` overrides, each checked against the method's config (its fields, their types,
+    its validation) before any work starts."""
+    from dataclasses import fields
+
+    from explorer.pipeline import method_config
+    from explorer.config.urlstate import parse_value
+
     for item in items:
         key, eq, text = item.partition("=")
         name, dot, field = key.strip().partition(".")
+        key = clip(key.strip(), 60)
         if not (eq and dot and name and field):
-            raise UsageError(f"--set takes METHOD.FIELD=VALUE, got {item!r}")
+            raise UsageError(f"--set takes METHOD.FIELD=VALUE, got {quoted(item)}")
         if name == "retrain":
             raise ScenarioError(f"--set {key}: the retrained reference uses the training recipe; "
                                 "set it with --epochs, --lr, --weight-decay or --batch-size")
         if name not in scenario.methods:
             raise ScenarioError(f"--set {key}: {name} is not run; add --method {name} or --compare {name}")
-        current = pipeline.method_config(scenario, name)
+        current = method_config(scenario, name)
         known = [f.name for f in fields(current)]
         if field not in known:
-            raise ScenarioError(f"--set {key}: {name} has no setting {field!r}; it has {', '.join(known)}")
+            raise ScenarioError(f"--set {key}: {name} has no setting {quoted(field)}; it has {', '.join(known)}")
+        like = getattr(current, field)
+        if typing.get_type_hints(type(current)).get(field) is float and not isinstance(like, bool):
+            like = float(like)  # a preset may write 10 for a float setting: parse what the field declares
         try:
-            value = settings_of(get_method(name).config_cls)[field].parse(text, f"{name}.{field}")
-        except SettingError as err:
+            value = parse_value(text, like)
+        except (ValueError, OverflowError) as err:
             raise ScenarioError(f"--set {key}: {err}") from None
         configs = {k: dict(v) for k, v in scenario.configs.items()}
         configs.setdefault(name, {})[field] = value
         scenario = replace(scenario, configs=configs)
-        pipeline.method_config(scenario, name)  # the config is built, so checked, here: one line
+        method_config(scenario, name)  # the config's own validation, one line
     return scenario
 
 
@@ -113,7 +218,7 @@ def _forget_from_args(args) -> ForgetSpec | None:
     if args.forget_subclass is not None:
         parts = ints(args.forget_subclass.replace(":", ","), "--forget-subclass")
         if len(parts) != 2:
-            raise UsageError(f"--forget-subclass takes CLASS:CLUSTER, got {args.forget_subclass!r}")
+            raise UsageError(f"--forget-subclass takes CLASS:CLUSTER, got {quoted(args.forget_subclass)}")
         options["subclass"] = parts
     if len(options) > 1:
         raise ScenarioError(f"conflicting forget options ({', '.join('--forget-' + k for k in _flag_names(options))}); "
@@ -128,9 +233,11 @@ def _flag_names(options: dict) -> list[str]:
 
 
 def command(args) -> int:
+    from explorer import pipeline  # heavy imports only when needed
+    from explorer.engine.device import torch_threads
+
     scenario = scenario_from_args(args)
-    if args.threads is not None and args.threads < 1:
-        raise ScenarioError(f"--threads must be >= 1, got {args.threads}")
+    checked_threads(args.threads)
     if args.out:
         checked_out(args.out)  # before the run, not after it
     with torch_threads(args.threads):
@@ -138,10 +245,7 @@ def command(args) -> int:
     report = outcome.report()
     text = json.dumps(report, indent=2)
     if args.out:
-        try:
-            Path(args.out).write_text(text)
-        except OSError as err:
-            raise ScenarioError(f"cannot write {args.out!r}: {err}") from None
+        write_out(args.out, text)
         print(summary(report))
     else:
         print(text)
@@ -150,18 +254,42 @@ def command(args) -> int:
 
 def summary(report: dict) -> str:
     """A short table of the headline metrics per model (the metric registry's "summary" choice)."""
+    from explorer.measures.metrics import metric_names
     keys = metric_names("summary")
     lines = [f"{'model':<14}" + "".join(f"{k:>24}" for k in keys) + f"{'avg_gap':>9}{'seconds':>9}"]
     for name, entry in report["models"].items():
         cells = "".join(f"{_fmt(entry['metrics'].get(k)):>24}" for k in keys)
         lines.append(f"{name:<14}{cells}{_fmt(entry.get('avg_gap')):>9}{_fmt(entry.get('seconds')):>9}")
+    from explorer.measures.comparison import comparison_rows, rank_by_avg_gap
+
     ranked = [r for r in rank_by_avg_gap(comparison_rows(report["models"])) if r["avg_gap"] is not None]
     if len(ranked) > 1:
-        lines.append("closest to retrain (Avg. Gap): " + ", ".join(f"{r['method']} {r['avg_gap']:.3f}" for r in ranked))
+        lines.append("closest to retrain (Avg. Gap): " + ", ".join(f"{r['label']} {r['avg_gap']:.3f}" for r in ranked))
+    lines += seeds_summary(report)
     stopped = [f"{n}: {e['stopped']}" for n, e in report["models"].items() if e.get("stopped")]
     verdicts = [e["verdict"]["sentence"] for e in report["models"].values() if e.get("verdict")]
     refused = [f"{name} did not run: {why}" for name, why in report.get("refused", {}).items()]
     return "\n".join(lines + stopped + verdicts + refused)
+
+
+def seeds_summary(report: dict) -> list[str]:
+    """Over several seeds: the noise floor, and each model's per-point scores beside their floor."""
+    if "seeds" not in report:
+        return []
+    floor = report["noise_floor"]
+    agreement = floor["retrain_agreement"]
+
+    def scores(entry: dict) -> str:
+        klom = "/".join(_fmt(entry["klom"][part]["p95"]) for part in ("forget", "retain", "test"))
+        return f"ε {_fmt(entry['epsilon']['mean'])}, KLoM {klom}"
+
+    parts = [f"floor {scores(floor)} (half the seeds per side)"] if "epsilon" in floor else []
+    parts += [f"{name} {scores(entry)}" for name, entry in report["models"].items() if "epsilon" in entry]
+    return [f"{report['seeds']['count']} training seeds (means above; each seed's values and 95 % intervals in the "
+            f"JSON); noise floor: retrained models agree on {agreement['mean']:.3f} of the evaluation points "
+            f"({agreement['min']:.3f}-{agreement['max']:.3f} over {agreement['pairs']} pairs)",
+            "per-point scores against the retrained models (ε on the forget points; KLoM p95 forget/retain/test): "
+            + "; ".join(parts)]
 
 
 def _fmt(value) -> str:

@@ -1,9 +1,7 @@
 """A scenario is everything needed to reproduce a run: data, model, training, forget set, methods.
 
 It round-trips through plain dicts (the CLI's JSON report and scenario files) and is validated
-with one-line messages, so every entry point (CLI, app, URL) rejects bad input the same way. Its own
-settings (seed, grid, probe, recording) are declared fields like every config's (explorer/config/fields.py);
-choosing the forget ids from a spec is explorer/config/selection.py's. Light: no torch, no scikit-learn.
+with one-line messages, so every entry point (CLI, app, URL) rejects bad input the same way.
 """
 from __future__ import annotations
 
@@ -11,13 +9,14 @@ from dataclasses import asdict, dataclass, field, fields
 
 import numpy as np
 
-from explorer.config import shared
-from explorer.config.fields import Setting, config, setting, settings_of
-from explorer.config.jit import default_preset
-from explorer.config.limits import MAX_FORGET
-from explorer.config.model import ModelConfig
-from explorer.config.training import TrainConfig, default_train_config
-from toy_data import DatasetSpec, default_spec, image_dataset_names
+from explorer.config.datafile import DataFile
+from explorer.config.echo import clip, number, shown
+from explorer.config.limits import MAX_COORDINATE, MAX_FORGET
+from explorer.engine.models import ModelConfig
+from explorer.engine.training import TrainConfig, default_train_config
+from toy_data import DataEdits, Dataset, DatasetSpec, default_spec
+from toy_data import image_dataset_names
+from toy_data.files import FILE, is_images
 
 
 class ScenarioError(ValueError):
@@ -50,17 +49,64 @@ class ForgetSpec:
             raise ScenarioError(f"{len(self.ids)} forget ids: at most {MAX_FORGET} (the largest training set)")
         if not all(_whole(i) for i in self.ids):
             bad = next(i for i in self.ids if not _whole(i))
-            raise ScenarioError(f"forget ids must be whole numbers, got {bad!r}")
+            raise ScenarioError(f"forget ids must be whole numbers, got {_short(bad)}")
         if self.forget_class is not None and not _whole(self.forget_class):
-            raise ScenarioError(f"the forget class must be a whole number, got {self.forget_class!r}")
+            raise ScenarioError(f"the forget class must be a whole number, got {_short(self.forget_class)}")
         if self.random_fraction is not None and not _finite(self.random_fraction):
-            raise ScenarioError(f"random forget fraction must be a number in (0, 1), got {self.random_fraction!r}")
+            raise ScenarioError(f"random forget fraction must be a number in (0, 1), got {_short(self.random_fraction)}")
         if self.point is not None and not (len(self.point) <= 10000 and all(_finite(v) for v in self.point)):
             raise ScenarioError(f"a forget point needs finite coordinates, got {_short(self.point)}")
+        if self.point is not None and any(abs(v) > MAX_COORDINATE for v in self.point):
+            far = next(v for v in self.point if abs(v) > MAX_COORDINATE)
+            raise ScenarioError(f"a forget point's coordinates must lie within ±{MAX_COORDINATE:g} (the data lie within "
+                                f"about ±10), got {number(far)}")
         if self.subclass is not None and not (len(self.subclass) == 2 and all(_whole(v) for v in self.subclass)):
             raise ScenarioError(f"a sub-class is two whole numbers (class, cluster), got {_short(self.subclass)}")
         if self.named is not None and not isinstance(self.named, str):
-            raise ScenarioError(f"a named point is a name, got {self.named!r}")
+            raise ScenarioError(f"a named point is a name, got {_short(self.named)}")
+
+    def resolve(self, data: Dataset, seed: int = 0) -> list[int]:
+        """The sorted training ids this spec selects; raises ScenarioError on bad or empty choices."""
+        chosen = self.chosen()
+        if len(chosen) > 1:
+            raise ScenarioError(f"conflicting forget options ({' and '.join(chosen)}); give exactly one")
+        n = len(data.x_train)
+        if not chosen:
+            raise ScenarioError("the forget set is empty; choose at least one training point to forget")
+        self.check_types()
+        if self.ids:
+            if len(self.ids) > n:
+                raise ScenarioError(f"{len(self.ids)} forget ids for a training set of {n} points")
+            bad = [i for i in self.ids if not 0 <= i < n]
+            if bad:
+                raise ScenarioError(f"forget id {bad[0]} is out of range: the training set has ids 0..{n - 1}")
+            ids = sorted(set(int(i) for i in self.ids))
+        elif self.forget_class is not None:
+            if not 0 <= self.forget_class < data.n_classes:
+                raise ScenarioError(f"class {self.forget_class} does not exist: classes are 0..{data.n_classes - 1}")
+            ids = np.flatnonzero(data.y_train == self.forget_class).tolist()
+        elif self.random_fraction is not None:
+            if not 0 < self.random_fraction < 1:
+                raise ScenarioError(f"random forget fraction must be in (0, 1), got {self.random_fraction}")
+            k = int(round(self.random_fraction * n))
+            ids = sorted(np.random.default_rng(seed).choice(n, size=k, replace=False).tolist())
+        elif self.subclass is not None:
+            ids = subclass_ids(data, *self.subclass, seed=seed)
+        elif self.point is not None:
+            try:
+                ids = [data.nearest_train_id(self.point)]
+            except ValueError as err:
+                raise ScenarioError(str(err)) from None
+        else:
+            if self.named not in data.named_points:
+                names = ", ".join(data.named_points) or "none"
+                raise ScenarioError(f"dataset {data.name!r} has no named point {_short(self.named)} (it has: {names})")
+            ids = [data.named_points[self.named]]
+        if not ids:
+            raise ScenarioError("the forget set is empty; choose at least one training point to forget")
+        if len(ids) >= n:
+            raise ScenarioError("cannot forget every training point: nothing would be left to retrain on")
+        return ids
 
 
 def _whole(value) -> bool:
@@ -68,36 +114,58 @@ def _whole(value) -> bool:
 
 
 def _finite(value) -> bool:
-    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, (bool, np.bool_)) \
-        and bool(np.isfinite(value))
+    if isinstance(value, (bool, np.bool_)):
+        return False
+    if isinstance(value, (int, np.integer)):  # however many digits (np.isfinite refuses a huge int)
+        return True
+    return isinstance(value, (float, np.floating)) and bool(np.isfinite(value))
 
 
 def _short(value) -> str:
-    text = repr(value)
-    return text if len(text) <= 40 else text[:37] + "..."
+    return shown(value, 40)
 
 
-@config("")
+SUBCLASS_CLUSTERS = 3
+
+
+def subclass_ids(data: Dataset, cls: int, cluster: int, seed: int = 0, k: int = SUBCLASS_CLUSTERS) -> list[int]:
+    """Training ids of k-means cluster ``cluster`` (clusters sorted by size, largest first) inside class ``cls``."""
+    if not 0 <= cls < data.n_classes:
+        raise ScenarioError(f"class {cls} does not exist: classes are 0..{data.n_classes - 1}")
+    if not 0 <= cluster < k:
+        raise ScenarioError(f"sub-class cluster must be between 0 and {k - 1}, got {cluster}")
+    members = np.flatnonzero(data.y_train == cls)
+    if len(members) < k:
+        raise ScenarioError(f"class {cls} has too few training points to split into {k} sub-classes")
+    from sklearn.cluster import KMeans
+
+    labels = KMeans(n_clusters=k, random_state=seed, n_init=10).fit_predict(data.x_train[members])
+    by_size = np.argsort(-np.bincount(labels, minlength=k), kind="stable")
+    return sorted(members[labels == by_size[cluster]].tolist())
+
+
+@dataclass(frozen=True)
 class Scenario:
     dataset: DatasetSpec = field(default_factory=DatasetSpec)
     model: ModelConfig = field(default_factory=ModelConfig)
     train: TrainConfig = field(default_factory=TrainConfig)
     forget: ForgetSpec = field(default_factory=ForgetSpec)
-    method: str = setting("jit", help="the unlearning method to run (python -m explorer methods lists them)")
+    method: str = "jit"
     compare: tuple[str, ...] = ()
     configs: dict = field(default_factory=dict)  # method name -> {field: value} overrides
     presets: dict = field(default_factory=dict)  # method name -> preset name
-    device: str = setting("auto", help="auto (CUDA, then Apple MPS, then CPU), cpu, cuda, cuda:N or mps")
-    seed: int = shared.seed(help="seeds the random forget set and the methods' own randomness")
-    grid_resolution: int = setting(100, lo=10, hi=400, unit="cells per side", link="grid",
-                                   help="the 2D evaluation grid (boundary pictures and the plane metrics)")
+    device: str = "auto"
+    seed: int = 0  # seeds the random forget set and the methods' own randomness
+    # Training seeds K: the original, the retrain reference and every method run once per seed k = 0 … K − 1,
+    # seed k with training seed train.seed + k (initial weights, batch order) and method seed seed + k (the
+    # method's own noise), on the same data and forget set. 1 = one run, as before seeds existed.
+    seeds: int = 1
+    grid_resolution: int = 100
     # The forget_lipschitz probe, the same for every method (not JiT's σ: tuning JiT must not change
     # another method's metric). 0.1 and probabilities, as every report before the probe had its own σ.
-    lipschitz_sigma: float = setting(0.1, lo=0.0, lo_open=True, hi=10.0, link="lip",
-                                     help="σ of the forget_lipschitz metric's probe, the same for every method")
-    lipschitz_space: str = setting("probs", choices=("probs", "logits"), link="lip_space",
-                                   help="where the forget_lipschitz probe measures output change")
-    record_every: int = setting(1, lo=1, hi=100000, unit="steps", help="record metrics every k-th step")
+    lipschitz_sigma: float = 0.1
+    lipschitz_space: str = "probs"
+    record_every: int = 1
 
     @property
     def methods(self) -> list[str]:
@@ -105,6 +173,7 @@ class Scenario:
 
     def to_dict(self) -> dict:
         out = asdict(self)
+        out["dataset"] = self.dataset.to_dict()
         out["compare"] = list(self.compare)
         out["forget"]["ids"] = list(self.forget.ids)
         return out
@@ -118,7 +187,7 @@ class Scenario:
             raw = dict(raw)
             raw.pop("forget_ids", None)  # resolved ids are informational; the spec is authoritative
             parts = {
-                "dataset": _build(DatasetSpec, raw.pop("dataset", {})),
+                "dataset": _dataset(raw.pop("dataset", {})),
                 "model": _build(ModelConfig, raw.pop("model", {})),
                 "train": _build(TrainConfig, raw.pop("train", {})),
                 "forget": _build(ForgetSpec, raw.pop("forget", {}), tuples=("ids", "point", "subclass")),
@@ -145,31 +214,38 @@ class Scenario:
             raise ScenarioError(f"invalid scenario: {text.splitlines()[0] if text else type(err).__name__}") from None
 
 
+def _dataset(values) -> DatasetSpec:
+    """The dataset part: its hand edits and its data file are objects of their own (toy_data/edits.py,
+    explorer/config/datafile.py), built and type-checked before the rest."""
+    if not isinstance(values, dict):
+        raise ScenarioError("DatasetSpec must be an object")
+    values = dict(values)
+    if "edits" in values:
+        values["edits"] = DataEdits.from_dict(values["edits"])
+    if values.get("file") is not None:
+        raw = values["file"]
+        if not isinstance(raw, dict) or set(raw) - {"sha256", "name", "embedded"} or "sha256" not in raw:
+            raise ScenarioError("dataset.file must be an object with sha256 (and name, embedded)")
+        values["file"] = DataFile(**raw)
+        values["file"].check_types()
+    return _build(DatasetSpec, values)
+
+
 def _build(kind, values: dict, tuples: tuple[str, ...] = ()):
     if not isinstance(values, dict):
         raise ScenarioError(f"{kind.__name__} must be an object")
     known = {f.name for f in fields(kind)}
     unknown = set(values) - known
     if unknown:
-        raise ScenarioError(f"unknown {kind.__name__} field(s): {', '.join(sorted(unknown))}")
-    values = {k: (tuple(v) if k in tuples and v is not None else v) for k, v in values.items()}
-    defaults, declared = kind(), settings_of(kind)
+        raise ScenarioError(f"unknown {kind.__name__} field(s): {clip(', '.join(sorted(unknown)), 120)}")
+    values = {k: (tuple(v) if k in tuples and v is not None else v + 0.0 if type(v) is float else v)  # -0.0 as 0.0
+              for k, v in values.items()}
+    defaults = kind()
     for name, value in values.items():
-        if name in declared:  # the declaration's checker judges it when the config is built
-            continue
         default = _OPTIONAL_LIKE.get(name, getattr(defaults, name))
         if not _same_kind(value, default):
-            raise ScenarioError(f"{kind.__name__}.{name} must be like {default!r}, got {value!r}")
+            raise ScenarioError(f"{kind.__name__}.{name} must be like {default!r}, got {_short(value)}")
     return kind(**values)
-
-
-SECTIONS = {"dataset": DatasetSpec, "model": ModelConfig, "train": TrainConfig}  # a scenario's nested configs
-
-
-def declaration(path: str) -> Setting:
-    """The declaration of a scenario setting by its path: ``dataset.samples``, ``train.lr``, ``grid_resolution``."""
-    head, dot, name = path.partition(".")
-    return settings_of(SECTIONS[head])[name] if dot else settings_of(Scenario)[head]
 
 
 # Example values for the fields whose default is None (ForgetSpec's options), for the type check.
@@ -194,8 +270,10 @@ def _same_kind(value, default) -> bool:
 
 def default_scenario(dataset: str = "moons", **dataset_overrides) -> Scenario:
     """Sensible defaults for a dataset: the MLP for 2D toys, the CNN for images."""
+    from explorer.unlearning.jit import default_preset
+
     spec = default_spec(dataset, **dataset_overrides)
-    image = spec.name in image_dataset_names()
+    image = spec.name in image_dataset_names() or (spec.name == FILE and is_images(spec))
     model = ModelConfig(kind="cnn", width=64) if image else ModelConfig()
     train = default_train_config(image, seed=spec.seed)
     return Scenario(dataset=spec, model=model, train=train, presets={"jit": default_preset(spec.name)})

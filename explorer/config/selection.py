@@ -1,6 +1,5 @@
-"""Choosing what to forget, as pure functions: a scenario's forget spec -> sample ids, selection events ->
-sample ids, the forget set with undo history, and presets (boundary point, deep point, whole class, random
-k %, k most informative, a k-means sub-class).
+"""Choosing what to forget, as pure functions: selection events -> sample ids, the forget set with
+undo history, and presets (boundary point, deep point, whole class, random k %, k most informative).
 
 A sample's id is its row in ``x_train``. Ids come from the selectable scatter's ``customdata``
 (never from ``point_index``, which Plotly numbers per trace, not per figure).
@@ -11,12 +10,9 @@ from dataclasses import dataclass
 from typing import Any, Iterable, Mapping
 
 import numpy as np
-from sklearn.cluster import KMeans
-from sklearn.neighbors import NearestNeighbors
 
-from explorer.config.scenario import ForgetSpec, ScenarioError
+from explorer.config.echo import clip, shown
 from explorer.measures.metrics import default_radius, information_score
-from toy_data import Dataset
 
 MAX_HISTORY = 50
 
@@ -73,6 +69,24 @@ def ids_from_event(event: Any, n: int | None = None) -> tuple[list[int], str]:
     return ids, "points"
 
 
+def ids_and_cells(event: Any, n: int) -> tuple[list[int], list[int], str]:
+    """(training ids, clicked cells, kind) of a selection event on the editor in "Edit data" mode: points with an
+    id in ``range(n)`` are training points, points with a negative ``customdata`` are the cells that make empty
+    plane clickable (explorer/figures/edit.py). ``kind`` as in :func:`ids_from_event`."""
+    sel = _get(event, "selection") if event else None
+    if not sel:
+        return [], [], "none"
+    ids, cells = set(), []
+    for p in _get(sel, "points", []) or []:
+        i = _as_id(_get(p, "customdata"))
+        if i is not None and 0 <= i < n:
+            ids.add(i)
+        elif i is not None and i < 0:
+            cells.append(i)
+    kind = "lasso" if _get(sel, "lasso") else "box" if _get(sel, "box") else "points"
+    return sorted(ids), cells, kind if (ids or cells) else "none"
+
+
 MAX_ID_TEXT = 64 * 1024  # characters of an id list (a URL's f=, the CLI's --forget-ids)
 MAX_ID_PARTS = 4096  # comma-separated ids or ranges in one list
 
@@ -95,16 +109,16 @@ def parse_id_ranges(text: str, n: int) -> tuple[list[tuple[int, int]], int]:
     for part in parts:
         part = part.strip()
         if part.startswith("-") and part[1:].isascii() and part[1:].isdigit():
-            raise ValueError(f"id {part} is out of range: ids start at 0")
+            raise ValueError(f"id {clip(part, 24)} is out of range: ids start at 0")
         a, dash, b = part.partition("-") if not part.startswith("-") else ("", "", "")
         try:
             if not part or len(part) > 41 or part.startswith("-"):
                 raise ValueError
             lo, hi = (_id(a), _id(b)) if dash else (_id(part),) * 2
         except ValueError:
-            raise ValueError(f"{part!r} is not an id (a whole number >= 0) or a range A-B") from None
+            raise ValueError(f"{shown(part, 40)} is not an id (a whole number >= 0) or a range A-B") from None
         if hi < lo:
-            raise ValueError(f"range {part!r} runs backwards")
+            raise ValueError(f"range {shown(part, 40)} runs backwards")
         raw.append((lo, hi))
     raw.sort()
     merged: list[list[int]] = []
@@ -167,16 +181,25 @@ def clip_to_range(ids: Iterable[int], n: int) -> tuple[list[int], list[int]]:
 
 @dataclass(frozen=True)
 class ForgetState:
-    """The forget set and the states before each change (for undo). Immutable: methods return new states."""
+    """The forget set, the training set's hand edits it refers to (the 2D page's data edits, toy_data/edits.py;
+    None elsewhere) and the states before each change (for undo: Undo covers edits as it covers forget sets).
+    Immutable: methods return new states."""
 
     ids: tuple[int, ...] = ()
-    history: tuple[tuple[int, ...], ...] = ()
+    history: tuple[tuple[tuple[int, ...], Any], ...] = ()  # earlier (ids, edits)
+    edits: Any = None
+
+    def _push(self, ids: tuple[int, ...], edits: Any) -> "ForgetState":
+        if ids == self.ids and edits == self.edits:
+            return self
+        return ForgetState(ids, (self.history + ((self.ids, self.edits),))[-MAX_HISTORY:], edits)
 
     def set(self, ids: Iterable[int]) -> "ForgetState":
-        new = tuple(sorted(set(int(i) for i in ids)))
-        if new == self.ids:
-            return self
-        return ForgetState(new, (self.history + (self.ids,))[-MAX_HISTORY:])
+        return self._push(tuple(sorted(set(int(i) for i in ids))), self.edits)
+
+    def edit(self, edits: Any, ids: Iterable[int]) -> "ForgetState":
+        """New data edits and the forget set renumbered for them, as one step of the history."""
+        return self._push(tuple(sorted(set(int(i) for i in ids))), edits)
 
     def apply(self, ids: Iterable[int], kind: str) -> "ForgetState":
         return self.set(apply_event(self.ids, ids, kind))
@@ -187,7 +210,8 @@ class ForgetState:
     def undo(self) -> "ForgetState":
         if not self.history:
             return self
-        return ForgetState(self.history[-1], self.history[:-1])
+        ids, edits = self.history[-1]
+        return ForgetState(ids, self.history[:-1], edits)
 
     @property
     def can_undo(self) -> bool:
@@ -208,6 +232,7 @@ def _margin(probs: np.ndarray) -> np.ndarray:
 
 def _other_class_distance(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     """Distance from each point to the nearest point of another class."""
+    from sklearn.neighbors import NearestNeighbors
 
     out = np.full(len(x), np.inf)
     for c in np.unique(y):
@@ -259,67 +284,3 @@ def highest_information(data, k: int, alpha: np.ndarray | None = None) -> list[i
         alpha = information_score(data.x_train, data.y_train, default_radius(data.x_train))
     order = np.lexsort((_other_class_distance(data.x_train, data.y_train), alpha))
     return sorted(int(i) for i in order[:k])
-
-
-# ----------------------------------------------------------------------------------------------
-# a scenario's forget spec -> ids
-
-def forget_ids(spec: ForgetSpec, data: Dataset, seed: int = 0) -> list[int]:
-    """The sorted training ids ``spec`` selects in ``data``; raises ScenarioError on bad or empty choices."""
-    chosen = spec.chosen()
-    if len(chosen) > 1:
-        raise ScenarioError(f"conflicting forget options ({' and '.join(chosen)}); give exactly one")
-    n = len(data.x_train)
-    if not chosen:
-        raise ScenarioError("the forget set is empty; choose at least one training point to forget")
-    spec.check_types()
-    if spec.ids:
-        if len(spec.ids) > n:
-            raise ScenarioError(f"{len(spec.ids)} forget ids for a training set of {n} points")
-        bad = [i for i in spec.ids if not 0 <= i < n]
-        if bad:
-            raise ScenarioError(f"forget id {bad[0]} is out of range: the training set has ids 0..{n - 1}")
-        ids = sorted(set(int(i) for i in spec.ids))
-    elif spec.forget_class is not None:
-        if not 0 <= spec.forget_class < data.n_classes:
-            raise ScenarioError(f"class {spec.forget_class} does not exist: classes are 0..{data.n_classes - 1}")
-        ids = np.flatnonzero(data.y_train == spec.forget_class).tolist()
-    elif spec.random_fraction is not None:
-        if not 0 < spec.random_fraction < 1:
-            raise ScenarioError(f"random forget fraction must be in (0, 1), got {spec.random_fraction}")
-        k = int(round(spec.random_fraction * n))
-        ids = sorted(np.random.default_rng(seed).choice(n, size=k, replace=False).tolist())
-    elif spec.subclass is not None:
-        ids = subclass_ids(data, *spec.subclass, seed=seed)
-    elif spec.point is not None:
-        try:
-            ids = [data.nearest_train_id(spec.point)]
-        except ValueError as err:
-            raise ScenarioError(str(err)) from None
-    else:
-        if spec.named not in data.named_points:
-            names = ", ".join(data.named_points) or "none"
-            raise ScenarioError(f"dataset {data.name!r} has no named point {spec.named!r} (it has: {names})")
-        ids = [data.named_points[spec.named]]
-    if not ids:
-        raise ScenarioError("the forget set is empty; choose at least one training point to forget")
-    if len(ids) >= n:
-        raise ScenarioError("cannot forget every training point: nothing would be left to retrain on")
-    return ids
-
-
-SUBCLASS_CLUSTERS = 3
-
-
-def subclass_ids(data: Dataset, cls: int, cluster: int, seed: int = 0, k: int = SUBCLASS_CLUSTERS) -> list[int]:
-    """Training ids of k-means cluster ``cluster`` (clusters sorted by size, largest first) inside class ``cls``."""
-    if not 0 <= cls < data.n_classes:
-        raise ScenarioError(f"class {cls} does not exist: classes are 0..{data.n_classes - 1}")
-    if not 0 <= cluster < k:
-        raise ScenarioError(f"sub-class cluster must be between 0 and {k - 1}, got {cluster}")
-    members = np.flatnonzero(data.y_train == cls)
-    if len(members) < k:
-        raise ScenarioError(f"class {cls} has too few training points to split into {k} sub-classes")
-    labels = KMeans(n_clusters=k, random_state=seed, n_init=10).fit_predict(data.x_train[members])
-    by_size = np.argsort(-np.bincount(labels, minlength=k), kind="stable")
-    return sorted(members[labels == by_size[cluster]].tolist())

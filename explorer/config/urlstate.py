@@ -1,31 +1,33 @@
 """A scenario and its forget ids <-> URL query parameters (flat strings, only non-default values).
 
 Keys: ``ds`` dataset name, ``d.<field>`` other dataset fields, ``m.<field>`` model, ``t.<field>``
-training, ``method``, ``p.<method>`` preset, ``c.<method>.<field>`` method settings, ``seed``,
-``device``, ``grid``, ``cmp`` methods to compare (comma-separated), ``f`` forget ids as ranges (``3-5,9``).
-Every key but ``ds``, ``p.``, ``cmp`` and ``f`` names a declared setting (explorer/config/fields.py), and the
-declaration parses its value. Decoding never fails and never blows up: a number outside its declared range is
-clamped to the limit with a notice naming the value and the declaration's limit; any other bad parameter is
-dropped alone (its default is used) with a one-line notice; forget ids beyond the training set are dropped
-without being expanded, with a notice.
+training, ``method``, ``p.<method>`` preset, ``c.<method>.<field>`` method settings, ``seed``, ``seeds``
+(training seeds K), ``device``, ``grid``, ``cmp`` methods to compare (comma-separated), ``f`` forget ids as ranges (``3-5,9``).
+Decoding never fails and never blows up: a number outside its declared range (explorer/config/limits.py) is clamped
+to the limit with a notice naming the value and the limit; any other bad parameter is dropped alone (its
+default is used) with a one-line notice; forget ids beyond the training set are dropped without being
+expanded, with a notice.
 """
 from __future__ import annotations
 
+import typing
 from dataclasses import fields, replace
 from typing import Any, Iterable, Mapping
 
-import torch
-
-from explorer.config.fields import Setting, check_value, number, settings_of
+from explorer.config import datalink, limits
+from explorer.config.echo import clip, shown
+from explorer.config.longlinks import TRIMMED, trimmed_notice
+from explorer.config.limits import MAX_SAMPLES
 from explorer.config.scenario import Scenario, ScenarioError, default_scenario
-from explorer.config.shared import MAX_SAMPLES
-from explorer.engine.device import mps_available, pick_device
 from explorer.config.selection import expand, parse_id_ranges
 from explorer.unlearning import get_method, method_names
-from toy_data import dataset_names, image_dataset_names
+from toy_data import dataset_names, max_train_size
+from toy_data.base import validate_spec
 
 SECTIONS = {"d": "dataset", "m": "model", "t": "train"}
-TOP = {declared.link or name: name for name, declared in settings_of(Scenario).items()}  # seed, grid, lip, ...
+MAX_KEY_NOTICES = 5  # unknown parameters named one by one; more are counted in one notice
+TOP = {"seed": "seed", "seeds": "seeds", "device": "device", "grid": "grid_resolution", "method": "method",
+       "lip": "lipschitz_sigma", "lip_space": "lipschitz_space"}
 
 
 # ----------------------------------------------------------------------------------------------
@@ -63,6 +65,35 @@ def _fmt(value: Any) -> str:
     return str(value)
 
 
+def parse_value(text: str, like: Any) -> Any:
+    """Parse ``text`` as the type of the default value ``like`` (the one parser of the URL and the CLI's
+    ``--set``); a tuple of whole numbers is written comma-separated. ValueError with a one-line reason."""
+    text = str(text).strip()
+    if isinstance(like, (tuple, list)):  # a scenario file holds a tuple setting as a JSON list
+        items = [t for t in text.split(",") if t.strip()]
+        return tuple(parse_value(t, like[0] if like else 0) for t in items)
+    if isinstance(like, bool):
+        low = text.lower()
+        if low in ("1", "true", "yes", "on"):
+            return True
+        if low in ("0", "false", "no", "off"):
+            return False
+        raise ValueError(f"expected 0/1, got {shown(text)}")
+    if isinstance(like, int):
+        f = float(text)
+        if f != f or f in (float("inf"), float("-inf")) or f != int(f):
+            raise ValueError(f"expected a whole number, got {shown(text)}")
+        return int(f)
+    if isinstance(like, float):
+        v = float(text)
+        if v != v or v in (float("inf"), float("-inf")):
+            raise ValueError(f"expected a finite number, got {shown(text)}")
+        return v + 0.0  # -0.0 as 0.0: NumPy refuses a negative-zero scale
+    if like is None or isinstance(like, str):
+        return text
+    raise ValueError("unsupported setting")
+
+
 def _diff(obj, base) -> dict[str, Any]:
     return {f.name: getattr(obj, f.name) for f in fields(obj)
             if getattr(obj, f.name) != getattr(base, f.name)}
@@ -72,12 +103,14 @@ def _diff(obj, base) -> dict[str, Any]:
 # scenario -> params
 
 def to_params(scenario: Scenario, forget_ids: Iterable[int] = ()) -> dict[str, str]:
-    """Flat string parameters holding everything that differs from ``default_scenario(dataset)``."""
-    base = default_scenario(scenario.dataset.name)
-    out = {"ds": scenario.dataset.name}
+    """Flat string parameters holding everything that differs from ``default_scenario(dataset)``. Data edits
+    too long for a link (explorer/config/datalink.py) leave the link without them and without the forget ids."""
+    data = scenario.dataset
+    base = default_scenario(data.name, file=data.file)
+    out = {"ds": data.name, **datalink.file_params(data.file)}
     for short, attr in SECTIONS.items():
         for name, value in _diff(getattr(scenario, attr), getattr(base, attr)).items():
-            if attr == "dataset" and name == "name":
+            if attr == "dataset" and name in ("name", "edits", "file"):
                 continue
             out[f"{short}.{name}"] = _fmt(value)
     for key, attr in TOP.items():
@@ -91,6 +124,9 @@ def to_params(scenario: Scenario, forget_ids: Iterable[int] = ()) -> dict[str, s
             out[f"c.{method}.{name}"] = _fmt(value)
     if scenario.compare:
         out["cmp"] = ",".join(scenario.compare)
+    if not datalink.fits_link(data.edits):
+        return out
+    out.update(datalink.edit_params(data.edits))
     ids = encode_ids(forget_ids)
     if ids:
         out["f"] = ids
@@ -110,15 +146,29 @@ def from_params(params: Mapping[str, Any]) -> tuple[Scenario, list[int], list[st
     """(scenario, forget ids, notices). Unknown or invalid parameters fall back to defaults."""
     raw = {str(k): _first(v) for k, v in dict(params).items()}
     notices: list[str] = []
+    if TRIMMED in raw:  # the server kept only part of a link past Streamlit's limits (explorer/ui/links.py)
+        notice = trimmed_notice(raw[TRIMMED])
+        if notice:
+            notices.append(notice)
+            raw.pop(TRIMMED)
 
     def bad(key: str, why: str) -> None:
-        notices.append(f"Ignored URL parameter {key}={raw.get(key, '')!r} ({why}); using the default.")
+        notices.append(f"Ignored URL parameter {clip(key, 60)}={shown(raw.get(key, ''))} ({clip(why, 120)}); "
+                       "using the default.")
 
     name = raw.pop("ds", "moons") or "moons"
-    if name not in dataset_names() or name in image_dataset_names():
-        notices.append(f"Ignored URL parameter ds={name!r} (unknown 2D dataset); using moons.")
+    datafile = datalink.file_from_params(name, raw, notices)  # ds=file&data=<sha256>: data this server holds
+    if datafile is None and (name not in dataset_names() or name in _image_datasets()):
+        if name != "file":
+            notices.append(f"Ignored URL parameter ds={shown(name)} (unknown 2D dataset); using moons.")
         name = "moons"
-    scenario = default_scenario(name)
+    scenario = default_scenario(name, file=datafile)
+    if datafile is not None and scenario.model.kind != "mlp":
+        notices.append("Ignored URL parameter ds=file: that data file holds images; open it on the Real images page. "
+                       "Using moons.")
+        scenario = default_scenario("moons")
+    edits = datalink.edits_from_params(raw, notices)
+    scenario = replace(scenario, dataset=replace(scenario.dataset, edits=edits))
     consumed: set[str] = set()
 
     # dataset / model / train: one field at a time, each validated with its section
@@ -127,37 +177,45 @@ def from_params(params: Mapping[str, Any]) -> tuple[Scenario, list[int], list[st
             consumed.add(key)
             field_name = key[len(short) + 1:]
             section = getattr(scenario, attr)
-            if field_name not in {f.name for f in fields(section)} or (attr == "dataset" and field_name == "name"):
+            if field_name not in {f.name for f in fields(section)} or (
+                    attr == "dataset" and field_name in ("name", "edits", "file")):
                 bad(key, "unknown setting")
                 continue
             try:
-                declared = settings_of(section)[field_name]
-                value = _clamped(f"{attr}.{field_name}", key, raw[key], declared, pending := [])
+                value = _clamped(f"{attr}.{field_name}", key, raw[key], getattr(section, field_name), notices)
                 if attr == "model" and field_name == "kind" and value != "mlp":
                     raise ValueError("the 2D explorer trains an MLP; cnn is for the images page")
                 candidate = replace(section, **{field_name: value})
+                _validate_section(attr, candidate)
             except (ValueError, TypeError, OverflowError) as err:
                 bad(key, str(err).split("\n")[0])
                 continue
             scenario = replace(scenario, **{attr: candidate})
-            notices += pending
 
     for key, attr in TOP.items():
         if key not in raw:
             continue
         consumed.add(key)
         try:
-            value = _clamped(attr, key, raw[key], settings_of(Scenario)[attr], pending := [])
+            value = _clamped(attr, key, raw[key], getattr(scenario, attr), notices)
             if attr == "method" and value not in method_names():
                 raise ValueError(f"unknown method; valid: {', '.join(method_names())}")
+            if attr == "seed" and not 0 <= value < 2**32:
+                raise ValueError("must be between 0 and 2**32 - 1")
             if attr == "method" and value == "retrain":
                 raise ValueError("retrain is the reference, not a method to run")
+            if attr == "lipschitz_sigma":
+                from explorer.pipeline import check_lipschitz_probe
+                check_lipschitz_probe(value, "probs")
+            if attr == "lipschitz_space":
+                from explorer.pipeline import check_lipschitz_probe
+                check_lipschitz_probe(0.1, value)
             if attr == "device":
+                from explorer.engine.device import pick_device
                 pick_device(value)
-                if value not in page_devices():
-                    raise ValueError(f"the page offers {', '.join(page_devices())} here")
+                if value not in _page_devices():
+                    raise ValueError(f"the page offers {', '.join(_page_devices())} here")
             scenario = replace(scenario, **{attr: value})
-            notices += pending
         except (ValueError, TypeError, OverflowError) as err:
             bad(key, str(err).split("\n")[0])
 
@@ -179,11 +237,13 @@ def from_params(params: Mapping[str, Any]) -> tuple[Scenario, list[int], list[st
             base = spec.config_from(None, presets.get(method))
             if field_name not in {f.name for f in fields(base)}:
                 raise ValueError(f"{method} has no setting {field_name}")
-            value = _clamped(f"{method}.{field_name}", key, raw[key], settings_of(base)[field_name], pending := [])
+            like = getattr(base, field_name)
+            if typing.get_type_hints(type(base)).get(field_name) is float and not isinstance(like, bool):
+                like = float(like)  # a preset may write 10 for a float setting
+            value = _clamped(f"{method}.{field_name}", key, raw[key], like, notices)
             trial = {**configs.get(method, {}), field_name: value}
             spec.config_from(trial, presets.get(method))
             configs.setdefault(method, {})[field_name] = value
-            notices += pending
         except (ValueError, TypeError, OverflowError) as err:
             bad(key, str(err).split("\n")[0])
     scenario = replace(scenario, presets=presets, configs=configs)
@@ -193,7 +253,7 @@ def from_params(params: Mapping[str, Any]) -> tuple[Scenario, list[int], list[st
         names = [m.strip() for m in raw["cmp"].split(",") if m.strip()]
         unknown = [m for m in names if m not in method_names()]
         if unknown:
-            bad("cmp", f"unknown method {unknown[0]!r}")
+            bad("cmp", f"unknown method {shown(unknown[0])}")
         scenario = replace(scenario, compare=tuple(dict.fromkeys(
             m for m in names if m in method_names() and m not in (scenario.method, "retrain"))))
 
@@ -203,35 +263,79 @@ def from_params(params: Mapping[str, Any]) -> tuple[Scenario, list[int], list[st
         try:
             # The training set has fewer points than samples: ids beyond are dropped, never expanded; the page
             # clips to the exact size after training.
-            n = scenario.dataset.samples
+            n = max_train_size(scenario.dataset) + len(scenario.dataset.edits.added)  # added points: ids after the rest
+            if scenario.dataset.file is not None:
+                n = MAX_SAMPLES + len(scenario.dataset.edits.added)
             ranges, beyond = parse_id_ranges(raw["f"], n)
             ids = expand(ranges)
             if beyond:
-                notices.append(f"Dropped {beyond:,} forget id(s) from URL parameter f: the dataset has "
-                               f"{n:,} samples, so ids stop below {n:,}.")
+                notices.append(f"Dropped {beyond:,} forget id(s) from URL parameter f: the training set of "
+                               f"{scenario.dataset.name} with {scenario.dataset.samples:,} samples has fewer than "
+                               f"{n:,} points, so ids stop below {n:,}.")
         except ValueError as err:
-            text = raw["f"] if len(raw["f"]) <= 40 else raw["f"][:37] + "..."
-            notices.append(f"Ignored URL parameter f={text!r} ({err}); the forget set starts empty.")
-    for key in sorted(set(raw) - consumed):
-        notices.append(f"Ignored unknown URL parameter {key!r}.")
+            notices.append(f"Ignored URL parameter f={shown(raw['f'], 40)} ({err}); the forget set starts empty.")
+    unknown_keys = sorted(set(raw) - consumed)
+    if len(unknown_keys) > MAX_KEY_NOTICES:  # one line for a flood, not a page of them
+        notices.append(f"Ignored {len(unknown_keys):,} unknown URL parameters "
+                       f"({', '.join(shown(k, 20) for k in unknown_keys[:3])}, …).")
+    else:
+        notices.extend(f"Ignored unknown URL parameter {shown(key)}." for key in unknown_keys)
     return scenario, ids, notices
 
 
-def _clamped(path: str, key: str, text: str, declared: Setting, notices: list[str]) -> Any:
-    """``text`` read by the declaration of ``path`` and clamped to its range; a clamped value adds a notice naming
-    the value and the declared limit to ``notices`` (the caller keeps it once the setting is used). ValueError
-    (one line) when it cannot be used at all."""
-    value = declared.parse(text, path)
-    clamped = declared.clamp(value)
-    if clamped is not value:
-        notices.append(f"URL parameter {key}={number(value)} is out of range: {path} must be {declared.describe()}; "
-                       f"using the limit {number(clamped)}.")
-    return check_value(path, declared, clamped)
+PAGE_KEYS = ("classroom", "lesson", "step")  # read by the pages themselves
 
 
-def page_devices() -> list[str]:
-    """The devices a page offers: auto, the CPU, and CUDA or Apple MPS where this server has them."""
+def key_rank(name: str) -> int:
+    """What to keep first of a link too long for the server (explorer/config/longlinks.py): 0 the dataset and
+    the forget set, 1 any other setting of a page, 2 anything else."""
+    if name in ("ds", "f"):
+        return 0
+    head, dot, _ = name.partition(".")
+    return 1 if name in TOP or name in PAGE_KEYS or name == "cmp" or (dot and head in (*SECTIONS, "c", "p")) else 2
+
+
+def _clamped(path: str, key: str, text: str, like: Any, notices: list[str]) -> Any:
+    """``text`` parsed as ``like``'s type and clamped to the declared range of ``path``; a clamped value adds a
+    notice naming the value and the limit. ValueError when it cannot be used at all."""
+    lim = limits.limit(path)
+    if lim is not None and lim.kind in (int, float) and not isinstance(like, bool):
+        try:
+            number = float(str(text).strip())
+        except ValueError:
+            raise ValueError(f"expected a number, got {shown(str(text), 40)}") from None
+        if number != number or number in (float("inf"), float("-inf")):
+            raise ValueError(f"expected a finite number, got {shown(str(text), 40)}")
+        number += 0.0  # -0 as 0 (NumPy refuses a negative-zero noise scale)
+        if lim.kind is int:
+            if number != int(number):
+                raise ValueError(f"expected a whole number, got {shown(str(text), 40)}")
+            number = int(number)
+        value, note = limits.clamp(path, number, name=f"URL parameter {key}")
+        if note:
+            notices.append(note)
+        return value
+    value = parse_value(text, like)
+    limits.check(path, value)
+    return value
+
+
+def _page_devices() -> list[str]:
+    import torch
+    from explorer.engine.device import mps_available
     return ["auto", "cpu"] + (["cuda"] if torch.cuda.is_available() else []) + (["mps"] if mps_available() else [])
+
+
+def _validate_section(attr: str, value) -> None:
+    if attr == "dataset":
+        validate_spec(value)
+    else:
+        value.validate()
+
+
+def _image_datasets() -> tuple[str, ...]:
+    from toy_data import image_dataset_names
+    return tuple(image_dataset_names())
 
 
 def round_trip_ok(scenario: Scenario, ids: Iterable[int]) -> bool:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import copy
 import time
-from dataclasses import dataclass, field, asdict
+from dataclasses import asdict, dataclass, field, replace
 from typing import Callable
 
 import numpy as np
@@ -11,10 +11,51 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from explorer.config.shared import OPTIMIZERS
-from explorer.config.training import TrainConfig
-
 ProgressFn = Callable[[int, int, float], None]  # (epoch, max_epochs, loss)
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    epochs: int = 1500  # upper bound; training stops earlier once the loss has converged
+    lr: float = 0.01
+    weight_decay: float = 0.0
+    batch_size: int = 0  # 0 = full batch (deterministic and fastest for 2D toys)
+    optimizer: str = "adam"
+    # Converged = the loss is below target_loss, or it fell by less than `tolerance` (relative)
+    # over the last `patience` epochs. The paper's authors stress under-trained models unlearn badly,
+    # so the plateau test looks at a long window rather than at one noisy epoch.
+    target_loss: float = 1e-3
+    patience: int = 100
+    tolerance: float = 0.05
+    seed: int = 0  # weight init and minibatch order
+
+    def validate(self) -> None:
+        from explorer.config.limits import check_fields
+
+        check_fields("train", self)  # types and ranges, declared in explorer/config/limits.py
+        if not 1 <= self.epochs <= 100000:
+            raise ValueError(f"epochs must be between 1 and 100000, got {self.epochs}")
+        if not (self.lr > 0 and np.isfinite(self.lr)):
+            raise ValueError(f"learning rate must be > 0, got {self.lr}")
+        if self.weight_decay < 0:
+            raise ValueError(f"weight decay must be >= 0, got {self.weight_decay}")
+        if self.batch_size < 0:
+            raise ValueError(f"batch size must be >= 0 (0 = full batch), got {self.batch_size}")
+        if not 0 <= self.seed < 2**32:
+            raise ValueError(f"training seed must be between 0 and 2**32 - 1, got {self.seed}")
+        if self.optimizer not in ("adam", "sgd"):
+            raise ValueError(f"unknown optimizer {self.optimizer!r}; choose adam or sgd")
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def default_train_config(image_data: bool, seed: int = 0) -> TrainConfig:
+    """2D toys: full-batch Adam until the loss plateaus. Images: minibatch Adam, fixed epochs."""
+    if image_data:
+        return TrainConfig(epochs=30, lr=2e-3, batch_size=64, target_loss=1e-3, patience=5, tolerance=0.05,
+                           seed=seed)
+    return TrainConfig(seed=seed)
 
 
 @dataclass
@@ -29,6 +70,9 @@ class TrainHistory:
         return asdict(self)
 
 
+OPTIMIZERS = ("sgd", "adam")
+
+
 def make_optimizer(name: str, params, lr: float, momentum: float = 0.0, weight_decay: float = 0.0
                    ) -> torch.optim.Optimizer:
     if name == "sgd":
@@ -38,11 +82,39 @@ def make_optimizer(name: str, params, lr: float, momentum: float = 0.0, weight_d
     raise ValueError(f"unknown optimizer {name!r}; choose one of {', '.join(OPTIMIZERS)}")
 
 
+def recipe_optimizer(config: TrainConfig, params) -> torch.optim.Optimizer:
+    """The training recipe's optimiser (every trainer's): SGD trains with momentum 0.9, the published
+    pre-training recipe (JiT repo, pretrain_model.py)."""
+    momentum = 0.9 if config.optimizer == "sgd" else 0.0
+    return make_optimizer(config.optimizer, params, config.lr, momentum, config.weight_decay)
+
+
+def with_seed(config: TrainConfig, offset: int) -> TrainConfig:
+    """The recipe for training seed ``config.seed + offset`` (seed k of a many-seed run): new initial weights
+    and batch order, the rest unchanged."""
+    return config if offset == 0 else replace(config, seed=config.seed + offset)
+
+
 def train(model: nn.Module, x, y, config: TrainConfig, device: torch.device,
           progress: ProgressFn | None = None) -> tuple[nn.Module, TrainHistory]:
     """Train a copy of ``model`` on (x, y); the caller's model is untouched. Returns (copy, history)."""
     model = copy.deepcopy(model).to(device)
     return model, fit(model, x, y, config, device, progress)
+
+
+def converged(losses: list[float], config: TrainConfig) -> bool:
+    """The stopping rule, on one model's loss history (one mean loss per epoch so far): the last loss is below
+    ``target_loss``, or it fell by less than ``tolerance`` (relative) over the last ``patience`` epochs. Both the
+    ordinary trainer and the batched one (:mod:`explorer.engine.batched`) stop by it."""
+    last = losses[-1]
+    window_start = losses[-config.patience - 1] if len(losses) >= config.patience + 1 else None
+    return last < config.target_loss or (window_start is not None and window_start - last < config.tolerance * window_start)
+
+
+def check_finite(loss: float, epoch: int) -> None:
+    """A training loss that stopped being finite ends training with one line (every trainer's rule)."""
+    if not np.isfinite(loss):
+        raise FloatingPointError(f"training diverged at epoch {epoch} (loss {loss}); lower the learning rate")
 
 
 EpochHook = Callable[[nn.Module, int, float], bool]  # (model, epoch, loss) -> keep going?
@@ -54,15 +126,14 @@ def fit(model: nn.Module, x, y, config: TrainConfig, device: torch.device,
 
     Same inputs and seed give the same weights. ``on_epoch`` may stop training by returning False.
     """
+    config.validate()
     if len(x) == 0:
         raise ValueError("cannot train on an empty training set")
     start = time.perf_counter()
     model.train()
     xt = torch.as_tensor(np.asarray(x), dtype=torch.float32, device=device)
     yt = torch.as_tensor(np.asarray(y), dtype=torch.long, device=device)
-    # SGD trains with momentum 0.9, the published pre-training recipe (JiT repo, pretrain_model.py).
-    momentum = 0.9 if config.optimizer == "sgd" else 0.0
-    opt = make_optimizer(config.optimizer, model.parameters(), config.lr, momentum, config.weight_decay)
+    opt = recipe_optimizer(config, model.parameters())
     order_rng = torch.Generator().manual_seed(config.seed)
     batch = config.batch_size or len(xt)
     history = TrainHistory()
@@ -84,12 +155,8 @@ def fit(model: nn.Module, x, y, config: TrainConfig, device: torch.device,
             progress(epoch + 1, config.epochs, epoch_loss)
         if on_epoch is not None and not on_epoch(model, epoch + 1, epoch_loss):
             break
-        if not np.isfinite(epoch_loss):
-            raise FloatingPointError(f"training diverged at epoch {epoch + 1} (loss {epoch_loss}); lower the learning rate")
-        window_start = history.loss[-config.patience - 1] if epoch >= config.patience else None
-        if epoch_loss < config.target_loss or (
-            window_start is not None and window_start - epoch_loss < config.tolerance * window_start
-        ):
+        check_finite(epoch_loss, epoch + 1)
+        if converged(history.loss, config):
             history.converged = True
             break
     model.eval()

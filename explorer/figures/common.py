@@ -1,6 +1,7 @@
 """What every figure shares: the class palette and the class/confidence encoding of the background heatmap,
-trace helpers (heatmap, lines, training points, class legend), fixed axes, the in-figure player controls,
-and the self-contained HTML export. Pure Plotly: arrays in, traces and layout dicts out (no Streamlit).
+trace helpers (heatmap, lines, training points, class legend), fixed axes, figures from plain dicts with
+cached subplot layouts, finished figure specs, the in-figure player controls, and the self-contained HTML
+export. Pure Plotly: arrays in, traces and layout dicts out (no Streamlit).
 
 The background is ONE heatmap per panel whose value encodes the predicted class *and* the confidence:
 ``z = class * LEVELS + level`` (uint8), shown with a piecewise-constant colourscale where each class's band
@@ -9,10 +10,14 @@ frame at 10 kB before base64.
 """
 from __future__ import annotations
 
+import json
+from functools import lru_cache
 from typing import Sequence
 
 import numpy as np
 import plotly.graph_objects as go
+from plotly.colors import get_colorscale
+from plotly.subplots import make_subplots
 
 from explorer.measures.metrics import METRICS
 
@@ -70,17 +75,21 @@ def encode_class_confidence(probs: np.ndarray, shape: tuple[int, int]) -> np.nda
 # ----------------------------------------------------------------------------------------------
 # trace helpers
 
-def heatmap_trace(xs, ys, probs, n_classes: int, opacity: float = 1.0, **kw) -> go.Heatmap:
+# Traces and figures are built as plain dicts and wrapped with ``go.Figure(..., _validate=False)``: plotly's
+# per-property validation (make_subplots, update_*axes, add_trace) cost more than the data they carry, and a
+# page builds them for every student.
+
+def heatmap_trace(xs, ys, probs, n_classes: int, opacity: float = 1.0, **kw) -> dict:
     z = encode_class_confidence(probs, (len(ys), len(xs)))
-    return go.Heatmap(x=np.asarray(xs, np.float32), y=np.asarray(ys, np.float32), z=z,
-                      zmin=-0.5, zmax=n_classes * LEVELS - 0.5, colorscale=class_colorscale(n_classes),
-                      showscale=False, zsmooth=False, hoverinfo="skip", opacity=opacity, **kw)
+    return dict(type="heatmap", x=np.asarray(xs, np.float32), y=np.asarray(ys, np.float32), z=z,
+                zmin=-0.5, zmax=n_classes * LEVELS - 0.5, colorscale=class_colorscale(n_classes),
+                showscale=False, zsmooth=False, hoverinfo="skip", opacity=opacity, **kw)
 
 
 def line_trace(x, y, name: str, color: str = "#222", width: float = 2.0, dash: str = "solid",
-               opacity: float = 1.0, showlegend: bool = True, **kw) -> go.Scatter:
-    return go.Scatter(x=x, y=y, mode="lines", name=name, line=dict(color=color, width=width, dash=dash),
-                      opacity=opacity, hoverinfo="skip", showlegend=showlegend, connectgaps=False, **kw)
+               opacity: float = 1.0, showlegend: bool = True, **kw) -> dict:
+    return dict(type="scatter", x=x, y=y, mode="lines", name=name, line=dict(color=color, width=width, dash=dash),
+                opacity=opacity, hoverinfo="skip", showlegend=showlegend, connectgaps=False, **kw)
 
 
 def point_colors(y: np.ndarray) -> list[str]:
@@ -88,21 +97,20 @@ def point_colors(y: np.ndarray) -> list[str]:
 
 
 def points_traces(x: np.ndarray, y: np.ndarray, forget_ids: Sequence[int], showlegend: bool = True,
-                  sizes: np.ndarray | None = None, **kw) -> list[go.Scatter]:
+                  sizes: np.ndarray | None = None, **kw) -> list[dict]:
     """Two traces: retained training points coloured by class, forgotten points as black crosses."""
     forget = np.zeros(len(x), dtype=bool)
     forget[list(forget_ids)] = True
     keep = ~forget
     size = sizes[keep] if sizes is not None else 6
-    retained = go.Scatter(x=x[keep, 0], y=x[keep, 1], mode="markers", name="training points",
-                          marker=dict(color=point_colors(y[keep]), size=size,
-                                      line=dict(color="white", width=0.6)),
-                          hoverinfo="skip", showlegend=showlegend, **kw)
-    forgotten = go.Scatter(x=x[forget, 0], y=x[forget, 1], mode="markers", name="forgotten points",
-                           marker=dict(color=point_colors(y[forget]), size=13, symbol="x",
-                                       line=dict(color=FORGET_COLOR, width=2)),
-                           text=[f"forgotten id {i}" for i in np.flatnonzero(forget)], hoverinfo="text",
-                           showlegend=showlegend, **kw)
+    retained = dict(type="scatter", x=x[keep, 0], y=x[keep, 1], mode="markers", name="training points",
+                    marker=dict(color=point_colors(y[keep]), size=size, line=dict(color="white", width=0.6)),
+                    hoverinfo="skip", showlegend=showlegend, **kw)
+    forgotten = dict(type="scatter", x=x[forget, 0], y=x[forget, 1], mode="markers", name="forgotten points",
+                     marker=dict(color=point_colors(y[forget]), size=13, symbol="x",
+                                 line=dict(color=FORGET_COLOR, width=2)),
+                     text=[f"forgotten id {i}" for i in np.flatnonzero(forget)], hoverinfo="text",
+                     showlegend=showlegend, **kw)
     return [retained, forgotten]
 
 
@@ -113,11 +121,77 @@ def fixed_axes(xs, ys) -> tuple[dict, dict]:
             dict(range=[float(ys[0]), float(ys[-1])], autorange=False, showgrid=False, zeroline=False, title=title("x₂")))
 
 
-def class_legend(n_classes: int, prefix: str = "class") -> list[go.Scatter]:
+def class_legend(n_classes: int, prefix: str = "class") -> list[dict]:
     """Legend-only entries (no data, not selectable) naming each class's colour."""
-    return [go.Scatter(x=[None], y=[None], mode="markers", name=f"{prefix} {c}", hoverinfo="skip",
-                       marker=dict(color=class_color(c), size=9, line=dict(color="white", width=0.6)))
+    return [dict(type="scatter", x=[None], y=[None], mode="markers", name=f"{prefix} {c}", hoverinfo="skip",
+                 marker=dict(color=class_color(c), size=9, line=dict(color="white", width=0.6)))
             for c in range(n_classes)]
+
+
+# ----------------------------------------------------------------------------------------------
+# figures from dicts, subplot layouts, finished specs
+
+def figure(data: list[dict], layout: dict, frames: list[dict] | None = None) -> go.Figure:
+    """A figure from plain dicts, unvalidated (see the trace helpers above)."""
+    spec = {"data": data, "layout": layout}
+    if frames is not None:
+        spec["frames"] = frames
+    return go.Figure(spec, _validate=False)
+
+
+@lru_cache(maxsize=32)
+def _subplots_cached(rows: int, cols: int, titles: tuple, row_titles: tuple | None, font_size: int,
+                     spacing: tuple[float, float], specs: str | None, widths: tuple | None) -> str:
+    fig = make_subplots(rows=rows, cols=cols, subplot_titles=list(titles), horizontal_spacing=spacing[0],
+                        vertical_spacing=spacing[1], row_titles=list(row_titles) if row_titles else None,
+                        specs=json.loads(specs) if specs else None, column_widths=list(widths) if widths else None)
+    fig.update_annotations(font_size=font_size)
+    layout = fig.to_dict()["layout"]
+    layout.pop("template", None)
+    return json.dumps(layout)
+
+
+def subplot_layout(rows: int, cols: int, titles, row_titles=None, font_size: int = 12,
+                   spacing: tuple[float, float] = (0.03, 0.05), specs=None, widths=None) -> dict:
+    """A fresh copy of make_subplots' layout (axis domains and panel titles), computed once per arrangement."""
+    return json.loads(_subplots_cached(rows, cols, tuple(titles), tuple(row_titles) if row_titles else None,
+                                       font_size, tuple(spacing), json.dumps(specs) if specs else None,
+                                       tuple(widths) if widths else None))
+
+
+def axis_ref(k: int) -> tuple[str, str]:
+    """The axes of subplot ``k`` (1-based, row by row) as a trace names them."""
+    return ("x", "y") if k == 1 else (f"x{k}", f"y{k}")
+
+
+@lru_cache(maxsize=8)
+def _named_colorscale(name: str) -> str:
+    return json.dumps(get_colorscale(name))
+
+
+def named_colorscale(name: str) -> list:
+    """A named colourscale as validation would have written it (plotly.py's list, not plotly.js's own)."""
+    return json.loads(_named_colorscale(name))
+
+
+class SpecFigure(go.Figure):
+    """A finished figure as its spec (``fig.to_dict()``: plain data, arrays already base64-encoded), taken by plotly
+    and Streamlit as a figure: ``to_dict()`` hands the spec back instead of rebuilding plotly's objects and
+    deep-copying them, which ``st.plotly_chart`` does on every rerun of every page showing the figure (for a
+    31-frame animation most of a rerun's CPU). Pickles, exports (``to_html``, ``to_json``) and draws as the figure
+    it was made from; its ``data`` and ``layout`` attributes are empty: read the spec. Never mutate the spec."""
+
+    def __init__(self, spec: dict | None = None):
+        super().__init__()
+        self._spec = spec if spec is not None else {"data": [], "layout": {}}
+
+    def to_dict(self) -> dict:
+        return self._spec
+
+
+def from_spec(spec: dict) -> go.Figure:
+    """A figure again from ``fig.to_dict()`` (see :class:`SpecFigure`)."""
+    return SpecFigure(spec)
 
 
 def finite_or_nan(values) -> np.ndarray:

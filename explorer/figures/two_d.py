@@ -6,19 +6,17 @@ has a fixed range; frames carry only the traces that change.
 """
 from __future__ import annotations
 
-import json
 import math
-from functools import lru_cache
 from typing import Sequence
 
 import numpy as np
 import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
 from explorer.figures.boundary import boundary_xy
-from explorer.figures.common import (FORGET_COLOR, MAX_FRAMES, class_legend, encode_class_confidence,
-                                     finite_or_nan, fixed_axes, heatmap_trace, json_float, line_trace,
-                                     player_controls, point_colors, points_traces, range_of, short_label)
+from explorer.figures.common import (FORGET_COLOR, MAX_FRAMES, axis_ref, class_legend, encode_class_confidence,
+                                     figure, finite_or_nan, fixed_axes, heatmap_trace, json_float,
+                                     line_trace, named_colorscale, player_controls, point_colors, points_traces,
+                                     range_of, short_label, subplot_layout)
 from explorer.measures.metrics import METRICS, live_metric_names
 
 ANIMATION_METRICS = live_metric_names("animation")  # the registry's shown="animation", kept up to date
@@ -49,8 +47,8 @@ def editor_figure(x: np.ndarray, y: np.ndarray, xs, ys, probs: np.ndarray | None
     line_widths = [2.5 if i in forget else 0.7 for i in range(n)]
     hover = [f"id {i} · class {int(y[i])}" + (f" · α={alpha[i]:.2f}" if alpha is not None else "")
              + (" · forgotten" if i in forget else "") for i in range(n)]
-    traces.append(go.Scatter(
-        x=x[:, 0].tolist(), y=x[:, 1].tolist(), mode="markers", name="training points",
+    traces.append(dict(
+        type="scatter", x=x[:, 0].tolist(), y=x[:, 1].tolist(), mode="markers", name="training points",
         customdata=list(range(n)), text=hover, hoverinfo="text",
         marker=dict(color=point_colors(y), size=sizes, symbol=symbols,
                     line=dict(color=line_colors, width=line_widths)),
@@ -58,11 +56,9 @@ def editor_figure(x: np.ndarray, y: np.ndarray, xs, ys, probs: np.ndarray | None
         showlegend=False,
     ))
     xa, ya = fixed_axes(xs, ys)
-    fig = go.Figure(traces)
-    fig.update_layout(height=height, margin=dict(l=45, r=10, t=10, b=40), xaxis=xa, yaxis=ya,
-                      uirevision="editor", plot_bgcolor="white", clickmode="event+select",
-                      legend=dict(orientation="h", x=0.0, y=1.0, yanchor="bottom", font={"size": 11}))
-    return fig
+    return figure(traces, dict(height=height, margin=dict(l=45, r=10, t=10, b=40), xaxis=xa, yaxis=ya,
+                               uirevision="editor", plot_bgcolor="white", clickmode="event+select",
+                               legend=dict(orientation="h", x=0.0, y=1.0, yanchor="bottom", font={"size": 11})))
 
 
 # ----------------------------------------------------------------------------------------------
@@ -91,9 +87,9 @@ def animation_figure(x: np.ndarray, y: np.ndarray, xs, ys, n_classes: int, forge
     layout = _animation_skeleton(tuple(short_label(m) for m in panels))
     data: list[dict] = []
 
-    def add(trace, axis: int = 1) -> int:
-        t = trace.to_plotly_json() if hasattr(trace, "to_plotly_json") else dict(trace)
-        t["xaxis"], t["yaxis"] = ("x", "y") if axis == 1 else (f"x{axis}", f"y{axis}")
+    def add(trace: dict, axis: int = 1) -> int:
+        t = dict(trace)
+        t["xaxis"], t["yaxis"] = axis_ref(axis)
         data.append(t)
         return len(data) - 1
 
@@ -156,28 +152,19 @@ def animation_figure(x: np.ndarray, y: np.ndarray, xs, ys, n_classes: int, forge
     layout.update(height=height, margin=dict(l=40, r=10, t=70, b=20), plot_bgcolor="white",
                   legend=dict(orientation="h", x=0.0, y=1.02, yanchor="bottom", font={"size": 11}),
                   uirevision="player", modebar=dict(orientation="v"))
-    return go.Figure({"data": data, "layout": layout, "frames": frames}, _validate=False)
+    return figure(data, layout, frames)
 
 
-@lru_cache(maxsize=8)
-def _skeleton_cached(titles: tuple[str, ...]) -> str:
+def _animation_skeleton(titles: tuple[str, ...]) -> dict:
+    """Axes domains and panel titles of the animation layout (a fresh copy; computed once per layout)."""
     n_rows = math.ceil(len(titles) / 2)
     specs = [[{"rowspan": n_rows}, {}, {}]] + [[None, {}, {}] for _ in range(n_rows - 1)]
     padded = [""]
     for r in range(n_rows):
         row = list(titles[2 * r:2 * r + 2])
         padded += row + [""] * (2 - len(row))
-    fig = make_subplots(rows=n_rows, cols=3, specs=specs, column_widths=[0.54, 0.23, 0.23],
-                        horizontal_spacing=0.06, vertical_spacing=0.09, subplot_titles=padded)
-    fig.update_annotations(font_size=11)
-    return json.dumps(fig.to_dict()["layout"])
-
-
-def _animation_skeleton(titles: tuple[str, ...]) -> dict:
-    """Axes domains and panel titles of the animation layout (a fresh copy; computed once per layout)."""
-    layout = json.loads(_skeleton_cached(titles))
-    layout.pop("template", None)
-    return layout
+    return subplot_layout(n_rows, 3, padded, font_size=11, spacing=(0.06, 0.09), specs=specs,
+                          widths=(0.54, 0.23, 0.23))
 
 
 # ----------------------------------------------------------------------------------------------
@@ -212,39 +199,36 @@ def small_multiples(x: np.ndarray, y: np.ndarray, xs, ys, n_classes: int, forget
     xs, ys = np.asarray(xs, np.float32), np.asarray(ys, np.float32)
     n_rows, n_cols = len(rows), max(len(r) for r in rows)
     titles = [p["title"] for r in rows for p in list(r) + [{"title": ""}] * (n_cols - len(r))]
-    fig = make_subplots(rows=n_rows, cols=n_cols, subplot_titles=titles, horizontal_spacing=0.03,
-                        vertical_spacing=0.2 if n_rows > 1 else 0.05, row_titles=list(row_titles) if row_titles else None)
-    fig.update_annotations(font_size=12)
+    layout = subplot_layout(n_rows, n_cols, titles, row_titles, spacing=(0.03, 0.2 if n_rows > 1 else 0.05))
+    data: list[dict] = []
     ox = oy = None
     if original_probs is not None:
         ox, oy = boundary_xy(original_probs, xs, ys)
     for r, row in enumerate(rows):
         ids = rows_forget_ids[r] if rows_forget_ids is not None else forget_ids
         for c, panel in enumerate(row):
-            first = r == 0 and c == 0
-            fig.add_trace(heatmap_trace(xs, ys, panel["probs"], n_classes), r + 1, c + 1)
+            first, k = r == 0 and c == 0, r * n_cols + c + 1
+            axes = dict(zip(("xaxis", "yaxis"), axis_ref(k)))
+            data.append({**heatmap_trace(xs, ys, panel["probs"], n_classes), **axes})
             if ox is not None:
-                fig.add_trace(line_trace(ox, oy, "original boundary", color="#555", width=1.3, opacity=0.5,
-                                         showlegend=first, legendgroup="orig"), r + 1, c + 1)
+                data.append({**line_trace(ox, oy, "original boundary", color="#555", width=1.3, opacity=0.5,
+                                          showlegend=first, legendgroup="orig"), **axes})
             bx, by = boundary_xy(panel["probs"], xs, ys)
-            fig.add_trace(line_trace(bx, by, "boundary", color=panel.get("color", "#c2185b"), width=2.2,
-                                     dash=panel.get("dash", "solid"), showlegend=False), r + 1, c + 1)
-            for t in points_traces(x, y, ids, showlegend=first):
-                t.legendgroup = t.name
-                fig.add_trace(t, r + 1, c + 1)
+            data.append({**line_trace(bx, by, "boundary", color=panel.get("color", "#c2185b"), width=2.2,
+                                      dash=panel.get("dash", "solid"), showlegend=False), **axes})
+            data += [{**t, "legendgroup": t["name"], **axes} for t in points_traces(x, y, ids, showlegend=first)]
             text = _score_text(panel.get("scores"))
-            if text:
-                k = r * n_cols + c + 1
-                # under the panel, not over the boundary it describes
-                fig.add_annotation(text=text, xref=f"x{k if k > 1 else ''} domain", yref=f"y{k if k > 1 else ''} domain",
-                                   x=0.5, y=-0.02, xanchor="center", yanchor="top", showarrow=False, align="center",
-                                   font=dict(size=10, color="#111"))
+            if text:  # under the panel, not over the boundary it describes
+                layout.setdefault("annotations", []).append(dict(
+                    text=text, xref=f"{axes['xaxis']} domain", yref=f"{axes['yaxis']} domain", x=0.5, y=-0.02,
+                    xanchor="center", yanchor="top", showarrow=False, align="center", font=dict(size=10, color="#111")))
     xa, ya = fixed_axes(xs, ys)
-    fig.update_xaxes(**{**xa, "title": None}, showticklabels=False)  # the panels' titles say what they show
-    fig.update_yaxes(**{**ya, "title": None}, showticklabels=False)
-    fig.update_layout(height=(height_per_row + 30) * n_rows + 40, margin=dict(l=10, r=30, t=40, b=40),
-                      plot_bgcolor="white", legend=dict(orientation="h", y=-0.04 - 0.08 / n_rows, font_size=11))
-    return fig
+    for name, axis in layout.items():  # the panels' titles say what they show: no axis titles or ticks
+        if name.startswith(("xaxis", "yaxis")):
+            axis.update({k: v for k, v in (xa if name[0] == "x" else ya).items() if k != "title"}, showticklabels=False)
+    layout.update(height=(height_per_row + 30) * n_rows + 40, margin=dict(l=10, r=30, t=40, b=40),
+                  plot_bgcolor="white", legend=dict(orientation="h", y=-0.04 - 0.08 / n_rows, font=dict(size=11)))
+    return figure(data, layout)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -257,37 +241,41 @@ def information_figure(x: np.ndarray, y: np.ndarray, xs, ys, forget_ids: Sequenc
     (``(ny, nx)`` arrays on ``xs``, ``ys``), one shared colour scale. Points (optional α(x)): size and
     colour show information, low α = near other classes = large and dark."""
     xs, ys = np.asarray(xs, np.float32), np.asarray(ys, np.float32)
-    fig = make_subplots(rows=1, cols=2, subplot_titles=["before (original model)", after_label],
-                        horizontal_spacing=0.08)
+    layout = subplot_layout(1, 2, ["before (original model)", after_label], font_size=16, spacing=(0.08, 0.05))
+    data: list[dict] = []
     if lipschitz_before is not None and lipschitz_after is not None:
-        logs = [np.log10(np.maximum(finite_or_nan(a), 1e-6)).astype(np.float32) for a in (lipschitz_before, lipschitz_after)]
+        logs = [np.log10(np.maximum(finite_or_nan(a), 1e-6)).astype(np.float32)
+                for a in (lipschitz_before, lipschitz_after)]
         both = np.concatenate([l.ravel() for l in logs])
         both = both[np.isfinite(both)]
         lo, hi = (float(np.percentile(both, 1)), float(np.percentile(both, 99))) if len(both) else (0.0, 1.0)
         for k, z in enumerate(logs):
-            fig.add_trace(go.Heatmap(x=xs, y=ys, z=z, zmin=lo, zmax=hi, colorscale="Viridis", zsmooth="best",
-                                     showscale=k == 1, colorbar=dict(title="log₁₀ Lipschitz", len=0.9),
-                                     hovertemplate="log₁₀ L = %{z:.2f}<extra></extra>"), 1, k + 1)
+            data.append(dict(type="heatmap", x=xs, y=ys, z=z, zmin=lo, zmax=hi, colorscale=named_colorscale("Viridis"),
+                             zsmooth="best", showscale=k == 1, colorbar=dict(title=dict(text="log₁₀ Lipschitz"), len=0.9),
+                             hovertemplate="log₁₀ L = %{z:.2f}<extra></extra>",
+                             **dict(zip(("xaxis", "yaxis"), axis_ref(k + 1)))))
     forget = np.zeros(len(x), dtype=bool)
     forget[list(forget_ids)] = True
+    if alpha is not None:
+        info = 1.0 - np.asarray(alpha, dtype=float)
+        marker = dict(size=(5 + 14 * info).tolist(), color=info.tolist(), colorscale=named_colorscale("Reds"), cmin=0,
+                      cmax=1, line=dict(color=point_colors(y), width=1.5), showscale=False)
+        hover = [f"id {i} · α={a:.2f}" for i, a in enumerate(alpha)]
+    else:
+        marker = dict(size=6, color=point_colors(y), line=dict(color="white", width=0.5))
+        hover = [f"id {i}" for i in range(len(x))]
     for k in range(2):
-        if alpha is not None:
-            info = 1.0 - np.asarray(alpha, dtype=float)
-            marker = dict(size=(5 + 14 * info).tolist(), color=info.tolist(), colorscale="Reds", cmin=0, cmax=1,
-                          line=dict(color=point_colors(y), width=1.5), showscale=False)
-            hover = [f"id {i} · α={a:.2f}" for i, a in enumerate(alpha)]
-        else:
-            marker = dict(size=6, color=point_colors(y), line=dict(color="white", width=0.5))
-            hover = [f"id {i}" for i in range(len(x))]
-        fig.add_trace(go.Scatter(x=x[:, 0], y=x[:, 1], mode="markers", marker=marker, text=hover, hoverinfo="text",
-                                 name="training points (size = 1 − α)" if alpha is not None else "training points",
-                                 showlegend=k == 0), 1, k + 1)
-        fig.add_trace(go.Scatter(x=x[forget, 0], y=x[forget, 1], mode="markers", name="forgotten points",
-                                 marker=dict(symbol="x", size=13, color="#fff", line=dict(color=FORGET_COLOR, width=2)),
-                                 showlegend=k == 0, hoverinfo="skip"), 1, k + 1)
+        axes = dict(zip(("xaxis", "yaxis"), axis_ref(k + 1)))
+        data.append(dict(type="scatter", x=x[:, 0], y=x[:, 1], mode="markers", marker=marker, text=hover,
+                         hoverinfo="text", showlegend=k == 0, **axes,
+                         name="training points (size = 1 − α)" if alpha is not None else "training points"))
+        data.append(dict(type="scatter", x=x[forget, 0], y=x[forget, 1], mode="markers", name="forgotten points",
+                         marker=dict(symbol="x", size=13, color="#fff", line=dict(color=FORGET_COLOR, width=2)),
+                         showlegend=k == 0, hoverinfo="skip", **axes))
     xa, ya = fixed_axes(xs, ys)
-    fig.update_xaxes(**xa)
-    fig.update_yaxes(**ya)
-    fig.update_layout(height=height, margin=dict(l=50, r=10, t=40, b=40), plot_bgcolor="white",
-                      legend=dict(orientation="h", y=-0.15, font_size=11))
-    return fig
+    for name, axis in layout.items():
+        if name.startswith(("xaxis", "yaxis")):
+            axis.update(xa if name[0] == "x" else ya)
+    layout.update(height=height, margin=dict(l=50, r=10, t=40, b=40), plot_bgcolor="white",
+                  legend=dict(orientation="h", y=-0.15, font=dict(size=11)))
+    return figure(data, layout)

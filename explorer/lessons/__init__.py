@@ -8,6 +8,7 @@ is tuned to make a claim come true: the reveal states what was computed, includi
 paper's figures suggest.
 """
 from explorer.lessons import catalog  # noqa: F401  (fills LESSONS)
+from explorer.lessons import odd_point  # noqa: F401  (its scenario and views, into the steps' tables)
 from explorer.lessons.model import LESSONS, Lesson, Outcome, Question, Step, judge, link, parse_link
 from explorer.lessons.steps import FORGET_SETS, SCENARIOS, VIEWS, Engine, compute, forget_ids, local_engine, scenario
 

@@ -84,18 +84,23 @@ _lesson(
          "the model's outputs: a big change over a small step means the model is steep there.", "line", "perturb"),
     Step("Flatten, step by step",
          "On the two moons, JiT forgets the boundary point B. Press Play to watch the boundary over the steps; the "
-         "numbers below say when it moved.", "moons", "jit_run", ("boundary",)),
+         "numbers below say when it moved. The explorer runs JiT with a **step guard** of its own (not in the paper "
+         "or its code): a step that would move an output at B or its perturbations by more than 0.05 is shortened, "
+         "so the boundary travels instead of jumping. The run without it, plain JiT as the paper describes it, is "
+         "one click below.", "moons", "jit_run", ("boundary",)),
     Step("What σ and η do",
-         "σ sets how far the perturbations reach, η how big each step is. A 3 × 3 sweep runs JiT for each pair.",
+         "σ sets how far the perturbations reach, η how big each step is. A 3 × 3 sweep runs JiT for each pair, "
+         "twice: with plain JiT steps, as in the paper, and with the explorer's step guard.",
          "moons", "sweep", ("boundary",),
-         Q("At the largest step size η = 0.2, does the test accuracy hold up?",
+         Q("At the largest step size η = 0.2, does plain JiT (without the explorer's step guard) keep its test "
+           "accuracy?",
            (("holds", "yes, within 5 points of the original"), ("collapses", "no, it collapses somewhere")))),
 )
 
 _lesson(
     "privacy", "Can an attacker tell? Membership inference",
     "A membership attack guesses which points were trained on; after random forgetting the goal is the retrained "
-    "model's answer, not zero.",
+    "model's answer, not zero, and a per-point attack looks at each point the population attack averages over.",
     Step("Forget a random 10 %",
          "This time the forget set is a random 10 % of the training points (crosses): a request from users who "
          "leave, not a cluster of special points.", "moons", "data2d", ("random",)),
@@ -111,4 +116,41 @@ _lesson(
          "the retrained model's member share, not zero.", "moons_random", "mia", ("random",),
          Q("Does JiT lower the share of forgotten points the attack calls members?",
            (("down", "yes, it goes down"), ("same", "no, it stays or goes up")))),
+    Step("Point by point",
+         "That attack asks one question of all points at once. A per-point attack asks it of each point: it trains "
+         "reference models with the same recipe, each on a random half of the data, so for every point it knows what "
+         "a model's confidence looks like with and without it. U-LiRA (Hayes et al.) goes further: its reference "
+         "models were trained on the point and then had it unlearned by JiT, so it recognises what JiT leaves behind. "
+         "Predict first.", "moons_random", "audit", ("random",),
+         Q("Can the per-point attack still tell JiT's forgotten points from how the retrained model sees them?",
+           (("yes", "yes: under JiT they still look more like trained-on points"),
+            ("no", "no: under JiT they look as they do under the retrained model")))),
+)
+
+_lesson(
+    "oddpoint", "One odd point",
+    "Put one mislabelled point deep inside the other class, watch the boundary bend to fit it, then forget it: "
+    "retraining undoes the bend by definition; how much of it does JiT undo?",
+    Step("One odd point",
+         "The two moons again, with one point added by hand (the explorer's **Edit data** mode, preset “add an "
+         "outlier”): a point of class 0 deep inside class 1, marked with a cross. The background is a model trained "
+         "without it.", "odd_point", "odd_data", ("odd",)),
+    Step("Train with it",
+         "Now the model trains on the data with the odd point, from the same start with the same recipe. Predict "
+         "first.", "odd_point", "train_with", ("odd",),
+         Q("What does the boundary do when the model trains with the odd point?",
+           (("fit", "it bends around the point, far enough to call it class 0"),
+            ("toward", "it bends toward the point, but not far enough to call it class 0"),
+            ("ignore", "it stays as it was: one point among 120 does not matter")))),
+    Step("Forget it by retraining",
+         "To forget the odd point exactly, train again from the same start without it. Predict first.",
+         "odd_point", "forget_retrain", ("odd",),
+         Q("Is the retrained model the same as a model that never saw the odd point?",
+           (("same", "yes, the same model"), ("close", "close, but not the same"),
+            ("different", "no, it remembers something of the point")))),
+    Step("Forget it with JiT",
+         "JiT sees only the odd point: it smooths the model around it. Of the grid cells the odd point had bent, how "
+         "many does JiT give back? Predict first.", "odd_point", "forget_jit", ("odd",),
+         Q("How much of the bend does JiT undo?",
+           (("most", "most of it, as retraining does"), ("some", "some of it"), ("little", "little or none of it")))),
 )

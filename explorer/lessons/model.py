@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from explorer.config.echo import shown
+
 
 @dataclass(frozen=True)
 class Question:
@@ -46,6 +48,7 @@ class Outcome:
     answer: str | None = None
     why: str = ""
     numbers: dict[str, float] = field(default_factory=dict)
+    more: list[tuple[str, Any]] = field(default_factory=list)  # shown on request (one click): (caption, figure)
 
 
 
@@ -75,17 +78,17 @@ def parse_link(params: dict) -> tuple[str | None, int, list[str]]:
     if name is None:
         return None, 0, notices
     if name not in LESSONS:
-        notices.append(f"There is no lesson {name!r}; the lessons are: {', '.join(LESSONS)}.")
+        notices.append(f"There is no lesson {shown(name)}; the lessons are: {', '.join(LESSONS)}.")
         return None, 0, notices
     raw = params.get("step", "1")
     raw = raw[-1] if isinstance(raw, list) else raw
     try:
         step = int(raw) - 1
     except (TypeError, ValueError):
-        notices.append(f"Ignored step={raw!r}: not a number; starting at step 1.")
+        notices.append(f"Ignored step={shown(raw)}: not a number; starting at step 1.")
         return name, 0, notices
     n = len(LESSONS[name].steps)
     if not 0 <= step < n:
-        notices.append(f"Lesson {name!r} has steps 1 to {n}; showing step {min(max(step, 0), n - 1) + 1}.")
+        notices.append(f"Lesson {shown(name)} has steps 1 to {n}; showing step {min(max(step, 0), n - 1) + 1}.")
         step = min(max(step, 0), n - 1)
     return name, step, notices

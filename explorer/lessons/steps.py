@@ -8,25 +8,28 @@ does not do what the paper's figures suggest.
 """
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, replace
 from typing import Any, Callable
 
 import numpy as np
 
 from explorer import pipeline
-from explorer.config import selection
-from explorer.config.scenario import ForgetSpec, Scenario, default_scenario
-from explorer.engine.models import predict_proba
-from explorer.figures import one_d as figures_1d
+
 from explorer.figures import two_d as figures
+
+from explorer.figures import one_d as figures_1d
 from explorer.figures.sweep import sweep_figure
-from explorer.lessons.model import Outcome, Step
-from explorer.measures.metrics import METRICS
-from explorer.measures.verdict import method_label
-from explorer.studies.sweep import sweep_jit
+
+from explorer.config import selection
+from explorer.engine.models import predict_proba
+from explorer.config.scenario import Scenario, default_scenario
+from explorer.measures.verdict import guard_label
+from explorer.studies.audit import AuditConfig
 from explorer.views import one_d as V1
+from explorer.views import privacy as VP
 from explorer.views import two_d as V2
+from explorer.lessons.model import Outcome, Step
+
 
 # ----------------------------------------------------------------------------------------------
 # scenarios: small and fast (a lesson step should take seconds), one per key
@@ -37,6 +40,7 @@ def _moons() -> Scenario:
 
 
 def _moons_random() -> Scenario:
+    from explorer.config.scenario import ForgetSpec
     return replace(_moons(), forget=ForgetSpec(random_fraction=0.1))
 
 
@@ -72,6 +76,7 @@ class Engine:
 
 def local_engine(scale: float = 1.0) -> Engine:
     """An engine with its own in-memory cache (no Streamlit)."""
+    import json
 
     store: dict = {}
 
@@ -183,14 +188,16 @@ def view_run2d(step: Step, engine: Engine) -> Outcome:
     fig = V2.side_by_side(out)
     jit, orig, ret = out.main.final_metrics, out.references["original"], out.references["retrain"]
     a_jit, a_orig = jit["agreement_with_retrain"], orig["agreement_with_retrain"]
-    facts = [f"Agreement with the retrained model's labels over the grid: original {_pct(a_orig)}, JiT {_pct(a_jit)}.",
-             f"Test accuracy: original {_pct(orig['test_acc'])}, retrained {_pct(ret['test_acc'])}, JiT {_pct(jit['test_acc'])}.",
+    name = out.label()  # "JiT with step guard 0.05": the explorer's guard, named
+    facts = [f"Agreement with the retrained model's labels over the grid: original {_pct(a_orig)}, {name} {_pct(a_jit)}.",
+             f"Test accuracy: original {_pct(orig['test_acc'])}, retrained {_pct(ret['test_acc'])}, "
+             f"{name} {_pct(jit['test_acc'])}.",
              f"Forget accuracy: original {_pct(orig['forget_acc'])}, retrained {_pct(ret['forget_acc'])}, "
-             f"JiT {_pct(jit['forget_acc'])}.", out.verdict().sentence]
+             f"{name} {_pct(jit['forget_acc'])}.", out.verdict().sentence]
     answer = "closer" if a_jit > a_orig else "not_closer"
-    why = (f"JiT's boundary agrees with the retrained one on {_pct(a_jit)} of the grid, the untouched original on "
+    why = (f"{name}'s boundary agrees with the retrained one on {_pct(a_jit)} of the grid, the untouched original on "
            f"{_pct(a_orig)}")
-    return Outcome([("Original, JiT and retrained side by side", fig)], facts, answer, why,
+    return Outcome([(f"Original, {name} and retrained side by side", fig)], facts, answer, why,
                    {"agreement_jit": a_jit, "agreement_original": a_orig})
 
 
@@ -203,7 +210,7 @@ def view_figure2(step: Step, engine: Engine) -> Outcome:
     facts = []
     for w, out in outcomes.items():
         parts = [f"retraining changes {_pct(numbers[w])} of the grid"]
-        parts += [f"{method_label(n)} {_pct(r.final_metrics['boundary_change'])}" for n, r in out.results.items()]
+        parts += [f"{out.label(n)} {_pct(r.final_metrics['boundary_change'])}" for n, r in out.results.items()]
         facts.append(f"Forgetting {FORGET_NAMES[w]}: " + ", ".join(parts) + ".")
     hi, lo = numbers["high_information_target"], numbers["low_information_target"]
     answer = "high" if hi > lo else "low" if lo > hi else "same"
@@ -285,8 +292,14 @@ def view_perturb(step: Step, engine: Engine) -> Outcome:
     slope = V1.probs_at(trained.model, np.array([x0 + 1e-3]), trained)[0] - f0
     facts = [f"At x = {x0:g} the model says {f0:.3f}; JiT draws N = {cfg.perturbations} copies x + σε with σ = {cfg.sigma:g}.",
              f"The ratio |f(x) − f(x̃)| / |x − x̃| it averages is close to the curve's slope there, {slope / 1e-3:.3f} per unit x.",
-             f"JiT then takes {cfg.passes} SGD steps of size η = {cfg.eta:g} that lower that ratio at the forget point."]
+             f"JiT then takes {cfg.passes} SGD steps of size η = {cfg.eta:g} that lower that ratio at the forget point"
+             + (f"; the explorer's step guard (its own, not the paper's) shortens any step that would move an output "
+                f"there by more than {cfg.max_step_change:g}." if cfg.max_step_change else ".")]
     return Outcome([("What JiT measures at one forget point", fig)], facts)
+
+
+def _without_guard(sc: Scenario) -> Scenario:
+    return replace(sc, configs={**sc.configs, "jit": {**sc.configs.get("jit", {}), "max_step_change": 0.0}})
 
 
 def view_jit_run(step: Step, engine: Engine) -> Outcome:
@@ -294,36 +307,57 @@ def view_jit_run(step: Step, engine: Engine) -> Outcome:
     trained = engine.trained(sc)
     ids = next(iter(forget_ids(step, trained).values()))
     out = V2.run(sc, trained, ids, retrain=engine.retrain(sc, trained, ids), progress=engine.progress)
+    plain = V2.run(_without_guard(sc), trained, ids, retrain=engine.retrain(sc, trained, ids), progress=engine.progress)
     pts = out.main.trajectory.points
     losses = [p.loss for p in pts if p.loss is not None]
     change = [p.metrics["boundary_change"] for p in pts]
+    plain_change = plain.main.trajectory.metric("boundary_change")
     facts = [f"JiT's loss (the local Lipschitz ratio at the point): {losses[0]:.3f} at the first step, "
              f"{losses[-1]:.3f} at the last." if losses else "No loss was recorded.",
-             "Share of the grid whose label changed: " + ", ".join(f"step {p.step}: {_pct(c)}" for p, c in
-                                                                   list(zip(pts, change))[:: max(1, len(pts) // 5)]) + ".",
+             f"{out.label()} (the explorer's default): share of the grid whose label changed, "
+             + ", ".join(f"step {p.step}: {_pct(c)}" for p, c in list(zip(pts, change))[:: max(1, len(pts) // 5)])
+             + ".",
+             f"Without the step guard (plain JiT steps, as in the paper): {_pct(plain_change[1])} after the first step, "
+             f"{_pct(plain_change[-1])} at the last; test accuracy {_pct(plain.main.final_metrics['test_acc'])} "
+             f"(with the guard {_pct(out.main.final_metrics['test_acc'])}).",
              f"Retraining changes {_pct(out.references['retrain']['boundary_change'])} of the grid.",
-             out.verdict().sentence]
-    return Outcome([("JiT step by step (press Play)", V2.animation(out, height=int(640 * engine.scale)))], facts)
+             out.verdict().sentence, plain.verdict().sentence]
+    height = int(640 * engine.scale)
+    return Outcome([(f"{out.label()}, step by step (press Play)", V2.animation(out, height=height))], facts,
+                   more=[("The same run without the explorer's step guard (plain JiT steps)",
+                          V2.animation(plain, height=height))],
+                   numbers={"first_step_change_plain": float(plain_change[1]),
+                            "first_step_change": float(change[1]) if len(change) > 1 else 0.0})
 
 
 def view_sweep(step: Step, engine: Engine) -> Outcome:
+    from explorer.studies.sweep import sweep_jit
+
     sc = scenario(step.scenario)
     trained = engine.trained(sc)
     ids = next(iter(forget_ids(step, trained).values()))
     retrain, _ = engine.retrain(sc, trained, ids)
     sigmas, etas = [0.05, 0.2, 0.8], [0.002, 0.02, 0.2]
-    result = sweep_jit(sc, trained, ids, sigmas, etas, workers=1, backend="serial", retrain=retrain)
-    fig = sweep_figure(result, metrics=("test_acc", "forget_acc"), title="JiT over σ × η",
-                               height=int(340 * engine.scale))
-    test = result.metrics["test_acc"]
+    guard = pipeline.method_config(sc, "jit").max_step_change
+    runs = {g: sweep_jit(sc, trained, ids, sigmas, etas, workers=1, backend="serial", retrain=retrain,
+                         max_step_change=g) for g in (0.0, guard)}
     original = float((predict_proba(trained.model, trained.data.x_test).argmax(1) == trained.data.y_test).mean())
-    worst_small, worst_large = float(np.nanmin(test[0])), float(np.nanmin(test[-1]))
-    facts = [f"The original model's test accuracy: {_pct(original)}.",
-             f"Lowest test accuracy over σ at η = {etas[0]:g}: {_pct(worst_small)}; at η = {etas[-1]:g}: {_pct(worst_large)}."]
-    answer = "collapses" if worst_large < original - 0.05 else "holds"
-    why = f"at η = {etas[-1]:g} the worst cell's test accuracy is {_pct(worst_large)} against the original's {_pct(original)}"
-    return Outcome([("σ × η sweep on the boundary point", fig)], facts, answer, why,
-                   {"test_small_eta": worst_small, "test_large_eta": worst_large, "original": original})
+    worst = {g: (float(np.nanmin(r.metrics["test_acc"][0])), float(np.nanmin(r.metrics["test_acc"][-1])))
+             for g, r in runs.items()}
+    named = {g: guard_label(r.max_step_change) for g, r in runs.items()}
+    figs = [(f"σ × η sweep on the boundary point: {named[g]}",
+             sweep_figure(r, metrics=("test_acc", "forget_acc"), title=f"{named[g]} over σ × η",
+                          height=int(340 * engine.scale))) for g, r in runs.items()]
+    facts = [f"The original model's test accuracy: {_pct(original)}."]
+    facts += [f"{named[g]}: lowest test accuracy over σ at η = {etas[0]:g}: {_pct(small)}; at η = {etas[-1]:g}: "
+              f"{_pct(large)}." for g, (small, large) in worst.items()]
+    plain, guarded = worst[0.0][1], worst[guard][1]
+    answer = "collapses" if plain < original - 0.05 else "holds"
+    why = (f"without the step guard the worst cell at η = {etas[-1]:g} keeps {_pct(plain)} test accuracy against the "
+           f"original's {_pct(original)}; with the explorer's step guard {guard:g} (not the paper's) it keeps "
+           f"{_pct(guarded)}")
+    return Outcome(figs, facts, answer, why, {"test_small_eta": worst[0.0][0], "test_large_eta": plain,
+                                              "test_large_eta_guarded": guarded, "original": original})
 
 
 def _mia_run(step: Step, engine: Engine):
@@ -334,10 +368,12 @@ def _mia_run(step: Step, engine: Engine):
 
 
 def _bars(out, metric: str, engine: Engine):
+    from explorer.measures.metrics import METRICS
+
     values = {"original": out.references["original"][metric], "retrained": out.references["retrain"][metric],
               "JiT": out.main.final_metrics[metric]}
-    return figures_1d.bars_figure(list(values), list(values.values()), METRICS[metric].label, "model",
-                                  height=int(320 * engine.scale), scale=engine.scale), values
+    return figures_1d.bars_figure(["original", "retrained", out.label()], list(values.values()), METRICS[metric].label,
+                                  "model", height=int(320 * engine.scale), scale=engine.scale), values
 
 
 def view_forget_acc(step: Step, engine: Engine) -> Outcome:
@@ -347,7 +383,7 @@ def view_forget_acc(step: Step, engine: Engine) -> Outcome:
     f, t = ret["forget_acc"], ret["test_acc"]
     answer = "zero" if f < 0.25 else "test" if f <= t + 0.03 else "train"
     facts = [f"Forget accuracy on the {len(out.forget_ids)} forgotten points: original {_pct(v['original'])}, "
-             f"retrained {_pct(v['retrained'])}, JiT {_pct(v['JiT'])}.",
+             f"retrained {_pct(v['retrained'])}, {out.label()} {_pct(v['JiT'])}.",
              f"The retrained model's test accuracy: {_pct(t)}."]
     why = f"the retrained model gets {_pct(f)} of the forgotten points right and {_pct(t)} of the test set"
     return Outcome([("Accuracy on the forgotten points", fig)], facts, answer, why, {"retrain_forget": f, "retrain_test": t})
@@ -357,10 +393,34 @@ def view_mia(step: Step, engine: Engine) -> Outcome:
     out = _mia_run(step, engine)
     fig, v = _bars(out, "mia", engine)
     facts = [f"Share of the forgotten points the attack calls members: original {_pct(v['original'])}, retrained "
-             f"{_pct(v['retrained'])}, JiT {_pct(v['JiT'])}.", out.verdict().sentence]
+             f"{_pct(v['retrained'])}, {out.label()} {_pct(v['JiT'])}.", out.verdict().sentence]
     answer = "down" if v["JiT"] < v["original"] - 1e-9 else "same"
     why = f"the attack's member share goes from {_pct(v['original'])} (original) to {_pct(v['JiT'])} (JiT); retrained: {_pct(v['retrained'])}"
     return Outcome([("The membership attack before and after", fig)], facts, answer, why, v)
+
+
+LESSON_REFERENCES = 16  # reference models of the per-point step: seconds on the lesson's small moons
+
+
+def view_audit(step: Step, engine: Engine) -> Outcome:
+    """The per-point attack: U-LiRA on every training point under the original, JiT and the retrained model; the
+    answer from a paired test of the forgotten points' scores under JiT against the retrained model."""
+    out = _mia_run(step, engine)
+    a = VP.audit(out, AuditConfig(references=LESSON_REFERENCES), engine.progress, backend="serial")
+    test = VP.paired_forget_test(a, "ulira", out.method, "retrain")
+    answer = "yes" if test["p"] < 0.05 else "no"
+    why = (f"the {test['n']} forgotten points' mean U-LiRA score is {test['mean']:.2f} under JiT and "
+           f"{test['other_mean']:.2f} under the retrained model (Wilcoxon signed-rank, one-sided: p = {test['p']:.2g}; "
+           "“yes” needs p < 0.05)")
+    members = a.summary("original", "lira")["members"]
+    facts = [VP.headline(a, "ulira"), VP.headline(a, "lira"),
+             f"How well LiRA tells the original's training points from its test points: AUC {members['auc']:.2f} "
+             f"(0.5 = a coin flip) over {members['n_positives']} training and {members['n_negatives']} test points.",
+             a.sentences()[-1]]
+    return Outcome([("U-LiRA per training point: original | JiT | retrained (drag the attacker's threshold)",
+                     VP.exposure_map(a, "ulira", height=int(540 * engine.scale))),
+                    ("The attack's ROC per model", VP.roc(a, "ulira", height=int(400 * engine.scale)))],
+                   facts, answer, why, {"jit_mean": test["mean"], "retrain_mean": test["other_mean"], "p": test["p"]})
 
 
 def view_text(step: Step, engine: Engine) -> Outcome:
@@ -371,7 +431,7 @@ VIEWS: dict[str, Callable[[Step, Engine], Outcome]] = {
     "text": view_text, "data2d": view_data2d, "retrain_pair": view_retrain_pair, "run2d": view_run2d,
     "figure2": view_figure2, "alpha": view_alpha, "line": view_line, "figure3": view_figure3,
     "figure3_grad": view_figure3_grad, "perturb": view_perturb, "jit_run": view_jit_run, "sweep": view_sweep,
-    "forget_acc": view_forget_acc, "mia": view_mia,
+    "forget_acc": view_forget_acc, "mia": view_mia, "audit": view_audit,
 }
 
 

@@ -1,9 +1,11 @@
 """Compare methods with the retrained reference: pure functions over a report's ``"models"``.
 
 The gap of a metric is ``method − retrain`` (signed; the table shows it next to the value). The
-summary ``avg_gap`` is the mean *absolute* gap over retain, forget and test accuracy and the MIA,
-as SalUn's "Avg. Gap" (Fan et al., arXiv 2310.12508, "SalUn"): 0 means
-indistinguishable from retraining on those four numbers. Missing values (None/NaN) give None.
+summary ``avg_gap`` is SalUn's "Avg. Gap" (Fan et al., arXiv 2310.12508, "SalUn"): the mean *absolute* gap
+over retain, forget (= 1 − UA) and test accuracy and SalUn's own MIA-Efficacy (``mia_efficacy``: an SVC on the
+true-class confidence, OPTML-Group/Unlearn-Saliency evaluation/SVC_MIA.py — not the JiT paper's entropy
+attack, ``mia``): 0 means indistinguishable from retraining on those four numbers. Missing values (None/NaN)
+give None.
 
 Which metrics there are, and in what order, is the registry's (:mod:`explorer.measures.metrics`): the rows
 and the CSV pick up a metric registered at run time.
@@ -17,9 +19,8 @@ import numbers
 from typing import Any, Mapping
 
 from explorer.measures.metrics import metric_names as registered_names
-from explorer.unlearning import METHODS
 
-AVG_GAP_METRICS = ("retain_acc", "forget_acc", "test_acc", "mia")
+AVG_GAP_METRICS = ("retain_acc", "forget_acc", "test_acc", "mia_efficacy")
 REFERENCE = "retrain"
 NOT_METHODS = ("original",)  # rows that are not unlearning methods (no data-access declaration)
 
@@ -53,6 +54,8 @@ def avg_gap(metrics: Mapping[str, Any], reference: Mapping[str, Any],
 
 
 def _access(name: str):
+    from explorer.unlearning import METHODS  # late import: keeps this module importable on its own
+
     spec = METHODS.get(name)
     return None if spec is None else spec.access
 
@@ -60,7 +63,7 @@ def _access(name: str):
 def comparison_rows(models: Mapping[str, Mapping[str, Any]], metric_names: list[str] | None = None) -> list[dict]:
     """One row per model of a report's ``"models"`` (original, retrain, then each method in order).
 
-    Each row has ``method``, ``zero_shot`` (None for the original, which is not a method), ``uses``
+    Each row has ``method``, ``label`` (the report's, else the name), ``zero_shot`` (None for the original, which is not a method), ``uses``
     (the data-access description), ``seconds``, ``stopped`` (divergence note or None), every metric,
     ``gap_<metric>`` (signed, vs retrain; None without a retrain entry) and ``avg_gap``.
 
@@ -75,6 +78,7 @@ def comparison_rows(models: Mapping[str, Mapping[str, Any]], metric_names: list[
         access = None if method in NOT_METHODS else _access(method)
         row: dict[str, Any] = {
             "method": method,
+            "label": entry.get("label") or method,  # how the user reads it ("JiT with step guard 0.05")
             "zero_shot": None if access is None else access.zero_shot,
             "uses": "—" if access is None else access.describe(),
             "seconds": _number(entry.get("seconds")),
@@ -101,7 +105,8 @@ def metrics_csv(models: Mapping[str, Mapping[str, Any]],
     """Every metric of every model as CSV text.
 
     Columns: ``model, step, epoch, loss``, then every registered metric's name (the registry's order),
-    then any other metric name found in the data (sorted). Rows: one per recorded step of each method
+    then any other metric name found in the data (sorted), then ``label`` (how the model is named to a reader:
+    the report's label, e.g. "JiT with step guard 0.05", else its name). Rows: one per recorded step of each method
     that has a trajectory (``trajectories``: name -> the Trajectory's ``to_list()``, each point
     ``{"step", "epoch", "loss", "metrics"}``; without it, each model's own ``"trajectory"`` entry, as
     in a report), then one per model of ``models`` (original, retrain, each method) with its final
@@ -116,13 +121,14 @@ def metrics_csv(models: Mapping[str, Mapping[str, Any]],
     names = names + sorted(present - set(names))
     buf = io.StringIO()
     writer = csv.writer(buf)
-    writer.writerow(["model", "step", "epoch", "loss", *names])
+    labels = {name: (entry.get("label") or name) for name, entry in models.items()}
+    writer.writerow(["model", "step", "epoch", "loss", *names, "label"])
     for name, point in steps:
         values = _point_metrics(point)
         writer.writerow([name, _cell(point.get("step")), _cell(point.get("epoch")), _cell(point.get("loss")),
-                         *(_cell(values.get(m)) for m in names)])
+                         *(_cell(values.get(m)) for m in names), labels.get(name, name)])
     for name, values in finals:
-        writer.writerow([name, "", "", "", *(_cell(values.get(m)) for m in names)])
+        writer.writerow([name, "", "", "", *(_cell(values.get(m)) for m in names), labels[name]])
     return buf.getvalue()
 
 

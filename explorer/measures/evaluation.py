@@ -1,14 +1,13 @@
 """Turn a model into the metric dictionary: one batched forward, then every registered metric."""
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 
 import numpy as np
 import torch
 from torch import nn
 
-from explorer.config.scenario import ScenarioError
-from explorer.config.selection import SUBCLASS_CLUSTERS, subclass_ids
 from explorer.measures import metrics as M
 from explorer.engine.models import logits as model_logits
 from toy_data import Dataset
@@ -90,7 +89,7 @@ class PaperSplit:
 
 def paper_split(data: Dataset, forget_ids, seed: int = 0) -> PaperSplit:
     """Which of the paper's settings a forget set is: a whole class; a sub-class (exactly one of
-    :func:`explorer.config.selection.subclass_ids`'s k-means clusters of one class, for this seed); otherwise
+    :func:`explorer.config.scenario.subclass_ids`'s k-means clusters of one class, for this seed); otherwise
     random forgetting. A test image belongs to a sub-class when its nearest cluster centre (the mean of
     the cluster's training images) is that sub-class's, as k-means assigns points."""
     ids = np.asarray(sorted(set(int(i) for i in forget_ids)), dtype=int)
@@ -103,6 +102,8 @@ def paper_split(data: Dataset, forget_ids, seed: int = 0) -> PaperSplit:
     of_class = data.y_test == cls
     if len(members) == len(ids):
         return PaperSplit("class", of_class, ~of_class)
+    from explorer.config.scenario import SUBCLASS_CLUSTERS, ScenarioError, subclass_ids
+
     try:
         clusters = [np.asarray(subclass_ids(data, cls, k, seed=seed)) for k in range(SUBCLASS_CLUSTERS)]
     except ScenarioError:
@@ -145,10 +146,12 @@ class Evaluator:
 
     ``eval_inputs`` are the points on which agreement and boundary change are measured (the grid
     for 2D data, the test set for images). The original model's and the retrained model's
-    predictions there are computed once.
+    predictions there are computed once. Measuring is split from the forward pass: :attr:`inputs` are
+    every input one model is run on, and :meth:`evaluate_logits` measures a model from its logits there,
+    so many models can be run in one batched forward (:mod:`explorer.measures.many`).
     """
 
-    def __init__(self, data: Dataset, forget_ids, eval_inputs: np.ndarray, original: nn.Module,
+    def __init__(self, data: Dataset, forget_ids, eval_inputs: np.ndarray, original: nn.Module | None,
                  retrain: nn.Module | None, device: torch.device, lipschitz_sigma: float = 0.1,
                  lipschitz_space: str = "probs", lipschitz_samples: int = 16, seed: int = 0):
         forget_ids = np.asarray(sorted(set(int(i) for i in forget_ids)), dtype=int)
@@ -166,20 +169,35 @@ class Evaluator:
         fx = self.sets["forget"][0]
         self._noise_in = fx[None] + lipschitz_sigma * perturbation_noise(len(fx), fx.shape[1], lipschitz_samples, seed)
         # One stacked input: retain | forget | test | eval inputs | perturbed forget points.
-        self._inputs = np.concatenate([self.sets["retain"][0], fx, self.sets["test"][0], self.eval_inputs,
-                                       self._noise_in.reshape(-1, fx.shape[1])])
+        self.inputs = np.concatenate([self.sets["retain"][0], fx, self.sets["test"][0], self.eval_inputs,
+                                      self._noise_in.reshape(-1, fx.shape[1])])
         sizes = [len(self.sets["retain"][0]), len(fx), len(self.sets["test"][0]), len(self.eval_inputs)]
         self._cuts = np.cumsum(sizes)
-        self.original_labels = self._forward(original)["eval"].argmax(1)
-        self.retrain_labels = None
-        self.retrain_forget_probs = None
-        if retrain is not None:
-            out = self._forward(retrain)
+        self.original_labels = self.retrain_labels = self.retrain_forget_probs = None
+        if original is not None:
+            self.set_references(self.logits(original), self.logits(retrain) if retrain is not None else None)
+
+    def rebased(self, original: nn.Module, retrain: nn.Module | None) -> "Evaluator":
+        """This evaluator (the same inputs, probe noise and paper split) against another original and retrain
+        reference: another training seed's models on the same data and forget set."""
+        other = copy.copy(self)
+        other.set_references(self.logits(original), self.logits(retrain) if retrain is not None else None)
+        return other
+
+    def logits(self, model: nn.Module) -> torch.Tensor:
+        """``model``'s logits on :attr:`inputs`: the one forward every measurement of it reads."""
+        return model_logits(model, self.inputs, self.device)
+
+    def set_references(self, original_logits: torch.Tensor, retrain_logits: torch.Tensor | None) -> None:
+        """The original's labels and the retrain reference's labels and forget-set probabilities, from their
+        logits on :attr:`inputs`."""
+        self.original_labels = self._split(original_logits)["eval"].argmax(1)
+        if retrain_logits is not None:
+            out = self._split(retrain_logits)
             self.retrain_labels = out["eval"].argmax(1)
             self.retrain_forget_probs = out["forget"]
 
-    def _forward(self, model: nn.Module) -> dict[str, np.ndarray]:
-        z = model_logits(model, self._inputs, self.device)
+    def _split(self, z: torch.Tensor) -> dict[str, np.ndarray]:
         if not torch.isfinite(z).all():
             # Huge but finite weights can still overflow the outputs; the Recorder treats this as divergence.
             raise NonFiniteOutputs("the model's outputs are not finite")
@@ -190,16 +208,40 @@ class Evaluator:
         return {"retain": p[:r], "forget": p[r:f], "test": p[f:t], "eval": p[t:e],
                 "forget_space": space[r:f], "noisy_space": space[e:].reshape(-1, f - r, space.shape[1])}
 
-    def evaluate(self, model: nn.Module, with_probs: bool = False) -> tuple[dict[str, float], np.ndarray | None]:
+    def margins(self, z: torch.Tensor) -> dict[str, np.ndarray]:
+        """Each retain, forget and test point's margin (:func:`explorer.measures.metrics.margins`) from a model's
+        logits on :attr:`inputs`: what the per-point forgetting scores compare across models."""
+        r, f, t, _ = self._cuts
+        z = z.numpy().astype(np.float64)
+        return {name: M.margins(z[a:b], self.sets[name][1])
+                for name, a, b in (("retain", 0, r), ("forget", r, f), ("test", f, t))}
+
+    def evaluate(self, model: nn.Module, with_probs: bool = False, names=None, per_step_only: bool = False
+                 ) -> tuple[dict[str, float], np.ndarray | None]:
         """Every registered metric (:data:`explorer.measures.metrics.METRICS`, read at each call, so one
-        registered after this Evaluator was built is computed too) for ``model`` and, if asked, its
-        class probabilities on the evaluation inputs."""
-        o = self.outputs(model)
-        return M.compute_metrics(o), (o.eval.astype(np.float32) if with_probs else None)
+        registered after this Evaluator was built is computed too), or those of ``names``, for ``model`` — with
+        ``per_step_only`` those measured at every recorded step — and, if asked, its class probabilities on the
+        evaluation inputs."""
+        return self.evaluate_logits(self.logits(model), with_probs, names, per_step_only)
+
+    def evaluate_logits(self, z: torch.Tensor, with_probs: bool = False, names=None, per_step_only: bool = False
+                        ) -> tuple[dict[str, float], np.ndarray | None]:
+        """:meth:`evaluate` of the model whose logits on :attr:`inputs` are ``z``."""
+        o = self.outputs_from(z)
+        return (M.compute_metrics(o, names, per_step_only=per_step_only),
+                o.eval.astype(np.float32) if with_probs else None)
+
+    def final_only(self, model: nn.Module) -> dict[str, float]:
+        """The metrics measured on finished models only (``Metric.per_step`` False)."""
+        names = [n for n, m in M.METRICS.items() if not m.per_step]
+        return M.compute_metrics(self.outputs(model), names) if names else {}
 
     def outputs(self, model: nn.Module) -> M.Outputs:
         """What the metrics read for ``model`` (:class:`explorer.measures.metrics.Outputs`), from one forward."""
-        out = self._forward(model)
+        return self.outputs_from(self.logits(model))
+
+    def outputs_from(self, z: torch.Tensor) -> M.Outputs:
+        out = self._split(z)
         (_, retain_y), (forget_x, forget_y), (_, test_y) = self.sets["retain"], self.sets["forget"], self.sets["test"]
         return M.Outputs(
             retain=out["retain"], retain_labels=retain_y, forget=out["forget"], forget_labels=forget_y,
@@ -210,4 +252,5 @@ class Evaluator:
             forget_inputs=forget_x, noisy_inputs=self._noise_in, paper=self.paper)
 
     def __call__(self, model: nn.Module, with_probs: bool = False):
-        return self.evaluate(model, with_probs)
+        """One recorded step of a run (the Recorder's call): the metrics measured at every step."""
+        return self.evaluate(model, with_probs, per_step_only=True)

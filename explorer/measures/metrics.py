@@ -12,10 +12,12 @@ from dataclasses import dataclass, field, fields, replace
 from typing import Any, Callable, Iterable, Iterator
 
 import numpy as np
-from sklearn.linear_model import LogisticRegression
+from scipy.special import logsumexp
 from sklearn.neighbors import NearestNeighbors
+from sklearn.svm import SVC
 
-EPS = 1e-12
+from explorer.measures.entropy_attack import EPS, entropy, mia, mia_many  # noqa: F401  (entropy, mia: part of the API)
+
 
 
 # ---- the metric registry ------------------------------------------------------------------------
@@ -50,7 +52,7 @@ PLACES: dict[str, str] = {
 IDEALS = ("retrain", "high", "low")
 # Names a metric cannot take: the other columns of the metrics CSV and of the comparison rows.
 RESERVED_NAMES = frozenset({"model", "step", "epoch", "loss", "method", "zero_shot", "uses", "seconds",
-                            "stopped", "avg_gap"})
+                            "stopped", "avg_gap", "label"})
 
 
 @dataclass(frozen=True)
@@ -121,6 +123,8 @@ class Metric:
     ``needs`` (a subset of :data:`NEEDS`) says what data ``compute`` reads; ``shown`` (a subset of
     :data:`PLACES`) says where it appears by default — "csv" is always added: the CSV has every
     metric. ``ideal`` is "retrain" (closer to the retrained model is better), "high" or "low".
+    ``per_step`` False: measured on each finished model only (its final row, the tables, the Avg. Gap), not at
+    every recorded step of a run — for a metric that fits a model of its own each time it is computed.
     """
 
     name: str
@@ -131,6 +135,10 @@ class Metric:
     compute: Callable[[Outputs], float] = field(repr=False, compare=False)
     shown: frozenset[str] = frozenset({"csv"})
     short: str = ""  # a few words for table headers and small panels (default: the name, spaced)
+    per_step: bool = True
+    # Optional: the metric of many models at once (a list of Outputs -> one value each), the same values as
+    # ``compute`` one by one; measuring a stack of models uses it (the membership attack's fits, vectorised).
+    compute_many: Callable[[list[Outputs]], list[float]] | None = field(default=None, repr=False, compare=False)
 
     def __post_init__(self):
         if not isinstance(self.name, str) or not self.name.isidentifier():
@@ -158,6 +166,16 @@ class Metric:
         if not all(outputs.has(need) for need in self.needs):
             return float("nan")
         return float(self.compute(outputs.only(self.needs)))
+
+    def many(self, outputs: list[Outputs]) -> list[float]:
+        """The metric of each of many models (``compute_many`` when the metric has one)."""
+        if self.compute_many is None:
+            return [self(o) for o in outputs]
+        ready = [i for i, o in enumerate(outputs) if all(o.has(need) for need in self.needs)]
+        values = [float("nan")] * len(outputs)
+        for i, value in zip(ready, self.compute_many([outputs[i].only(self.needs) for i in ready])):
+            values[i] = float(value)
+        return values
 
 
 class _Registry(dict):
@@ -280,10 +298,20 @@ def temporary_metric(*args, **kwargs) -> Iterator[Metric]:
             unregister_metric(metric.name)
 
 
-def compute_metrics(outputs: Outputs, names: Iterable[str] | None = None) -> dict[str, float]:
-    """Every registered metric (or those of ``names``) of one model, in registry order."""
+def compute_metrics(outputs: Outputs, names: Iterable[str] | None = None, per_step_only: bool = False
+                    ) -> dict[str, float]:
+    """Every registered metric (or those of ``names``) of one model, in registry order; with ``per_step_only``
+    those measured at every recorded step (``Metric.per_step``)."""
     chosen = METRICS if names is None else {n: METRICS[n] for n in names}
-    return {name: metric(outputs) for name, metric in chosen.items()}
+    return {name: metric(outputs) for name, metric in chosen.items() if metric.per_step or not per_step_only}
+
+
+def compute_metrics_many(outputs: list[Outputs], names: Iterable[str] | None = None, per_step_only: bool = False
+                         ) -> list[dict[str, float]]:
+    """:func:`compute_metrics` of many models (one Outputs each), each metric computed for all at once."""
+    chosen = METRICS if names is None else {n: METRICS[n] for n in names}
+    columns = {name: metric.many(outputs) for name, metric in chosen.items() if metric.per_step or not per_step_only}
+    return [{name: values[i] for name, values in columns.items()} for i in range(len(outputs))]
 
 
 METRIC_NAMES: list[str] = live_metric_names()
@@ -297,31 +325,40 @@ def accuracy(outputs: np.ndarray, labels: np.ndarray) -> float:
     return float((np.asarray(outputs).argmax(axis=1) == np.asarray(labels)).mean())
 
 
-def entropy(probs: np.ndarray) -> np.ndarray:
-    """Per-row prediction entropy in nats, H(p) = -sum p log p."""
-    p = np.clip(np.asarray(probs, dtype=np.float64), EPS, 1.0)
-    return -(p * np.log(p)).sum(axis=1)
+def margins(logits: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """Per-row margin of the true class, z_y − log Σ_{c≠y} exp z_c from the logits z: the logit-scaled confidence
+    log(p_y / (1 − p_y)) of the NeurIPS 2023 unlearning challenge's ε score (Triantafillou et al., arXiv
+    2406.09073; google-deepmind/unlearning_evaluation metric.py) and the margin of KLoM (Georgiev et al.,
+    arXiv 2410.23232, Appendix E.1), computed without forming the probabilities."""
+    z = np.asarray(logits, dtype=np.float64)
+    labels = np.asarray(labels, dtype=int)
+    rows = np.arange(len(z))
+    others = z.copy()
+    others[rows, labels] = -np.inf
+    return z[rows, labels] - logsumexp(others, axis=1)
 
 
-def mia(retain_probs: np.ndarray, test_probs: np.ndarray, forget_probs: np.ndarray) -> float:
-    """The JiT/SSD/Bad-Teacher entropy attack, as their code does it.
+def true_class_confidence(probs: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    return np.asarray(probs)[np.arange(len(labels)), np.asarray(labels, dtype=int)]
 
-    A logistic regression with balanced class weights is fitted on prediction entropy, retain
-    samples labelled 1 (member) and test samples 0 (non-member); the result is the share of forget
-    samples it predicts "member". Lower = more forgotten; the target is the retrained model's value.
-    """
+
+def mia_efficacy(retain_probs: np.ndarray, retain_labels: np.ndarray, test_probs: np.ndarray,
+                 test_labels: np.ndarray, forget_probs: np.ndarray, forget_labels: np.ndarray) -> float:
+    """SalUn's MIA-Efficacy, as OPTML-Group/Unlearn-Saliency Classification/evaluation/SVC_MIA.py computes it
+    (its "confidence" attack, the one SalUn and l1-sparse report): an ``SVC(C=3, gamma="auto", kernel="rbf")``
+    fitted on the true-class confidence of the first |test| retain samples (member) and of the test set
+    (non-member); the result is the share of forget samples it predicts *non*-member. Higher = more forgotten;
+    the target is the retrained model's value."""
     if len(forget_probs) == 0:
         return float("nan")
-    features = np.concatenate([entropy(retain_probs), entropy(test_probs)]).reshape(-1, 1)
-    members = np.concatenate([np.ones(len(retain_probs)), np.zeros(len(test_probs))])
+    shadow = min(len(retain_probs), len(test_probs))  # main_forget.py: Subset(retain, range(len(test)))
+    features = np.concatenate([true_class_confidence(retain_probs[:shadow], retain_labels[:shadow]),
+                               true_class_confidence(test_probs, test_labels)]).reshape(-1, 1)
+    members = np.concatenate([np.ones(shadow), np.zeros(len(test_probs))])
     if len(np.unique(members)) < 2 or np.ptp(features) < 1e-12:
-        # A constant feature cannot separate anything: the attack is a coin flip, so report chance.
-        # (The published code fits anyway; its regression then has weight 0 and bias 0, a tie that
-        # sklearn breaks towards "non-member" for every point: 0.0, i.e. "all forgotten".)
-        return 0.5
-    attacker = LogisticRegression(class_weight="balanced", solver="lbfgs")
-    attacker.fit(features, members)
-    return float(attacker.predict(entropy(forget_probs).reshape(-1, 1)).mean())
+        return 0.5  # nothing to learn: chance, as for the entropy attack
+    attacker = SVC(C=3, gamma="auto", kernel="rbf").fit(features, members)
+    return float(1.0 - attacker.predict(true_class_confidence(forget_probs, forget_labels).reshape(-1, 1)).mean())
 
 
 def mean_entropy(probs: np.ndarray) -> float:
@@ -409,7 +446,15 @@ for _metric in [
            "attack has nothing to learn and the explorer reports 0.5 (chance); the published code's logistic "
            "regression then calls every point a non-member (0.0), which would read as perfect forgetting",
            "retrain", frozenset({"retain", "test", "forget"}), lambda o: mia(o.retain, o.test, o.forget), _HEADLINE,
-           "MIA"),
+           "MIA", compute_many=lambda outs: mia_many([o.retain for o in outs], [o.test for o in outs],
+                                                     [o.forget for o in outs])),
+    Metric("mia_efficacy", "MIA-Efficacy (SalUn's attack: share of forget set called non-member)", "closer to "
+           "retrain is better; higher means more forgotten points look like unseen data. SalUn's SVC on the true-class "
+           "confidence (OPTML-Group/Unlearn-Saliency evaluation/SVC_MIA.py), the MIA of its Avg. Gap; measured on "
+           "each finished model, not at every step (it fits an SVC each time)", "retrain",
+           frozenset({"retain", "test", "forget"}),
+           lambda o: mia_efficacy(o.retain, o.retain_labels, o.test, o.test_labels, o.forget, o.forget_labels),
+           {"table"}, "MIA-Efficacy", per_step=False),
     Metric("forget_entropy", "Forget-set entropy", "closer to retrain is better: a retrained model is less sure "
            "about points it never saw", "retrain", frozenset({"forget"}), lambda o: mean_entropy(o.forget),
            {"table", "animation"}, "forget entropy"),

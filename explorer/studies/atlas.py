@@ -19,10 +19,14 @@ high-Lipschitz points should be the ones whose removal changes the model (ρ < 0
 Lipschitz estimate), and a method that changes the model where retraining would has ρ > 0. α and the
 Lipschitz estimate against the method's own boundary change show where the method acts.
 
-The leave-one-out models train as stacks (:func:`explorer.engine.batched.train_many`) and JiT runs as one
-vectorised loop per chunk (:func:`explorer.engine.batched.jit_many`); another method runs one point at a time.
-Chunks of points are jobs of :mod:`explorer.studies.runner` (in-process, a process pool or Ray); every model is
-the same whichever chunk or backend trains it.
+Each point is a cell of the study primitive (:func:`explorer.studies.study.run_cells`): the leave-one-out model
+is the cell's retrain reference, so the leave-one-out models of a chunk train as one stack
+(:func:`explorer.engine.batched.train_many`) and JiT runs as one vectorised loop per chunk
+(:func:`explorer.unlearning.jit_stack.jit_many`); another method runs one point at a time. Chunks of points are
+jobs of :mod:`explorer.studies.runner` (in-process, a process pool or Ray); every model is the same whichever
+chunk or backend trains it. ``offset`` computes the atlas of another training seed on the same data (the
+leave-one-out of that seed's initial weights and batch order). :func:`closer` judges, with the verdict's rule,
+whether the method ends closer to the leave-one-out models than the untouched original.
 """
 from __future__ import annotations
 
@@ -34,6 +38,9 @@ import numpy as np
 import torch
 
 from explorer.config.scenario import Scenario, ScenarioError
+from explorer.measures.verdict import judge_movement
+from explorer.stages import _clean, seed_scenario
+from explorer.studies.study import Cell, Measures, run_cells
 
 FIELDS = ("id", "x", "label", "alpha", "lipschitz", "loo_boundary_change", "method_boundary_change",
           "method_agreement_with_loo", "method_test_drop")
@@ -52,6 +59,9 @@ PAIRS = {"alpha_vs_loo": ("alpha", "loo_boundary_change"),
          # does the method move the model where the paper's information measures say it matters?
          "alpha_vs_method": ("alpha", "method_boundary_change"),
          "lipschitz_vs_method": ("lipschitz", "method_boundary_change")}
+# What each cell keeps: the final models' boundary change, agreement with the cell's retrain reference (the
+# leave-one-out model) and test accuracy; nothing per step.
+MEASURES = Measures(final=("boundary_change", "agreement_with_retrain", "test_acc"), steps=())
 CHUNK = 25  # points per job: progress in steps of this size; the stacks stay efficient
 MAX_POINTS = 2000
 
@@ -67,21 +77,21 @@ class Atlas:
     seconds: float
     backend: str = "serial"
     workers: int = 1
+    # the method against the original, paired over the points, by the verdict's rule (:func:`closer`)
+    closer: dict | None = None
 
     def column(self, name: str) -> np.ndarray:
         return np.array([p[name] for p in self.points], dtype=float)
 
     def to_dict(self) -> dict:
-        from explorer.pipeline import _clean
-
         return _clean({"scenario": self.scenario.to_dict(), "method": self.method, "points": self.points,
                        "spearman": self.spearman, "seconds": self.seconds, "backend": self.backend,
-                       "workers": self.workers})
+                       "workers": self.workers, "closer": self.closer})
 
     @classmethod
     def from_dict(cls, raw: dict) -> "Atlas":
         return cls(Scenario.from_dict(raw["scenario"]), raw["method"], raw["points"], raw["spearman"],
-                   raw["seconds"], raw.get("backend", "serial"), raw.get("workers", 1))
+                   raw["seconds"], raw.get("backend", "serial"), raw.get("workers", 1), raw.get("closer"))
 
 
 def spearman(a, b) -> dict[str, float | None]:
@@ -115,6 +125,9 @@ def check(scenario: Scenario, method: str) -> None:
         spec = get_method(method)
     except ValueError as err:
         raise ScenarioError(str(err)) from None
+    if scenario.seeds > 1:
+        raise ScenarioError("the atlas is computed for one training seed at a time; use seeds 1 (another seed: "
+                            "--seed, or compute_atlas(offset=k))")
     if method == "retrain":
         raise ScenarioError("the atlas always retrains without each point; choose a method to compare with it")
     if spec.access.class_level_only:
@@ -123,18 +136,19 @@ def check(scenario: Scenario, method: str) -> None:
 
 def compute_atlas(scenario: Scenario, trained=None, progress: Progress | None = None, *, method: str | None = None,
                   backend: str = "auto", workers: int | None = None, address: str | None = None,
-                  ids=None, chunk: int = CHUNK) -> Atlas:
+                  ids=None, chunk: int = CHUNK, offset: int = 0) -> Atlas:
     """The atlas of ``scenario`` (every training point, or ``ids``), with ``method`` (default: the
-    scenario's) as the method; jobs of ``chunk`` points on the runner's ``backend``."""
+    scenario's) as the method; jobs of ``chunk`` points on the runner's ``backend``. ``offset`` k: the
+    leave-one-out models and the original of training seed ``train.seed + k`` (and method seed ``seed + k``),
+    the same data; ``trained``, when given, is that seed's original."""
     from explorer import pipeline
     from explorer.measures.evaluation import local_lipschitz
     from explorer.measures.metrics import default_radius, information_score
-    from explorer.studies.runner import run_jobs
 
     method = method or scenario.method
     check(scenario, method)
     start = time.perf_counter()
-    trained = trained or pipeline.train_original(scenario, progress)
+    trained = trained or pipeline.train_original(seed_scenario(scenario, offset), progress)
     data = trained.data
     n = len(data.x_train)
     ids = list(range(n)) if ids is None else sorted(set(int(i) for i in ids))
@@ -144,82 +158,34 @@ def compute_atlas(scenario: Scenario, trained=None, progress: Progress | None = 
     with torch.no_grad():
         lipschitz = local_lipschitz(trained.model, data.x_train, scenario.lipschitz_sigma, scenario.lipschitz_space,
                                     seed=scenario.seed, device=trained.device)
-    states = (_cpu_state(trained.initial), _cpu_state(trained.model))
-    jobs = [(scenario.to_dict(), method, ids[i:i + chunk], *states) for i in range(0, len(ids), max(1, chunk))]
+    cells = [Cell(scenario, (i,), method, offset=offset, key=i) for i in ids]
     report = (lambda done, total: progress("leave-one-out retraining and unlearning, point by point",
                                            done / total)) if progress else None
     info: dict = {}
-    parts = run_jobs(atlas_job, jobs, backend=backend, workers=workers, progress=report, address=address, info=info)
+    given = {cells[0].original_key: trained} if offset == 0 else {}
+    results = run_cells(cells, MEASURES, backend=backend, workers=workers, progress=report, address=address,
+                        chunk=max(1, chunk), trained=given, info=info)
     points = []
-    for part in parts:
-        for row in part:
-            i = row["id"]
-            points.append({"id": i, "x": [float(v) for v in data.x_train[i]], "label": int(data.y_train[i]),
-                           "alpha": float(alpha[i]), "lipschitz": float(lipschitz[i]), **row})
-    points = [{k: p[k] for k in FIELDS} for p in points]
+    for r in results:
+        if r.error:
+            raise r.exception
+        i = r.cell.key
+        points.append({"id": i, "x": [float(v) for v in data.x_train[i]], "label": int(data.y_train[i]),
+                       "alpha": float(alpha[i]), "lipschitz": float(lipschitz[i]),
+                       "loo_boundary_change": r.retrain["boundary_change"],
+                       "method_boundary_change": r.metrics["boundary_change"],
+                       "method_agreement_with_loo": r.metrics["agreement_with_retrain"],
+                       "method_test_drop": r.original["test_acc"] - r.metrics["test_acc"]})
     return Atlas(scenario, method, points, spearman_table(points), time.perf_counter() - start,
-                 info.get("backend", backend), info.get("workers", 1))
+                 info.get("backend", backend), info.get("workers", 1), closer(points))
 
 
-def _cpu_state(model) -> dict:
-    return {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}
-
-
-def atlas_job(scenario_dict: dict, method: str, ids: list[int], initial_state: dict, original_state: dict
-              ) -> list[dict]:
-    """One chunk of the atlas (module level: workers import it): the leave-one-out model of each point in
-    one stack, the method on each point alone, and their measures against the original on the grid."""
-    from explorer import pipeline
-    from explorer.engine.batched import jit_many, train_many
-    from explorer.measures.evaluation import Grid
-
-    scenario = Scenario.from_dict(scenario_dict)
-    data = pipeline.load_data(scenario)
-    device = pipeline.resolve_device(scenario)
-    initial = pipeline.build_initial(scenario, data)
-    initial.load_state_dict(initial_state)
-    original = pipeline.build_initial(scenario, data)
-    original.load_state_dict(original_state)
-    initial, original = initial.to(device), original.eval().to(device)
-    grid = Grid.around(data.x_train, scenario.grid_resolution).points
-    from explorer.engine.models import logits
-
-    original_grid = logits(original, grid, device).argmax(1).numpy()
-    original_test = float((logits(original, data.x_test, device).argmax(1).numpy() == data.y_test).mean())
-    masks = np.ones((len(ids), len(data.x_train)), dtype=bool)
-    masks[np.arange(len(ids)), ids] = False
-    try:
-        loo, _ = train_many(initial, data.x_train, data.y_train, masks, scenario.train, device)
-    except FloatingPointError as err:
-        raise ScenarioError(str(err)) from None
-    loo_grid = loo.labels(grid)  # (k, G)
-    method_grid, method_test = _method_labels(scenario, method, original, data, ids, grid, device, jit_many)
-    rows = []
-    for j, i in enumerate(ids):
-        rows.append({"id": int(i),
-                     "loo_boundary_change": float((loo_grid[j] != original_grid).mean()),
-                     "method_boundary_change": float((method_grid[j] != original_grid).mean()),
-                     "method_agreement_with_loo": float((method_grid[j] == loo_grid[j]).mean()),
-                     "method_test_drop": original_test - float((method_test[j] == data.y_test).mean())})
-    return rows
-
-
-def _method_labels(scenario, method, original, data, ids, grid, device, jit_many):
-    """The method's labels (k, G) on the grid and (k, n_test) on the test set, one model per point."""
-    from explorer import pipeline
-    from explorer.engine.models import logits
-    from explorer.unlearning import RunContext, run_method
-
-    config = pipeline.method_config(scenario, method)
-    if method == "jit":
-        stack = jit_many(original, data.x_train[ids], config, device, seed=scenario.seed).stack
-        return stack.labels(grid), stack.labels(data.x_test)
-    grid_labels, test_labels = [], []
-    for i in ids:
-        result = run_method(method, original, data, [i], config, RunContext(device=device, seed=scenario.seed))
-        grid_labels.append(logits(result.model, grid, device).argmax(1).numpy())
-        test_labels.append(logits(result.model, data.x_test, device).argmax(1).numpy())
-    return np.stack(grid_labels), np.stack(test_labels)
+def closer(points: list[dict]) -> dict:
+    """Did the method end closer to each point's leave-one-out model than the untouched original? The verdict's
+    rule (:func:`explorer.measures.verdict.judge_movement`) on the paired differences over the points: the
+    method's agreement with the leave-one-out model minus the original's (1 − the leave-one-out change)."""
+    movement = judge_movement([p["method_agreement_with_loo"] - (1.0 - p["loo_boundary_change"]) for p in points])
+    return {k: v for k, v in movement.to_dict().items() if k != "differences"}
 
 
 def summary(atlas: Atlas) -> str:
@@ -230,6 +196,11 @@ def summary(atlas: Atlas) -> str:
         rho, p = value["rho"], value["p"]
         lines.append(f"  Spearman {name}: " + ("undefined (a constant column)" if rho is None
                                                 else f"rho {rho:+.3f}, p {p:.2g}"))
+    if atlas.closer and atlas.closer.get("ci95"):
+        c = atlas.closer
+        lines.append(f"  {atlas.method} vs the untouched original, agreement with each leave-one-out model: "
+                     f"{c['judged'].replace('_', ' ')} (paired mean {c['mean']:+.4f}, 95 % interval "
+                     f"{c['ci95'][0]:+.4f} to {c['ci95'][1]:+.4f}, {c['seeds']} points)")
     top = sorted(atlas.points, key=lambda p: -p["loo_boundary_change"])[:5]
     lines.append("  most influential (leave-one-out): " + ", ".join(
         f"{p['id']} ({p['loo_boundary_change']:.3f}, α {p['alpha']:.2f})" for p in top))

@@ -9,18 +9,22 @@ one kind of forget set, or all kinds) :func:`summarise` gives the rates. :func:`
 setting by the rule stated there.
 
 One job per (dataset, seed, weight decay): the original is trained once, each forget kind is
-retrained once, and every JiT setting runs against that reference. Jobs run on
+retrained once (kinds of one forget-set size in one stack), and every JiT setting runs against that
+reference, as cells of the study primitive (:func:`explorer.studies.study.run_cells`). Jobs run on
 :mod:`explorer.studies.runner` (a process pool by default). ``python -m explorer calibrate`` is the entry.
 """
 from __future__ import annotations
 
 import itertools
+import math
 import time
 from dataclasses import asdict, dataclass, field, replace
 from typing import Callable, Sequence
 
 import numpy as np
 
+from explorer.config.echo import shown
+from explorer.config.limits import check
 from explorer.measures import verdict as V
 
 FORGET_KINDS = ("boundary", "interior", "most_informative", "neighbours", "random_5pct", "class")
@@ -44,24 +48,27 @@ class StudyGrid:
     kinds: tuple[str, ...] = FORGET_KINDS
 
     def validate(self) -> None:
-        from toy_data import dataset_names
+        """Every value of every axis against its declared range (explorer/config/limits.py), one axis at a time:
+        never the product of the axes, which may be millions of settings (the budget refuses those first)."""
+        from toy_data import INFO
 
         for name in ("sigmas", "etas", "passes", "max_step_changes", "weight_decays", "datasets", "seeds", "kinds"):
             if not getattr(self, name):
                 raise ValueError(f"the study needs at least one value for {name.replace('_', ' ')}")
         unknown = [k for k in self.kinds if k not in FORGET_KINDS]
         if unknown:
-            raise ValueError(f"unknown forget kind {unknown[0]!r}; choose from {', '.join(FORGET_KINDS)}")
-        bad = [d for d in self.datasets if d not in dataset_names() or d in ("digits", "faces")]
+            raise ValueError(f"unknown forget kind {shown(unknown[0])}; choose from {', '.join(FORGET_KINDS)}")
+        bad = [d for d in self.datasets if d not in INFO or INFO[d].images or INFO[d].dims != 2]
         if bad:
-            raise ValueError(f"the study runs on the 2D toys; {bad[0]!r} is not one")
-        for sigma, eta, passes, guard in itertools.product(self.sigmas, self.etas, self.passes,
-                                                           self.max_step_changes):
-            _jit_config(sigma, eta, passes, guard)  # built, so checked against JiT's declarations
-        if any(not (w >= 0 and np.isfinite(w)) for w in self.weight_decays):
-            raise ValueError("weight decays must be finite and >= 0")
-        if any(not 0 <= s < 2**32 for s in self.seeds):
-            raise ValueError("seeds must be between 0 and 2**32 - 1")
+            raise ValueError(f"the study runs on the 2D toys; {shown(bad[0])} is not one")
+        for axis, path in (("sigmas", "jit.sigma"), ("etas", "jit.eta"), ("passes", "jit.passes"),
+                           ("step_guards", "jit.max_step_change"), ("weight_decays", "train.weight_decay"),
+                           ("seeds", "seed")):
+            for value in getattr(self, "max_step_changes" if axis == "step_guards" else axis):
+                try:
+                    check(path, value)
+                except ValueError as err:
+                    raise ValueError(f"--{axis.replace('_', '-')}: {err}") from None
 
     def settings(self) -> list[dict]:
         """The JiT settings of one job (the weight decay belongs to the job: it shapes the original)."""
@@ -70,14 +77,9 @@ class StudyGrid:
 
     @property
     def n_runs(self) -> int:
-        return (len(self.settings()) * len(self.weight_decays) * len(self.datasets) * len(self.seeds)
-                * len(self.kinds))
-
-
-def _jit_config(sigma, eta, passes, guard):
-    from explorer.config.jit import JiTConfig
-
-    return JiTConfig(sigma=float(sigma), eta=float(eta), passes=int(passes), max_step_change=float(guard))
+        """How many JiT runs, from the axes' lengths (without building a possibly huge list of settings)."""
+        return math.prod(len(getattr(self, axis)) for axis in ("sigmas", "etas", "passes", "max_step_changes",
+                                                                "weight_decays", "datasets", "seeds", "kinds"))
 
 
 # ---- what one run measures ----------------------------------------------------------------------
@@ -143,44 +145,49 @@ def forget_ids(kind: str, data, train_probs: np.ndarray, seed: int) -> list[int]
 
 def study_job(dataset: str, seed: int, weight_decay: float, kinds: Sequence[str], settings: Sequence[dict]
               ) -> list[dict]:
-    """Every JiT setting on every kind of forget set of one trained original; one row per run."""
-    from explorer import pipeline
-    from explorer.engine.models import logits, predict_proba
+    """Every JiT setting on every kind of forget set of one trained original; one row per run. The original is
+    trained first (the kinds' forget sets are chosen from its predictions), then every (kind, setting) is a cell
+    of the study primitive (:func:`explorer.studies.study.run_cells`): each kind retrained once, the boundary
+    change recorded at every step, every metric measured at the end."""
+    from explorer import pipeline  # the engine loads with the first job, not with the command's flags
     from explorer.config.scenario import ForgetSpec, default_scenario
-    from explorer.unlearning import RunContext, run_method
+    from explorer.engine.models import predict_proba
+    from explorer.studies.study import Cell as RunCell, Measures, run_cells  # not the summary's Cell below
 
     base = default_scenario(dataset, seed=seed)
-    base = replace(base, train=replace(base.train, weight_decay=float(weight_decay)), device="cpu")
+    # the method seed is the study's seed (the evaluator's probe seed with it; no row reads the probe)
+    base = replace(base, train=replace(base.train, weight_decay=float(weight_decay)), device="cpu", seed=seed)
     trained = pipeline.train_original(base)
     train_probs = predict_proba(trained.model, trained.data.x_train)
-    rows = []
+    cells = []
     for kind in kinds:
         ids = forget_ids(kind, trained.data, train_probs, seed)
         scenario = replace(base, forget=ForgetSpec(ids=tuple(ids)))
-        retrain, _, _ = pipeline.retrain_reference(scenario, trained, ids)
-        evaluator = pipeline.make_evaluator(scenario, trained, ids, retrain)
-        original, _ = evaluator.evaluate(trained.model)
-        reference, _ = evaluator.evaluate(retrain)
-
-        def boundary_only(model, _with_probs=False):
-            # Per step the study needs only the boundary change; every metric is measured once at the end.
-            labels = logits(model, trained.eval_inputs).argmax(1).numpy()
-            return {"boundary_change": float((labels != evaluator.original_labels).mean())}, None
-
         for setting in settings:
             config = pipeline.method_config(replace(scenario, configs={"jit": dict(setting)}), "jit")
-            result = run_method("jit", trained.model, trained.data, ids, config,
-                                RunContext(device=trained.device, seed=seed, evaluate=boundary_only))
-            trajectory = result.trajectory
-            final, _ = evaluator.evaluate(result.model)
-            measures = measure_run(trajectory.metric("boundary_change"), final, original, reference)
-            rows.append({
-                "dataset": dataset, "seed": seed, "weight_decay": float(weight_decay), "kind": kind,
-                "forget_size": len(ids), **setting, **asdict(measures),
-                "test_acc": final["test_acc"], "retrain_test_acc": reference["test_acc"],
-                "forget_acc": final["forget_acc"], "retrain_forget_acc": reference["forget_acc"],
-                "stopped": trajectory.stopped is not None,
-            })
+            cells.append(RunCell(scenario, tuple(ids), "jit", config, key=(kind, setting)))
+    results = run_cells(cells, Measures(final=None, steps=("boundary_change",), models=True),
+                        trained={cells[0].original_key: trained} if cells else {})
+    rows = []
+    for r in results:
+        if r.error:
+            raise r.exception
+        kind, setting = r.cell.key
+        ids = list(r.cell.forget_ids)
+        labels_before = train_probs[ids].argmax(1)
+        measures = measure_run(r.trajectory.metric("boundary_change"), r.metrics, r.original, r.retrain)
+        rows.append({
+            "dataset": dataset, "seed": seed, "weight_decay": float(weight_decay), "kind": kind,
+            "forget_size": len(ids), **setting, **asdict(measures),
+            "test_acc": r.metrics["test_acc"], "retrain_test_acc": r.retrain["test_acc"],
+            "forget_acc": r.metrics["forget_acc"], "retrain_forget_acc": r.retrain["forget_acc"],
+            # informative runs: retraining changes the label of some forget point (else "forget as
+            # retraining does" is met by changing nothing)
+            "retrain_flips": float((predict_proba(r.retrain_model, trained.data.x_train[ids]).argmax(1)
+                                    != labels_before).mean()),
+            "flips": float((predict_proba(r.model, trained.data.x_train[ids]).argmax(1) != labels_before).mean()),
+            "stopped": r.stopped is not None,
+        })
     return rows
 
 
@@ -204,15 +211,40 @@ class Cell:
     moved_runs: int
     gradual_rate: float  # share of moving runs in which no step carried more than MOVEMENT_SHARE
     max_step_share: float  # mean over moving runs of the largest single-step share
+    # The informative runs: retraining changes the label of some forget point. Elsewhere "forget = retrain" is
+    # met by changing nothing, which a method (or the step guard's caution) earns for free.
+    informative_runs: int = 0
+    informative_collapse_rate: float = float("nan")
+    informative_forget_match_rate: float = float("nan")
+    idle_matches: int = 0  # runs matching retrain's forget accuracy where neither retraining nor JiT changed a label
+    # The verdict's rule (explorer/measures/verdict.py, judge_movement) on the runs' agreement gains: "toward"
+    # or "away" when the paired 95 % t-interval of the mean gain excludes 0, else "within_noise".
+    closer_judged: str = "cannot_tell"
+    gain_ci95: list | None = None
 
     @property
     def setting(self) -> dict:
         return {name: getattr(self, name) for name in SETTING_FIELDS}
 
 
+def informative(row: dict) -> bool:
+    """Whether retraining changed the label of some forget point in this run (rows without the count: no)."""
+    return (row.get("retrain_flips") or 0) > 0
+
+
+def _rate(rows: list[dict], field: str) -> float:
+    return float(np.mean([r[field] for r in rows])) if rows else float("nan")
+
+
 def _cell(setting: tuple, kind: str, rows: list[dict]) -> Cell:
     moved = [r for r in rows if r["moved"]]
+    telling = [r for r in rows if informative(r)]
+    idle = [r for r in rows if r["forget_matched"] and "flips" in r and not informative(r) and not r["flips"]]
+    movement = V.judge_movement([r["agreement_gain"] for r in rows])
     return Cell(**dict(zip(SETTING_FIELDS, setting)), kind=kind, runs=len(rows),
+                informative_runs=len(telling), informative_collapse_rate=_rate(telling, "collapsed"),
+                informative_forget_match_rate=_rate(telling, "forget_matched"), idle_matches=len(idle),
+                closer_judged=movement.judged, gain_ci95=list(movement.ci95) if movement.ci95 else None,
                 collapse_rate=float(np.mean([r["collapsed"] for r in rows])),
                 forget_match_rate=float(np.mean([r["forget_matched"] for r in rows])),
                 agreement_gain=float(np.nanmean([r["agreement_gain"] for r in rows])),
@@ -232,14 +264,23 @@ def summarise(rows: list[dict]) -> list[Cell]:
     return [_cell(setting, kind, group) for (setting, kind), group in groups.items()]
 
 
-def recommend(cells: list[Cell]) -> Cell | None:
+def score(cell: Cell, informative_only: bool = False) -> float:
+    """The rule's score: forget-match rate − collapse rate, over every run or over the informative ones only."""
+    if informative_only:
+        return cell.informative_forget_match_rate - cell.informative_collapse_rate
+    return cell.forget_match_rate - cell.collapse_rate
+
+
+def recommend(cells: list[Cell], informative_only: bool = False) -> Cell | None:
     """The setting the explorer's defaults come from, over all kinds of forget set: among settings whose
-    moving runs are gradual in at least 80 % of cases, the highest (forget-match rate − collapse rate);
-    ties go to the higher agreement gain. None when no setting moves gradually often enough."""
-    candidates = [c for c in cells if c.kind == "all" and c.moved_runs and c.gradual_rate >= 0.8]
+    moving runs are gradual in at least 80 % of cases, the highest :func:`score` (with ``informative_only``: over
+    the runs where retraining changes a forget point's label); ties go to the higher agreement gain. None when no
+    setting moves gradually often enough (or, informative_only, none has an informative run)."""
+    candidates = [c for c in cells if c.kind == "all" and c.moved_runs and c.gradual_rate >= 0.8
+                  and (c.informative_runs or not informative_only)]
     if not candidates:
         return None
-    return max(candidates, key=lambda c: (round(c.forget_match_rate - c.collapse_rate, 6), c.agreement_gain))
+    return max(candidates, key=lambda c: (round(score(c, informative_only), 6), c.agreement_gain))
 
 
 @dataclass
@@ -252,12 +293,13 @@ class StudyResult:
     backend: str = "serial"
 
     def to_dict(self) -> dict:
-        best = recommend(self.cells)
+        best, best_informative = recommend(self.cells), recommend(self.cells, informative_only=True)
         from explorer.pipeline import _clean  # NaN (a run that never moved) -> null: strict JSON
 
         return _clean({"grid": asdict(self.grid), "seconds": self.seconds, "workers": self.workers,
                        "backend": self.backend, "thresholds": V.thresholds(), "movement_share": MOVEMENT_SHARE,
                        "recommended": best.setting if best else None,
+                       "recommended_on_informative_runs": best_informative.setting if best_informative else None,
                        "cells": [asdict(c) for c in self.cells], "runs": self.rows})
 
 
@@ -284,27 +326,50 @@ def _pct(value: float) -> str:
     return "–" if value != value else f"{100 * value:.0f} %"
 
 
+def _informative(c: Cell) -> str:
+    return (f"| {c.informative_runs} | {_pct(c.informative_collapse_rate)} | {_pct(c.informative_forget_match_rate)} "
+            f"| {c.idle_matches} ")
+def _noise(c: Cell) -> str:
+    """The gain judged against run-to-run noise: its 95 % interval and the verdict's word."""
+    if c.gain_ci95 is None:
+        return "–"
+    words = {"toward": "closer", "away": "farther", "within_noise": "within noise"}
+    return f"{words.get(c.closer_judged, c.closer_judged)} ({c.gain_ci95[0]:+.4f} to {c.gain_ci95[1]:+.4f})"
+
+
 def markdown(cells: list[Cell]) -> str:
-    """Two tables: every setting over all kinds, and the recommended setting per kind of forget set."""
+    """Two tables: every setting over all kinds, and the recommended setting per kind of forget set. Beside the
+    rates over every run, the same over the informative runs (retraining changes a forget point's label), and how
+    many runs matched retraining's forget accuracy with neither retraining nor JiT changing any label."""
     lines = ["| σ | η | passes | step guard | weight decay | runs | collapse | forget = retrain | agreement gain "
-             "| closer than original | moving runs gradual |",
-             "|---|---|---|---|---|---|---|---|---|---|---|"]
+             "| closer than original | gain vs noise | moving runs gradual | informative runs | collapse (informative) "
+             "| forget = retrain (informative) | matched by changing nothing |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     overall = sorted((c for c in cells if c.kind == "all"), key=lambda c: tuple(c.setting.values()))
-    best = recommend(cells)
+    best, best_informative = recommend(cells), recommend(cells, informative_only=True)
     for c in overall:
-        mark = " **(recommended)**" if best is not None and c.setting == best.setting else ""
+        marks = [m for m, b in (("recommended", best), ("recommended on informative runs", best_informative))
+                 if b is not None and c.setting == b.setting]
+        mark = f" **({', '.join(marks)})**" if marks else ""
         lines.append(f"| {c.sigma:g} | {c.eta:g} | {c.passes} | {c.max_step_change:g} | {c.weight_decay:g} | {c.runs} "
                      f"| {_pct(c.collapse_rate)} | {_pct(c.forget_match_rate)} | {c.agreement_gain:+.4f} "
-                     f"| {_pct(c.closer_rate)} | {_pct(c.gradual_rate)} of {c.moved_runs}{mark} |")
-    if best is not None:
-        lines += ["", f"The recommended setting (σ {best.sigma:g}, η {best.eta:g}, {best.passes} passes, step guard "
-                      f"{best.max_step_change:g}, weight decay {best.weight_decay:g}) per kind of forget set:", "",
-                  "| forget set | runs | collapse | forget = retrain | agreement gain | closer than original "
-                  "| moving runs gradual |", "|---|---|---|---|---|---|---|"]
+                     f"| {_pct(c.closer_rate)} | {_noise(c)} | {_pct(c.gradual_rate)} of {c.moved_runs}{mark} {_informative(c)}|")
+    for chosen, what in ((best, "the rule over every run"), (best_informative, "the rule over the informative runs")):
+        if chosen is None:
+            lines += ["", f"No setting qualifies for {what} (moving gradually in at least 80 % of its moving runs)."]
+            continue
+        lines += ["", f"The setting {what} picks (σ {chosen.sigma:g}, η {chosen.eta:g}, {chosen.passes} passes, step "
+                      f"guard {chosen.max_step_change:g}, weight decay {chosen.weight_decay:g}) per kind of forget set:",
+                  "", "| forget set | runs | collapse | forget = retrain | agreement gain | closer than original "
+                  "| gain vs noise | moving runs gradual | informative runs | collapse (informative) "
+                  "| forget = retrain (informative) | matched by changing nothing |",
+                  "|---|---|---|---|---|---|---|---|---|---|---|---|"]
         for c in cells:
-            if c.kind != "all" and c.setting == best.setting:
+            if c.kind != "all" and c.setting == chosen.setting:
                 lines.append(f"| {c.kind} | {c.runs} | {_pct(c.collapse_rate)} | {_pct(c.forget_match_rate)} "
-                             f"| {c.agreement_gain:+.4f} | {_pct(c.closer_rate)} | {_pct(c.gradual_rate)} of {c.moved_runs} |")
-    else:
-        lines += ["", "No setting moved the boundary gradually in at least 80 % of its moving runs."]
+                             f"| {c.agreement_gain:+.4f} | {_pct(c.closer_rate)} | {_noise(c)} | {_pct(c.gradual_rate)} of "
+                             f"{c.moved_runs} {_informative(c)}|")
+        if best_informative is not None and best is not None and best_informative.setting == best.setting:
+            lines += ["", "Both rules pick the same setting."]
+            break
     return "\n".join(lines)

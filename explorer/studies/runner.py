@@ -5,6 +5,9 @@ by the σ×η sweep, the calibration study and the atlas. Every backend runs eac
 intra-op thread, so the same jobs give the same results on every backend. Backends:
 
 * ``"serial"``: one job after another in the calling process.
+* ``"threads"``: a thread per worker in the calling process (torch's thread setting is process-wide: one
+  intra-op thread while they run, restored afterwards). Cheap to start; the jobs share the process's GIL
+  outside torch's kernels.
 * ``"processes"``: a persistent pool of "spawn" worker processes with one torch thread each, kept
   for the next call (:func:`shutdown_pool` ends it). Workers are started behind a bare
   ``__main__`` so they never re-run the caller's main script (Streamlit installs the app script as
@@ -31,34 +34,24 @@ import sys
 import threading
 import time
 import types
-from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from typing import Any, Callable, Sequence
 
 import torch
 
-from explorer.config.scenario import ScenarioError
-from explorer.config.shared import BACKENDS
+from explorer.config.echo import clip, shown
 
 JobProgress = Callable[[int, int], None]  # (jobs done, total jobs)
+BACKENDS = ("auto", "serial", "threads", "processes", "ray")
 # Until a pool has been started and timed in this process: a 2-worker spawn pool's cold start on the
 # development machine (each worker imports torch), measured 2.5-4 s.
 POOL_STARTUP_GUESS_SECONDS = 3.0
 
 
-class RunnerError(ScenarioError):
+class RunnerError(ValueError):
     """A backend that cannot run here (unknown, Ray missing, an unreachable address); one line."""
-
-
-def check_backend(backend: str, workers: int | None, address: str | None) -> None:
-    """The backend is usable (Ray installed, the address answering) before any work; RunnerError, one line, if not."""
-    if workers is not None and workers < 1:
-        raise RunnerError(f"--workers must be >= 1, got {workers}")
-    if address is not None and backend != "ray":
-        raise RunnerError("--address is for the Ray backend; add --backend ray")
-    if backend == "ray":
-        ray_session(address, workers)
 
 
 def default_workers() -> int:
@@ -88,6 +81,10 @@ def run_jobs(fn: Callable[..., Any], jobs: Sequence[tuple], backend: str = "auto
     if backend == "serial" or workers == 1 or total <= 1:
         info.update(backend="serial", workers=1)
         _run_serial(fn, jobs, results, 0, progress)
+        return results
+    if backend == "threads":
+        info.update(backend="threads", workers=workers)
+        _run_threads(fn, jobs, results, workers, progress)
         return results
     first = 0
     if backend == "auto":
@@ -130,6 +127,20 @@ def _run_serial(fn, jobs, results, offset: int, progress, total: int | None = No
             results[done - 1] = fn(*job)
             if progress:
                 progress(done, total)
+
+
+def _run_threads(fn, jobs, results, workers: int, progress) -> None:
+    with _one_thread(), ThreadPoolExecutor(workers, thread_name_prefix="runner") as pool:
+        futures = {pool.submit(fn, *job): index for index, job in enumerate(jobs)}
+        try:
+            for done, future in enumerate(as_completed(futures), start=1):
+                results[futures[future]] = future.result()
+                if progress:
+                    progress(done, len(jobs))
+        except BaseException:
+            for future in futures:
+                future.cancel()
+            raise
 
 
 def _one_thread():
@@ -211,16 +222,41 @@ def ray_session(address: str | None = None, workers: int | None = None):
 
 
 def check_reachable(address: str, timeout: float = 3.0) -> None:
-    """Refuse an address nothing answers at (Ray's own client would retry for a long time)."""
+    """Refuse, within ``timeout`` seconds, an address nothing answers at or where something other than Ray
+    answers (Ray's own client would retry for a long time, printing as it goes). Ray's head (GCS) and its
+    client server speak gRPC, HTTP/2 without TLS: sent the HTTP/2 client preface, a gRPC server answers with
+    its SETTINGS frame (RFC 9113 §3.4); a web server answers ``HTTP/1.1 400``, others nothing."""
     target = address.split("://", 1)[-1]
     host, sep, port = target.rpartition(":")
-    if not sep or not port.isdigit() or not host:
-        raise RunnerError(f"a Ray address is HOST:PORT, ray://HOST:PORT or auto, got {address!r}")
+    if not sep or not host or not (port.isascii() and port.isdigit() and len(port) <= 5 and 0 < int(port) < 65536):
+        raise RunnerError(f"a Ray address is HOST:PORT (a port 1-65535), ray://HOST:PORT or auto, got {shown(address)}")
     try:
-        with socket.create_connection((host.strip("[]"), int(port)), timeout=timeout):
-            pass
-    except OSError as err:
-        raise RunnerError(f"cannot reach the Ray cluster at {address}: {err.strerror or err}") from None
+        conn = socket.create_connection((host.strip("[]"), int(port)), timeout=timeout)
+    except (OSError, UnicodeError, ValueError) as err:
+        raise RunnerError(f"cannot reach the Ray cluster at {clip(address, 80)}: "
+                          f"{getattr(err, 'strerror', None) or err}") from None
+    try:
+        with conn:
+            conn.sendall(HTTP2_PREFACE + HTTP2_EMPTY_SETTINGS)
+            reply = _read(conn, 9)
+    except OSError:  # a timeout or a reset: not a gRPC server
+        reply = b""
+    if len(reply) < 9 or reply[3] != 0x4:  # a frame header: 3 bytes length, 1 byte type (4 = SETTINGS)
+        raise RunnerError(f"the service at {shown(address)} is not a Ray cluster (no gRPC answer within {timeout:g} s)")
+
+
+HTTP2_PREFACE = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
+HTTP2_EMPTY_SETTINGS = b"\x00\x00\x00\x04\x00\x00\x00\x00\x00"
+
+
+def _read(conn: socket.socket, n: int) -> bytes:
+    data = b""
+    while len(data) < n:
+        chunk = conn.recv(n - len(data))
+        if not chunk:
+            break
+        data += chunk
+    return data
 
 
 def shutdown_ray() -> None:
@@ -238,13 +274,37 @@ def shutdown_ray() -> None:
 
 _POOL: ProcessPoolExecutor | None = None
 _POOL_SIZE = 0
+_POOL_PROGRESS = None  # the pool's queue from its workers back to this process (explorer/ui/pool.py relays it)
+_WORKER_PROGRESS = None  # in a worker: that queue
 _POOL_STARTUP: float | None = None  # seconds the last pool took to answer from every worker
 _POOL_LOCK = threading.Lock()
 _MAIN_LOCK = threading.Lock()
 
 
-def _init_worker() -> None:
+def _init_worker(progress=None) -> None:
+    global _WORKER_PROGRESS
     torch.set_num_threads(1)  # one intra-op thread per worker: on small models two threads only contend
+    _WORKER_PROGRESS = progress
+    threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True).start()
+
+
+def _exit_with_parent(parent: int) -> None:
+    """End this worker when the process that started it is gone (killed without shutting its pool down: a
+    worker blocked on the pool's queue would otherwise live on, holding its memory)."""
+    while os.getppid() == parent:
+        time.sleep(1.0)
+    os._exit(0)
+
+
+def worker_progress():
+    """In a pool worker, the queue its jobs report progress on; None elsewhere."""
+    return _WORKER_PROGRESS
+
+
+def pool_progress():
+    """The running pool's progress queue (what its workers put), or None when no pool runs."""
+    with _POOL_LOCK:
+        return _POOL_PROGRESS
 
 
 def _ready() -> bool:
@@ -254,14 +314,16 @@ def _ready() -> bool:
 def process_pool(workers: int) -> ProcessPoolExecutor:
     """The shared pool of ``workers`` spawn processes (made on first use, remade if the size changes);
     a new pool's start-up (until every worker has answered) is timed for the ``auto`` rule."""
-    global _POOL, _POOL_SIZE, _POOL_STARTUP
+    global _POOL, _POOL_SIZE, _POOL_STARTUP, _POOL_PROGRESS
     with _POOL_LOCK:
         if _POOL is None or _POOL_SIZE != workers:
             if _POOL is not None:
                 _POOL.shutdown(wait=False, cancel_futures=True)
             start = time.perf_counter()
-            _POOL = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
-                                        initializer=_init_worker)
+            context = multiprocessing.get_context("spawn")
+            _POOL_PROGRESS = context.Queue()
+            _POOL = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_init_worker,
+                                        initargs=(_POOL_PROGRESS,))
             with hidden_main():
                 probes = [_POOL.submit(_ready) for _ in range(workers)]
             for probe in probes:
@@ -273,11 +335,11 @@ def process_pool(workers: int) -> ProcessPoolExecutor:
 
 def shutdown_pool() -> None:
     """End the worker processes (they are started on first use and then reused)."""
-    global _POOL, _POOL_SIZE
+    global _POOL, _POOL_SIZE, _POOL_PROGRESS
     with _POOL_LOCK:
         if _POOL is not None:
             _POOL.shutdown(wait=False, cancel_futures=True)
-        _POOL, _POOL_SIZE = None, 0
+        _POOL, _POOL_SIZE, _POOL_PROGRESS = None, 0, None
 
 
 atexit.register(shutdown_pool)

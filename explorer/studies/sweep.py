@@ -1,15 +1,15 @@
 """σ×η sensitivity sweep for JiT (the idea of the paper's Figures 7 and 8): run JiT once per
 (σ, η) with the scenario's JiT config otherwise, measure every metric and the gap to retrain.
 
-The retrain reference and the evaluator are built once; every cell runs JiT without per-step
+Every cell is a cell of the study primitive (:func:`explorer.studies.study.run_cells`): the retrain reference
+is built once (or passed in), the evaluator once per process; every cell runs JiT without per-step
 measurement and is evaluated once at the end, with one torch intra-op thread on the CPU.
 ``workers`` (default: the usable cores) and ``backend`` choose how cells run:
 
 * ``"serial"``: one after the other in the calling thread.
-* ``"threads"``: a thread per worker (torch's thread setting is process-wide: it is set to one for
-  the sweep and restored afterwards).
-* ``"processes"``: the persistent spawn pool of :mod:`explorer.studies.runner` (one torch thread per worker).
-* ``"ray"``: Ray tasks through :mod:`explorer.studies.runner` (a local Ray, or the cluster at ``address``).
+* ``"threads"``, ``"processes"``, ``"ray"``: the runner's backends (:mod:`explorer.studies.runner`): a thread
+  per worker (torch's thread setting is process-wide: one for the sweep, restored afterwards), the
+  persistent spawn pool (one torch thread per worker), or Ray tasks (a local Ray, or the cluster at ``address``).
 * ``"auto"`` (default): processes when there are at least ``AUTO_PROCESSES_FROM`` workers, else
   serial. On a GPU cells always run serially (the accelerator parallelises each batch).
 
@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor, as_completed
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, replace
 from typing import Callable, Sequence
@@ -39,7 +38,7 @@ import torch
 
 from explorer.measures.comparison import avg_gap
 from explorer.measures.metrics import METRIC_NAMES
-from explorer.studies.runner import default_workers, run_jobs, shutdown_pool  # noqa: F401  (shutdown_pool re-exported)
+from explorer.studies.runner import default_workers, shutdown_pool  # noqa: F401  (shutdown_pool re-exported)
 
 SweepProgress = Callable[[int, int], None]  # (cells done, total cells)
 MAX_CELLS = 400
@@ -57,6 +56,7 @@ class SweepResult:
     backend: str = "serial"  # how the cells ran: serial, threads or processes
     retrain_metrics: dict[str, float] | None = None
     stopped: np.ndarray | None = None  # (len(etas), len(sigmas)) bool: the run diverged and was rolled back
+    max_step_change: float = 0.0  # the explorer's step guard every cell ran with (0 = off: plain JiT steps)
 
 
 def _check_values(name: str, values: Sequence[float]) -> list[float]:
@@ -69,21 +69,10 @@ def _check_values(name: str, values: Sequence[float]) -> list[float]:
     return values
 
 
-def run_cell(model, data, forget_ids, config, device, seed, evaluator, retrain_metrics) -> dict:
-    """One JiT run and its metrics (module level, so worker processes can run it)."""
-    from explorer.unlearning import RunContext, run_method
-
-    result = run_method("jit", model, data, forget_ids, config, RunContext(device=device, seed=seed))
-    metrics, _ = evaluator.evaluate(result.model)
-    metrics["avg_gap"] = avg_gap(metrics, retrain_metrics) if retrain_metrics else float("nan")
-    metrics = {k: (float("nan") if v is None else float(v)) for k, v in metrics.items()}
-    return {"metrics": metrics, "stopped": result.trajectory.stopped is not None, "seconds": result.seconds}
-
-
 def sweep_jit(scenario, trained, forget_ids, sigmas: Sequence[float], etas: Sequence[float],
               progress: SweepProgress | None = None, workers: int | None = None,
               backend: str = "auto", retrain: torch.nn.Module | None = None,
-              address: str | None = None) -> SweepResult:
+              address: str | None = None, max_step_change: float | None = None) -> SweepResult:
     """JiT on every (σ, η) of the grid; metrics come back as arrays of shape (len(etas), len(sigmas)).
 
     ``trained`` is a :class:`explorer.pipeline.Trained`. ``workers``: threads or processes to use
@@ -91,7 +80,8 @@ def sweep_jit(scenario, trained, forget_ids, sigmas: Sequence[float], etas: Sequ
     "serial", "threads" or "processes" (see the module docstring). ``progress(done, total)`` is
     called from the calling thread after each cell. ``retrain``: the retrained reference if the
     caller already has it (else it is trained here, once). On the CPU everything, the retraining
-    included, runs with one torch thread.
+    included, runs with one torch thread. ``max_step_change`` overrides the scenario's step guard (0 = off); the
+    result records the guard its cells ran with.
     """
     if backend not in BACKENDS:
         raise ValueError(f"unknown sweep backend {backend!r}; choose one of {', '.join(BACKENDS)}")
@@ -100,25 +90,29 @@ def sweep_jit(scenario, trained, forget_ids, sigmas: Sequence[float], etas: Sequ
     if total > MAX_CELLS:
         raise ValueError(f"a sweep of {total} cells is too large; keep it to {MAX_CELLS} (σ values × η values)")
     with _single_torch_thread() if trained.device.type == "cpu" else nullcontext():
-        return _sweep(scenario, trained, forget_ids, sigmas, etas, progress, workers, backend, retrain, address)
+        return _sweep(scenario, trained, forget_ids, sigmas, etas, progress, workers, backend, retrain, address,
+                      max_step_change)
 
 
 def _sweep(scenario, trained, forget_ids, sigmas, etas, progress, workers, backend, retrain,
-           address=None) -> SweepResult:
+           address=None, max_step_change=None) -> SweepResult:
+    """The grid's cells through the study primitive (:func:`explorer.studies.study.run_cells`), one cell per job,
+    against the one original and retrain reference."""
     from explorer import pipeline
+    from explorer.studies.study import Cell, Measures, run_cells
 
     total = len(sigmas) * len(etas)
     start = time.perf_counter()
     forget_ids = [int(i) for i in forget_ids]
     base = pipeline.method_config(scenario, "jit")
+    if max_step_change is not None:
+        base = replace(base, max_step_change=float(max_step_change))
     if retrain is None:
         retrain, _, _ = pipeline.retrain_reference(scenario, trained, forget_ids)
-    evaluator = pipeline.make_evaluator(scenario, trained, forget_ids, retrain)
-    retrain_metrics, _ = evaluator.evaluate(retrain)
-    # each cell's config is checked as it is built: a σ or η outside its declaration stops the sweep here
-    cells = [(i, j, replace(base, sigma=s, eta=e)) for i, e in enumerate(etas) for j, s in enumerate(sigmas)]
-    args = (trained.model, trained.data, forget_ids)
-    tail = (trained.device, scenario.seed, evaluator, retrain_metrics)
+    cells = [Cell(scenario, tuple(forget_ids), "jit", replace(base, sigma=s, eta=e), key=(i, j))
+             for i, e in enumerate(etas) for j, s in enumerate(sigmas)]
+    for cell in cells:
+        cell.config.validate()
     workers = default_workers() if workers is None else max(1, int(workers))
     workers = min(workers, total)
     if backend == "auto":
@@ -127,45 +121,27 @@ def _sweep(scenario, trained, forget_ids, sigmas, etas, progress, workers, backe
         workers = 1  # an accelerator already runs each cell's batch in parallel
     if workers == 1 and backend != "ray":
         backend = "serial"
-
+    if backend in ("processes", "ray"):
+        trained = replace(trained, model=trained.model.to("cpu"), initial=trained.initial.to("cpu"))
+    info: dict = {}
+    results = run_cells(cells, Measures(steps=()), backend=backend, workers=workers, progress=progress,
+                        address=address, chunk=1, trained={cells[0].original_key: trained},
+                        retrains={cells[0].retrain_key: (retrain, 0.0)}, info=info)
     names = [*METRIC_NAMES, "avg_gap"]
     metrics = {name: np.full((len(etas), len(sigmas)), np.nan) for name in names}
     stopped = np.zeros((len(etas), len(sigmas)), dtype=bool)
-
-    def store(i: int, j: int, out: dict) -> None:
-        for name, value in out["metrics"].items():
-            if name not in metrics:
-                metrics[name] = np.full((len(etas), len(sigmas)), np.nan)
-            metrics[name][i, j] = value
-        stopped[i, j] = out["stopped"]
-
-    done = 0
-    if backend == "serial":
-        for i, j, cfg in cells:
-            store(i, j, run_cell(*args, cfg, *tail))
-            done += 1
-            if progress:
-                progress(done, total)
-    elif backend == "threads":
-        with ThreadPoolExecutor(workers, thread_name_prefix="jit-sweep") as ex:
-            futures = {ex.submit(run_cell, *args, cfg, *tail): (i, j) for i, j, cfg in cells}
-            try:
-                for future in as_completed(futures):
-                    store(*futures[future], future.result())
-                    done += 1
-                    if progress:
-                        progress(done, total)
-            except BaseException:
-                for future in futures:
-                    future.cancel()
-                raise
-    else:
-        cpu_model = trained.model.to("cpu")
-        jobs = [(cpu_model, trained.data, forget_ids, cfg, *tail) for _, _, cfg in cells]
-        for (i, j, _), out in zip(cells, run_jobs(run_cell, jobs, backend, workers, progress, address=address)):
-            store(i, j, out)
+    retrain_metrics = results[0].retrain
+    for result in results:
+        if result.error:
+            raise result.exception
+        i, j = result.cell.key
+        values = {**result.metrics, "avg_gap": avg_gap(result.metrics, retrain_metrics)}
+        for name, value in values.items():
+            metrics.setdefault(name, np.full((len(etas), len(sigmas)), np.nan))[i, j] = \
+                float("nan") if value is None else float(value)
+        stopped[i, j] = result.stopped is not None
     return SweepResult(sigmas, etas, metrics, time.perf_counter() - start, workers, backend, dict(retrain_metrics),
-                       stopped)
+                       stopped, base.max_step_change)
 
 
 # ---- one torch thread while threaded sweeps run ----------------------------------------------------

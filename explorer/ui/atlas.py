@@ -11,6 +11,9 @@ import streamlit as st
 from streamlit.errors import StreamlitPageNotFoundError
 
 from explorer.config import urlstate
+from explorer.config.cost import PAGE_STUDY_BUDGET
+from explorer.pipeline import load_data
+from explorer.studies.budget import atlas_cost, checked
 from explorer.studies.atlas import QUANTITIES, Atlas, check, compute_atlas
 from explorer.figures.atlas import atlas_map, atlas_scatter, rho_text
 from explorer.engine.device import torch_threads
@@ -23,6 +26,13 @@ from toy_data import INFO, dataset_names, image_dataset_names
 
 PAGE = "atlas"
 METHODS = ("jit", "neggrad", "greedy", "finetune", "random_labels")
+
+
+def methods() -> list[str]:
+    """The built-in methods the atlas offers, then every plugin method that can forget a single point."""
+    from explorer.unlearning import METHODS as REGISTRY
+    from explorer.unlearning.base import BUILT_IN
+    return [*METHODS, *(n for n, s in REGISTRY.items() if s.origin != BUILT_IN and not s.access.class_level_only)]
 
 
 def key(path: str) -> str:
@@ -38,10 +48,27 @@ def toys() -> list[str]:
     return [d for d in dataset_names() if d not in image_dataset_names() and INFO[d].dims == 2]
 
 
+def explorer_data():
+    """The 2D explorer's dataset when it is the user's own (edited or uploaded) in this session, else None."""
+    explore = st.session_state.get("explore")
+    spec = getattr(getattr(explore, "scenario", None), "dataset", None)
+    return spec if spec is not None and (spec.edits or spec.file is not None) else None
+
+
 def sidebar() -> Scenario:
-    """The scenario from a few controls (dataset, samples, noise, seed, method); the rest is the default."""
+    """The scenario from a few controls (dataset, samples, noise, seed, method); the rest is the default. With the
+    user's own data in the 2D explorer (edited or uploaded), a checkbox takes that data instead."""
+    own = explorer_data()
     with st.sidebar:
         st.header("Atlas settings")
+        if own is not None and st.checkbox(
+                f"the 2D explorer's data ({own.edits.describe() if own.edits else 'your data file'})", value=True,
+                key=key("ui.explorer_data"), help=text.ATLAS_HELP["explorer_data"]):
+            seed = st.number_input("Seed", 0, 10000, 0, key=key("seed"), help=text.ATLAS_HELP["seed"])
+            method = st.selectbox("Method", methods(), key=key("method"), help=text.ATLAS_HELP["method"])
+            scenario = default_scenario(own.name, file=own.file)
+            return replace(scenario, dataset=own, method=method, seed=int(seed), device="cpu",
+                           train=replace(scenario.train, seed=own.seed))
         names = toys()
         name = st.selectbox("Dataset", names, index=names.index("moons"), key=key("dataset.name"),
                             help=text.ATLAS_HELP["dataset"])
@@ -50,7 +77,7 @@ def sidebar() -> Scenario:
                                   help=text.ATLAS_HELP["samples"])
         noise = st.number_input("Noise", 0.0, 2.0, float(base.dataset.noise), step=0.05, key=key("dataset.noise"))
         seed = st.number_input("Seed", 0, 10000, 0, key=key("seed"), help=text.ATLAS_HELP["seed"])
-        method = st.selectbox("Method", METHODS, key=key("method"), help=text.ATLAS_HELP["method"])
+        method = st.selectbox("Method", methods(), key=key("method"), help=text.ATLAS_HELP["method"])
     scenario = default_scenario(name, samples=int(samples), noise=float(noise), seed=int(seed))
     return replace(scenario, method=method, seed=int(seed), device="cpu")
 
@@ -67,6 +94,9 @@ def compute(scenario: Scenario) -> Atlas | None:
             and k not in s.atlases:
         with reported("The atlas"), progress("Computing the atlas") as report:
             check(scenario, scenario.method)  # refuse before training, not after
+            data = load_data(scenario)
+            checked(atlas_cost(scenario, data, scenario.method, len(data.x_train)), PAGE_STUDY_BUDGET,
+                    f"this atlas of {len(data.x_train):,} points")
             trained = trained_for(scenario, report)
             with torch_threads(1):
                 s.atlases[k] = compute_atlas(scenario, trained, report)

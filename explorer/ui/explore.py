@@ -8,45 +8,51 @@ from dataclasses import replace
 import streamlit as st
 
 from explorer import pipeline
-from explorer.config import selection, urlstate
-from explorer.config.scenario import Scenario, ScenarioError, declaration, default_scenario
-from explorer.engine.device import torch_threads
-from explorer.engine.models import predict_proba
+
 from explorer.figures import two_d as figures
-from explorer.figures.common import figure_html
+from explorer.figures.common import figure_html, from_spec
+
+from explorer.config import selection
+
+from explorer.config import urlstate
+from explorer.engine.device import torch_threads
 from explorer.measures.metrics import METRICS
-from explorer.measures.verdict import method_label
-from explorer.pipeline import Trained, method_config
-from explorer.ui import cache, lessons, settings, shared
-from explorer.ui.feedback import error_line, progress, reported
+from explorer.engine.models import predict_proba
+from explorer.pipeline import Trained
+from explorer.config.scenario import Scenario, ScenarioError, default_scenario
+from explorer.ui import cache, edit, lessons, links, pool, privacy, settings, shared
+from explorer.ui.feedback import error_line, notice, progress, reported
 from explorer.ui.settings import Control
 from explorer.ui.state import ExploreState, Shown, page_state, set_widget, widget_key, widget_value
 from explorer.ui.text import HELP, PANEL_HELP
 from explorer.views import exports
 from explorer.views import one_d as V1
 from explorer.views import two_d as V
-from toy_data import default_spec, toy_dataset_names
+from toy_data import DataEdits, default_spec
 
 PAGE = "2d"
+ACTIVATIONS = ["relu", "tanh", "sigmoid", "gelu", "elu"]
 
 
-# Labels, help, ranges and steps: each setting's declaration on its config field (explorer/config/fields.py).
 CONTROLS = [
-    Control("dataset.name", help=HELP["ds"], options=toy_dataset_names),
-    Control("dataset.samples"),
-    Control("dataset.noise", fmt="%.2f"),
-    Control("dataset.classes", enabled=lambda get: get("dataset.name") in ("blobs", "spiral")),
-    Control("dataset.seed"),
-    Control("dataset.test_fraction", slider=True),
-    Control("model.depth"),
-    Control("model.width"),
-    Control("model.activation", options=lambda: list(declaration("model.activation").choices)),
-    Control("train.epochs"),
-    Control("train.lr", fmt="%.4g"),
-    Control("train.weight_decay", fmt="%.4g"),
+    Control("dataset.name", "dataset", HELP["ds"], options=edit.dataset_options),
+    Control("dataset.samples", "samples", HELP["samples"], enabled=edit.generated),  # ranges: explorer/config/limits.py
+    Control("dataset.noise", "noise", HELP["noise"], fmt="%.2f", enabled=edit.generated),
+    Control("dataset.classes", "classes", HELP["classes"],
+            enabled=lambda get: get("dataset.name") in ("blobs", "spiral")),
+    Control("dataset.seed", "seed", HELP["seed"]),
+    Control("dataset.test_fraction", "test fraction", HELP["test_fraction"], slider=True),
+    Control("model.depth", "hidden layers", HELP["depth"]),
+    Control("model.width", "width", HELP["width"]),
+    Control("model.activation", "activation", HELP["activation"], options=lambda: ACTIVATIONS),
+    Control("train.epochs", "max epochs", HELP["epochs"]),
+    Control("train.lr", "learning rate", HELP["lr"], fmt="%.4g"),
+    Control("train.weight_decay", "weight decay", HELP["weight_decay"], fmt="%.4g"),
+    Control("seeds", "training seeds", HELP["seeds"]),
 ]
 NO_WIDGET = ("seed", "grid_resolution", "record_every", "lipschitz_sigma", "lipschitz_space")  # from the URL only
-SECTIONS = {"dataset": ("Dataset", True), "model": ("Model", False), "train": ("Training", False)}
+SECTIONS = {"dataset": ("Dataset", True), "model": ("Model", False), "train": ("Training", False),
+            "seeds": ("Training seeds", False)}
 
 
 def state() -> ExploreState:
@@ -73,13 +79,16 @@ def init_session() -> ExploreState:
         if widget_value(PAGE, "dataset.name") is None:  # back from another page: Streamlit dropped our widgets
             settings.set_widgets(PAGE, s.scenario, CONTROLS, settings.runnable_methods())
         return s
+    if not s.initialized:  # a link Streamlit dropped before explorer/ui/links.py was in place: reload once
+        s.hold_url = links.reload_if_dropped(params)
     try:
         scenario, ids, notices = urlstate.from_params(params)
     except Exception as err:  # noqa: BLE001 - never let a malformed URL break the page
         scenario, ids, notices = default_scenario("moons"), [], [error_line("Reading the URL", err) + "; using defaults."]
     settings.set_widgets(PAGE, scenario, CONTROLS, settings.runnable_methods())
     s.base = s.scenario = scenario
-    s.forget = s.forget.set(ids) if s.initialized else selection.ForgetState(tuple(ids))  # Undo goes back
+    edits = scenario.dataset.edits
+    s.forget = s.forget.edit(edits, ids) if s.initialized else selection.ForgetState(tuple(ids), edits=edits)
     s.notices, s.initialized = notices, True
     return s
 
@@ -94,8 +103,8 @@ def _on_dataset_change() -> None:
         if c.section == "dataset" and c.path != "dataset.name":
             set_widget(PAGE, c.path, settings.get_path(Scenario(dataset=spec), c.path))
     s = state()
-    if s.forget.ids:
-        s.forget = s.forget.clear()
+    if s.forget.ids or s.forget.edits:  # the edits were of the old data
+        s.forget = s.forget.edit(DataEdits(), ())
 
 
 def sidebar() -> Scenario:
@@ -107,10 +116,12 @@ def sidebar() -> Scenario:
                 if c.section != section:
                     continue
                 if c.path == "dataset.name":
-                    label, helptext = c.text
-                    st.selectbox(label, c.options(), key=key(c.path), on_change=_on_dataset_change, help=helptext)
+                    st.selectbox(c.label, c.options(), key=key(c.path), on_change=_on_dataset_change, help=c.help,
+                                 format_func=edit.dataset_labels())
                 else:
                     settings.draw(PAGE, c)
+            if section == "dataset":
+                edit.upload_widget()
     with st.sidebar.expander("Unlearning", expanded=True):
         settings.method_block(PAGE, settings.runnable_methods())
         settings.compare_widget(PAGE, widget_value(PAGE, "method"))
@@ -119,6 +130,7 @@ def sidebar() -> Scenario:
         base = replace(default_scenario(name), **{f: getattr(s.base, f) for f in NO_WIDGET})
     scenario = settings.scenario_from_widgets(PAGE, base, CONTROLS)
     scenario = settings.with_path(scenario, "train.seed", scenario.dataset.seed)  # one seed for data and weights
+    scenario = edit.with_data(scenario)  # the uploaded file and the hand edits (explorer/ui/edit.py)
     s.scenario = pipeline.with_compare(scenario, widget_value(PAGE, "compare", []))
     return s.scenario
 
@@ -135,6 +147,9 @@ def train(scenario: Scenario) -> Trained:
 
 
 def sync_url(scenario: Scenario) -> None:
+    if state().hold_url:  # the browser may still reload this link: leave its address as it is, this run
+        state().hold_url = False
+        return
     params = urlstate.to_params(scenario, state().forget.ids)
     state().synced = dict(params)  # what the page wrote itself (a link from elsewhere differs)
     if lessons.classroom():
@@ -183,10 +198,11 @@ def editor(trained: Trained) -> None:
                         theme=None, config={"displaylogo": False})
         return
     grid_probs, _ = _original_probs(s.trained_key, trained)
-    fig = figures.editor_figure(d.x_train, d.y_train, g.xs, g.ys, grid_probs, d.n_classes, s.forget.ids,
-                                alpha=_alpha(s.trained_key, trained))
+    fig = edit.figure(figures.editor_figure(d.x_train, d.y_train, g.xs, g.ys, grid_probs, d.n_classes, s.forget.ids,
+                                            alpha=_alpha(s.trained_key, trained)), trained)
     st.markdown(PANEL_HELP["editor"])
-    st.plotly_chart(fig, key=key("ui.editor"), on_select=_on_select, selection_mode=("points", "box", "lasso"),
+    st.plotly_chart(fig, key=key("ui.editor"), on_select=edit.on_select if edit.editing() else _on_select,
+                    selection_mode=("points", "box", "lasso"),
                     theme=None, config={"displaylogo": False, "modeBarButtonsToRemove": ["autoScale2d"]})
 
 
@@ -264,6 +280,8 @@ def result_key(scenario: Scenario, ids) -> str:
 
 def unlearn_button(trained: Trained, scenario: Scenario) -> None:
     s = state()
+    if s.forget.ids and trained.device.type == "cpu":
+        cache.prefetch_retrain(scenario, trained, s.forget.ids)
     if not st.button("Unlearn", type="primary", key=key("ui.unlearn"), width="stretch",
                      help="Run the chosen method on the forget set, and retrain without it for reference."):
         return
@@ -275,14 +293,11 @@ def unlearn_button(trained: Trained, scenario: Scenario) -> None:
         run_key = result_key(scenario, ids)
 
         def compute():
-            retrain = cache.retrain_for(scenario, trained, pipeline.resolve_forget(scenario, trained.data, ids), report)
-            with torch_threads():
-                if trained.data.is_1d:
-                    out = V1.run(scenario, trained, ids, retrain=retrain, progress=report)
-                    return out, {out.method: V1.animation(out)}
-                out = V.run(scenario, trained, ids, retrain=retrain, progress=report)
-                report("Building the animation", 1.0)
-                return out, {out.method: V.animation(out), "side": V.side_by_side(out)}
+            forget = pipeline.resolve_forget(scenario, trained.data, ids, len(trained.eval_inputs), figures.MAX_FRAMES)
+            retrain = cache.retrain_for(scenario, trained, forget, report)  # the budget was checked just above
+            out, specs = pool.run(V.page_run, scenario, trained, ids, retrain, progress=report, device=trained.device)
+            out.trained = trained  # the shared original, not the worker's copy of it
+            return out, {name: from_spec(spec) for name, spec in specs.items()}
         out, figs = cache.result_for(run_key, compute)  # a class on one link computes each run once
         s.result = Shown(run_key, out, scenario, dict(figs))
 
@@ -302,11 +317,11 @@ def results(scenario: Scenario) -> None:
         if widget_value(PAGE, "ui.animate") not in choices:
             set_widget(PAGE, "ui.animate", out.method)
         method = st.columns([1, 2])[0].selectbox("Animate", choices, key=key("ui.animate"), help=HELP["anim_method"],
-                                                 format_func=method_label)
+                                                 format_func=out.label)
     result = out.results[method]
-    label = method_label(method)
+    label = out.label(method)
     if result.stopped:
-        st.warning(f"{label} diverged and was rolled back: {result.stopped}")
+        notice(f"{label} diverged and was rolled back: {result.stopped}")
     st.subheader(f"How the boundary moves under {label}")
     shared.show_verdict(out.verdict(method))
     st.markdown(PANEL_HELP["animation"])
@@ -327,6 +342,7 @@ def results(scenario: Scenario) -> None:
     sweep(shown_run)
     if not one_d:
         information(shown_run)
+    privacy.panel(shown_run, PAGE, out)
     downloads(shown_run)
 
 
@@ -341,6 +357,7 @@ def comparison(out) -> None:
 
 def sweep(shown_run: Shown) -> None:
     """σ×η sweep of JiT on this result's scenario and forget set (cached per scenario + forget set + grid)."""
+    from explorer.pipeline import method_config
     s = state()
     out, scenario = shown_run.outcome, shown_run.scenario
     with st.expander("σ×η sweep: where does JiT work, and where does it collapse?", expanded=False):
@@ -348,7 +365,7 @@ def sweep(shown_run: Shown) -> None:
         try:
             cfg = method_config(scenario, "jit")
         except ScenarioError as err:
-            st.caption(error_line("", err))
+            notice(error_line("", err), "caption")
             return
         c1, c2 = st.columns(2)
         sigmas = c1.text_input("σ values", ", ".join(f"{v:g}" for v in V.log_grid(cfg.sigma, span=100)),
@@ -356,15 +373,16 @@ def sweep(shown_run: Shown) -> None:
         # η reaches 100x the current value: the interesting part of the map is where JiT starts to collapse.
         etas = c2.text_input("η values", ", ".join(f"{v:g}" for v in V.log_grid(3 * cfg.eta, span=1000)),
                              key=key(f"ui.sweep.etas.{cfg.eta:g}"), help=HELP["sweep_etas"])
+        guard = shared.guard_switch(key("ui.sweep.guard"), cfg, HELP["sweep_guard"])
         try:  # say a typo at once, not after a press of Run sweep
-            sweep_key = json.dumps([shown_run.key, shared.parse_floats(sigmas), shared.parse_floats(etas)])
+            sweep_key = json.dumps([shown_run.key, shared.parse_floats(sigmas), shared.parse_floats(etas), guard])
         except ValueError as err:
-            st.error(error_line("", err))
+            notice(error_line("", err), "error")
             return
         if st.button("Run sweep", key=key("ui.sweep.run"), help=HELP["sweep_run"]):
             with reported("Sweep"), progress("sweeping") as report:
                 s.sweeps[sweep_key] = shared.run_sweep(scenario, out.trained, out.forget_ids, sigmas, etas,
-                                                       out.retrain, report)
+                                                       out.retrain, report, max_step_change=guard)
         result = s.sweeps.get(sweep_key)
         if result is None:
             st.caption("Press **Run sweep** to fill the grid.")
@@ -385,6 +403,8 @@ def information(shown_run: Shown) -> None:
     if not (show_alpha or show_lip):
         return
     info_key = (shown_run.key, show_alpha, show_lip)
+    if show_alpha and not show_lip and "info" in shown_run.figures:  # the default view: built with the run
+        s.info[info_key] = shown_run.figures["info"]
     if info_key not in s.info:
         with torch_threads():
             out = shown_run.outcome

@@ -1,4 +1,6 @@
-"""How a page reports work and failure: one progress bar helper and one "error in one line" helper."""
+"""How a page reports work and failure: one progress bar helper, one "error in one line" helper, and
+:func:`notice`, through which every notice, warning and error a page shows passes (what a link, a file or a
+field supplied is shown as text: explorer/config/echo.py)."""
 from __future__ import annotations
 
 import logging
@@ -6,6 +8,7 @@ from contextlib import contextmanager
 
 import streamlit as st
 
+from explorer.config.echo import for_markdown
 from explorer.pipeline import one_line
 from explorer.config.scenario import ScenarioError
 
@@ -37,10 +40,19 @@ def error_line(what: str, err: BaseException) -> str:
     return f"{what or 'Something'} failed: {type(err).__name__}: {one_line(err)}".rstrip(": ")
 
 
+KINDS = {"warning": st.warning, "error": st.error, "info": st.info, "caption": st.caption}
+
+
+def notice(text, kind: str = "warning") -> None:
+    """One line in a coloured box (``kind``: warning, error, info, or caption for a plain line), shown exactly as
+    text and at most a few hundred characters long, whatever it quotes."""
+    KINDS[kind](for_markdown(text))
+
+
 @contextmanager
 def reported(what: str = ""):
     """Run the block; a failure becomes one ``st.error`` line and the block is abandoned, the page goes on."""
     try:
         yield
     except Exception as err:  # noqa: BLE001 - the page must never show a traceback
-        st.error(error_line(what, err))
+        notice(error_line(what, err), "error")

@@ -15,27 +15,28 @@ from explorer.config import selection
 from explorer.engine.device import torch_threads
 from explorer.engine.models import predict_proba
 from explorer.pipeline import Trained
-from explorer.config.scenario import Scenario, default_scenario
-from explorer.config.selection import SUBCLASS_CLUSTERS, subclass_ids
-from explorer.ui import cache, settings, shared
+from explorer.config.scenario import SUBCLASS_CLUSTERS, Scenario, default_scenario, subclass_ids
+from explorer.ui import cache, pool, privacy, settings, shared
 from explorer.ui.feedback import progress, reported
 from explorer.ui.settings import Control
 from explorer.ui.state import ImagesState, Shown, page_state, set_widget, widget_key, widget_value
-from explorer.ui.text import IMAGE_HELP
+from explorer.ui.text import HELP, IMAGE_HELP
 from explorer.views import images as V
 from toy_data import INFO, image_dataset_names
+from toy_data.files import FILE, register
 
 PAGE = "img"
-CONTROLS = [  # ranges and steps: each setting's declaration; the wording: this page's
-    Control("dataset.name", help=" ".join([IMAGE_HELP["dataset"], *(INFO[n].about for n in image_dataset_names())]),
-            options=image_dataset_names,
+CONTROLS = [
+    Control("dataset.name", "dataset", " ".join([IMAGE_HELP["dataset"], *(INFO[n].about for n in image_dataset_names())]),
+            options=lambda: image_dataset_names() + ([FILE] if state().upload else []),
             format_func=lambda n: INFO[n].title),
-    Control("model.kind", help=IMAGE_HELP["model"], options=lambda: ["cnn", "mlp"]),
-    Control("model.width", "dense width", IMAGE_HELP["width"]),
-    Control("model.channels", help=IMAGE_HELP["channels"]),
-    Control("train.epochs", help=IMAGE_HELP["epochs"], step=1),
-    Control("train.lr", help=IMAGE_HELP["lr"], step=1e-4, fmt="%.4f"),
-    Control("dataset.seed", help=IMAGE_HELP["seed"]),
+    Control("model.kind", "model", IMAGE_HELP["model"], options=lambda: ["cnn", "mlp"]),
+    Control("model.width", "dense width", IMAGE_HELP["width"]),  # ranges: explorer/config/limits.py
+    Control("model.channels", "conv channels", IMAGE_HELP["channels"]),
+    Control("train.epochs", "max epochs", IMAGE_HELP["epochs"], step=1),
+    Control("train.lr", "learning rate", IMAGE_HELP["lr"], step=1e-4, fmt="%.4f"),
+    Control("dataset.seed", "seed", IMAGE_HELP["seed"]),
+    Control("seeds", "training seeds", IMAGE_HELP["seeds"]),
 ]
 PAPER_COLUMNS = ("paper_forget_acc", "paper_retain_acc", "mia")
 
@@ -60,9 +61,31 @@ def init_session() -> ImagesState:
 # ----------------------------------------------------------------------------------------------
 # settings -> scenario
 
+def _base() -> Scenario:
+    name = widget_value(PAGE, "dataset.name")
+    return default_scenario(name, file=state().upload if name == FILE else None)
+
+
+def _on_upload() -> None:
+    """An .npz of images (x, y) becomes the dataset "your images" (checked first: one line on any problem)."""
+    s, upload = state(), st.session_state.get(key("ui.upload"))
+    if upload is None:
+        return
+    try:
+        datafile, rows = register(upload.getvalue(), upload.name)
+        if not rows.is_images:
+            raise ValueError(f"{upload.name} holds points, not images: upload it on the 2D explorer")
+    except ValueError as err:
+        s.upload_error = str(err)
+        return
+    s.upload, s.upload_error = datafile, None
+    set_widget(PAGE, "dataset.name", FILE)
+    _on_dataset_change()
+
+
 def _on_dataset_change() -> None:
     """A new dataset: its default method settings, and an empty forget set (Undo brings the old one back)."""
-    base = default_scenario(widget_value(PAGE, "dataset.name"))
+    base = _base()
     for method in settings.runnable_methods():
         preset = base.presets.get(method) or settings.default_preset(method)
         set_widget(PAGE, f"presets.{method}", preset or settings.NO_PRESET)
@@ -79,15 +102,22 @@ def sidebar() -> Scenario:
     with sb:
         for c in CONTROLS:
             if c.path == "dataset.name":
-                label, helptext = c.text
-                st.selectbox(label, c.options(), key=key(c.path), format_func=c.format_func,
-                             on_change=_on_dataset_change, help=helptext)
+                upload = f"your images: {state().upload.name}" if state().upload else FILE  # named now, shown later
+                st.selectbox(c.label, c.options(), key=key(c.path),
+                             format_func=lambda n, own=upload, title=c.format_func: own if n == FILE else title(n),
+                             on_change=_on_dataset_change, help=c.help)
             else:
                 settings.draw(PAGE, c)
+        st.file_uploader("Your own images (.npz)", type=["npz"], key=key("ui.upload"), on_change=_on_upload,
+                         help="An .npz with arrays x (n images, h×w up to 32×32, 1 or 3 channels) and y (n whole labels, "
+                              "at most 10 classes), read without unpickling. It becomes the dataset 'your images'.")
+        if state().upload_error:
+            st.error(state().upload_error)
+            state().upload_error = None
         st.header("Unlearning")
         settings.method_block(PAGE, settings.runnable_methods())
         compare = settings.compare_widget(PAGE, widget_value(PAGE, "method"))
-    base = default_scenario(widget_value(PAGE, "dataset.name"))
+    base = _base()
     scenario = settings.scenario_from_widgets(PAGE, base, CONTROLS)
     seed = scenario.dataset.seed  # one seed: split, initial weights, random forget set, the methods' noise
     scenario = pipeline.with_compare(replace(scenario, train=replace(scenario.train, seed=seed), seed=seed), compare)
@@ -243,8 +273,9 @@ def unlearn(trained: Trained, scenario: Scenario) -> None:
         with reported("Unlearning"), progress("Retraining without the forget set") as report:
             # The retrain reference depends only on the trained setup and the forget set (the shared cache).
             retrain = cache.retrain_for(scenario, trained, pipeline.resolve_forget(scenario, trained.data, ids), report)
+            run = pool.run(V.run, scenario, trained, ids, retrain=retrain, progress=report, device=trained.device)
+            run.outcome.trained = trained  # the shared original, not the worker's copy of it
             with torch_threads():
-                run = V.run(scenario, trained, ids, retrain=retrain, progress=report)
                 s.result, s.sweep = Shown(run_key(scenario, ids), run, scenario, V.figures(run)), None
     if not ids:
         st.caption("Pick images to forget first.")
@@ -297,6 +328,7 @@ def results(trained: Trained, scenario: Scenario) -> None:
     c1.plotly_chart(figs["entropy"], key=key("ui.entropy"), theme=None)
     c2.plotly_chart(figs["confusion"], key=key("ui.confusion_after"), theme=None)
     sweep_panel(s.result.scenario, run)
+    privacy.panel(s.result, PAGE, run.outcome, image=True)
 
 
 def sweep_panel(scenario: Scenario, run: V.ImageRun) -> None:
@@ -311,12 +343,14 @@ def sweep_panel(scenario: Scenario, run: V.ImageRun) -> None:
         sigmas = c2.text_input("σ values", "0.3, 0.7, 1.0", key=key("ui.sweep.sigmas"), help="Comma-separated noise stds.")
         etas = c3.text_input("η values", "0.05, 0.1, 0.2, 0.3" if space == "probs" else "0.001, 0.003, 0.01",
                              key=key(f"ui.sweep.etas.{space}"), help="Comma-separated JiT learning rates.")
+        guard = shared.guard_switch(key("ui.sweep.guard"), pipeline.method_config(scenario, "jit"), HELP["sweep_guard"])
         if st.button("Run sweep", key=key("ui.sweep.run"), help="Runs every cell (a few seconds each on a laptop CPU)."):
             sc = replace(scenario, configs={**scenario.configs,
                                             "jit": {**scenario.configs.get("jit", {}), "output_space": space}})
             with reported("Sweep"), progress("sweeping") as report:
                 s.sweep = (space, shared.run_sweep(sc, run.outcome.trained, run.outcome.forget_ids, sigmas, etas,
-                                                   run.outcome.retrain, report))
+                                                   run.outcome.retrain, report, max_step_change=guard))
         if s.sweep:
             space, result = s.sweep
-            shared.sweep_chart(result, key("ui.sweep.chart"), title=f"JiT in {space} space ({result.seconds:.1f} s)")
+            shared.sweep_chart(result, key("ui.sweep.chart"),
+                               title=f"{shared.sweep_label(result)} in {space} space ({result.seconds:.1f} s)")

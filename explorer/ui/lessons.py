@@ -14,7 +14,7 @@ from explorer import lessons as L
 from explorer.config import urlstate
 from explorer.engine.device import torch_threads
 from explorer.ui import cache
-from explorer.ui.feedback import progress, reported
+from explorer.ui.feedback import notice, progress, reported
 from explorer.ui.state import LessonState, page_state, set_widget, widget_key, widget_value
 from explorer.ui.text import CLASSROOM_CSS, LESSONS_INTRO
 
@@ -58,7 +58,7 @@ def classroom_style() -> None:
 @st.cache_resource(show_spinner=False)
 def _outcomes() -> cache.LRU:
     """Computed steps, shared by every session (a class opening one link computes each step once)."""
-    return cache.LRU(32)
+    return cache.make_cache("lesson")
 
 
 def _engine(report) -> L.Engine:
@@ -101,8 +101,8 @@ def _check(name: str, k: int) -> None:
 
 def picker() -> None:
     s = state()
-    for notice in s.notices:
-        st.warning(notice)
+    for line in s.notices:
+        notice(line)
     st.markdown(LESSONS_INTRO)
     st.selectbox("Lesson", list(L.LESSONS), format_func=lambda n: L.LESSONS[n].title, key=key("ui.picker"),
                  on_change=_pick, help="Each lesson is a few steps; every step opens from its own link.")
@@ -152,6 +152,9 @@ def show(current: L.Step, answer: str | None) -> None:
     for i, (caption, fig) in enumerate(outcome.figures):
         st.caption(caption)
         st.plotly_chart(fig, key=key(f"ui.fig.{s.lesson}.{s.step}.{i}"), theme=None, config={"displaylogo": False})
+    for i, (caption, fig) in enumerate(outcome.more):
+        with st.expander(caption):
+            st.plotly_chart(fig, key=key(f"ui.more.{s.lesson}.{s.step}.{i}"), theme=None, config={"displaylogo": False})
     if outcome.facts:
         st.markdown("**What the engine computed**\n\n" + "\n".join(f"- {f}" for f in outcome.facts))
 

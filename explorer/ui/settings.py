@@ -1,38 +1,39 @@
 """The settings widgets of both pages, and the one mapping between them and a Scenario.
 
 Each widget's key is :func:`explorer.ui.state.widget_key` of the scenario field it edits, so the
-scenario is read back by walking the same paths. Every widget takes its range, step, label and help from
-the setting's declaration on its config field (explorer/config/fields.py); method settings are generated
-from each method's config: a declaration without a widget raises TypeError (a test checks every
-registered method), never a silent gap.
+scenario is read back by walking the same paths. Method settings are generated from each method's
+config dataclass: a field type without a widget raises TypeError (a test checks every registered
+method), never a silent gap.
 """
 from __future__ import annotations
 
+import math
+import typing
 from dataclasses import dataclass, fields, replace
 from typing import Any, Callable
 
 import streamlit as st
 
-from explorer.config.fields import Setting, SettingError, settings_of
-from explorer.config.scenario import Scenario, ScenarioError, declaration
-from explorer.config.urlstate import page_devices
-from explorer.engine.device import device_label, pick_device, torch_threads
+from explorer.engine.device import device_label, mps_available, pick_device, torch_threads
+from explorer.config import limits
+from explorer.config.scenario import Scenario, ScenarioError
 from explorer.ui.state import set_widget, widget_key, widget_value
 from explorer.ui.text import HELP
 from explorer.unlearning import METHODS, get_method, method_names
+from explorer.config.urlstate import parse_value
 
 NO_PRESET = "(defaults)"
+LABELS = {"sigma": "σ (noise std)", "eta": "η (learning rate)", "perturbations": "N (perturbations)"}
 
 
 @dataclass(frozen=True)
 class Control:
-    """One scenario field's widget: where it lives in the scenario. Its label, help, range and step come from the
-    setting's declaration on its config field; a page may word the label and help for its own context and
-    narrow the range (``lo``/``hi``/``step``)."""
+    """One scenario field's widget: where it lives in the scenario, its label and help. Its range and step come
+    from the setting's declaration in explorer/config/limits.py (``lo``/``hi``/``step`` only to narrow them)."""
 
     path: str  # "dataset.samples", "model.width", "train.lr", ...
-    label: str = ""
-    help: str = ""
+    label: str
+    help: str
     lo: float | None = None
     hi: float | None = None
     step: float | None = None
@@ -47,19 +48,11 @@ class Control:
         return self.path.split(".", 1)[0]
 
     @property
-    def declared(self) -> Setting:
-        return declaration(self.path)
-
-    @property
-    def text(self) -> tuple[str, str]:
-        """(label, help): the page's own wording where it gives one, else the declaration's."""
-        return self.label or self.declared.label, self.help or self.declared.help
-
-    @property
     def range(self) -> tuple[Any, Any, Any]:
-        """(min, max, step): the page's own when it gives them, else the declaration's."""
-        lo, hi = self.declared.bounds()
-        step = self.step if self.step is not None else self.declared.step
+        """(min, max, step): the page's own when it gives them, else the declaration in explorer/config/limits.py."""
+        lo, hi = limits.bounds(self.path)
+        declared = limits.limit(self.path)
+        step = self.step if self.step is not None else (declared.step if declared else None)
         return (self.lo if self.lo is not None else lo), (self.hi if self.hi is not None else hi), step
 
 
@@ -127,10 +120,9 @@ def scenario_from_widgets(page: str, base: Scenario, controls: list[Control]) ->
     for name, default in defaults.items():
         raw = widget_value(page, f"configs.{method}.{name}", to_widget(default))
         try:
-            declared = settings_of(get_method(method).config_cls)[name]
-            value = declared.parse(raw, f"{method}.{name}") if isinstance(default, tuple) else raw
-        except SettingError as err:
-            raise ScenarioError(str(err)) from None
+            value = parse_value(raw, default) if isinstance(default, tuple) else raw
+        except ValueError as err:
+            raise ScenarioError(f"{method} setting {name}: {err}") from None
         if value != default:
             overrides[name] = value
     return replace(scenario, method=method, configs={method: overrides} if overrides else {},
@@ -142,45 +134,60 @@ def scenario_from_widgets(page: str, base: Scenario, controls: list[Control]) ->
 
 def draw(page: str, control: Control) -> None:
     key = widget_key(page, control.path)
-    label, helptext = control.text
     disabled = control.enabled is not None and not control.enabled(lambda p: widget_value(page, p))
     if control.options is not None:
-        st.selectbox(label, control.options(), key=key, help=helptext, disabled=disabled,
+        st.selectbox(control.label, control.options(), key=key, help=control.help, disabled=disabled,
                      format_func=control.format_func or str)
     elif control.slider:
         lo, hi, step = control.range
-        st.slider(label, lo, hi, step=step, key=key, help=helptext, disabled=disabled)
+        st.slider(control.label, lo, hi, step=step, key=key, help=control.help,
+                  disabled=disabled)
     else:
         lo, hi, step = control.range
-        st.number_input(label, lo, hi, step=step, key=key, help=helptext, format=control.fmt, disabled=disabled)
+        st.number_input(control.label, lo, hi, step=step, key=key, help=control.help,
+                        format=control.fmt, disabled=disabled)
 
 
-def widget_kind(declared: Setting) -> str:
-    """Which widget edits a setting of this declaration; TypeError when none does."""
-    kinds = {bool: "checkbox", int: "number", float: "number", str: "text", tuple: "numbers"}
-    if declared.choices:
+def widget_kind(hint, value) -> str:
+    """Which widget edits a config field of this type; TypeError when none does."""
+    if typing.get_origin(hint) is typing.Literal:
         return "select"
-    if declared.kind not in kinds:
-        raise TypeError(f"no widget for a setting of type {declared.kind!r}")
-    return kinds[declared.kind]
+    if isinstance(value, bool):
+        return "checkbox"
+    if isinstance(value, (int, float)):
+        return "number"
+    if isinstance(value, str):
+        return "text"
+    if isinstance(value, tuple) and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in value):
+        return "numbers"
+    raise TypeError(f"no widget for a setting of type {hint!r} (value {value!r})")
 
 
-def config_widget(page: str, method: str, name: str, value, declared: Setting) -> None:
+def config_widget(page: str, method: str, name: str, value, hint) -> None:
     key = widget_key(page, f"configs.{method}.{name}")
-    label, helptext = declared.label, declared.help or f"{method} setting '{name}'."
-    kind = widget_kind(declared)
+    label = LABELS.get(name, name.replace("_", " "))
+    helptext = HELP.get(name, f"{method} setting '{name}'.") if method == "jit" else f"{method} setting '{name}'."
+    kind = widget_kind(hint, value)
     if kind == "select":
-        st.selectbox(label, list(declared.choices), key=key, help=helptext)
+        st.selectbox(label, list(typing.get_args(hint)), key=key, help=helptext)
     elif kind == "checkbox":
         st.checkbox(label, key=key, help=helptext)
-    elif kind == "number" and declared.kind is int:
-        lo, hi = declared.bounds()
+    elif kind == "number" and isinstance(value, int):
+        lo, hi = _typed_bounds(method, name, int)
         st.number_input(label, lo, hi, step=1, key=key, help=helptext)
     elif kind == "number":
-        lo, hi = declared.bounds()
+        lo, hi = _typed_bounds(method, name, float)
         st.number_input(label, lo, hi, key=key, help=helptext, format="%.5g", step=max(abs(value) / 10, 1e-4))
     else:  # text, or numbers written comma-separated
         st.text_input(label, key=key, help=helptext + (" Comma-separated." if kind == "numbers" else ""))
+
+
+def _typed_bounds(method: str, name: str, kind: type) -> tuple[Any, Any]:
+    """A method setting's declared (min, max) (explorer/config/limits.py) in the widget's number type."""
+    lo, hi = limits.bounds(f"{method}.{name}")
+    if kind is int:
+        return (None if lo is None else math.ceil(lo)), (None if hi is None else math.floor(hi))
+    return (None if lo is None else float(lo)), (None if hi is None else float(hi))
 
 
 def _on_preset_change(page: str, method: str) -> None:
@@ -200,14 +207,15 @@ def method_block(page: str, methods: list[str]) -> None:
     preset = widget_value(page, f"presets.{method}", NO_PRESET)
     if preset != NO_PRESET:
         st.caption(f"Source: {spec.presets[preset].source}")
-    declared = settings_of(spec.config_cls)
+    hints = typing.get_type_hints(spec.config_cls)
     for name, value in method_values(method, None if preset == NO_PRESET else preset).items():
-        config_widget(page, method, name, value, declared[name])
+        config_widget(page, method, name, value, hints.get(name))
     device_widget(page)
 
 
 def device_widget(page: str) -> None:
-    devices = page_devices()
+    import torch
+    devices = ["auto", "cpu"] + (["cuda"] if torch.cuda.is_available() else []) + (["mps"] if mps_available() else [])
     if widget_value(page, "device") not in devices:
         set_widget(page, "device", "auto")
     st.selectbox("device", devices, key=widget_key(page, "device"), help=HELP["device"])

@@ -6,15 +6,8 @@ from typing import Any, Mapping
 import pandas as pd
 import streamlit as st
 
-from explorer.config import selection, urlstate
-from explorer.engine.device import torch_threads
-from explorer.figures.sweep import sweep_figure
-from explorer.measures.comparison import comparison_rows
-from explorer.measures.metrics import METRICS, metric_names
-from explorer.studies.sweep import sweep_jit
-from explorer.ui import cache
-from explorer.ui.feedback import error_line, progress
-from explorer.ui.state import widget_key
+from explorer.measures.metrics import metric_names
+from explorer.ui.feedback import notice
 
 ZERO_SHOT = {True: "yes", False: "no", None: "—"}
 
@@ -24,10 +17,11 @@ def comparison_frame(models: Mapping[str, Mapping[str, Any]], shown=None, gaps: 
     included): whether the method is zero-shot, SalUn's average gap to retrain and seconds first (they
     stay in view on a narrow page), then each metric shown in tables (the metric registry's choice unless
     ``shown`` says otherwise) with its signed gap to retrain (``<metric> gap``), then what data the method sees."""
+    from explorer.measures.comparison import comparison_rows
     shown = list(shown or metric_names("table"))
     out = []
     for r in comparison_rows(models, shown):
-        row = {"method": r["method"], "zero-shot": ZERO_SHOT[r["zero_shot"]], "avg gap to retrain": r["avg_gap"],
+        row = {"method": r["label"], "zero-shot": ZERO_SHOT[r["zero_shot"]], "avg gap to retrain": r["avg_gap"],
                "seconds": r["seconds"]}
         for m in shown:
             row[m] = r[m]
@@ -41,12 +35,14 @@ def comparison_frame(models: Mapping[str, Mapping[str, Any]], shown=None, gaps: 
 def comparison_table(models: Mapping[str, Mapping[str, Any]], page: str, name: str, shown=None) -> None:
     """The table as a Streamlit dataframe (metric labels as headers, what each means on hover, the gaps to
     retrain behind a toggle so the table fits the page), then one warning per method that was rolled back."""
+    from explorer.measures.metrics import METRICS
+    from explorer.ui.state import widget_key
     gaps = st.toggle("gaps to retrain", key=widget_key(page, f"{name}.gaps"),
                      help="Add each metric's signed gap to the retrained model (0 = indistinguishable on that number).")
     table = comparison_frame(models, shown, gaps)
     columns = {"avg gap to retrain": st.column_config.NumberColumn(
         "avg gap", format="%.3f", help="SalUn's Avg. Gap: mean |method − retrain| over retain, forget and test "
-                                       "accuracy and the MIA (0 = retraining)")}
+                                       "accuracy and SalUn's MIA-Efficacy (0 = retraining)")}
     for m in (c for c in table.columns if c in METRICS):
         columns[m] = st.column_config.NumberColumn(METRICS[m].short, format="%.3f", help=METRICS[m].better)
         if gaps:
@@ -55,13 +51,13 @@ def comparison_table(models: Mapping[str, Mapping[str, Any]], page: str, name: s
     st.dataframe(table, hide_index=True, key=widget_key(page, name), column_config=columns)
     for method, entry in models.items():
         if entry.get("stopped"):
-            st.warning(f"{method}: {entry['stopped']}")
+            notice(f"{method}: {entry['stopped']}")
 
 
 def refusals(refused: Mapping[str, str]) -> None:
     """One line per compared method that did not run, and why."""
     for name, reason in refused.items():
-        st.info(f"{name} did not run: {reason}")
+        notice(f"{name} did not run: {reason}", "info")
 
 
 def parse_floats(text: str) -> list[float]:
@@ -80,43 +76,76 @@ def show_verdict(verdict) -> None:
     box(f"**Verdict:** {verdict.sentence}")
 
 
-def run_sweep(scenario, trained, forget_ids, sigmas: str, etas: str, retrain, report):
-    """JiT once per (σ, η) cell, σ and η as the user typed them (comma-separated)."""
+def run_sweep(scenario, trained, forget_ids, sigmas: str, etas: str, retrain, report, max_step_change=None):
+    """JiT once per (σ, η) cell, σ and η as the user typed them (comma-separated), within the work budget; the
+    cells in the worker pool the sessions share (explorer/ui/pool.py) when it is on, else in this thread.
+    ``max_step_change`` overrides the step guard (0 = off)."""
+    from explorer.config.cost import PAGE_STUDY_BUDGET
+    from explorer.engine.device import torch_threads
+    from explorer.studies.budget import checked, sweep_cost
+    from explorer.studies.sweep import sweep_jit
+    from explorer.ui import pool
     grid = parse_floats(sigmas), parse_floats(etas)
+    cells = len(grid[0]) * len(grid[1])
+    checked(sweep_cost(scenario, trained.data, len(forget_ids), cells, with_retrain=retrain is None),
+            PAGE_STUDY_BUDGET, f"this sweep of {cells:,} cells")
     with torch_threads():
         return sweep_jit(scenario, trained, forget_ids, grid[0], grid[1], retrain=retrain,
-                         progress=lambda done, total: report(f"{done}/{total} cells", done / max(total, 1)))
+                         backend="processes" if pool.enabled(trained.device) else "auto",
+                         progress=lambda done, total: report(f"{done}/{total} cells", done / max(total, 1)),
+                         max_step_change=max_step_change)
+
+
+def sweep_label(result) -> str:
+    """Which JiT a sweep ran: "JiT with step guard 0.05" or "JiT without the step guard" (plain published steps)."""
+    from explorer.measures.verdict import guard_label
+    return guard_label(result.max_step_change)
+
+
+def guard_switch(key: str, config, help_text: str) -> float:
+    """A toggle for the explorer's step guard (on: the config's guard, or the default 0.05 when it has none);
+    returns the max_step_change to run with (0 = off)."""
+    from explorer.unlearning.jit import JiTConfig
+    on_value = config.max_step_change if config.max_step_change > 0 else JiTConfig().max_step_change
+    on = st.toggle(f"step guard {on_value:g} (the explorer's, not the paper's)", value=config.max_step_change > 0,
+                   key=key, help=help_text)
+    return on_value if on else 0.0
 
 
 def sweep_chart(result, key: str, metrics=("retain_acc", "forget_acc"), title: str | None = None) -> None:
+    from explorer.figures.sweep import sweep_figure
     fig = sweep_figure(result, metrics=metrics, height=400, title=title or (
-        f"JiT over σ×η ({len(result.sigmas)}×{len(result.etas)} cells, {result.seconds:.1f} s)"))
+        f"{sweep_label(result)} over σ×η ({len(result.sigmas)}×{len(result.etas)} cells, {result.seconds:.1f} s)"))
     fig.update_layout(margin=dict(l=70, r=10, t=70, b=50))  # room for the first panel's η and every σ tick
     st.plotly_chart(fig, key=key, theme=None, config={"displaylogo": False})
     if result.retrain_metrics:
         r = result.retrain_metrics
         st.caption(f"Retrained model for reference: forget {r.get('forget_acc', float('nan')):.2f}, retain "
                    f"{r.get('retain_acc', float('nan')):.2f}, test {r.get('test_acc', float('nan')):.2f}. "
-                   "avg gap = mean |JiT − retrain| over retain/forget/test accuracy and MIA.")
+                   "avg gap = mean |JiT − retrain| over retain/forget/test accuracy and SalUn's MIA-Efficacy.")
 
 
 def trained_or_stop(scenario):
     """The trained original from the shared cache, trained here with a progress bar when it is new; a
     failure (bad settings, a diverging run) is one line and stops the page's run."""
+    from explorer.ui import cache
+    from explorer.ui.feedback import error_line, progress
     try:
         if cache.is_trained(scenario):
             return cache.trained_for(scenario)
         with progress("Training the original model") as report:
             return cache.trained_for(scenario, report)
     except Exception as err:  # noqa: BLE001 - say so in one line and stop here
-        st.error(error_line("Training the original model", err) + ". Change the settings in the sidebar.")
+        notice(error_line("Training the original model", err) + ". Change the settings in the sidebar.", "error")
         st.stop()
 
 
 def keep_existing_ids(page_state, n: int, noun: str) -> None:
     """Drop the forget ids a training set of ``n`` items does not have, saying which (Undo restores them)."""
+    from explorer.config import selection
+    from explorer.config import urlstate
     kept, dropped = selection.clip_to_range(page_state.forget.ids, n)
     if dropped:
         page_state.forget = page_state.forget.set(kept)
-        st.warning(f"The training set now has {n} {noun}s: kept {len(kept)} forget {noun}(s), dropped "
+        notice(f"The training set now has {n} {noun}s: kept {len(kept)} forget {noun}(s), dropped "
                    f"{len(dropped)} whose id no longer exists ({urlstate.encode_ids(dropped)}). Undo restores them.")

@@ -79,6 +79,7 @@ class ExploreState:
     base: Any = None  # the scenario the URL gave: its fields without a widget (seeds, grid, probe) stay
     scenario: Any = None  # the last scenario the widgets described
     synced: dict | None = None  # the URL parameters the page last wrote (a different link came from elsewhere)
+    hold_url: bool = False  # leave the address alone this run (explorer/ui/links.py may reload it)
     trained_key: str | None = None
     n_train: int = 0
     result: Shown | None = None
@@ -86,6 +87,7 @@ class ExploreState:
     figure3: dict | None = None  # the paper's Figure 3 (1-D), as last shown
     sweeps: Bounded = field(default_factory=lambda: Bounded(8))
     info: Bounded = field(default_factory=lambda: Bounded(4))
+    edit: Any = None  # "Edit data" mode and the uploaded data file (explorer/ui/edit.py's EditState)
 
 
 @dataclass
@@ -100,6 +102,8 @@ class ImagesState:
     maps: Bounded = field(default_factory=lambda: Bounded(2))
     result: Shown | None = None
     sweep: tuple | None = None  # (output space, SweepResult)
+    upload: Any = None  # the .npz of images uploaded on this page (the dataset "file"), a DataFile
+    upload_error: str | None = None  # why the last upload was refused, one line
 
 
 @dataclass

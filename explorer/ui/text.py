@@ -1,10 +1,42 @@
 """The explorer's prose: control tooltips, "what am I looking at" panels and the About text."""
 
+SEEDS_HELP = ("Training seeds K: the original, the retrained model and every method run once per seed k (initial "
+              "weights and batch order from seed + k, the method's noise from seed + k), on the same data and forget "
+              "set. With K ≥ 2 the verdict judges the direction against training noise (a paired 95 % interval over "
+              "seeds) and the report gives means, intervals, the noise floor and per-point ε and KLoM. The animation "
+              "shows seed 0.")
+
 HELP = {
     "ds": "Which 2D toy dataset to generate. Changing it resets the dataset fields to that dataset's defaults.",
+    "samples": "Number of generated points (before the train/test split).",
+    "noise": "Spread of the points around the generator's shape (cluster std for blobs).",
+    "classes": "Number of classes (blobs and spiral only; the other generators are binary).",
+    "seed": "Random seed of the data and of the model's initial weights. Same seed, same run.",
+    "seeds": SEEDS_HELP,
+    "test_fraction": "Share of the points held out as the test set (used for test accuracy and the MIA).",
+    "depth": "Hidden layers of the MLP.",
+    "width": "Units per hidden layer.",
+    "activation": "Non-linearity between layers.",
+    "epochs": "Upper bound on full-batch training epochs; training stops earlier once the loss plateaus.",
+    "lr": "Adam learning rate for training the original model (and the retrained reference).",
+    "weight_decay": "L2 penalty during training. Smoother models have smaller local Lipschitz constants.",
     "method": "The unlearning method run by Unlearn. Retraining from scratch is always computed as the reference.",
     "preset": "Named settings of the method and where their numbers come from.",
     "device": "Where the model trains and unlearns. 'auto' prefers a GPU when there is one.",
+    "sigma": "σ: standard deviation of the Gaussian input perturbations around each forget point.",
+    "eta": "η: SGD learning rate of each JiT step.",
+    "perturbations": "N: perturbed copies of each forget point per step.",
+    "passes": "Full passes over the forget set (fresh noise each time). The paper does one; more animate better.",
+    "batch_size": "Forget points per SGD step.",
+    "output_space": "Measure output change on raw logits (published code) or on softmax probabilities.",
+    "detach_perturbed": "Published code: treat f(x̃) as a constant target (no gradient through the perturbed branch).",
+    "clamp_to_batch_range": "Published code: clamp perturbed inputs to the batch's min/max values.",
+    "accumulate_grads": "Published code: never zero gradients between batches of a pass.",
+    "reduction": "Sum (published) or mean of the per-sample loss over the batch.",
+    "train_mode": "Published code: run the model in train mode (dropout active) while unlearning.",
+    "max_step_change": ("The explorer's own step guard (not in the paper; 0 = off): the most any output at the forget "
+                        "points and their perturbations may change in one step (probabilities, or logits in logit "
+                        "space); a longer step is shortened. It turns JiT's first-step jump into a movement."),
     "compare": ("Other registered methods to run on the same forget set when you press Unlearn, each at its default "
                 "settings (the 'explorer' preset where it has one), measured against the same retrained model. "
                 "Each adds its own time; the main method's animation is unchanged. Methods that only forget whole "
@@ -14,6 +46,14 @@ HELP = {
     "anim_method": "Which method's trajectory the animation above shows (the main method or a compared one).",
     "sweep_sigmas": "σ values (comma-separated, > 0): columns of the heatmaps. Default: 4 log-spaced values from σ/10 to 10·σ, σ from the sidebar.",
     "sweep_etas": "η values (comma-separated, > 0): rows of the heatmaps. Default: 4 log-spaced values from η/10 to 10·η, η from the sidebar.",
+    "sweep_guard": ("On: every cell runs with the explorer's own step guard (max_step_change, not in the paper or its "
+                    "code), which shortens any step that would move an output at the forget points by more than it "
+                    "allows, so large η mostly takes the same bounded steps. Off: plain JiT steps, as published, where "
+                    "large η collapses the model. The chart's title says which ran."),
+    "figure_guard": ("The explorer's own step guard (max_step_change, not in the paper or its code): after each JiT "
+                     "step it shortens the step until no output at the forget points and their perturbations moved "
+                     "by more than this. On: the explorer's default JiT. Off: plain JiT steps, as the paper describes "
+                     "them. Flipping it redraws the figure."),
     "sweep_run": ("Run JiT once per (σ, η) on this scenario and forget set (the other JiT settings as in the sidebar), "
                   "against the cached retrained model. A 4×4 grid takes seconds on a laptop CPU."),
 }
@@ -34,12 +74,14 @@ PANEL_HELP = {
              "one? Key scores are in each panel's corner."),
     "compare": ("**What am I looking at?** Every method that ran on this forget set, with each metric, its signed gap "
                 "to the retrained model (0 = indistinguishable from retraining on that number), the average absolute "
-                "gap over retain/forget/test accuracy and MIA (SalUn's Avg. Gap), time, and whether the method is "
+                "gap over retain/forget/test accuracy and SalUn's MIA-Efficacy (SalUn's Avg. Gap), time, and whether the method is "
                 "zero-shot (never sees the retain data)."),
     "sweep": ("**What am I looking at?** JiT run once per (σ, η) cell on this forget set; each heatmap is one metric "
               "(rows η, columns σ). Look for the window where forget and test accuracy stay near the retrained model's, "
-              "retain accuracy stays high and the average gap is small; large η or σ is where JiT collapses, tiny "
-              "ones change nothing."),
+              "retain accuracy stays high and the average gap is small; large η or σ is where plain JiT collapses, tiny "
+              "ones change nothing. The explorer's step guard (the switch; its setting is in the chart's title) "
+              "bounds each step, so with it on large η mostly looks like small η: switch it off to see the "
+              "unguarded windows."),
     "info": ("**What am I looking at?** The paper's explanation of *why* some points matter. α(x) = share of a "
              "point's neighbours with its own label: low α (big, dark markers) = the point carries information "
              "the rest of the data does not, so retraining without it moves the boundary. The background is the "
@@ -52,7 +94,9 @@ FIG2_CAPTION = (
     "removing the **high-information** point (top) lets the boundary move toward class 1, removing the "
     "**low-information** point (bottom) changes almost nothing. JiT should reproduce the retrained boundary in both "
     "rows; greedy unlearning (training the target toward a wrong label) swings the boundary far more than "
-    "retraining does. Faint grey = the original boundary. Paper: Foster et al., arXiv 2402.01401, Figure 2.")
+    "retraining does. JiT runs as the line above the figure names it: with the explorer's own step guard (not in the "
+    "paper) unless the switch is off. Faint grey = the original boundary. Paper: Foster et al., arXiv 2402.01401, "
+    "Figure 2.")
 FIG2_INTRO = ("**The paper's Figure 2 in one click**: `two_blobs`, forgetting its high-information target and "
               "its low-information target, each shown as retrain | JiT | greedy.")
 
@@ -79,6 +123,7 @@ IMAGE_HELP = {
     "epochs": "Upper bound on training epochs; training stops earlier once the loss plateaus.",
     "lr": "Adam learning rate for training (and for the retrained reference).",
     "seed": "Seeds the train/test split, the initial weights, the random forget set and the methods' noise.",
+    "seeds": SEEDS_HELP,
 }
 
 ATLAS_INTRO = ("**Which points matter, and does the method know?** For every training point: retrain without it "
@@ -87,6 +132,8 @@ ATLAS_INTRO = ("**Which points matter, and does the method know?** For every tra
                "The paper's claim is that low-α, high-Lipschitz points are the ones whose removal changes the "
                "model. Click a point to open it as the forget set of the 2D explorer.")
 ATLAS_HELP = {
+    "explorer_data": "The data you edited or uploaded in the 2D explorer (this session), with its model and training "
+                     "defaults; untick to pick a toy here.",
     "dataset": "A 2D toy. The atlas retrains once per training point: keep the set small for a quick look.",
     "samples": "Points generated (a quarter go to the test set); the atlas trains one model per training point.",
     "seed": "Seeds the data, the initial weights and the method's noise.",
@@ -114,7 +161,9 @@ PANEL_HELP["editor_1d"] = ("**1-D data.** Each training point sits at its class 
 
 FIG3_INTRO = ("**The paper's Figure 3, run by the engine.** One click trains a model with no hidden layer (so its "
               "class-1 probability is exactly a sigmoid) on the `line` data, then runs JiT once for each of the "
-              "figure's 17 forget points (x = −4 … 4), each from the same original model. Red: the original curve "
+              "figure's 17 forget points (x = −4 … 4), each from the same original model — the explorer's default JiT, "
+              "with its own step guard (not the paper's; the switch runs it without, and the caption names which). "
+              "Red: the original curve "
               "and the points on it; grey: the curve after each run; black: each point's value on its new curve, "
               "joined to the old value. The slider walks JiT's steps. The caption below lists every |Δf|: read "
               "off whether the flat tails move less than the steep middle, and in which direction each point moved.")

@@ -10,11 +10,12 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from explorer.engine.training import make_optimizer
+from explorer.engine.training import OPTIMIZERS, make_optimizer  # noqa: F401  (re-exported for the methods)
 from explorer.engine.trajectory import Trajectory
 from explorer.unlearning.base import Recorder, RunContext
 
-SCHEDULES = ("constant", "cosine", "one_cycle", "step")
+SCHEDULES = ("constant", "cosine", "one_cycle", "step", "cosine_epochs")
+PER_EPOCH = ("cosine_epochs",)  # schedules stepped once per epoch (the others once per optimiser step)
 
 
 def as_x(x: np.ndarray, device: torch.device) -> torch.Tensor:
@@ -46,9 +47,13 @@ def n_batches(n: int, batch_size: int) -> int:
 
 
 def make_schedule(name: str, optimizer: torch.optim.Optimizer, lr: float, total_steps: int,
-                  milestones: tuple[int, ...] = (), gamma: float = 0.1):
-    """A per-step learning-rate schedule (``step`` decays by ``gamma`` at the given step milestones)."""
+                  milestones: tuple[int, ...] = (), gamma: float = 0.1, epochs: int = 1):
+    """A learning-rate schedule: per optimiser step (``step`` decays by ``gamma`` at the given step milestones),
+    except those of :data:`PER_EPOCH`: ``cosine_epochs`` is ``CosineAnnealingLR(T_max=epochs)`` stepped after
+    each epoch, as the NeurIPS 2023 unlearning-challenge starting kit does."""
     total_steps = max(total_steps, 1)
+    if name == "cosine_epochs":
+        return torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=max(epochs, 1))
     if name == "cosine":
         return torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=total_steps)
     if name == "one_cycle":
@@ -56,6 +61,26 @@ def make_schedule(name: str, optimizer: torch.optim.Optimizer, lr: float, total_
     if name == "step":
         return torch.optim.lr_scheduler.MultiStepLR(optimizer, milestones=list(milestones), gamma=gamma)
     return None
+
+
+def check_common(name: str, *, lr: float | None = None, epochs: int | None = None, batch_size: int | None = None,
+                 optimizer: str | None = None, momentum: float | None = None, weight_decay: float | None = None,
+                 schedule: str | None = None) -> None:
+    """One-line validation messages shared by the training-style methods."""
+    if lr is not None and not (lr > 0 and np.isfinite(lr)):
+        raise ValueError(f"{name}: learning rate must be > 0, got {lr}")
+    if epochs is not None and not 1 <= epochs <= 10000:
+        raise ValueError(f"{name}: epochs must be between 1 and 10000, got {epochs}")
+    if batch_size is not None and batch_size < 0:
+        raise ValueError(f"{name}: batch size must be >= 0 (0 = full batch), got {batch_size}")
+    if optimizer is not None and optimizer not in OPTIMIZERS:
+        raise ValueError(f"{name}: unknown optimizer {optimizer!r}; choose one of {', '.join(OPTIMIZERS)}")
+    if momentum is not None and not 0 <= momentum < 1:
+        raise ValueError(f"{name}: momentum must be in [0, 1), got {momentum}")
+    if weight_decay is not None and weight_decay < 0:
+        raise ValueError(f"{name}: weight decay must be >= 0, got {weight_decay}")
+    if schedule is not None and schedule not in SCHEDULES:
+        raise ValueError(f"{name}: unknown schedule {schedule!r}; choose one of {', '.join(SCHEDULES)}")
 
 
 def frozen_copy(model: nn.Module) -> nn.Module:
@@ -92,13 +117,6 @@ def drift(model: nn.Module, theta0: list[torch.Tensor]) -> torch.Tensor:
     return sum(((p - p0) ** 2).sum() for p, p0 in zip(model.parameters(), theta0))
 
 
-def descend(loss: torch.Tensor, opt: torch.optim.Optimizer, recorder: Recorder, step: int, epoch: int) -> bool:
-    """Backward, one optimiser step, and the recorder's verdict on it (False: the run diverged and was rolled back)."""
-    loss.backward()
-    opt.step()
-    return recorder.step(step, epoch, float(loss.detach()))
-
-
 def train_ce(model: nn.Module, x: torch.Tensor, y: torch.Tensor, ctx: RunContext, *, epochs: int, batch_size: int,
              optimizer: str, lr: float, momentum: float = 0.0, weight_decay: float = 0.0,
              schedule: str = "constant", ascent: bool = False, train_mode: bool = True,
@@ -109,7 +127,8 @@ def train_ce(model: nn.Module, x: torch.Tensor, y: torch.Tensor, ctx: RunContext
     per_epoch = n_batches(len(x), batch_size)
     total = epochs * per_epoch
     opt = make_optimizer(optimizer, model.parameters(), lr, momentum, weight_decay)
-    sched = make_schedule(schedule, opt, lr, total)
+    sched = make_schedule(schedule, opt, lr, total, epochs=epochs)
+    per_epoch = schedule in PER_EPOCH
     gen = cpu_generator(ctx.seed)
     theta0 = [p.detach().clone() for p in model.parameters()] if anchor_weight else None
     recorder = Recorder(model, ctx, total_steps=total)
@@ -124,9 +143,11 @@ def train_ce(model: nn.Module, x: torch.Tensor, y: torch.Tensor, ctx: RunContext
                 objective = objective + 0.5 * anchor_weight * drift(model, theta0)
             objective.backward()
             opt.step()
-            if sched is not None:
+            if sched is not None and not per_epoch:
                 sched.step()
             step += 1
             if not recorder.step(step, epoch, float(loss.detach())):
                 return recorder.trajectory
+        if sched is not None and per_epoch:
+            sched.step()
     return recorder.finish(step, epochs)

@@ -12,35 +12,34 @@ src/forget_full_class_strategies.py lines 183-229, src/unlearn.py lines 11-122):
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import torch
 from torch import nn
 from torch.nn import functional as F
 
-from explorer.config import shared
-from explorer.config.fields import config, setting
-from explorer.config.limits import batches
 from explorer.engine.trajectory import Trajectory
-from explorer.unlearning._common import (as_x, batch_indices, cpu_generator, descend, frozen_copy, make_optimizer,
-                                         n_batches, random_copy)
+from explorer.unlearning._common import (as_x, batch_indices, check_common, cpu_generator, frozen_copy,
+                                         make_optimizer, n_batches, random_copy)
 from explorer.unlearning.base import DataAccess, Preset, Recorder, RunContext, UnlearnData, register
 
 
-@config("bad_teacher")
+@dataclass(frozen=True)
 class BadTeacherConfig:
-    epochs: int = shared.epochs(30)
-    lr: float = shared.lr(1e-3)
-    batch_size: int = shared.batch_size(64)
-    retain_fraction: float = setting(0.3, lo=0.0, hi=1.0, help="share of D_r distilled from the competent teacher")
-    temperature: float = shared.temperature(1.0)
-    elementwise_kl: bool = setting(False, help="published: F.kl_div's default \"mean\" over batch × classes, not the "
-                                               "batch mean")
+    epochs: int = 30
+    lr: float = 1e-3
+    batch_size: int = 64
+    retain_fraction: float = 0.3  # share of D_r distilled from the competent teacher
+    temperature: float = 1.0
+    elementwise_kl: bool = False  # published: F.kl_div's default "mean" over batch × classes, not the batch mean
 
-
-
-def _cost(c: BadTeacherConfig, n_train: int, n_forget: int) -> tuple[float, int]:
-    n = n_forget + c.retain_fraction * max(n_train - n_forget, 0)  # the distilled samples of an epoch
-    return c.epochs * n * 5, c.epochs * batches(int(n), c.batch_size)
+    def validate(self) -> None:
+        check_common("bad_teacher", lr=self.lr, epochs=self.epochs, batch_size=self.batch_size)
+        if not 0 <= self.retain_fraction <= 1:
+            raise ValueError(f"bad_teacher: retain fraction must be in [0, 1], got {self.retain_fraction}")
+        if not self.temperature > 0:
+            raise ValueError(f"bad_teacher: temperature must be > 0, got {self.temperature}")
 
 
 _WRAP = "jwf40/Information-Theoretic-Unlearning src/forget_full_class_strategies.py blindspot"
@@ -57,7 +56,7 @@ PRESETS = {
 }
 
 
-@register("bad_teacher", config=BadTeacherConfig, presets=PRESETS, cost=lambda c, n, nf, k: _cost(c, n, nf),
+@register("bad_teacher", config=BadTeacherConfig, presets=PRESETS,
           access=DataAccess(forget_inputs=True, forget_labels=False, retain=True),
           summary="Bad Teacher: distil the forget set from a random network and the rest from the original")
 def bad_teacher(model: nn.Module, data: UnlearnData, config: BadTeacherConfig, ctx: RunContext) -> Trajectory:
@@ -84,7 +83,9 @@ def bad_teacher(model: nn.Module, data: UnlearnData, config: BadTeacherConfig, c
                 loss = F.kl_div(log_p, target[idx], reduction="none").mean()
             else:
                 loss = F.kl_div(log_p, target[idx], reduction="batchmean")
+            loss.backward()
+            opt.step()
             step += 1
-            if not descend(loss, opt, recorder, step, epoch):
+            if not recorder.step(step, epoch, float(loss.detach())):
                 return recorder.trajectory
     return recorder.finish(step, config.epochs)

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import copy
 import time
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, is_dataclass, replace
 from typing import Any, Callable
 
 import numpy as np
 import torch
 from torch import nn
 
-from explorer.config.fields import replaced
-from explorer.config.limits import MAX_RECORDED_BYTES, MAX_RECORDED_POINTS, Cost, default_cost
+from explorer.config.limits import MAX_RECORDED_BYTES, MAX_RECORDED_POINTS, check_fields, recording_stride
 from explorer.engine.trajectory import Trajectory, TrajectoryPoint
 from toy_data import Dataset
 
@@ -41,9 +40,23 @@ class DataAccess:
         return ", ".join(parts) or "nothing"
 
 
+class UndeclaredDataError(ValueError):
+    """A method read a data view its DataAccess does not declare (one line, naming the method and the view)."""
+
+
+HIDDEN = object()  # the value of a view the method did not declare: reading it raises UndeclaredDataError
+VIEWS = {"forget_x": ("the forget inputs", "forget_inputs=True"), "forget_y": ("the forget labels", "forget_labels=True"),
+         "retain_x": ("retain data", "retain=True"), "retain_y": ("retain labels", "retain=True"),
+         "train_x": ("training-set inputs", "full_train_stats=True"),
+         "train_y": ("training-set labels", "full_train_stats=True and forget_labels=True"),
+         "train_forget": ("which training rows are the forget set", "full_train_stats=True"),
+         "forget_class": ("the forget class", "class_level_only=True or forget_labels=True")}
+
+
 @dataclass(frozen=True)
 class UnlearnData:
-    """The data views handed to a method; anything its DataAccess does not declare is None."""
+    """The data views handed to a method. A view its DataAccess does not declare is not there: reading it raises
+    :class:`UndeclaredDataError`, so "zero-shot" is enforced for every method, a plugin's too (``has`` asks)."""
 
     n_classes: int
     forget_x: np.ndarray | None = None
@@ -52,10 +65,30 @@ class UnlearnData:
     retain_y: np.ndarray | None = None
     train_x: np.ndarray | None = None  # the full training set, for methods that use its statistics
     train_y: np.ndarray | None = None
+    train_forget: np.ndarray | None = None  # with the training set: which of its rows are the forget set
     forget_class: int | None = None  # set when the forget set is exactly one whole class
+    method: str = ""  # who is reading (for the refusal's message)
+    access: DataAccess | None = None
+
+    def __getattribute__(self, name: str):
+        value = object.__getattribute__(self, name)
+        if value is HIDDEN:
+            what, how = VIEWS[name]
+            method = object.__getattribute__(self, "method") or "the method"
+            access = object.__getattribute__(self, "access")
+            raise UndeclaredDataError(f"{method} read {what} ({name}) without declaring it (it declares "
+                                      f"{access.describe() if access else 'nothing'}); declare DataAccess({how})")
+        return value
+
+    def has(self, name: str) -> bool:
+        """Whether the view ``name`` (``retain_x``, ...) was declared and handed over."""
+        return object.__getattribute__(self, name) is not HIDDEN
+
+    def __repr__(self) -> str:
+        return f"UnlearnData({', '.join(n for n in VIEWS if self.has(n))})"
 
     @classmethod
-    def restricted(cls, access: DataAccess, data: Dataset, forget_ids) -> "UnlearnData":
+    def restricted(cls, access: DataAccess, data: Dataset, forget_ids, method: str = "") -> "UnlearnData":
         ids = np.asarray(sorted(set(int(i) for i in forget_ids)), dtype=int)
         retain = np.ones(len(data.x_train), dtype=bool)
         retain[ids] = False
@@ -64,14 +97,16 @@ class UnlearnData:
                        and (data.y_train[retain] != classes[0]).all() else None)
         return cls(
             n_classes=data.n_classes,
-            forget_x=data.x_train[ids] if access.forget_inputs else None,
-            forget_y=data.y_train[ids] if access.forget_labels else None,
-            retain_x=data.x_train[retain] if access.retain else None,
-            retain_y=data.y_train[retain] if access.retain else None,
-            train_x=data.x_train if access.full_train_stats else None,
+            forget_x=data.x_train[ids] if access.forget_inputs else HIDDEN,
+            forget_y=data.y_train[ids] if access.forget_labels else HIDDEN,
+            retain_x=data.x_train[retain] if access.retain else HIDDEN,
+            retain_y=data.y_train[retain] if access.retain else HIDDEN,
+            train_x=data.x_train if access.full_train_stats else HIDDEN,
             # Training-set labels only for label-based methods (SSD); label-free ones (LF-SSD) get inputs.
-            train_y=data.y_train if access.full_train_stats and access.forget_labels else None,
-            forget_class=whole_class if access.class_level_only or access.forget_labels else None,
+            train_y=data.y_train if access.full_train_stats and access.forget_labels else HIDDEN,
+            train_forget=~retain if access.full_train_stats else HIDDEN,
+            forget_class=whole_class if access.class_level_only or access.forget_labels else HIDDEN,
+            method=method, access=access,
         )
 
 
@@ -106,11 +141,14 @@ class Recorder:
         self._good = self._snapshot()  # the last step with finite loss and weights
         self._measured = (0, self._good)  # the last step whose outputs were measured finite (recorded)
         self._last_recorded = -1
-        # Bounded memory whatever the number of steps: past the cap the recorded points are thinned to
-        # every other one and the recording stride doubles (limits.MAX_RECORDED_POINTS / _BYTES).
-        self.stride = 1
+        # Bounded memory whatever the number of steps (limits.MAX_RECORDED_POINTS / _BYTES): the stride is chosen
+        # up front so that the run's recorded points fit the cap, and the first record (its probabilities' size)
+        # can lower the cap; should a run take more steps than it announced, the points are thinned to every
+        # other one and the stride doubles.
         self.cap = MAX_RECORDED_POINTS
+        self.stride = recording_stride(self.total, ctx.record_every, self.cap)
         self._record(0, 0, None)
+        self.stride = max(self.stride, recording_stride(self.total, ctx.record_every, self.cap))
 
     def _snapshot(self) -> dict[str, torch.Tensor]:
         return {k: v.detach().clone() for k, v in self.model.state_dict().items()}
@@ -176,17 +214,27 @@ class Preset:
 MethodFn = Callable[[nn.Module, UnlearnData, Any, RunContext], Trajectory]
 
 
+BUILT_IN = "built-in"
+
+
+class MethodError(ValueError):
+    """A method failed or returned the wrong thing (one line); a compared method's failure keeps the rest."""
+
+
+def _first_line(err: BaseException) -> str:
+    text = str(err).strip()
+    return text.splitlines()[0] if text else "no message"
+
+
 @dataclass(frozen=True)
 class MethodSpec:
     name: str
     fn: MethodFn
-    config_cls: type  # made with explorer.config.fields.config: every setting declared on its field
+    config_cls: type
     access: DataAccess
     summary: str
     presets: dict[str, Preset] = field(default_factory=dict)
-    # (config, n_train, n_forget, n_classes) -> (sample forwards, optimiser steps), for the work budget
-    # (explorer/config/limits.py); a backward pass counts as two forwards.
-    cost: Cost = default_cost
+    origin: str = BUILT_IN  # or the plugin (distribution) that registered it (explorer/unlearning/plugins.py)
 
     def default_config(self):
         return self.config_cls()
@@ -201,22 +249,66 @@ class MethodSpec:
         unknown = set(values) - known
         if unknown:
             raise ValueError(f"{self.name} has no setting {', '.join(sorted(unknown))}")
-        return replaced(base, self.name, **values)  # checked as it is built, named under this method
+        cfg = replace(base, **values)
+        check_fields(self.name, cfg)  # types and ranges, declared in explorer/config/limits.py
+        if hasattr(cfg, "validate"):
+            cfg.validate()
+        return cfg
 
 
 METHODS: dict[str, MethodSpec] = {}
+ORIGIN = {"now": BUILT_IN}  # who is registering: explorer/unlearning/plugins.py names each plugin while it loads
 
 
 def register(name: str, *, config: type, access: DataAccess, summary: str, presets: dict[str, Preset] | None = None,
-             cost: Cost = default_cost):
-    """Decorator: one call registers a method under ``name`` (timm-style) with its config, its data access, its
-    presets and its cost estimate for the work budget."""
+             limits: dict | None = None):
+    """Decorator: one line registers a method under ``name`` (timm-style), built-in or from a plugin. ``limits``
+    declares the range of each config field that has no shared declaration (explorer/config/limits.py)."""
 
     def wrap(fn: MethodFn) -> MethodFn:
-        METHODS[name] = MethodSpec(name, fn, config, access, summary, dict(presets or {}), cost)
+        spec = MethodSpec(name, fn, config, access, summary, dict(presets or {}), ORIGIN["now"])
+        check_registration(spec, limits or {})
+        METHODS[name] = spec
         return fn
 
     return wrap
+
+
+def check_registration(spec: MethodSpec, declared: dict) -> None:
+    """What every method must bring (a plugin is refused in one line otherwise): a new name, a callable, a
+    dataclass config whose defaults and presets lie inside declared ranges, a DataAccess, a summary."""
+    from explorer.config import limits
+
+    name = spec.name
+    if not (isinstance(name, str) and name.replace("_", "").isalnum() and name[:1].isalpha()):
+        raise ValueError(f"a method name is a word of letters, digits and _, got {name!r}")
+    if name in METHODS and METHODS[name].origin != spec.origin:
+        raise ValueError(f"{spec.origin} registers {name!r}, a name {METHODS[name].origin} already uses")
+    if not callable(spec.fn) or not isinstance(spec.access, DataAccess) or not isinstance(spec.summary, str):
+        raise ValueError(f"{name}: register(...) needs a function, access=DataAccess(...) and a summary text")
+    if not (isinstance(spec.config_cls, type) and is_dataclass(spec.config_cls)):
+        raise ValueError(f"{name}: config must be a dataclass, got {spec.config_cls!r}")
+    for key, value in declared.items():
+        if not isinstance(value, limits.Limit):
+            raise ValueError(f"{name}: limits[{key!r}] must be explorer.config.limits.Limit(...)")
+        limits.METHOD[f"{name}.{key}"] = value
+    missing = limits.undeclared(name, spec.config_cls)
+    if missing:
+        raise ValueError(f"{name}: setting(s) {', '.join(missing)} have no declared range; pass "
+                         f"limits={{{missing[0]!r}: Limit(...)}} to register")
+    try:
+        for f in fields(spec.config_cls):  # each setting has a widget on both pages and a form in a link
+            value = getattr(spec.config_cls(), f.name)
+            if not isinstance(value, (bool, int, float, str, tuple)):
+                raise ValueError(f"setting {f.name} is a {type(value).__name__}: settings are numbers, true/false, "
+                                 "text or tuples of numbers")
+        check_fields(name, spec.config_cls())
+        for preset, entry in spec.presets.items():
+            if not isinstance(entry, Preset) or not isinstance(entry.config, spec.config_cls):
+                raise ValueError(f"preset {preset!r} must be Preset({spec.config_cls.__name__}(...), source)")
+            check_fields(name, entry.config)
+    except (TypeError, ValueError) as err:
+        raise ValueError(f"{name}: {_first_line(err)}") from None
 
 
 def method_names(zero_shot_only: bool = False) -> list[str]:
@@ -232,7 +324,7 @@ def get_method(name: str) -> MethodSpec:
 def refusal(name: str, data: Dataset, forget_ids) -> str | None:
     """Why method ``name`` cannot run on this forget set (one line), or None when it can."""
     spec = get_method(name)
-    if spec.access.class_level_only and UnlearnData.restricted(spec.access, data, forget_ids).forget_class is None:
+    if spec.access.class_level_only and UnlearnData.restricted(spec.access, data, forget_ids, name).forget_class is None:
         return f"{name} only forgets whole classes; choose a forget set that is exactly one class"
     return None
 
@@ -243,15 +335,26 @@ def run_method(name: str, model: nn.Module, data: Dataset, forget_ids, config=No
     spec = get_method(name)
     ctx = ctx or RunContext(device=next(model.parameters()).device)
     config = config if config is not None else spec.default_config()
-    if not isinstance(config, spec.config_cls):
-        raise TypeError(f"{name} takes a {spec.config_cls.__name__}, got {type(config).__name__}")
+    check_fields(name, config)
+    if hasattr(config, "validate"):
+        config.validate()
     reason = refusal(name, data, forget_ids)
     if reason:
         raise ValueError(reason)
-    views = UnlearnData.restricted(spec.access, data, forget_ids)
+    views = UnlearnData.restricted(spec.access, data, forget_ids, name)
     start = time.perf_counter()
     work = copy.deepcopy(model).to(ctx.device)
-    trajectory = spec.fn(work, views, config, ctx)
+    try:
+        trajectory = spec.fn(work, views, config, ctx)
+    except UndeclaredDataError:
+        raise
+    except Exception as err:  # noqa: BLE001 - a plugin's failure is one line; the run's other methods are kept
+        if spec.origin == BUILT_IN:
+            raise
+        raise MethodError(f"{name} (from {spec.origin}) failed: {type(err).__name__}: {_first_line(err)}") from err
+    if not (isinstance(trajectory, Trajectory) and trajectory.points):
+        raise MethodError(f"{name} returned {type(trajectory).__name__}, not a recorded Trajectory; end the method "
+                          "with `return recorder.finish(step, epoch)` (explorer.unlearning.Recorder)")
     work.eval()
     # Report the method's own time: measuring the trajectory is the explorer's cost, not the method's.
     return UnlearnResult(work, trajectory, time.perf_counter() - start - trajectory.eval_seconds)

@@ -7,30 +7,33 @@ READMEs; meghdadk/SCRUB small_scale_unlearning.ipynb ``finetune``.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from torch import nn
 
-from explorer.config import shared
-from explorer.config.fields import config, setting
-from explorer.config.limits import passes_cost
 from explorer.engine.trajectory import Trajectory
-from explorer.unlearning._common import SCHEDULES, as_x, as_y, train_ce
+from explorer.unlearning._common import as_x, as_y, check_common, train_ce
 from explorer.unlearning.base import DataAccess, Preset, RunContext, UnlearnData, register
 
 
-@config("finetune")
+@dataclass(frozen=True)
 class FinetuneConfig:
-    epochs: int = shared.epochs(5)
-    lr: float = shared.lr(0.02)
-    # this explorer's choice; the sources use 64-256 on CIFAR
-    batch_size: int = shared.batch_size(64)
-    optimizer: str = shared.optimizer("sgd")
-    momentum: float = shared.momentum(0.9)
-    weight_decay: float = shared.weight_decay(0.0)
-    schedule: str = setting("one_cycle", choices=SCHEDULES, help="the learning-rate schedule over the steps")
-    anchor_weight: float = setting(0.0, lo=0.0, hi=1000.0, help="w in (w/2)‖θ − θ0‖² added to the loss (the SCRUB "
-                                                                 "notebook's l2_penalty)")
-    train_mode: bool = shared.train_mode(True, help="train mode while fine-tuning; off: eval mode (dropout/batch-norm "
-                                                    "frozen), as the SCRUB notebook")
+    epochs: int = 5
+    lr: float = 0.02
+    batch_size: int = 64  # 0 = full batch (this explorer's choice; the sources use 64-256 on CIFAR)
+    optimizer: str = "sgd"
+    momentum: float = 0.9
+    weight_decay: float = 0.0
+    schedule: str = "one_cycle"  # constant | cosine | one_cycle (per step) | cosine_epochs (per epoch)
+    anchor_weight: float = 0.0  # w in (w/2)‖θ − θ0‖² added to the loss (the SCRUB notebook's l2_penalty)
+    train_mode: bool = True  # False: fine-tune in eval mode (dropout/batch-norm frozen), as the SCRUB notebook
+
+    def validate(self) -> None:
+        check_common("finetune", lr=self.lr, epochs=self.epochs, batch_size=self.batch_size,
+                     optimizer=self.optimizer, momentum=self.momentum, weight_decay=self.weight_decay,
+                     schedule=self.schedule)
+        if not self.anchor_weight >= 0:
+            raise ValueError(f"finetune: anchor weight must be >= 0, got {self.anchor_weight}")
 
 
 _JIT = "jwf40/Information-Theoretic-Unlearning"
@@ -52,11 +55,18 @@ PRESETS = {
                                                 schedule="constant"),
                                  f"{_JIT} src/forget_subclass_strategies.py lines 186-200; {_FIT}; retain batch 64: "
                                  "src/forget_subclass_main.py lines 60, 149"),
-    "starting-kit": Preset(FinetuneConfig(epochs=5, lr=0.1, momentum=0.9, weight_decay=5e-4, schedule="cosine"),
-                           "unlearning-challenge/starting-kit unlearning-CIFAR10.ipynb (unlearning function): 5 epochs "
-                           "SGD 0.1, momentum 0.9, wd 5e-4, cosine"),
-    "salun": Preset(FinetuneConfig(epochs=10, lr=0.01, momentum=0.9, weight_decay=5e-4, schedule="constant"),
-                    "OPTML-Group/Unlearn-Saliency and Unlearn-Sparse README.md: FT 10 epochs lr 0.01"),
+    "starting-kit": Preset(FinetuneConfig(epochs=5, lr=0.1, momentum=0.9, weight_decay=5e-4, batch_size=128,
+                                          schedule="cosine_epochs"),
+                           "unlearning-challenge/starting-kit unlearning-CIFAR10.ipynb code cells 3 (retain loader: "
+                           "batch 128, shuffled) and 11 (unlearning: 5 epochs of SGD 0.1, momentum 0.9, wd 5e-4, "
+                           "train mode, CosineAnnealingLR(T_max=epochs) stepped once per epoch)"),
+    "salun": Preset(FinetuneConfig(epochs=10, lr=0.01, momentum=0.9, weight_decay=5e-4, batch_size=256,
+                                   schedule="constant"),
+                    "OPTML-Group/Unlearn-Saliency Classification/README.md and OPTML-Group/Unlearn-Sparse README.MD: "
+                    "FT 10 epochs lr 0.01; Unlearn-Saliency Classification/arg_parser.py lines 69-72 (batch 256, "
+                    "momentum 0.9, wd 5e-4), unlearn/impl.py lines 68-97 (SGD; MultiStepLR at epochs 91 and 136, "
+                    "never reached in 10), unlearn/FT.py (train mode) and main_forget.py lines 38-72 (the retain "
+                    "loader, shuffled)"),
     "scrub-notebook": Preset(FinetuneConfig(epochs=10, lr=0.01, momentum=0.0, weight_decay=0.0, schedule="constant",
                                             batch_size=128, anchor_weight=0.1, train_mode=False),
                              f"{_SCRUB_NB} code cells 70 (run_train_epoch: model.eval(), loss CE + l2_penalty = "
@@ -67,7 +77,6 @@ PRESETS = {
 
 
 @register("finetune", config=FinetuneConfig, access=DataAccess(forget_inputs=False, retain=True), presets=PRESETS,
-          cost=lambda c, n, nf, k: passes_cost(c.epochs, max(n - nf, 0), c.batch_size),
           summary="Fine-tune on the retain set only and rely on catastrophic forgetting")
 def finetune(model: nn.Module, data: UnlearnData, config: FinetuneConfig, ctx: RunContext) -> Trajectory:
     return train_ce(model, as_x(data.retain_x, ctx.device), as_y(data.retain_y, ctx.device), ctx,

@@ -9,26 +9,29 @@ the optimiser and learning rate are this explorer's training recipe (Adam, lr 0.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Literal
 
 import torch
 from torch import nn
 
-from explorer.config import shared
-from explorer.config.fields import config, setting
-from explorer.config.limits import passes_cost
 from explorer.engine.trajectory import Trajectory
-from explorer.unlearning._common import as_x, as_y, train_ce
+from explorer.unlearning._common import as_x, as_y, check_common, train_ce
 from explorer.unlearning.base import DataAccess, Preset, RunContext, UnlearnData, register
 
 
-@config("greedy")
+@dataclass(frozen=True)
 class GreedyConfig:
-    steps: int = setting(100, lo=1, hi=10000, unit="steps", help="full passes over the forget set")
-    lr: float = shared.lr(0.01)
-    batch_size: int = shared.batch_size(0, help="forget samples per step (0 = the whole forget set in one batch)")
-    optimizer: str = shared.optimizer("adam")
-    target: str = setting("runner_up", choices=("runner_up", "next"),
-                          help="the wrong label: the model's runner-up class, or the next class")
+    steps: int = 100  # full passes over the forget set
+    lr: float = 0.01
+    batch_size: int = 0  # 0 = the whole forget set in one batch
+    optimizer: str = "adam"
+    target: Literal["runner_up", "next"] = "runner_up"
+
+    def validate(self) -> None:
+        check_common("greedy", lr=self.lr, epochs=self.steps, batch_size=self.batch_size, optimizer=self.optimizer)
+        if self.target not in ("runner_up", "next"):
+            raise ValueError(f"greedy: target must be 'runner_up' or 'next', got {self.target!r}")
 
 
 PRESETS = {
@@ -51,7 +54,6 @@ def wrong_targets(model: nn.Module, x: torch.Tensor, y: torch.Tensor, n_classes:
 
 
 @register("greedy", config=GreedyConfig, access=DataAccess(forget_inputs=True, forget_labels=True), presets=PRESETS,
-          cost=lambda c, n, nf, k: passes_cost(c.steps, nf, c.batch_size),
           summary="Naive: train the forget points to a wrong label (the paper's Figure 2 'greedy' baseline)")
 def greedy(model: nn.Module, data: UnlearnData, config: GreedyConfig, ctx: RunContext) -> Trajectory:
     x, y = as_x(data.forget_x, ctx.device), as_y(data.forget_y, ctx.device)

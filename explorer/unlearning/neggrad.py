@@ -12,64 +12,77 @@ small_scale_unlearning.ipynb (run_neggrad_epoch / negative_grad).
 from __future__ import annotations
 
 import itertools
+from dataclasses import dataclass
 
 from torch import nn
 from torch.nn import functional as F
 
-from explorer.config import shared
-from explorer.config.fields import config, setting
-from explorer.config.limits import passes_cost
 from explorer.engine.trajectory import Trajectory
-from explorer.unlearning._common import (as_x, as_y, batch_indices, cpu_generator, descend, drift, make_optimizer,
-                                         n_batches, train_ce)
+from explorer.unlearning._common import (as_x, as_y, batch_indices, check_common, cpu_generator, drift,
+                                         make_optimizer, n_batches, train_ce)
 from explorer.unlearning.base import DataAccess, Preset, Recorder, RunContext, UnlearnData, register
 
 
-@config("neggrad")
+@dataclass(frozen=True)
 class NegGradConfig:
-    epochs: int = shared.epochs(30, help="passes over the forget set (one step per forget batch)")
-    lr: float = shared.lr(1e-3)
-    batch_size: int = shared.batch_size(128)
-    optimizer: str = shared.optimizer("sgd")
-    momentum: float = shared.momentum(0.0)
+    epochs: int = 30  # passes over the forget set (one step per forget batch)
+    lr: float = 1e-3
+    batch_size: int = 128
+    optimizer: str = "sgd"
+    momentum: float = 0.0
+    weight_decay: float = 0.0  # the optimiser's (decays toward 0, as torch's SGD weight_decay does)
+
+    def validate(self) -> None:
+        check_common("neggrad", lr=self.lr, epochs=self.epochs, batch_size=self.batch_size,
+                     optimizer=self.optimizer, momentum=self.momentum, weight_decay=self.weight_decay)
 
 
 NEGGRAD_PRESETS = {
     "explorer": Preset(NegGradConfig(),
                        "this explorer: JiT's budget (30 passes over the forget set) at the top of the lr range the "
                        "SalUn authors recommend for GA (OPTML-Group/Unlearn-Saliency, thread 8: 5e-4 to 1e-3)"),
-    "unlearn-sparse": Preset(NegGradConfig(epochs=5, lr=1e-4),
-                             "OPTML-Group/Unlearn-Sparse README: GA lr 1e-4, 5 epochs"),
-    "salun-ga-lr": Preset(NegGradConfig(epochs=5, lr=1e-3),
-                            "OPTML-Group/Unlearn-Saliency, thread 8 (the SalUn authors): raise GA lr to 5e-4–1e-3 if forget accuracy "
-                            "does not drop"),
+    "unlearn-sparse": Preset(NegGradConfig(epochs=5, lr=1e-4, batch_size=256, momentum=0.9, weight_decay=5e-4),
+                             "OPTML-Group/Unlearn-Sparse README: GA lr 1e-4, 5 epochs; arg_parser.py lines 67-70 "
+                             "(batch 256, momentum 0.9, wd 5e-4), unlearn/impl.py lines 72-100 (SGD; MultiStepLR at "
+                             "epochs 91 and 136, never reached), unlearn/GA.py (train mode) and main_forget.py lines "
+                             "41-64 (the forget loader, shuffled)"),
+    "salun-ga-lr": Preset(NegGradConfig(epochs=5, lr=1e-3, batch_size=256, momentum=0.9, weight_decay=5e-4),
+                          "OPTML-Group/Unlearn-Saliency, thread 8 (the SalUn authors): raise GA lr to 5e-4–1e-3 if "
+                          "forget accuracy does not drop; the rest as its code: Classification/arg_parser.py lines "
+                          "69-72 (batch 256, momentum 0.9, wd 5e-4), unlearn/impl.py lines 68-97 (SGD; MultiStepLR "
+                          "never reached), unlearn/GA.py (train mode) and main_forget.py lines 38-61 (the forget "
+                          "loader, shuffled)"),
 }
 
 
 @register("neggrad", config=NegGradConfig, access=DataAccess(forget_inputs=True, forget_labels=True),
-          presets=NEGGRAD_PRESETS, cost=lambda c, n, nf, k: passes_cost(c.epochs, nf, c.batch_size),
+          presets=NEGGRAD_PRESETS,
           summary="Gradient ascent on the forget set's cross-entropy (needs forget labels, no retain data)")
 def neggrad(model: nn.Module, data: UnlearnData, config: NegGradConfig, ctx: RunContext) -> Trajectory:
     return train_ce(model, as_x(data.forget_x, ctx.device), as_y(data.forget_y, ctx.device), ctx,
                     epochs=config.epochs, batch_size=config.batch_size, optimizer=config.optimizer, lr=config.lr,
-                    momentum=config.momentum, ascent=True)
+                    momentum=config.momentum, weight_decay=config.weight_decay, ascent=True)
 
 
-@config("neggrad_plus")
+@dataclass(frozen=True)
 class NegGradPlusConfig:
-    alpha: float = setting(0.95, lo=0.0, hi=1.0, help="weight of the retain term; 1 − α weighs the ascent on the "
-                                                       "forget set")
-    epochs: int = shared.epochs(10, help="passes over the retain set")
-    lr: float = shared.lr(0.01)
-    # batch sizes: this explorer's choice
-    batch_size: int = shared.batch_size(64, help="retain samples per step (0 = full batch)")
-    forget_batch_size: int = shared.batch_size(64, help="forget batches, cycled alongside the retain batches "
-                                                        "(0 = full batch)")
-    optimizer: str = shared.optimizer("sgd")
-    momentum: float = shared.momentum(0.9)
-    weight_decay: float = shared.weight_decay(5e-4, help="wd in (wd/2)‖θ − θ0‖², pulling towards the original weights")
-    train_mode: bool = shared.train_mode(True, help="train mode while unlearning; off: eval mode (dropout/batch-norm "
-                                                    "frozen), as the SCRUB notebook")
+    alpha: float = 0.95  # weight of the retain term; 1 − α weighs the ascent on the forget set
+    epochs: int = 10  # passes over the retain set
+    lr: float = 0.01
+    batch_size: int = 64  # retain batch size (batch sizes: this explorer's choice)
+    forget_batch_size: int = 64  # forget batches, cycled alongside the retain batches
+    optimizer: str = "sgd"
+    momentum: float = 0.9
+    weight_decay: float = 5e-4  # wd in (wd/2)‖θ − θ0‖², pulling towards the original weights
+    train_mode: bool = True  # False: eval mode (dropout/batch-norm frozen), as the SCRUB notebook
+
+    def validate(self) -> None:
+        check_common("neggrad_plus", lr=self.lr, epochs=self.epochs, batch_size=self.batch_size,
+                     optimizer=self.optimizer, momentum=self.momentum, weight_decay=self.weight_decay)
+        if not 0 <= self.alpha <= 1:
+            raise ValueError(f"neggrad_plus: alpha must be in [0, 1], got {self.alpha}")
+        if self.forget_batch_size < 0:
+            raise ValueError(f"neggrad_plus: forget batch size must be >= 0, got {self.forget_batch_size}")
 
 
 _SCRUB_NB = "meghdadk/SCRUB small_scale_unlearning.ipynb"
@@ -89,7 +102,6 @@ NEGGRAD_PLUS_PRESETS = {
 
 @register("neggrad_plus", config=NegGradPlusConfig,
           access=DataAccess(forget_inputs=True, forget_labels=True, retain=True), presets=NEGGRAD_PLUS_PRESETS,
-          cost=lambda c, n, nf, k: passes_cost(c.epochs, max(n - nf, 0), c.batch_size, per_sample=6),
           summary="NegGrad+: descend on the retain set while ascending on the forget set (α-weighted)")
 def neggrad_plus(model: nn.Module, data: UnlearnData, config: NegGradPlusConfig, ctx: RunContext) -> Trajectory:
     dev = ctx.device
@@ -109,7 +121,9 @@ def neggrad_plus(model: nn.Module, data: UnlearnData, config: NegGradPlusConfig,
             retain_loss = F.cross_entropy(model(rx[idx]), ry[idx]) + 0.5 * config.weight_decay * drift(model, theta0)
             forget_loss = F.cross_entropy(model(fx[fidx]), fy[fidx])
             loss = config.alpha * retain_loss - (1 - config.alpha) * forget_loss
+            loss.backward()
+            opt.step()
             step += 1
-            if not descend(loss, opt, recorder, step, epoch):
+            if not recorder.step(step, epoch, float(loss.detach())):
                 return recorder.trajectory
     return recorder.finish(step, config.epochs)

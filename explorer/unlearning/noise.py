@@ -28,23 +28,21 @@ Three published quirks are named switches, on in the ``jit-repo`` presets:
   0.93 / 0.69 without).
 * ``noise_train_mode``: the published model is left in train mode while the noise is learnt (dropout on
   for its VGG; the explorer's CNNs have no dropout by default, so there it changes nothing).
-Not reproduced: the published UNSIR takes the first 500 retain samples of each class in dataset order,
-the explorer a seeded random 500.
+* ``first_per_class``: the published UNSIR takes the first ``per_class`` retain samples of each class in
+  dataset order; off, the explorer draws a seeded random ``per_class`` of each class.
 """
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 import torch
 from torch import nn
 from torch.nn import functional as F
 
-from explorer.config import shared
-from explorer.config.fields import config, setting
-from explorer.config.limits import batches
 from explorer.engine.trajectory import Trajectory
-from explorer.unlearning._common import (as_x, as_y, batch_indices, cpu_generator, make_optimizer,
+from explorer.unlearning._common import (as_x, as_y, batch_indices, check_common, cpu_generator, make_optimizer,
                                          n_batches)
 from explorer.unlearning.base import DataAccess, Preset, Recorder, RunContext, UnlearnData, register
 
@@ -136,47 +134,38 @@ def _train_phases(model, phases, ctx, stale: list[torch.Tensor] | None = None) -
     return recorder.finish(step, epoch_no)
 
 
-def _steps(default: int, help: str) -> object:
-    return setting(default, lo=1, hi=1000, unit="steps", help=help)
+def _check_counts(method: str, config, names) -> None:
+    for name in names:
+        if getattr(config, name) < 1:
+            raise ValueError(f"{method}: {name.replace('_', ' ')} must be >= 1, got {getattr(config, name)}")
 
 
-def _noise_batch(default: int) -> object:
-    return setting(default, lo=1, hi=1024, unit="samples", help="noise samples learnt for each class")
-
-
-def _noise_lr(default: float) -> object:
-    return shared.lr(default, help="Adam learning rate of the noise", label="noise lr")
-
-
-def _noise_reg(default: float, help: str = "norm penalty on the error-maximising noise (as published)") -> object:
-    return setting(default, lo=0.0, hi=1000.0, help=help)
-
-
-def _noise_copies(default: int) -> object:
-    return setting(default, lo=1, hi=1000, unit="copies", help="copies of each noise batch in the training set")
-
-
-def _published(help: str) -> object:
-    return setting(False, help="published: " + help)
-
-
-@config("unsir")
+@dataclass(frozen=True)
 class UnsirConfig:
-    noise_batch: int = _noise_batch(32)
-    noise_steps: int = _steps(25, "Adam steps learning the error-maximising noise")
-    noise_lr: float = _noise_lr(0.1)
-    noise_reg: float = _noise_reg(0.1)
-    noise_copies: int = _noise_copies(80)
-    per_class: int = setting(500, lo=1, hi=shared.MAX_SAMPLES, unit="samples", help="retain samples per other class")
-    impair_epochs: int = shared.epochs(1, help="epochs of the impair phase (noise and retain samples)", hi=100)
-    repair_epochs: int = setting(1, lo=0, hi=100, unit="epochs", help="epochs of the repair phase (retain samples)")
-    lr: float = shared.lr(0.02, help="Adam learning rate of the impair step")
-    repair_lr: float = shared.lr(0.01, help="Adam learning rate of the repair step", label="repair lr")
-    batch_size: int = shared.batch_size(64, help="impair batches (0 = full batch)")
-    repair_batch_size: int = shared.batch_size(64, help="repair batches (0 = full batch)")
-    three_per_copy: bool = _published("each noise copy adds only 3 of the noise_batch samples")
-    stale_noise_grads: bool = _published("the noise steps' weight gradients join the first impair step")
-    noise_train_mode: bool = _published("the noise is learnt with the model in train mode")
+    noise_batch: int = 32
+    noise_steps: int = 25
+    noise_lr: float = 0.1
+    noise_reg: float = 0.1
+    noise_copies: int = 80  # copies of the noise batch in the impair set
+    per_class: int = 500  # retain samples per other class
+    impair_epochs: int = 1
+    repair_epochs: int = 1
+    lr: float = 0.02  # impair step (Adam)
+    repair_lr: float = 0.01
+    batch_size: int = 64  # impair batches
+    repair_batch_size: int = 64
+    three_per_copy: bool = False  # published: each noise copy adds only 3 of the noise_batch samples
+    stale_noise_grads: bool = False  # published: the noise steps' weight gradients join the first impair step
+    noise_train_mode: bool = False  # published: the noise is learnt with the model in train mode
+    first_per_class: bool = False  # published: the first per_class retain samples of each class (else seeded random)
+
+    def validate(self) -> None:
+        check_common("unsir", lr=self.lr, batch_size=self.batch_size)
+        check_common("unsir", lr=self.repair_lr, batch_size=self.repair_batch_size)
+        check_common("unsir", lr=self.noise_lr)
+        _check_counts("unsir", self, ("noise_batch", "noise_steps", "noise_copies", "per_class", "impair_epochs"))
+        if self.repair_epochs < 0 or self.noise_reg < 0:
+            raise ValueError("unsir: repair epochs and noise regularisation must be >= 0")
 
 
 _JIT = "jwf40/Information-Theoretic-Unlearning"
@@ -189,33 +178,26 @@ UNSIR_PRESETS = {
                        "0.02 and repair 0.01 at batch 64 so the small retain sets get enough steps"),
     "fast-machine-unlearning": Preset(
         UnsirConfig(noise_batch=256, noise_steps=40, noise_lr=0.1, noise_reg=0.1, noise_copies=20, per_class=1000,
-                    lr=0.02, repair_lr=0.01, batch_size=256, repair_batch_size=256, three_per_copy=True),
-        "vikram2000b/Fast-Machine-Unlearning Machine Unlearning.ipynb code cells 20 (1,000 retain samples per "
-        "class), 24 (noise batch 256, 5 × 8 = 40 Adam steps at 0.1, reg 0.1), 26 (20 copies of batch[0].size(0) "
-        "= 3 samples; impair 1 epoch, Adam 0.02, batch 256; zero_grad before every step, so no stale noise "
-        "gradients) and 30 (repair 1 epoch, Adam 0.01, batch 256). Not reproduced: the notebook labels every "
+                    lr=0.02, repair_lr=0.01, batch_size=256, repair_batch_size=256, three_per_copy=True,
+                    first_per_class=True),
+        "vikram2000b/Fast-Machine-Unlearning Machine Unlearning.ipynb code cells 20 (the first 1,000 retain samples "
+        "of each class), 24 (noise batch 256, 5 × 8 = 40 Adam steps at 0.1, reg 0.1), 26 (20 copies of batch[0].size(0) "
+        "= 3 samples; impair 1 epoch, Adam 0.02, batch 256, shuffled; zero_grad before every step, so no stale noise "
+        "gradients) and 30 (repair 1 epoch, Adam 0.01, batch 256, shuffled). Not reproduced: the notebook labels every "
         "forgotten class's noise 0 (class_num never advances), which is right only when class 0 is forgotten"),
     "jit-repo": Preset(UnsirConfig(lr=1e-4, repair_lr=1e-4, batch_size=32, repair_batch_size=128, three_per_copy=True,
-                                   stale_noise_grads=True, noise_train_mode=True),
+                                   stale_noise_grads=True, noise_train_mode=True, first_per_class=True),
                        f"{_UNSIR_SRC}: noise batch 32, 25 steps Adam 0.1, reg 0.1 (unlearn.py 137-146); 80 copies "
-                       "of 3 samples each (batch[0].size(0), unlearn.py 205-214) + 500 retain samples per class "
-                       "(strategies 592-596); impair 1 epoch Adam 1e-4 batch 32 (604-614), repair 1 epoch Adam "
-                       "1e-4 batch 128 (626-631); the noise steps' weight gradients are not zeroed before the "
+                       "of 3 samples each (batch[0].size(0), unlearn.py 205-214) + the first 500 retain samples of "
+                       "each class in dataset order (strategies 586-596); impair 1 epoch Adam 1e-4 batch 32, "
+                       "shuffled (604-614; unlearn.py 92), repair 1 epoch Adam 1e-4 batch 128, shuffled (626-631); the noise steps' weight gradients are not zeroed before the "
                        "first impair step (unlearn.py 144-148 and 66-72), and the noise is learnt in train mode "
                        "(nothing calls model.eval()). The sub-class script's 250 noise steps have no preset (the "
                        "explorer forgets whole classes only)"),
 }
 
 
-def _unsir_cost(c: UnsirConfig, n_train: int, n_forget: int, n_classes: int) -> tuple[float, int]:
-    noise = c.noise_steps * c.noise_batch * n_classes * 3
-    impair_set = c.noise_copies * c.noise_batch + c.per_class * n_classes
-    impair = c.impair_epochs * impair_set * 3
-    repair = c.repair_epochs * c.per_class * n_classes * 3
-    return noise + impair + repair, (c.impair_epochs + c.repair_epochs) * batches(impair_set, c.batch_size)
-
-
-@register("unsir", config=UnsirConfig, presets=UNSIR_PRESETS, cost=_unsir_cost,
+@register("unsir", config=UnsirConfig, presets=UNSIR_PRESETS,
           access=DataAccess(forget_inputs=False, retain=True, class_level_only=True),
           summary="UNSIR: impair with error-maximising noise for the forget class, then repair on retain data")
 def unsir(model: nn.Module, data: UnlearnData, config: UnsirConfig, ctx: RunContext) -> Trajectory:
@@ -225,7 +207,8 @@ def unsir(model: nn.Module, data: UnlearnData, config: UnsirConfig, ctx: RunCont
                         steps=config.noise_steps, lr=config.noise_lr, reg=config.noise_reg, generator=gen, device=dev,
                         weight_grads=stale, train_mode=config.noise_train_mode)
     rng = np.random.default_rng(ctx.seed)
-    keep = np.concatenate([rng.permutation(np.flatnonzero(data.retain_y == c))[: config.per_class]
+    pick = (lambda ids: ids) if config.first_per_class else rng.permutation
+    keep = np.concatenate([pick(np.flatnonzero(data.retain_y == c))[: config.per_class]
                            for c in np.unique(data.retain_y)])
     rx, ry = as_x(data.retain_x[keep], dev), as_y(data.retain_y[keep], dev)
     nx = noise_copies(noise, config.noise_copies, config.three_per_copy)
@@ -235,22 +218,30 @@ def unsir(model: nn.Module, data: UnlearnData, config: UnsirConfig, ctx: RunCont
     return _train_phases(model, [impair, repair], ctx, stale)
 
 
-@config("emmn")
+@dataclass(frozen=True)
 class EmmnConfig:
-    noise_batch: int = _noise_batch(4)
-    max_noise_steps: int = _steps(25, "Adam steps learning the error-maximising noise for the forget class")
-    min_noise_steps: int = _steps(30, "Adam steps learning the error-minimising noise for each retained class")
-    noise_lr: float = _noise_lr(0.1)
-    noise_reg: float = _noise_reg(0.1)
-    # Published emmn_noise_train: none (0); the explorer keeps its noise as small as the forget class's by default.
-    min_noise_reg: float = _noise_reg(0.1, help="norm penalty on the error-minimising noise (published: 0)")
-    noise_copies: int = _noise_copies(80)
-    epochs: int = shared.epochs(2)
-    lr: float = shared.lr(1e-3)
-    batch_size: int = shared.batch_size(64)
-    three_per_copy: bool = _published("each noise copy adds only 3 of the noise_batch samples")
-    stale_noise_grads: bool = _published("the noise steps' weight gradients join the first training step")
-    noise_train_mode: bool = _published("the noise is learnt with the model in train mode")
+    noise_batch: int = 4
+    max_noise_steps: int = 25  # error-maximising noise for the forget class
+    min_noise_steps: int = 30  # error-minimising noise for each retained class
+    noise_lr: float = 0.1
+    noise_reg: float = 0.1  # norm penalty on the error-maximising noise (as published)
+    # Norm penalty on the error-minimising noise. Published emmn_noise_train: none (0); the explorer
+    # keeps its noise as small as the forget class's by default.
+    min_noise_reg: float = 0.1
+    noise_copies: int = 80  # copies of each noise batch in the training set
+    epochs: int = 2
+    lr: float = 1e-3
+    batch_size: int = 64
+    three_per_copy: bool = False  # published: each noise copy adds only 3 of the noise_batch samples
+    stale_noise_grads: bool = False  # published: the noise steps' weight gradients join the first training step
+    noise_train_mode: bool = False  # published: the noise is learnt with the model in train mode
+
+    def validate(self) -> None:
+        check_common("emmn", lr=self.lr, epochs=self.epochs, batch_size=self.batch_size)
+        check_common("emmn", lr=self.noise_lr)
+        _check_counts("emmn", self, ("noise_batch", "max_noise_steps", "min_noise_steps", "noise_copies"))
+        if self.noise_reg < 0 or self.min_noise_reg < 0:
+            raise ValueError(f"emmn: noise regularisation must be >= 0, got {self.noise_reg} and {self.min_noise_reg}")
 
 
 _EMMN_SRC = f"{_JIT} src/forget_full_class_strategies.py lines 764-807 (emmn) with src/unlearn.py lines 134-194"
@@ -270,13 +261,7 @@ EMMN_PRESETS = {
 }
 
 
-def _emmn_cost(c: EmmnConfig, n_train: int, n_forget: int, n_classes: int) -> tuple[float, int]:
-    noise = (c.max_noise_steps + c.min_noise_steps * n_classes) * c.noise_batch * 3
-    train_set = c.noise_copies * c.noise_batch * n_classes
-    return noise + c.epochs * train_set * 3, c.epochs * batches(train_set, c.batch_size)
-
-
-@register("emmn", config=EmmnConfig, presets=EMMN_PRESETS, cost=_emmn_cost,
+@register("emmn", config=EmmnConfig, presets=EMMN_PRESETS,
           access=DataAccess(forget_inputs=False, class_level_only=True),
           summary="EMMN: train on error-maximising noise for the forget class and error-minimising noise for the rest "
                   "(zero-shot, whole classes only)")

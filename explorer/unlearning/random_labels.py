@@ -10,24 +10,26 @@ Table 4: D_f 51 % vs retrain 91 %).
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 
 import numpy as np
 from torch import nn
 
-from explorer.config import shared
-from explorer.config.fields import config
-from explorer.config.limits import passes_cost
 from explorer.engine.trajectory import Trajectory
-from explorer.unlearning._common import as_x, as_y, cpu_generator, random_wrong_labels, train_ce
+from explorer.unlearning._common import as_x, as_y, check_common, cpu_generator, random_wrong_labels, train_ce
 from explorer.unlearning.base import DataAccess, Preset, RunContext, UnlearnData, register
 
 
-@config("random_labels")
+@dataclass(frozen=True)
 class RandomLabelsConfig:
-    epochs: int = shared.epochs(3)
-    lr: float = shared.lr(1e-3)
-    batch_size: int = shared.batch_size(64)
-    optimizer: str = shared.optimizer("adam")
+    epochs: int = 3
+    lr: float = 1e-3
+    batch_size: int = 64
+    optimizer: str = "adam"
+
+    def validate(self) -> None:
+        check_common("random_labels", lr=self.lr, epochs=self.epochs, batch_size=self.batch_size,
+                     optimizer=self.optimizer)
 
 
 PRESETS = {
@@ -45,7 +47,6 @@ PRESETS = {
 
 @register("random_labels", config=RandomLabelsConfig,
           access=DataAccess(forget_inputs=True, forget_labels=True, retain=True), presets=PRESETS,
-          cost=lambda c, n, nf, k: passes_cost(c.epochs, nf, c.batch_size),
           summary="Amnesiac: give forget points random wrong labels and train on them with the retain set")
 def random_labels(model: nn.Module, data: UnlearnData, config: RandomLabelsConfig, ctx: RunContext) -> Trajectory:
     wrong = random_wrong_labels(data.forget_y, data.n_classes, cpu_generator(ctx.seed + 1))

@@ -12,43 +12,49 @@ src/forget_{full_class,random,subclass}_strategies.py (train_distill and scrub).
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import torch
 from torch import nn
 from torch.nn import functional as F
 
-from explorer.config import shared
-from explorer.config.fields import SettingError, config, setting
-from explorer.config.limits import batches
 from explorer.engine.trajectory import Trajectory
-from explorer.unlearning._common import (as_x, as_y, batch_indices, cpu_generator, frozen_copy,
+from explorer.unlearning._common import (as_x, as_y, batch_indices, check_common, cpu_generator, frozen_copy,
                                          make_optimizer, n_batches)
 from explorer.unlearning.base import DataAccess, Preset, Recorder, RunContext, UnlearnData, register
 
 
-@config("scrub")
+@dataclass(frozen=True)
 class ScrubConfig:
-    epochs: int = shared.epochs(10)
-    msteps: int = setting(3, lo=0, hi=1000, unit="epochs", help="epochs that start with a max pass over the forget "
-                                                                "set (at most epochs)")
-    lr: float = shared.lr(5e-4)
-    optimizer: str = shared.optimizer("adam")
-    momentum: float = shared.momentum(0.0)
-    weight_decay: float = shared.weight_decay(0.1)
-    lr_decay_epochs: tuple[int, ...] = setting((5, 8, 9), lo=0, hi=1000, unit="epochs",
-                                               help="lr × lr_decay_rate after each of these epochs")
-    lr_decay_rate: float = setting(0.1, lo=0.0, hi=1.0, help="the learning rate's factor at each decay epoch")
-    temperature: float = shared.temperature(2.0)
-    alpha: float = setting(0.5, lo=0.0, hi=1000.0, help="weight of the KL term in the min pass")
-    gamma: float = setting(1.0, lo=0.0, hi=1000.0, help="weight of the CE term in the min pass")
-    # batch sizes: this explorer's choice for its small sets
-    batch_size: int = shared.batch_size(64, help="retain samples per step (0 = full batch)")
-    forget_batch_size: int = shared.batch_size(16, help="forget samples per max step (0 = full batch)")
-    max_grad_norm: float = setting(0.0, lo=0.0, hi=1e6, help="clip each step's gradient norm at this value; 0 = no "
-                                                              "clipping")
+    epochs: int = 10
+    msteps: int = 3  # epochs that start with a max pass over the forget set
+    lr: float = 5e-4
+    optimizer: str = "adam"
+    momentum: float = 0.0
+    weight_decay: float = 0.1
+    lr_decay_epochs: tuple[int, ...] = (5, 8, 9)  # lr × lr_decay_rate after each of these epochs
+    lr_decay_rate: float = 0.1
+    temperature: float = 2.0
+    alpha: float = 0.5  # weight of the KL term in the min pass
+    gamma: float = 1.0  # weight of the CE term in the min pass
+    batch_size: int = 64  # retain batches (batch sizes: this explorer's choice for its small sets)
+    forget_batch_size: int = 16
+    max_grad_norm: float = 0.0  # clip each step's gradient norm at this value; 0 = no clipping
+    shuffle_forget: bool = True  # reshuffle the forget set for each max pass (off: in order, as the JiT repo's copies)
 
-    def rules(self) -> None:
-        if self.msteps > self.epochs:
-            raise SettingError("scrub.msteps", f"must be between 0 and epochs ({self.epochs}), got {self.msteps}")
+    def validate(self) -> None:
+        check_common("scrub", lr=self.lr, epochs=self.epochs, batch_size=self.batch_size, optimizer=self.optimizer,
+                     momentum=self.momentum, weight_decay=self.weight_decay)
+        if not 0 <= self.msteps <= self.epochs:
+            raise ValueError(f"scrub: msteps must be between 0 and epochs ({self.epochs}), got {self.msteps}")
+        if not self.temperature > 0:
+            raise ValueError(f"scrub: temperature must be > 0, got {self.temperature}")
+        if self.alpha < 0 or self.gamma < 0:
+            raise ValueError(f"scrub: alpha and gamma must be >= 0, got {self.alpha} and {self.gamma}")
+        if self.forget_batch_size < 0:
+            raise ValueError(f"scrub: forget batch size must be >= 0, got {self.forget_batch_size}")
+        if not self.max_grad_norm >= 0:
+            raise ValueError(f"scrub: max grad norm must be >= 0 (0 = no clipping), got {self.max_grad_norm}")
 
 
 _REPO = "meghdadk/SCRUB"
@@ -60,30 +66,35 @@ _JIT_SCRUB = dict(epochs=3, msteps=2, lr=5e-4, optimizer="sgd", momentum=0.9, we
                   lr_decay_epochs=(5, 8, 9), temperature=4.0)
 PRESETS = {
     "small-scale": Preset(ScrubConfig(batch_size=32, forget_batch_size=64),
-                          f"{_REPO} small_scale_unlearning.ipynb code cells 26 (retain batch 32, forget batch 64), "
+                          f"{_REPO} small_scale_unlearning.ipynb code cells 26-27 (retain batch 32, forget batch 64, both "
+                          "shuffled), "
                           "30 (Adam 5e-4, wd 0.1, T 2, α 0.5, γ 1, msteps 3, 10 epochs, lr ×0.1 after epochs 5, 8, 9) "
                           f"and 34 (the loop); {_LOOP}"),
     "large-scale": Preset(ScrubConfig(epochs=3, msteps=2, lr=5e-4, optimizer="sgd", momentum=0.9, weight_decay=5e-4,
                                       lr_decay_epochs=(3, 5, 9), temperature=4.0, alpha=0.001, gamma=0.99,
                                       batch_size=256, forget_batch_size=512),
-                          f"{_REPO} large_scale_unlearning.ipynb code cells 28 (forget batch 512, retain batch 256), "
+                          f"{_REPO} large_scale_unlearning.ipynb code cells 28 (forget batch 512, retain batch 256, both "
+                          "shuffled), "
                           "32 (SGD 5e-4, momentum 0.9, wd 5e-4, T 4, α 0.001, γ 0.99, msteps 2, 3 epochs, decay "
                           f"after epochs 3, 5, 9: never reached) and 36 (the loop); {_LOOP}"),
     "jit-repo-full-class": Preset(ScrubConfig(**_JIT_SCRUB, alpha=0.001, gamma=0.99, batch_size=128,
-                                              forget_batch_size=128, max_grad_norm=1.0),
+                                              forget_batch_size=128, max_grad_norm=1.0, shuffle_forget=False),
                                   f"{_JIT} src/forget_full_class_strategies.py lines 986-1049 (train_distill: "
                                   "gradient norm clipped at 1, line 1045) and 1051-1155 (scrub: α 0.001, γ 0.99 "
                                   "defaults, as the full-class script passes none; settings 1063-1088); batch 128 for "
-                                  "both loaders: src/forget_full_class_main.py lines 42, 133-134 (its forget loader "
-                                  "is not shuffled; the explorer's is)"),
-    "jit-repo-random": Preset(ScrubConfig(**_JIT_SCRUB, alpha=1.0, gamma=5.0, batch_size=128, forget_batch_size=128),
+                                  "both loaders: src/forget_full_class_main.py lines 42, 133-134 (the retain loader "
+                                  "shuffled, the forget loader in order)"),
+    "jit-repo-random": Preset(ScrubConfig(**_JIT_SCRUB, alpha=1.0, gamma=5.0, batch_size=128, forget_batch_size=128,
+                                          shuffle_forget=False),
                               f"{_JIT} src/forget_random_strategies.py lines 641-703 (train_distill, no clipping) "
-                              "and 705-817 (scrub); α 1, γ 5 and batch 128: src/forget_random_main.py lines 125-126, "
-                              "151-159, 177-178"),
-    "jit-repo-sub-class": Preset(ScrubConfig(**_JIT_SCRUB, alpha=1.0, gamma=5.0, batch_size=64, forget_batch_size=64),
+                              "and 705-817 (scrub); α 1, γ 5 and batch 128: src/forget_random_main.py lines 125-126 "
+                              "(the retain loader shuffled, the forget loader in order), 151-159, 177-178"),
+    "jit-repo-sub-class": Preset(ScrubConfig(**_JIT_SCRUB, alpha=1.0, gamma=5.0, batch_size=64, forget_batch_size=64,
+                                             shuffle_forget=False),
                                  f"{_JIT} src/forget_subclass_strategies.py lines 603-665 (train_distill, no "
                                  "clipping) and 667-779 (scrub); α 1, γ 5 and batch 64: src/forget_subclass_main.py "
-                                 "lines 60, 148-149, 179-185, 207-208"),
+                                 "lines 60, 148-149 (the retain loader shuffled, the forget loader in order), "
+                                 "179-185, 207-208"),
 }
 
 
@@ -94,8 +105,6 @@ def distill_kl(student_logits: torch.Tensor, teacher_logits: torch.Tensor, t: fl
 
 
 @register("scrub", config=ScrubConfig, presets=PRESETS,
-          cost=lambda c, n, nf, k: (c.epochs * n * 4, c.epochs * (batches(max(n - nf, 0), c.batch_size)
-                                                                  + batches(nf, c.forget_batch_size))),
           access=DataAccess(forget_inputs=True, forget_labels=False, retain=True),
           summary="SCRUB: push the student from the original on the forget set, keep it close on the retain set")
 def scrub(model: nn.Module, data: UnlearnData, config: ScrubConfig, ctx: RunContext) -> Trajectory:
@@ -114,10 +123,11 @@ def scrub(model: nn.Module, data: UnlearnData, config: ScrubConfig, ctx: RunCont
         for group in opt.param_groups:
             group["lr"] = lr
         model.train()
-        passes = [("max", fx, None, config.forget_batch_size)] if epoch <= config.msteps else []
-        passes.append(("min", rx, ry, config.batch_size))
-        for kind, x, y, size in passes:
-            for idx in batch_indices(len(x), size, gen, dev):
+        passes = [("max", fx, None, config.forget_batch_size, gen if config.shuffle_forget else None)
+                  ] if epoch <= config.msteps else []
+        passes.append(("min", rx, ry, config.batch_size, gen))
+        for kind, x, y, size, order in passes:
+            for idx in batch_indices(len(x), size, order, dev):
                 opt.zero_grad(set_to_none=True)
                 out = model(x[idx])
                 with torch.no_grad():

@@ -14,7 +14,6 @@ from explorer.measures.metrics import metric_names
 from explorer.engine.models import predict_proba
 from explorer.pipeline import RunOutcome, Trained
 from explorer.config.scenario import Scenario
-from explorer.measures.verdict import method_label
 
 SHOWN = "shown"  # probe: the first few forgotten images
 
@@ -59,7 +58,7 @@ def figures(run: ImageRun) -> dict[str, go.Figure]:
     """Every view of one run, by name."""
     out, data = run.outcome, run.outcome.trained.data
     names = data.class_names or [str(c) for c in range(data.n_classes)]
-    label = method_label(out.method)
+    label = out.label()
     steps = run.steps
     figs: dict[str, go.Figure] = {}
     for k, plane in enumerate(run.planes):

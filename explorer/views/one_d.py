@@ -13,11 +13,10 @@ from explorer import pipeline
 
 from explorer.figures import one_d as figures_1d
 from explorer.figures.common import MAX_FRAMES
-from explorer.config.model import ModelConfig
-from explorer.engine.models import predict_proba
+from explorer.engine.models import ModelConfig, predict_proba
 from explorer.pipeline import RunOutcome, Trained
 from explorer.config.scenario import Scenario, default_scenario
-from explorer.measures.verdict import method_label
+from explorer.measures.verdict import guard_label
 from toy_data.one_d import FIGURE3_X, figure3_name
 
 LINE = "line"  # the probe the 1-D views draw: class probabilities on the evaluation line
@@ -70,7 +69,7 @@ def animation(out: RunOutcome, method: str | None = None, scale: float = 1.0, wi
     d = out.trained.data
     forget_x = d.x_train[out.forget_ids, 0].tolist()
     run_ = figures_1d.CurveRun([p[:, 1] for p in result.probe(LINE)], forget_x,
-                               [p[:, 1].tolist() for p in result.probe(FORGET)], f"after {method_label(result.name)}")
+                               [p[:, 1].tolist() for p in result.probe(FORGET)], f"after {out.label(result.name)}")
     return figures_1d.change_figure(
         out.trained.grid.xs, out.reference_probes["original"][LINE][:, 1], [run_],
         [p.step for p in result.trajectory.points],
@@ -123,12 +122,13 @@ def figure3(scenario: Scenario, trained: Trained, positions=FIGURE3_X, retrain_f
         after.append(values[-1])
         retrained.append(float(out.reference_probes["retrain"][FORGET][0, 1]))
         runs.append(figures_1d.CurveRun([p[:, 1] for p in result.probe(LINE)], [float(x)],
-                                        [[v] for v in values], "after JiT (one run per forget point)"))
+                                        [[v] for v in values], f"after {out.label()} (one run per forget point)"))
         steps = [p.step for p in result.trajectory.points]
     frames = min(len(r.curves) for r in runs)
     runs = [replace(r, curves=r.curves[:frames], values=r.values[:frames]) for r in runs]  # a rolled-back run is shorter
     cfg = pipeline.method_config(scenario, "jit")
-    setting = (f"JiT in {cfg.output_space} space, σ = {cfg.sigma:g}, η = {cfg.eta:g}, {cfg.passes} passes, "
+    setting = (f"{guard_label(cfg.max_step_change)} in "
+               f"{cfg.output_space} space, σ = {cfg.sigma:g}, η = {cfg.eta:g}, {cfg.passes} passes, "
                f"N = {cfg.perturbations}, perturbed outputs {'detached (as published)' if cfg.detach_perturbed else 'with gradient'}")
     return Figure3(trained.grid.xs, curve(trained), [float(x) for x in positions], before, after, retrained, runs,
                    steps[:frames], setting)

@@ -8,15 +8,15 @@ import numpy as np
 from torch import nn
 
 from explorer import pipeline
-from explorer.config.scenario import Scenario, default_scenario
-from explorer.engine.models import predict_proba
+
 from explorer.figures import two_d as figures
 from explorer.figures.common import MAX_FRAMES
 from explorer.measures.evaluation import Grid, local_lipschitz
 from explorer.measures.metrics import default_radius, information_score
-from explorer.measures.verdict import method_label
+from explorer.engine.models import predict_proba
 from explorer.pipeline import RunOutcome, Trained
-from explorer.unlearning import get_method
+from explorer.config.scenario import Scenario, default_scenario
+from explorer.views import one_d
 
 GRID = "grid"  # the probe every 2D view draws: class probabilities on the scenario's grid
 
@@ -26,6 +26,22 @@ def run(scenario: Scenario, trained: Trained, forget_ids, retrain: tuple[nn.Modu
     """The main method and every compared one, each with the grid recorded at every (thinned) step."""
     return pipeline.run(scenario, progress, trained=trained, forget_ids=forget_ids,
                         probes={GRID: pipeline.EVAL_INPUTS}, retrain=retrain, max_frames=MAX_FRAMES)
+
+
+def page_run(scenario: Scenario, trained: Trained, forget_ids, retrain: tuple[nn.Module, float] | None = None,
+             progress=None) -> tuple[RunOutcome, dict[str, dict]]:
+    """What pressing Unlearn on the explorer page computes: the run and the figures every session shows for it —
+    the main method's animation, the side-by-side panels and the information view's default (α(x), no
+    Lipschitz heatmap) — as plain figure specs (``fig.to_dict()``), which pass between processes cheaply
+    (:func:`explorer.figures.two_d.from_spec` makes them figures again). A 1-D dataset has its curve animation."""
+    if trained.data.is_1d:
+        out = one_d.run(scenario, trained, forget_ids, retrain=retrain, progress=progress)
+        return out, {out.method: one_d.animation(out).to_dict()}
+    out = run(scenario, trained, forget_ids, retrain=retrain, progress=progress)
+    if progress:
+        progress("Building the animation", 1.0)
+    figs = {out.method: animation(out), "side": side_by_side(out), "info": information(trained, scenario, out, True, False)}
+    return out, {name: fig.to_dict() for name, fig in figs.items()}
 
 
 def animation(out: RunOutcome, method: str | None = None, height: int = 720):
@@ -39,7 +55,7 @@ def animation(out: RunOutcome, method: str | None = None, height: int = 720):
         [p.step for p in pts], result.probe(GRID), [p.metrics for p in pts],
         out.reference_probes["original"][GRID], out.reference_probes["retrain"][GRID], out.references,
         losses=losses if any(v is not None for v in losses) else None,
-        method_label=method_label(result.name), height=height)
+        method_label=out.label(result.name), height=height)
 
 
 def side_by_side(out: RunOutcome, per_row: int = 4):
@@ -48,12 +64,12 @@ def side_by_side(out: RunOutcome, per_row: int = 4):
     refs = out.reference_probes
     panels = [
         {"title": "original", "probs": refs["original"][GRID], "scores": out.references["original"], "color": "#555"},
-        {"title": f"{method_label(out.method)} result", "probs": out.main.final_probe(GRID),
+        {"title": f"{out.label()} result", "probs": out.main.final_probe(GRID),
          "scores": out.main.final_metrics},
         {"title": "retrained (gold standard)", "probs": refs["retrain"][GRID], "scores": out.references["retrain"],
          "dash": "dash", "color": "#000"},
     ]
-    panels += [{"title": method_label(name) + (" (rolled back)" if r.stopped else ""), "probs": r.final_probe(GRID),
+    panels += [{"title": out.label(name) + (" (rolled back)" if r.stopped else ""), "probs": r.final_probe(GRID),
                 "scores": r.final_metrics, "color": "#6a1b9a"} for name, r in out.compared.items()]
     return figures.small_multiples(d.x_train, d.y_train, g.xs, g.ys, d.n_classes, out.forget_ids,
                                    figures.wrap_panels(panels, per_row), original_probs=refs["original"][GRID],
@@ -95,7 +111,7 @@ def information(trained: Trained, scenario: Scenario, out: RunOutcome | None, sh
         grid, before = lipschitz_grid(trained.model, trained, scenario)
         _, after = lipschitz_grid(out.main.model if out is not None else trained.model, trained, scenario)
         xs, ys = grid.xs, grid.ys
-    label = f"after {method_label(out.method)}" if out is not None else "after (run Unlearn first)"
+    label = f"after {out.label()}" if out is not None else "after (run Unlearn first)"
     return figures.information_figure(d.x_train, d.y_train, xs, ys, out.forget_ids if out else [], before, after,
                                       alpha, after_label=label)
 
@@ -119,10 +135,12 @@ FIG2_TARGETS = (("high_information_target", "forget the high-information target"
 FIG2_METHODS = ("jit", "greedy")
 
 
-def figure2_scenario(output_space: str | None = None, eta: float | None = None) -> Scenario:
+def figure2_scenario(output_space: str | None = None, eta: float | None = None,
+                     max_step_change: float | None = None) -> Scenario:
     """two_blobs with JiT in ``output_space`` (default: the registry's JiT default), using the
-    registry's matching explorer preset when there is one (``eta`` overrides its η), and greedy
-    mislabelling to compare."""
+    registry's matching explorer preset when there is one (``eta`` overrides its η, ``max_step_change`` its step
+    guard: 0 = plain JiT steps), and greedy mislabelling to compare."""
+    from explorer.unlearning import get_method
     spec = get_method("jit")
     output_space = output_space or spec.default_config().output_space
     presets = spec.presets
@@ -134,6 +152,8 @@ def figure2_scenario(output_space: str | None = None, eta: float | None = None) 
     configs = {} if preset else {"jit": {"output_space": output_space}}
     if eta is not None:
         configs = {"jit": {**configs.get("jit", {}), "eta": float(eta)}}
+    if max_step_change is not None:
+        configs = {"jit": {**configs.get("jit", {}), "max_step_change": float(max_step_change)}}
     return replace(default_scenario("two_blobs"), method="jit", compare=FIG2_METHODS[1:],
                    presets={"jit": preset} if preset else {}, configs=configs)
 
@@ -152,7 +172,7 @@ def figure2(trained: Trained, scenario: Scenario, retrain_for=None, outcomes: di
         row = [{"title": "retrained", "probs": out.reference_probes["retrain"][GRID],
                 "scores": out.references["retrain"], "dash": "dash", "color": "#000"}]
         for name, result in out.results.items():
-            row.append({"title": method_label(name) + (" (diverged, rolled back)" if result.stopped else ""),
+            row.append({"title": out.label(name) + (" (diverged, rolled back)" if result.stopped else ""),
                         "probs": result.final_probe(GRID), "scores": result.final_metrics})
         rows.append(row)
         row_ids.append(ids)

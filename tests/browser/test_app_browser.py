@@ -46,6 +46,18 @@ def expect_forget(page, n):
     editor_points(page).first.wait_for()
 
 
+def unlearn(page):
+    """Press Unlearn and wait for the animation: (the player chart, its slider's current-step label)."""
+    page.get_by_role("button", name="Unlearn").click()
+    page.get_by_text("How the boundary moves under JiT").wait_for()
+    wait_idle(page)
+    player = page.locator(EDITOR).nth(1)
+    player.scroll_into_view_if_needed()
+    current = player.locator("g.slider-container text.slider-label").first
+    current.wait_for()
+    return player, current
+
+
 def test_click_toggle_unlearn_and_play(page, server, shots, page_errors):
     open_app(page, server)
     assert editor_points(page).count() == 120
@@ -56,13 +68,7 @@ def test_click_toggle_unlearn_and_play(page, server, shots, page_errors):
     click_point(page, 10)  # clicking a forgotten point again removes it
     expect_forget(page, 1)
     assert "f=40" in page.url
-    page.get_by_role("button", name="Unlearn").click()
-    page.get_by_text("How the boundary moves under JiT").wait_for()
-    wait_idle(page)
-    player = page.locator(EDITOR).nth(1)
-    player.scroll_into_view_if_needed()
-    current = player.locator("g.slider-container text.slider-label").first
-    current.wait_for()
+    player, current = unlearn(page)
     assert current.text_content().strip() == "step 0"
     plot_before = player.locator("g.cartesianlayer").first.inner_html()
     player.screenshot(path=str(shots / "animation_step0.png"))

@@ -4,7 +4,7 @@ from dataclasses import replace
 import pytest
 
 from explorer.config import urlstate as U
-from explorer.config.model import ModelConfig
+from explorer.engine.models import ModelConfig
 from explorer.config.scenario import default_scenario
 
 

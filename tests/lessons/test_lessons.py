@@ -47,7 +47,7 @@ def test_links_round_trip(name):
 
 
 QUESTION_STEPS = [(name, k) for name, k in STEPS if L.LESSONS[name].steps[k].question
-                  and L.LESSONS[name].steps[k].view in ("retrain_pair", "run2d", "sweep", "forget_acc", "mia")]
+                  and L.LESSONS[name].steps[k].view in ("retrain_pair", "run2d", "sweep", "forget_acc", "mia", "audit")]
 
 
 @pytest.fixture(scope="module")
@@ -66,3 +66,32 @@ def test_a_question_is_judged_from_the_engine_numbers(engine, name, k):
     assert right and sentence.startswith("Right")
     wrong = next(c for c in keys if c != outcome.answer)
     assert L.judge(step, wrong, outcome)[0] is False
+
+
+def test_the_jit_lesson_names_the_step_guard_and_shows_the_run_and_the_sweep_without_it(engine):
+    """Held-out check: the step that animates JiT names the guard and offers the unguarded run on request; the sweep
+    runs both ways and its reveal states both numbers."""
+    lesson = L.LESSONS["jit"]
+    run_step, sweep_step = (next(s for s in lesson.steps if s.view == v) for v in ("jit_run", "sweep"))
+    assert "step guard" in run_step.text and "step guard" in sweep_step.text
+    with torch_threads():
+        run, sweep = L.compute(run_step, engine), L.compute(sweep_step, engine)
+    assert "JiT with step guard 0.05" in run.figures[0][0] and "without" in run.more[0][0]
+    assert any(f.startswith("JiT with step guard 0.05") for f in run.facts)
+    assert [c for c, _ in sweep.figures] == ["σ × η sweep on the boundary point: JiT without the step guard",
+                                             "σ × η sweep on the boundary point: JiT with step guard 0.05"]
+    plain, guarded = sweep.numbers["test_large_eta"], sweep.numbers["test_large_eta_guarded"]
+    assert f"{100 * plain:.1f} %" in sweep.why and f"{100 * guarded:.1f} %" in sweep.why
+    assert "step guard" in sweep.why
+
+
+def test_the_per_point_step_reveals_the_audit_of_the_random_forget_set(engine):
+    step = next(s for s in L.LESSONS["privacy"].steps if s.view == "audit")
+    with torch_threads(1):
+        outcome = L.compute(step, engine)
+    assert outcome.answer == ("yes" if outcome.numbers["p"] < 0.05 else "no")
+    assert f"{outcome.numbers['jit_mean']:.2f} under JiT" in outcome.why
+    titles = [caption for caption, _ in outcome.figures]
+    assert any("per training point" in t for t in titles) and any("ROC" in t for t in titles)
+    exposure = outcome.figures[0][1]
+    assert exposure.layout.sliders and len([t for t in exposure.data if t.name == "training points"]) == 3

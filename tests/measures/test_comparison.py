@@ -11,15 +11,15 @@ import io
 from explorer.measures.comparison import AVG_GAP_METRICS, avg_gap, comparison_rows, gaps, metrics_csv, rank_by_avg_gap
 from explorer.measures.metrics import METRIC_NAMES, metric_names
 
-RETRAIN = {"retain_acc": 1.0, "forget_acc": 0.8, "test_acc": 0.9, "mia": 0.2, "forget_entropy": 0.3}
+RETRAIN = {"retain_acc": 1.0, "forget_acc": 0.8, "test_acc": 0.9, "mia_efficacy": 0.2, "forget_entropy": 0.3}
 MODELS = {
-    "original": {"metrics": {"retain_acc": 1.0, "forget_acc": 1.0, "test_acc": 0.9, "mia": 0.6}, "seconds": 2.0},
+    "original": {"metrics": {"retain_acc": 1.0, "forget_acc": 1.0, "test_acc": 0.9, "mia_efficacy": 0.6}, "seconds": 2.0},
     "retrain": {"metrics": RETRAIN, "seconds": 1.5},
-    "jit": {"metrics": {"retain_acc": 0.9, "forget_acc": 0.7, "test_acc": 0.8, "mia": 0.3, "forget_entropy": 0.5},
+    "jit": {"metrics": {"retain_acc": 0.9, "forget_acc": 0.7, "test_acc": 0.8, "mia_efficacy": 0.3, "forget_entropy": 0.5},
             "seconds": 0.1, "trajectory": []},
-    "greedy": {"metrics": {"retain_acc": 0.5, "forget_acc": 0.0, "test_acc": 0.5, "mia": None}, "seconds": 0.2,
+    "greedy": {"metrics": {"retain_acc": 0.5, "forget_acc": 0.0, "test_acc": 0.5, "mia_efficacy": None}, "seconds": 0.2,
                "stopped": "diverged at step 3"},
-    "finetune": {"metrics": {"retain_acc": 1.0, "forget_acc": 0.8, "test_acc": 0.9, "mia": 0.2}, "seconds": 0.3},
+    "finetune": {"metrics": {"retain_acc": 1.0, "forget_acc": 0.8, "test_acc": 0.9, "mia_efficacy": 0.2}, "seconds": 0.3},
 }
 
 
@@ -30,16 +30,16 @@ def test_gap_is_signed_method_minus_retrain():
 
 
 def test_avg_gap_is_the_mean_absolute_gap_over_the_four_salun_metrics():
-    assert AVG_GAP_METRICS == ("retain_acc", "forget_acc", "test_acc", "mia")
+    assert AVG_GAP_METRICS == ("retain_acc", "forget_acc", "test_acc", "mia_efficacy")
     assert avg_gap(MODELS["jit"]["metrics"], RETRAIN) == pytest.approx((0.1 + 0.1 + 0.1 + 0.1) / 4)
     assert avg_gap(RETRAIN, RETRAIN) == 0.0
     # opposite signs do not cancel
-    assert avg_gap({"retain_acc": 1.1, "forget_acc": 0.7, "test_acc": 0.9, "mia": 0.2}, RETRAIN) == pytest.approx(0.05)
+    assert avg_gap({"retain_acc": 1.1, "forget_acc": 0.7, "test_acc": 0.9, "mia_efficacy": 0.2}, RETRAIN) == pytest.approx(0.05)
 
 
 def test_missing_or_nan_values_give_no_gap():
     assert avg_gap(MODELS["greedy"]["metrics"], RETRAIN) is None
-    assert gaps({"mia": float("nan"), "retain_acc": 0.5}, RETRAIN) == {"mia": None, "retain_acc": -0.5}
+    assert gaps({"mia_efficacy": float("nan"), "retain_acc": 0.5}, RETRAIN) == {"mia_efficacy": None, "retain_acc": -0.5}
     assert gaps({"js_to_retrain": 0.1}, RETRAIN) == {"js_to_retrain": None}
 
 
@@ -54,9 +54,9 @@ def test_rows_have_one_entry_per_model_in_order_with_zero_shot_and_seconds():
     assert by["jit"]["seconds"] == 0.1 and by["greedy"]["stopped"] == "diverged at step 3"
     assert by["jit"]["gap_forget_acc"] == pytest.approx(-0.1)
     assert by["original"]["avg_gap"] == pytest.approx((0 + 0.2 + 0 + 0.4) / 4)
-    assert by["greedy"]["avg_gap"] is None and by["greedy"]["mia"] is None
+    assert by["greedy"]["avg_gap"] is None and by["greedy"]["mia_efficacy"] is None
     # every metric present anywhere gets a value and a gap column, in the registry's order
-    present = {"retain_acc", "forget_acc", "test_acc", "mia", "forget_entropy"}
+    present = {"retain_acc", "forget_acc", "test_acc", "mia_efficacy", "forget_entropy"}
     assert [k for k in rows[0] if k in METRIC_NAMES] == [m for m in METRIC_NAMES if m in present]
     for row in rows:
         assert all(f"gap_{m}" in row for m in AVG_GAP_METRICS)
@@ -94,7 +94,7 @@ def test_the_csv_has_every_registered_metric_one_row_per_step_then_one_per_model
         {"step": 10, "epoch": 2, "loss": 0.5, "metrics": {**MODELS["jit"]["metrics"], "mia": float("nan")}}]}}
     text = metrics_csv(report_models)  # a report's models carry their trajectories
     rows = list(csv.reader(io.StringIO(text)))
-    assert rows[0] == ["model", "step", "epoch", "loss", *metric_names()]
+    assert rows[0] == ["model", "step", "epoch", "loss", *metric_names(), "label"]
     assert [r[:4] for r in rows[1:3]] == [["jit", "0", "0", ""], ["jit", "10", "2", "0.5"]]
     assert [r[0] for r in rows[3:]] == list(MODELS) and all(r[1:4] == ["", "", ""] for r in rows[3:])
     col = rows[0].index

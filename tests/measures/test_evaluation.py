@@ -6,7 +6,6 @@ from explorer import pipeline
 from explorer.measures.evaluation import Evaluator, Grid, local_lipschitz
 from explorer.measures.metrics import METRIC_NAMES
 from explorer.config.scenario import ForgetSpec
-from explorer.config.selection import forget_ids
 
 
 def test_grid_is_row_major_and_covers_the_data():
@@ -20,7 +19,7 @@ def test_grid_is_row_major_and_covers_the_data():
 
 def test_original_and_retrain_reference_values(moons_trained):
     scenario, trained = moons_trained
-    ids = forget_ids(ForgetSpec(ids=(3, 17, 42)), trained.data)
+    ids = ForgetSpec(ids=(3, 17, 42)).resolve(trained.data)
     retrain, _, _ = pipeline.retrain_reference(scenario, trained, ids)
     ev = Evaluator(trained.data, ids, trained.eval_inputs, trained.model, retrain, torch.device("cpu"))
     original, probs = ev.evaluate(trained.model, with_probs=True)
@@ -95,7 +94,7 @@ def test_any_other_forget_set_is_scored_as_the_papers_random_forgetting():
 
 
 def test_a_subclass_is_scored_on_the_test_images_nearest_its_centre():
-    from explorer.config.selection import subclass_ids
+    from explorer.config.scenario import subclass_ids
 
     data = _blobs()
     ids = subclass_ids(data, 2, 0, seed=0)

@@ -13,7 +13,7 @@ from explorer.measures.evaluation import Evaluator
 from toy_data import Dataset
 
 CENTRES = np.array([[-3.0, 0.0], [3.0, 0.0], [0.0, 4.0]], dtype=np.float32)
-BUILT_IN = ["retain_acc", "forget_acc", "test_acc", "paper_forget_acc", "paper_retain_acc", "mia",
+BUILT_IN = ["retain_acc", "forget_acc", "test_acc", "paper_forget_acc", "paper_retain_acc", "mia", "mia_efficacy",
             "forget_entropy", "agreement_with_retrain", "boundary_change", "js_to_retrain", "forget_lipschitz"]
 
 
@@ -117,7 +117,7 @@ def test_a_registered_metric_reaches_evaluate_the_rows_and_the_csv_and_leaves_wi
     assert "forget_margin" not in metrics_csv(fresh).splitlines()[0].split(",")
     assert "forget_margin" not in comparison_rows(fresh)[0]
     # values recorded while it was registered still get a column, after the registered ones
-    assert metrics_csv(models).splitlines()[0].split(",")[4:] == M.METRIC_NAMES + ["forget_margin"]
+    assert metrics_csv(models).splitlines()[0].split(",")[4:] == M.METRIC_NAMES + ["forget_margin", "label"]
     with pytest.raises(KeyError):
         M.unregister_metric("forget_margin")
 
@@ -184,7 +184,7 @@ def test_default_places_follow_the_registry_order():
     from explorer.figures import two_d as F
 
     assert M.metric_names() == BUILT_IN and M.metric_names("csv") == BUILT_IN
-    assert M.metric_names("table") == ["retain_acc", "forget_acc", "test_acc", "mia", "forget_entropy",
+    assert M.metric_names("table") == ["retain_acc", "forget_acc", "test_acc", "mia", "mia_efficacy", "forget_entropy",
                                        "agreement_with_retrain"]
     assert M.metric_names("animation") == ["retain_acc", "forget_acc", "test_acc", "mia", "forget_entropy",
                                            "agreement_with_retrain", "forget_lipschitz"] == F.ANIMATION_METRICS

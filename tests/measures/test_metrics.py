@@ -104,10 +104,33 @@ def test_the_papers_columns_are_metrics_beside_the_explorers():
     assert "*test* images" in M.METRICS["paper_forget_acc"].better and "D_f" in M.METRICS["paper_forget_acc"].label
 
 
+def test_salun_mia_efficacy_is_the_share_of_forget_points_its_confidence_svc_calls_non_member():
+    """OPTML-Group/Unlearn-Saliency evaluation/SVC_MIA.py, "confidence": members are confident in their true
+    class, non-members less so; a forget point as confident as the members is called a member (efficacy 0),
+    one as unsure as the test points a non-member (efficacy 1)."""
+    rng = np.random.default_rng(0)
+    members = np.clip(rng.normal(0.99, 0.005, 200), 0, 1)
+    unseen = np.clip(rng.normal(0.6, 0.1, 100), 0, 1)
+
+    def probs(conf):  # two classes, label 0: p[0] is the true-class confidence
+        return np.stack([conf, 1 - conf], axis=1)
+
+    zeros = lambda n: np.zeros(n, dtype=int)  # noqa: E731
+    args = (probs(members), zeros(200), probs(unseen), zeros(100))
+    assert M.mia_efficacy(*args, probs(np.full(10, 0.99)), zeros(10)) == 0.0
+    assert M.mia_efficacy(*args, probs(np.full(10, 0.6)), zeros(10)) == 1.0
+    # only the first |test| retain samples are shadow members, as main_forget.py's Subset(retain, range(len(test)))
+    mixed = np.r_[members[:100], np.full(100, 0.6)]
+    assert M.mia_efficacy(probs(mixed), zeros(200), *args[2:], probs(np.full(10, 0.99)), zeros(10)) == 0.0
+    assert M.mia_efficacy(probs(np.full(50, 0.9)), zeros(50), probs(np.full(50, 0.9)), zeros(50),
+                          probs(np.full(5, 0.9)), zeros(5)) == 0.5  # nothing to learn: chance
+    assert not M.METRICS["mia_efficacy"].per_step and M.METRICS["mia_efficacy"].ideal == "retrain"
+
+
 def test_each_metric_is_declared_once_with_its_direction_data_and_places():
     ideals = {name: m.ideal for name, m in M.METRICS.items()}
     assert ideals == {"retain_acc": "high", "forget_acc": "retrain", "test_acc": "high", "paper_forget_acc": "retrain",
-                      "paper_retain_acc": "high", "mia": "retrain", "forget_entropy": "retrain",
+                      "paper_retain_acc": "high", "mia": "retrain", "mia_efficacy": "retrain", "forget_entropy": "retrain",
                       "agreement_with_retrain": "high", "boundary_change": "retrain", "js_to_retrain": "low",
                       "forget_lipschitz": "retrain"}
     for name, m in M.METRICS.items():

@@ -8,7 +8,9 @@ import numpy as np
 import pytest
 
 from explorer import pipeline
-from explorer.studies.atlas import FIELDS, PAIRS, Atlas, compute_atlas, spearman, spearman_table
+from explorer.measures.verdict import judge_movement
+from explorer.stages import seed_scenario
+from explorer.studies.atlas import FIELDS, PAIRS, Atlas, compute_atlas, spearman, spearman_table, summary
 from explorer.cli import main
 from explorer.config.scenario import ScenarioError, default_scenario
 
@@ -50,6 +52,26 @@ def test_leave_one_out_and_method_numbers_match_the_run_path(small_atlas):
         assert point["method_test_drop"] == pytest.approx(outcome.references["original"]["test_acc"] - final["test_acc"],
                                                           abs=1e-6)
         assert 0 <= point["alpha"] <= 1 and point["lipschitz"] >= 0
+
+
+def test_the_atlas_of_another_training_seed_is_that_seed_s_leave_one_out(small_atlas):
+    """Leave-one-out over a given training seed: seed k's initial weights and batch order, the same data."""
+    scenario, atlas = small_atlas
+    other = compute_atlas(scenario, ids=[5], backend="serial", offset=2)
+    outcome = pipeline.run(seed_scenario(scenario, 2), forget_ids=[5])
+    point = other.points[0]
+    assert point["loo_boundary_change"] == pytest.approx(outcome.references["retrain"]["boundary_change"], abs=1e-6)
+    assert point["method_boundary_change"] == pytest.approx(outcome.main.final_metrics["boundary_change"], abs=1e-6)
+    assert point["loo_boundary_change"] != atlas.points[1]["loo_boundary_change"]  # seed 0's, a different model
+
+
+def test_closer_than_the_original_is_judged_over_the_points_by_the_verdict_s_rule(small_atlas):
+    _, atlas = small_atlas
+    differences = [p["method_agreement_with_loo"] - (1 - p["loo_boundary_change"]) for p in atlas.points]
+    movement = judge_movement(differences)
+    assert atlas.closer["judged"] == movement.judged and atlas.closer["seeds"] == len(atlas.points)
+    assert atlas.closer["mean"] == pytest.approx(np.mean(differences))
+    assert "leave-one-out model" in summary(atlas)
 
 
 def test_the_json_has_the_documented_shape(small_atlas):

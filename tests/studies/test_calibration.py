@@ -79,6 +79,20 @@ def test_recommend_needs_gradual_movement_then_prefers_forgetting_without_collap
     assert C.recommend([c for c in cells if tuple(c.setting.values()) == JUMPY]) is None
 
 
+def test_closer_than_original_is_judged_against_run_to_run_noise_by_the_verdict_s_rule():
+    """A share of runs ending closer counts noise as movement; the cell's judgement is the verdict's paired
+    t-interval over the runs' gains."""
+    noisy = [_row(GUARDED, "boundary", False, True, gain, 0.1) for gain in (0.004, -0.003, 0.002, -0.001, 0.003)]
+    steady = [_row(JUMPY, "boundary", False, True, gain, 0.1) for gain in (0.010, 0.012, 0.009, 0.011, 0.013)]
+    cells = {(tuple(c.setting.values()), c.kind): c for c in C.summarise(noisy + steady)}
+    assert cells[(GUARDED, "boundary")].closer_rate == pytest.approx(0.6)  # three of five "closer" ...
+    assert cells[(GUARDED, "boundary")].closer_judged == "within_noise"  # ... but within noise
+    assert cells[(JUMPY, "boundary")].closer_judged == "toward"
+    low, high = cells[(JUMPY, "boundary")].gain_ci95
+    assert 0 < low < 0.011 < high
+    assert "within noise (" in C.markdown(list(cells.values()))
+
+
 def test_markdown_marks_the_recommended_setting_and_breaks_it_down_by_kind():
     table = C.markdown(C.summarise(hand_made_rows()))
     default_rows = [line for line in table.splitlines() if "(recommended)" in line]
@@ -105,7 +119,9 @@ def test_one_real_job_measures_every_setting_against_one_retrain():
     rows = C.study_job("circles", 1, 0.0, ("boundary", "interior"), settings)
     assert len(rows) == 4
     for row in rows:
-        assert {"collapsed", "forget_matched", "agreement_gain", "moved", "max_step_share"} <= set(row)
+        assert {"collapsed", "forget_matched", "agreement_gain", "moved", "max_step_share", "retrain_flips",
+                "flips"} <= set(row)
+        assert 0 <= row["retrain_flips"] <= 1 and 0 <= row["flips"] <= 1
         assert 0 <= row["test_acc"] <= 1 and row["forget_size"] == 1
     boundary = [r for r in rows if r["kind"] == "boundary"]
     assert boundary[0]["retrain_test_acc"] == boundary[1]["retrain_test_acc"]  # one retrain per kind
@@ -127,13 +143,15 @@ def test_the_command_writes_json_and_prints_the_table(tmp_path, capsys):
     (["--kinds", "everything"], "unknown forget kind"),
     (["--datasets", "digits"], "2D toys"),
     (["--sigmas", "0"], "sigma"),
-    (["--step-guards", "-1"], "jit.max_step_change must be between 0 and 100"),
-    (["--step-guards", "1e9"], "jit.max_step_change must be between 0 and 100"),
+    (["--step-guards", "-1"], "--step-guards: jit.max_step_change"),
+    (["--step-guards", "1e9"], "--step-guards: jit.max_step_change"),
     (["--seeds", "0"], "--seeds"),
-    (["--seeds", "0,4294967296"], "seeds must be between"),
+    (["--seeds", "0,4294967296"], "--seeds: seed must be between"),
     (["--etas", ""], "etas"),
     (["--out", "/no/such/folder/cal.json"], "no such folder"),
     (["--out", "/proc/cal.json"], "cannot write"),
+    (["--weight-decays", "5"], "--weight-decays"),
+    (["--datasets", "line"], "2D toys"),
 ])
 def test_bad_study_input_exits_2_with_one_line(args, message, capsys, tmp_path):
     # a tiny grid first (the bad flag, given last, overrides its part), so a check that lets bad input
@@ -175,3 +193,32 @@ def test_the_study_json_is_strict_json_when_runs_never_move():
     result = C.StudyResult(C.StudyGrid(), rows, C.summarise(rows))
     text = json.dumps(result.to_dict(), allow_nan=False)
     assert json.loads(text)["cells"][0]["gradual_rate"] is None
+
+
+def _told(setting, matched, retrain_flips, flips, share=0.2):
+    return {**_row(setting, "boundary", False, matched, 0.0, share), "retrain_flips": retrain_flips, "flips": flips}
+
+
+CAUTIOUS = (0.2, 0.002, 30, 0.05, 0.0)
+BOLD = (0.2, 0.02, 30, 0.05, 0.0)
+
+
+def test_informative_runs_are_counted_apart_and_the_rule_is_reported_on_both():
+    """CAUTIOUS matches retraining three times by changing nothing where retraining changes nothing, and misses
+    the one run where retraining flips the point; BOLD misses two idle runs but matches both informative ones."""
+    rows = [_told(CAUTIOUS, True, 0.0, 0.0), _told(CAUTIOUS, True, 0.0, 0.0), _told(CAUTIOUS, True, 0.0, 0.0),
+            _told(CAUTIOUS, False, 1.0, 0.0),
+            _told(BOLD, False, 0.0, 1.0), _told(BOLD, False, 0.0, 1.0), _told(BOLD, True, 1.0, 1.0),
+            _told(BOLD, True, 1.0, 1.0)]
+    cells = {tuple(c.setting.values()): c for c in C.summarise(rows) if c.kind == "all"}
+    cautious, bold = cells[CAUTIOUS], cells[BOLD]
+    assert (cautious.forget_match_rate, cautious.informative_runs, cautious.informative_forget_match_rate,
+            cautious.idle_matches) == (0.75, 1, 0.0, 3)
+    assert (bold.forget_match_rate, bold.informative_runs, bold.informative_forget_match_rate,
+            bold.idle_matches) == (0.5, 2, 1.0, 0)
+    all_cells = C.summarise(rows)
+    assert tuple(C.recommend(all_cells).setting.values()) == CAUTIOUS
+    assert tuple(C.recommend(all_cells, informative_only=True).setting.values()) == BOLD
+    table = C.markdown(all_cells)
+    assert "**(recommended)**" in table and "**(recommended on informative runs)**" in table
+    assert "the rule over the informative runs picks (σ 0.2, η 0.02" in table

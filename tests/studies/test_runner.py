@@ -24,7 +24,7 @@ JOBS = [(2.0, float(i)) for i in range(6)]
 
 def test_serial_processes_and_auto_give_the_same_results_in_order():
     expected = [math.pow(*job) for job in JOBS]
-    for backend in ("serial", "processes", "auto"):
+    for backend in ("serial", "threads", "processes", "auto"):
         calls, info = [], {}
         assert run_jobs(math.pow, JOBS, backend, 2, lambda d, t: calls.append((d, t)), info=info) == expected
         assert calls[-1] == (len(JOBS), len(JOBS)) and len(calls) == len(JOBS)
@@ -75,6 +75,7 @@ def test_a_local_ray_gives_the_same_atlas_as_in_process_and_the_pool():
         calls = []
         ray = compute_atlas(scenario, backend="ray", progress=lambda s, f: calls.append(f), **kwargs)
         assert run_jobs(math.pow, JOBS, "ray", 2) == [math.pow(*job) for job in JOBS]
+        runner.check_reachable(runner.ray_session().get_runtime_context().gcs_address)  # a real head passes the probe
         swept = {b: sweep_jit(scenario, trained, [3], [0.2], [0.002, 0.02], workers=2, backend=b)
                  for b in ("serial", "ray")}
     finally:
@@ -85,3 +86,23 @@ def test_a_local_ray_gives_the_same_atlas_as_in_process_and_the_pool():
     assert swept["ray"].backend == "ray"
     for name, values in swept["serial"].metrics.items():
         np.testing.assert_array_equal(values, swept["ray"].metrics[name], err_msg=name)
+
+
+def test_pool_workers_end_when_the_process_that_started_them_is_killed(tmp_path):
+    """A server killed without shutting its pool down leaves no workers behind holding their memory."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = ("import os\nfrom explorer.studies import runner\npool = runner.process_pool(2)\n"
+              "print(' '.join(map(str, pool._processes)), flush=True)\nos._exit(0)\n")
+    root = Path(__file__).resolve().parents[2]
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300,
+                         env={**os.environ, "PYTHONPATH": str(root)}, check=True)
+    pids = [int(p) for p in out.stdout.split()]
+    assert len(pids) == 2
+    deadline = time.time() + 30
+    while any(os.path.exists(f"/proc/{p}") for p in pids) and time.time() < deadline:
+        time.sleep(0.2)
+    assert not any(os.path.exists(f"/proc/{p}") for p in pids)

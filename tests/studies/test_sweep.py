@@ -12,7 +12,6 @@ from explorer import pipeline
 from explorer.config.scenario import ForgetSpec, default_scenario
 from explorer.studies.sweep import SweepResult, sweep_jit
 from explorer.unlearning import RunContext, run_method
-from explorer.config.selection import forget_ids
 
 SIGMAS = [0.05, 0.2, 0.8]
 ETAS = [1e-3, 0.05]
@@ -28,7 +27,7 @@ def moons():
         trained = pipeline.train_original(scenario)
     finally:
         torch.set_num_threads(before)
-    return scenario, trained, forget_ids(scenario.forget, trained.data, scenario.seed)
+    return scenario, trained, scenario.forget.resolve(trained.data, scenario.seed)
 
 
 @pytest.fixture(scope="module")
@@ -125,13 +124,12 @@ def test_the_sweep_runs_inside_a_streamlit_script():
 
         from explorer import pipeline
         from explorer.config.scenario import ForgetSpec, default_scenario
-        from explorer.config.selection import forget_ids
         from explorer.studies.sweep import sweep_jit
 
         scenario = replace(default_scenario("moons", samples=120), forget=ForgetSpec(random_fraction=0.05),
                            configs={"jit": {"passes": 2}})
         trained = pipeline.train_original(scenario)
-        ids = forget_ids(scenario.forget, trained.data, scenario.seed)
+        ids = scenario.forget.resolve(trained.data, scenario.seed)
         bar = st.progress(0.0)
         result = sweep_jit(scenario, trained, ids, [0.1, 0.5], [0.01, 0.1],
                            progress=lambda done, total: bar.progress(done / total), workers=2)

@@ -5,23 +5,35 @@ Streamlit's frontend stores a plotly_chart selection). Small settings (160 sampl
 trained models are cached across tests by the app's own cache.
 """
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
 from streamlit.proto.WidgetStates_pb2 import WidgetState
+from streamlit.testing.v1 import AppTest
 
 from explorer.config import urlstate
 from explorer.config.scenario import Scenario
 from explorer.ui.state import widget_key
 from toy_data import default_spec, load_dataset
 
+APP = str(Path(__file__).resolve().parents[2] / "app.py")
+
+
 def K(path: str) -> str:
     return widget_key("2d", path)
 
+FAST = {"d.samples": "160", "t.epochs": "300", "c.jit.passes": "10"}
 pytestmark = pytest.mark.timeout(300)
 
 
-
+def start(params=None, **extra) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=240)
+    for k, v in {**FAST, **(params or {}), **extra}.items():
+        at.query_params[k] = v
+    at.run()
+    assert not at.exception, at.exception
+    return at
 
 
 def forget_text(at) -> str:
@@ -67,7 +79,7 @@ def unlearn(at):
     no_traceback(at)
 
 
-def test_load_shows_editor_empty_forget_set_and_unlearn_button(start):
+def test_load_shows_editor_empty_forget_set_and_unlearn_button():
     at = start()
     assert forget_text(at) == "Forget set: 0 points"
     assert at.button(key=K("ui.unlearn")).label == "Unlearn"
@@ -82,7 +94,7 @@ def test_load_shows_editor_empty_forget_set_and_unlearn_button(start):
             assert w.help, f"{kind} {w.label!r} has no help"
 
 
-def test_selection_maps_to_ids_with_three_classes_and_url_follows(start):
+def test_selection_maps_to_ids_with_three_classes_and_url_follows():
     at = start({"ds": "blobs", "d.classes": "3"})
     data = load_dataset(default_spec("blobs", classes=3, samples=160))
     editor = spec(charts(at)[0])["data"][-1]
@@ -96,7 +108,7 @@ def test_selection_maps_to_ids_with_three_classes_and_url_follows(start):
     assert [i for i, s in enumerate(marked) if s == "x"] == sorted(picks)
 
 
-def test_click_toggles_box_adds_undo_and_clear(start):
+def test_click_toggles_box_adds_undo_and_clear():
     at = start()
     select(at, [5])
     assert forget_text(at) == "Forget set: 1 point"
@@ -119,7 +131,7 @@ def test_click_toggles_box_adds_undo_and_clear(start):
     assert forget_text(at) == "Forget set: 1 point"
 
 
-def test_presets_whole_class_and_k_most_informative(start):
+def test_presets_whole_class_and_k_most_informative():
     at = start()
     at.selectbox(key=K("ui.preset.kind")).set_value("class").run()
     at.number_input(key=K("ui.preset.class")).set_value(1).run()
@@ -140,7 +152,7 @@ def test_presets_whole_class_and_k_most_informative(start):
     no_traceback(at)
 
 
-def test_unlearn_builds_animation_with_frames_fixed_ranges_and_retrain_trace(start):
+def test_unlearn_builds_animation_with_frames_fixed_ranges_and_retrain_trace():
     at = start()
     select(at, [3, 10, 42], "box")
     unlearn(at)
@@ -149,13 +161,15 @@ def test_unlearn_builds_animation_with_frames_fixed_ranges_and_retrain_trace(sta
     player = next(f for f in figs if f.get("frames"))
     assert 2 <= len(player["frames"]) <= 60
     names = [t.get("name") for t in player["data"]]
-    assert "retrained boundary" in names and "original boundary" in names and "JiT boundary" in names
+    assert "retrained boundary" in names and "original boundary" in names
+    assert "JiT with step guard 0.05 boundary" in names  # the explorer's guard named
     for key, axis in player["layout"].items():
         if key.startswith(("xaxis", "yaxis")):
             assert axis["autorange"] is False and len(axis["range"]) == 2
     assert player["layout"]["sliders"][0]["steps"] and player["layout"]["updatemenus"][0]["buttons"]
     side = next(f for f in figs if not f.get("frames") and sum(t["type"] == "heatmap" for t in f["data"]) == 3)
-    assert [a["text"] for a in side["layout"]["annotations"]][:3] == ["original", "JiT result", "retrained (gold standard)"]
+    assert [a["text"] for a in side["layout"]["annotations"]][:3] == ["original", "JiT with step guard 0.05 result",
+                                                                      "retrained (gold standard)"]
     # downloads: scenario JSON the CLI can load, metrics CSV, HTML of the animation
     labels = [b.proto.label for b in at.get("download_button")]
     assert {"Scenario JSON", "Metrics CSV", "Animation HTML"} <= set(labels)
@@ -179,7 +193,7 @@ def downloads(monkeypatch):
     return served
 
 
-def test_downloads_serve_scenario_json_and_metrics_csv(downloads, start):
+def test_downloads_serve_scenario_json_and_metrics_csv(downloads):
     at = start()
     select(at, [8, 9])
     unlearn(at)
@@ -200,14 +214,14 @@ def _scenario_export(at) -> str:
     return exports.scenario_json(scenario, ids)
 
 
-def test_empty_forget_set_is_refused_and_changes_nothing(start):
+def test_empty_forget_set_is_refused_and_changes_nothing():
     at = start()
     unlearn(at)
     assert len(at.error) == 1 and "empty" in at.error[0].value
     assert len(charts(at)) == 1  # no result appeared
 
 
-def test_selecting_every_point_is_refused_and_keeps_the_previous_result(start):
+def test_selecting_every_point_is_refused_and_keeps_the_previous_result():
     at = start()
     select(at, [4])
     unlearn(at)
@@ -220,7 +234,7 @@ def test_selecting_every_point_is_refused_and_keeps_the_previous_result(start):
     assert [c.proto.spec for c in charts(at)[1:3]] == before
 
 
-def test_diverging_run_is_rolled_back_with_a_message(start):
+def test_diverging_run_is_rolled_back_with_a_message():
     # the largest η a link may carry, in logit space, without the explorer's step guard
     at = start({"c.jit.eta": "10", "c.jit.output_space": "logits", "c.jit.max_step_change": "0"})
     select(at, [3, 4, 5])
@@ -231,8 +245,10 @@ def test_diverging_run_is_rolled_back_with_a_message(start):
     assert len(player["frames"]) >= 1
 
 
-def test_unexpected_failure_shows_one_line_not_a_traceback(monkeypatch, start):
+def test_unexpected_failure_shows_one_line_not_a_traceback(monkeypatch):
     from explorer.views import two_d
+
+    monkeypatch.setenv("EXPLORER_POOL", "0")  # the replaced function runs in this process, not a pool worker
 
     def boom(*a, **k):
         raise RuntimeError("simulated failure\nsecond line")
@@ -244,7 +260,7 @@ def test_unexpected_failure_shows_one_line_not_a_traceback(monkeypatch, start):
     assert len(at.error) == 1 and at.error[0].value == "Unlearning failed: RuntimeError: simulated failure"
 
 
-def test_bad_url_parameters_fall_back_with_notices(start):
+def test_bad_url_parameters_fall_back_with_notices():
     at = start({"ds": "moons", "d.noise": "lots", "m.activation": "swish", "c.jit.sigma": "-1", "f": "x-y",
                 "bogus": "1"})
     notices = [w.value for w in at.warning]
@@ -255,7 +271,7 @@ def test_bad_url_parameters_fall_back_with_notices(start):
     no_traceback(at)
 
 
-def test_url_round_trip_rebuilds_the_same_scenario_and_forget_set(start):
+def test_url_round_trip_rebuilds_the_same_scenario_and_forget_set():
     at = start({"ds": "blobs", "d.classes": "3", "m.width": "32"})
     at.number_input(key=K("dataset.noise")).set_value(0.35).run()
     at.selectbox(key=K("model.activation")).set_value("tanh").run()
@@ -263,7 +279,10 @@ def test_url_round_trip_rebuilds_the_same_scenario_and_forget_set(start):
     select(at, [1, 2, 3, 30], "box")
     params = qp(at)
     assert params["f"] == "1-3,30" and params["m.activation"] == "tanh" and params["cmp"] == "finetune"
-    again = start(params, fast=False)
+    again = AppTest.from_file(APP, default_timeout=240)
+    for k, v in params.items():
+        again.query_params[k] = v
+    again.run()
     no_traceback(again)
     assert not again.warning
     assert forget_text(again) == "Forget set: 4 points"
@@ -276,7 +295,7 @@ def test_url_round_trip_rebuilds_the_same_scenario_and_forget_set(start):
     assert qp(again) == params
 
 
-def test_changing_a_setting_keeps_the_forget_set_and_says_what_was_dropped(start):
+def test_changing_a_setting_keeps_the_forget_set_and_says_what_was_dropped():
     at = start()
     select(at, [1, 5, 110], "box")
     at.number_input(key=K("dataset.noise")).set_value(0.25).run()
@@ -287,7 +306,7 @@ def test_changing_a_setting_keeps_the_forget_set_and_says_what_was_dropped(start
     no_traceback(at)
 
 
-def test_method_picker_lists_the_registry_and_jit_settings_have_tooltips(start):
+def test_method_picker_lists_the_registry_and_jit_settings_have_tooltips():
     from explorer.unlearning import method_names
     at = start()
     options = at.selectbox(key=K("method")).options
@@ -297,7 +316,7 @@ def test_method_picker_lists_the_registry_and_jit_settings_have_tooltips(start):
         assert at.number_input(key=K(f"configs.jit.{field}")).help
 
 
-def test_figure2_tab_shows_retrain_and_jit_rows(start):
+def test_figure2_tab_shows_retrain_and_jit_rows():
     from explorer.unlearning import METHODS
     at = start()
     at.button(key=K("ui.fig2.run")).click().run()
@@ -311,12 +330,23 @@ def test_figure2_tab_shows_retrain_and_jit_rows(start):
     assert any("gold standard" in c.value for c in at.caption)
 
 
-def test_training_failure_is_one_line_and_stops_cleanly(monkeypatch, start):
+def test_figure2_names_the_step_guard_and_one_click_redraws_it_without():
+    at = start()
+    at.button(key=K("ui.fig2.run")).click().run()
+    assert any(c.value.startswith("Shown: JiT with step guard 0.05") for c in at.caption)
+    at.toggle(key=K("ui.fig2.guard")).set_value(False).run()  # one click: the figure is redrawn without the guard
+    no_traceback(at)
+    assert any(c.value.startswith("Shown: JiT without the step guard") for c in at.caption)
+    assert not any("press Show Figure 2 again" in i.value for i in at.info)
+
+
+def test_training_failure_is_one_line_and_stops_cleanly(monkeypatch):
     from explorer import pipeline
 
     def boom(*a, **k):
         raise FloatingPointError("training diverged at epoch 3 (loss nan); lower the learning rate")
 
+    monkeypatch.setenv("EXPLORER_POOL", "0")  # the replaced function runs in this process, not a pool worker
     monkeypatch.setattr(pipeline, "train_original", boom)
     at = start({"d.seed": "987"})  # settings nobody trained yet, so the cache cannot answer
     assert [e.value for e in at.error] == [
@@ -325,7 +355,7 @@ def test_training_failure_is_one_line_and_stops_cleanly(monkeypatch, start):
     no_traceback(at)
 
 
-def test_every_registered_method_runs_or_explains_itself(start):
+def test_every_registered_method_runs_or_explains_itself():
     """Method pickers are generic over the registry: each method either animates or says why not."""
     from explorer.ui.settings import runnable_methods as zoo
     at = start()
@@ -341,7 +371,7 @@ def test_every_registered_method_runs_or_explains_itself(start):
             assert 1 <= len(player["frames"]) <= 60, method
 
 
-def test_downloaded_scenario_runs_in_the_cli(tmp_path, capsys, downloads, start):
+def test_downloaded_scenario_runs_in_the_cli(tmp_path, capsys, downloads):
     """The app's scenario JSON is what `python -m explorer run --scenario FILE` loads."""
     from explorer.cli import main
     at = start()
@@ -355,7 +385,7 @@ def test_downloaded_scenario_runs_in_the_cli(tmp_path, capsys, downloads, start)
     assert {"original", "retrain", "jit"} <= set(report["models"])
 
 
-def test_compare_methods_table_per_method_animation_and_zero_shot_filter(start):
+def test_compare_methods_table_per_method_animation_and_zero_shot_filter():
     """Baselines on the same forget set, a comparison table with gaps to retrain and the
     zero-shot column, small multiples of every boundary, the animation per method, a zero-shot filter."""
     from explorer.unlearning import METHODS
@@ -367,28 +397,28 @@ def test_compare_methods_table_per_method_animation_and_zero_shot_filter(start):
     unlearn(at)
     assert not at.error
     table = next(d.value for d in at.dataframe if "avg gap to retrain" in d.value.columns)
-    assert list(table["method"]) == ["original", "retrain", "jit", "finetune", "neggrad"]
+    assert list(table["method"]) == ["original", "retrain", "JiT with step guard 0.05", "finetune", "neggrad"]  # named as it ran
     assert {"forget_acc", "avg gap to retrain", "zero-shot", "seconds"} <= set(table.columns)
     assert not any(c.endswith(" gap") for c in table.columns)  # per-metric gaps behind a toggle: the table fits
     at.toggle(key=K("ui.compare_table.gaps")).set_value(True).run()
     table = next(d.value for d in at.dataframe if "avg gap to retrain" in d.value.columns)
     assert {"forget_acc gap", "retain_acc gap"} <= set(table.columns)
     zero_shot = dict(zip(table["method"], table["zero-shot"]))
-    assert zero_shot["jit"] == "yes" and zero_shot["neggrad"] == "yes" and zero_shot["finetune"] == "no"
+    assert zero_shot["JiT with step guard 0.05"] == "yes" and zero_shot["neggrad"] == "yes" and zero_shot["finetune"] == "no"
     assert table.loc[table["method"] == "retrain", "avg gap to retrain"].iloc[0] == 0
     # emmn only forgets whole classes: one line saying so, no crash, no row
     assert any(i.value.startswith("emmn did not run:") and "whole classes" in i.value for i in at.info)
     figs = [spec(c) for c in charts(at)]
     side = next(f for f in figs if not f.get("frames") and sum(t["type"] == "heatmap" for t in f["data"]) == 5)
     titles = [a["text"] for a in side["layout"]["annotations"]]
-    assert {"original", "JiT result", "retrained (gold standard)", "finetune", "neggrad"} <= set(titles)
+    assert {"original", "JiT with step guard 0.05 result", "retrained (gold standard)", "finetune", "neggrad"} <= set(titles)
     player = next(f for f in figs if f.get("frames"))
-    assert "JiT boundary" in [t.get("name") for t in player["data"]]
+    assert "JiT with step guard 0.05 boundary" in [t.get("name") for t in player["data"]]
     at.selectbox(key=K("ui.animate")).set_value("neggrad").run()
     no_traceback(at)
     player = next(spec(c) for c in charts(at) if spec(c).get("frames"))
     names = [t.get("name") for t in player["data"]]
-    assert "neggrad boundary" in names and "JiT boundary" not in names
+    assert "neggrad boundary" in names and "JiT with step guard 0.05 boundary" not in names
     assert any("under neggrad" in h.value for h in at.subheader)
     # zero-shot only: the choices shrink to the registry's zero-shot methods, the selection follows
     at.checkbox(key=K("ui.zero_shot")).check().run()
@@ -399,7 +429,7 @@ def test_compare_methods_table_per_method_animation_and_zero_shot_filter(start):
     no_traceback(at)
 
 
-def test_sigma_eta_sweep_runs_on_a_tiny_grid(start):
+def test_sigma_eta_sweep_runs_on_a_tiny_grid():
     at = start()
     select(at, [3, 10])
     unlearn(at)
@@ -426,7 +456,7 @@ def test_sigma_eta_sweep_runs_on_a_tiny_grid(start):
     no_traceback(at)
 
 
-def test_a_new_dataset_starts_with_an_empty_forget_set_and_undo_restores_it(start):
+def test_a_new_dataset_starts_with_an_empty_forget_set_and_undo_restores_it():
     at = start()
     select(at, [1, 5, 9], "box")
     at.selectbox(key=K("dataset.name")).set_value("spiral").run()
@@ -436,11 +466,12 @@ def test_a_new_dataset_starts_with_an_empty_forget_set_and_undo_restores_it(star
     assert forget_text(at) == "Forget set: 3 points"
 
 
-def test_sessions_on_one_link_share_a_finished_run(monkeypatch, start):
+def test_sessions_on_one_link_share_a_finished_run(monkeypatch):
     """A class pressing Unlearn on one shared link computes the run once; each session still gets the result."""
     from explorer.views import two_d
     calls = []
     real = two_d.run
+    monkeypatch.setenv("EXPLORER_POOL", "0")  # count the calls in this process (tests/ui/test_pool.py: the pool)
     monkeypatch.setattr(two_d, "run", lambda *a, **k: calls.append(1) or real(*a, **k))
     link = {"d.seed": "4242"}  # a scenario no other test ran, so the shared cache starts empty for it
     first, second = start(link), start(link)
@@ -451,7 +482,7 @@ def test_sessions_on_one_link_share_a_finished_run(monkeypatch, start):
     assert len(calls) == 1
 
 
-def test_a_link_from_another_page_replaces_the_scenario_and_undo_goes_back(start):
+def test_a_link_from_another_page_replaces_the_scenario_and_undo_goes_back():
     """The atlas sends the user here with ?...&f=<id>: a session that already knew the page must follow it."""
     at = start()
     select(at, [3, 4])
@@ -465,3 +496,16 @@ def test_a_link_from_another_page_replaces_the_scenario_and_undo_goes_back(start
     assert forget_text(at) == "Forget set: 1 point" and qp(at)["f"] == "42" and qp(at)["seed"] == "7"
     at.button(key=K("ui.undo")).click().run()
     assert forget_text(at) == "Forget set: 2 points"
+
+
+def test_seeds_from_a_link_set_the_control_and_the_verdict_judges_against_training_noise():
+    at = start(seeds="3")
+    assert at.number_input(key=K("seeds")).value == 3
+    select(at, [3, 10, 42], "box")
+    unlearn(at)
+    assert not at.error
+    texts = " ".join(str(el.value) for el in [*at.markdown, *at.info, *at.success, *at.warning])
+    assert "mean of 3 seeds" in texts and "95 % interval" in texts
+    assert qp(at).get("seeds") == "3"
+    at.number_input(key=K("seeds")).set_value(1).run()
+    assert "seeds" not in qp(at)

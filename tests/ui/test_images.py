@@ -1,10 +1,14 @@
 """AppTest flows of the images page: pick by map (click/box/lasso payloads, add/remove/clear/undo),
 by class, by sub-class and random, then Unlearn and check the results render."""
 import json
+from pathlib import Path
 
 import pytest
+from streamlit.testing.v1 import AppTest
 
 from explorer.ui.state import widget_key
+
+PAGE = str(Path(__file__).resolve().parents[2] / "pages" / "images.py")
 
 
 def K(path: str) -> str:
@@ -35,9 +39,9 @@ def selection_event(ids, kind="points"):
 
 
 @pytest.fixture
-def app(start):
+def app():
     """A fresh page per test (the trained model comes from the shared model cache after the first)."""
-    at = start(page="pages/images.py", fast=False)
+    at = AppTest.from_file(PAGE, default_timeout=300).run()
     no_errors(at)
     return at
 
@@ -46,7 +50,9 @@ def unlearn_and_check(at, expected_forget: int):
     at.button(key=K("ui.unlearn")).click().run()
     no_errors(at)
     table = at.dataframe[0].value
-    assert list(table["method"])[:3] == ["original", "retrain", "jit"]
+    # named as it ran: digits-class has no step guard (plain JiT); faces uses the guarded explorer preset
+    assert list(table["method"])[:3] in (["original", "retrain", "JiT"],
+                                         ["original", "retrain", "JiT with step guard 0.05"])
     specs = charts(at)
     planes = [s for s in specs if s.get("frames") and "plane" in json.dumps(s["layout"].get("title", ""))]
     assert planes, "the boundary-through-an-image view is missing"
@@ -98,7 +104,7 @@ def test_pick_by_class_then_unlearn(app):
     n = forget_count(at)
     assert 120 <= n <= 150
     table = unlearn_and_check(at, n)
-    jit = table[table["method"] == "jit"].iloc[0]
+    jit = table[table["method"] == "JiT"].iloc[0]
     original = table[table["method"] == "original"].iloc[0]
     assert jit["forget_acc"] < 0.5 * original["forget_acc"]  # the digits-class preset is the default
 
@@ -122,7 +128,7 @@ def test_a_class_only_method_compared_on_random_images_is_refused_and_the_run_ke
     at.multiselect(key=K("compare")).set_value(["neggrad", "unsir"]).run()
     at.button(key=K("ui.pick.random_go")).click().run()
     table = unlearn_and_check(at, forget_count(at))
-    assert {"jit", "neggrad"} <= set(table["method"]) and "unsir" not in set(table["method"])
+    assert {"JiT", "neggrad"} <= set(table["method"]) and "unsir" not in set(table["method"])
     assert any(i.value.startswith("unsir did not run: unsir only forgets whole classes") for i in at.info)
 
 
@@ -140,15 +146,19 @@ def test_pick_random_then_unlearn(app):
     at.text_input(key=K("ui.sweep.etas.probs")).set_value("0.05, 0.2").run()
     at.button(key=K("ui.sweep.run")).click().run()
     no_errors(at)
-    sweep = [s for s in charts(at) if "JiT in probs space" in json.dumps(s["layout"])]
+    # the sweep's title says which JiT ran: the preset's (no guard on digits), or, switched on, the guarded one
+    sweep = [s for s in charts(at) if "JiT without the step guard in probs space" in json.dumps(s["layout"])]
     assert sweep and len(sweep[0]["data"]) == 2
+    at.toggle(key=K("ui.sweep.guard")).set_value(True).run()
+    at.button(key=K("ui.sweep.run")).click().run()
+    assert any("JiT with step guard 0.05 in probs space" in json.dumps(s["layout"]) for s in charts(at))
     at.text_input(key=K("ui.sweep.sigmas")).set_value("0.7, abc").run()
     at.button(key=K("ui.sweep.run")).click().run()
     assert not at.exception and at.error and "could not read numbers" in at.error[0].value
 
 
-def test_faces_dataset_trains_picks_and_unlearns(start):
-    at = start(page="pages/images.py", fast=False)
+def test_faces_dataset_trains_picks_and_unlearns():
+    at = AppTest.from_file(PAGE, default_timeout=300).run()
     at.selectbox(key=K("dataset.name")).set_value("faces").run()
     no_errors(at)
     assert forget_count(at) == 0  # a new dataset starts with an empty forget set
@@ -160,9 +170,9 @@ def test_faces_dataset_trains_picks_and_unlearns(start):
     unlearn_and_check(at, 15)
 
 
-def test_a_new_dataset_starts_empty_and_undo_keeps_the_ids_that_exist(start):
+def test_a_new_dataset_starts_empty_and_undo_keeps_the_ids_that_exist():
     from explorer.config.selection import ForgetState
-    at = start(page="pages/images.py", fast=False)
+    at = AppTest.from_file(PAGE, default_timeout=300).run()
     at.session_state["images"].forget = ForgetState().set([1, 2, 1000])
     at.run()
     assert forget_count(at) == 3
@@ -174,3 +184,15 @@ def test_a_new_dataset_starts_empty_and_undo_keeps_the_ids_that_exist(start):
     assert any("dropped 1" in w.value for w in at.warning)
     at.number_input(key=K("train.epochs")).set_value(20).run()  # same data, other training: nothing dropped
     assert forget_count(at) == 2 and not any("dropped" in w.value for w in at.warning)
+
+
+def test_the_seeds_control_runs_every_seed(app):
+    at = app
+    assert at.number_input(key=K("seeds")).value == 1
+    at.number_input(key=K("seeds")).set_value(2).run()
+    at.selectbox(key=K("ui.pick.class")).set_value(3).run()
+    at.button(key=K("ui.pick.class_go")).click().run()
+    table = unlearn_and_check(at, forget_count(at))
+    assert any(name.startswith("JiT") for name in table["method"])  # named as it ran (its step guard included)
+    texts = " ".join(str(el.value) for el in [*at.markdown, *at.info, *at.success, *at.warning])
+    assert "mean of 2 seeds" in texts

@@ -1,9 +1,9 @@
-"""Settings widgets are generated from the settings' declarations, and the widgets map back to the scenario."""
+"""Settings widgets are generated from the config dataclasses, and the widgets map back to the scenario."""
+import typing
 from dataclasses import fields, replace
 
 import pytest
 
-from explorer.config.fields import Setting, settings_of
 from explorer.config.scenario import default_scenario
 from explorer.ui import settings, state
 from explorer.unlearning import METHODS
@@ -11,22 +11,17 @@ from explorer.unlearning import METHODS
 
 @pytest.mark.parametrize("method", sorted(METHODS))
 def test_every_setting_of_every_method_has_a_widget(method):
-    declared = settings_of(METHODS[method].config_cls)
-    for f in fields(METHODS[method].config_cls):
-        assert settings.widget_kind(declared[f.name]), (method, f.name)
+    spec = METHODS[method]
+    hints = typing.get_type_hints(spec.config_cls)
+    config = spec.default_config()
+    for f in fields(config):
+        assert settings.widget_kind(hints.get(f.name), getattr(config, f.name)), (method, f.name)
 
 
-@pytest.mark.parametrize("kind", [dict, list, object, type(None)])
-def test_a_setting_type_without_a_widget_is_an_error(kind):
+@pytest.mark.parametrize("value", [{"a": 1}, [1, 2], ("a", "b"), None, object()])
+def test_a_setting_type_without_a_widget_is_an_error(value):
     with pytest.raises(TypeError, match="no widget"):
-        settings.widget_kind(Setting(kind))
-
-
-def test_the_sidebar_reads_labels_help_and_ranges_from_the_declarations():
-    control = settings.Control("train.epochs")
-    assert control.text[0] == "max epochs" and "plateaus" in control.text[1]
-    assert control.range == (1, 20000, 100)
-    assert settings.Control("model.width", "dense width", lo=8).range == (8, 1024, 8)
+        settings.widget_kind(None, value)
 
 
 def test_paths_read_and_replace_nested_fields():
@@ -71,5 +66,5 @@ def test_a_tuple_setting_is_edited_as_text_and_a_bad_one_is_one_line(session):
     settings.set_widgets("t", base, [], ["scrub"])
     assert session[state.widget_key("t", "configs.scrub.lr_decay_epochs")] == "5,8,9"
     session[state.widget_key("t", "configs.scrub.lr_decay_epochs")] = "5, x"
-    with pytest.raises(ValueError, match="scrub.lr_decay_epochs must be a whole number, got .x."):
+    with pytest.raises(ValueError, match="scrub setting lr_decay_epochs"):
         settings.scenario_from_widgets("t", base, [])

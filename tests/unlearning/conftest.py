@@ -1,17 +1,13 @@
 """A hand-made three-class problem, small enough to train in well under a second."""
 from __future__ import annotations
 
-import copy
-
 import numpy as np
 import pytest
 import torch
 
 from explorer.engine.device import torch_threads
-from explorer.config.model import ModelConfig
-from explorer.engine.models import build_model
-from explorer.config.training import TrainConfig
-from explorer.engine.training import train
+from explorer.engine.models import ModelConfig, build_model
+from explorer.engine.training import TrainConfig, train
 from toy_data import Dataset
 
 CENTRES = np.array([[-3.0, 0.0], [3.0, 0.0], [0.0, 4.0]], dtype=np.float32)
@@ -50,16 +46,3 @@ def blobs3():
     assert history.train_acc == 1.0
     forget_ids = np.flatnonzero(data.y_train == 2).tolist()
     return data, initial, model, forget_ids
-
-
-@pytest.fixture(scope="session")
-def beyond_limits():
-    """``beyond_limits(config, **values)``: a copy of ``config`` with ``values`` set without its declarations' check,
-    for the tests that probe a method's engine itself at an extreme every entrance refuses."""
-    def build(config, **values):
-        unchecked = copy.copy(config)
-        for name, value in values.items():
-            object.__setattr__(unchecked, name, value)
-        return unchecked
-
-    return build

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -12,10 +11,10 @@ import torch
 from torch.nn import functional as F
 
 from explorer.engine.models import predict_proba
-from explorer.unlearning import METHODS, DataAccess, RunContext, UnlearnData, get_method, run_method
+from explorer.unlearning import (METHODS, DataAccess, RunContext, UndeclaredDataError, UnlearnData, get_method,
+                                 run_method)
 from explorer.unlearning import base as registry
 from explorer.unlearning._common import cpu_generator, random_copy, random_wrong_labels
-from explorer.config.selection import forget_ids
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 CPU = torch.device("cpu")
@@ -41,14 +40,19 @@ def _run(name, blobs3, **values):
     return run_method(name, model, data, forget_ids, config, RunContext(device=CPU, seed=0, initial_model=initial))
 
 
-def _run_past_the_limits(name, blobs3, beyond_limits, **values):
-    """The method's engine alone with settings past the declared limits (declared on the config's fields, so no
-    config the ordinary path builds can hold them): how the engine itself behaves at the extreme."""
+def _run_past_the_limits(name, blobs3, **values):
+    """The method's engine alone with settings past the declared limits (explorer/config/limits.py, which every entrance
+    checks, so the ordinary path refuses them): how the engine itself behaves at the extreme."""
+    import copy
+    from dataclasses import replace
+    from types import SimpleNamespace
+
+    from explorer.unlearning.base import UnlearnData
     data, initial, model, forget_ids = blobs3
     spec = get_method(name)
+    config = replace(spec.config_from(VISIBLE.get(name) or None), **values)
     with pytest.raises(ValueError, match="must be"):
-        spec.config_from({**VISIBLE.get(name, {}), **values})
-    config = beyond_limits(spec.config_from(VISIBLE.get(name) or None), **values)
+        run_method(name, model, data, forget_ids, config, RunContext(device=CPU, seed=0, initial_model=initial))
     work = copy.deepcopy(model)
     trajectory = spec.fn(work, UnlearnData.restricted(spec.access, data, forget_ids), config,
                          RunContext(device=CPU, seed=0, initial_model=initial))
@@ -111,9 +115,9 @@ def test_ssd_only_shrinks_weights(name, blobs3):
     assert shrunk > 0
 
 
-def test_ssd_with_a_huge_selection_threshold_changes_nothing(blobs3, beyond_limits):
+def test_ssd_with_a_huge_selection_threshold_changes_nothing(blobs3):
     _, _, model, _ = blobs3
-    result = _run_past_the_limits("ssd", blobs3, beyond_limits, alpha=1e9)
+    result = _run_past_the_limits("ssd", blobs3, alpha=1e9)
     for old, new in zip(model.parameters(), result.model.parameters()):
         assert torch.equal(old, new)
 
@@ -155,7 +159,7 @@ def test_random_labels_are_always_wrong():
 def test_every_preset_loads_validates_and_names_its_source(name):
     spec = METHODS[name]
     assert spec.summary and spec.presets, f"{name} needs a summary and at least one preset"
-    spec.default_config().validate()
+    spec.config_from()  # the declared ranges, and the config's own validate() where it has one (a plugin's may not)
     for preset_name, preset in spec.presets.items():
         assert len(preset.source) > 10, f"{name}/{preset_name} has no source"
         config = spec.config_from(preset=preset_name)
@@ -197,12 +201,16 @@ def test_a_method_is_handed_only_what_it_declares(name, blobs3, spy):
     run_method(name, model, data, ids, get_method(name).config_from(short),
                RunContext(device=CPU, initial_model=initial))
     view, access = spy[name], METHODS[name].access
-    assert (view.forget_x is not None) == access.forget_inputs
-    assert (view.forget_y is not None) == access.forget_labels
-    assert (view.retain_x is not None) == access.retain and (view.retain_y is not None) == access.retain
-    assert (view.train_x is not None) == access.full_train_stats
+    assert view.has("forget_x") == access.forget_inputs
+    assert view.has("forget_y") == access.forget_labels
+    assert view.has("retain_x") == access.retain and view.has("retain_y") == access.retain
+    assert view.has("train_x") == access.full_train_stats
+    for undeclared in (v for v in ("forget_x", "forget_y", "retain_x", "retain_y", "train_x", "train_y")
+                       if not view.has(v)):
+        with pytest.raises(UndeclaredDataError, match=f"{name} read .* without declaring it"):
+            getattr(view, undeclared)
     if access.zero_shot:
-        assert view.retain_x is None and view.train_x is None and view.train_y is None
+        assert not (view.has("retain_x") or view.has("train_x") or view.has("train_y"))
     if access.class_level_only:
         assert view.forget_class == 2
 
@@ -230,8 +238,9 @@ def test_a_registered_zero_shot_spy_never_receives_retain_data(blobs3, monkeypat
     monkeypatch.setitem(registry.METHODS, "spy", registry.MethodSpec("spy", spy_fn, Nothing, DataAccess(), "spy"))
     run_method("spy", model, data, ids, Nothing(), RunContext(device=CPU))
     assert seen[0].forget_x is not None and len(seen[0].forget_x) == len(ids)
-    assert seen[0].retain_x is None and seen[0].retain_y is None and seen[0].forget_y is None
-    assert seen[0].train_x is None and seen[0].train_y is None
+    assert not any(seen[0].has(v) for v in ("retain_x", "retain_y", "forget_y", "train_x", "train_y"))
+    with pytest.raises(UndeclaredDataError, match=r"spy read retain data \(retain_x\) without declaring it"):
+        seen[0].retain_x
 
 
 def test_class_level_only_methods_refuse_a_random_forget_set(blobs3, monkeypatch):
@@ -265,8 +274,8 @@ def test_same_seed_same_weights_and_inputs_untouched(name, blobs3):
     assert np.array_equal(data.x_train, before_x)
 
 
-def test_a_diverging_ascent_is_rolled_back_with_a_reason(blobs3, beyond_limits):
-    result = _run_past_the_limits("neggrad", blobs3, beyond_limits, lr=1e8, epochs=50)
+def test_a_diverging_ascent_is_rolled_back_with_a_reason(blobs3):
+    result = _run_past_the_limits("neggrad", blobs3, lr=1e8, epochs=50)
     assert result.trajectory.stopped and "diverged" in result.trajectory.stopped
     assert all(torch.isfinite(p).all() for p in result.model.parameters())
 
@@ -284,7 +293,7 @@ def digits_class(single_thread):
     scenario = replace(default_scenario("digits"), forget=ForgetSpec(forget_class=3))
     with single_thread(1):
         trained = pipeline.train_original(scenario, device=CPU)
-    return trained, forget_ids(scenario.forget, trained.data, scenario.seed)
+    return trained, scenario.forget.resolve(trained.data, scenario.seed)
 
 
 @pytest.mark.parametrize("name", ["unsir", "emmn"])

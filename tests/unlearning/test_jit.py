@@ -7,11 +7,10 @@ import torch
 from torch import nn
 
 from explorer.bench import reference_loop_loss
-from explorer.config.model import ModelConfig
-from explorer.engine.models import build_model
+from explorer.engine.models import ModelConfig, build_model
 from explorer.unlearning import RunContext, run_method
-from explorer.config.jit import JiTConfig
-from explorer.unlearning.jit import jit_loss
+from explorer.unlearning.jit import JiTConfig, guarded_step, jit_loss
+from explorer.unlearning.jit import outputs as probabilities
 from toy_data import default_spec, load_dataset
 
 CPU = torch.device("cpu")
@@ -121,7 +120,7 @@ def _run(model, data, ids, cfg, **ctx):
 
 
 def _run_past_the_limits(model, data, ids, cfg):
-    """The engine alone, past the declared limits (η ≤ 10, declared on JiTConfig's field, which every config checks):
+    """The engine alone, past the declared limits (η ≤ 10, explorer/config/limits.py, which every entrance checks):
     its rollback must hold whatever the step."""
     import copy
     from types import SimpleNamespace
@@ -180,12 +179,11 @@ def test_trajectory_records_every_kth_step_with_metrics_and_probs(moons):
     assert traj.points[1].loss is not None and np.isfinite(traj.points[1].loss)
 
 
-def test_divergence_stops_the_run_and_keeps_the_last_good_weights(moons, beyond_limits):
+def test_divergence_stops_the_run_and_keeps_the_last_good_weights(moons):
     model = build_model(ModelConfig(width=16), 2, 2, seed=0)
-    with pytest.raises(ValueError, match="jit.eta"):  # no config can hold it: every entrance refuses it
-        JiTConfig(eta=1e38, passes=5, output_space="logits")
-    cfg = beyond_limits(JiTConfig(passes=5, output_space="logits"), eta=1e38)
-    result = _run_past_the_limits(model, moons, [0, 1, 2], cfg)
+    with pytest.raises(ValueError, match="jit.eta"):  # every entrance refuses it
+        _run(model, moons, [0, 1, 2], JiTConfig(eta=1e38, passes=5, output_space="logits"))
+    result = _run_past_the_limits(model, moons, [0, 1, 2], JiTConfig(eta=1e38, passes=5, output_space="logits"))
     assert result.trajectory.stopped and "diverged" in result.trajectory.stopped
     assert all(torch.isfinite(p).all() for p in result.model.parameters())
     assert len(result.trajectory) <= 3
@@ -229,9 +227,9 @@ def test_jit_is_zero_shot_and_sees_only_forget_inputs():
     access = get_method("jit").access
     assert access.zero_shot and not access.forget_labels
     data = load_dataset(default_spec("moons", samples=100))
-    views = UnlearnData.restricted(access, data, [1, 2])
+    views = UnlearnData.restricted(access, data, [1, 2], "jit")
     assert views.forget_x.shape == (2, 2)
-    assert views.forget_y is None and views.retain_x is None and views.train_x is None
+    assert not (views.has("forget_y") or views.has("retain_x") or views.has("train_x"))
 
 
 def test_a_perturbation_clamped_back_onto_its_sample_adds_nothing_instead_of_dividing_by_zero():
@@ -288,8 +286,7 @@ def test_the_guard_is_off_by_default_in_the_published_presets():
 def test_a_guarded_step_changes_no_watched_probability_by_more_than_the_limit(moons):
     """One step on a steep, overfit model: unguarded it moves the watched probabilities far; guarded, by at
     most the limit (and by more than nothing: the guard shortens the step, it does not cancel it)."""
-    from explorer.config.training import TrainConfig
-    from explorer.engine.training import train
+    from explorer.engine.training import TrainConfig, train
     from explorer.unlearning.jit import outputs as probabilities
     initial = build_model(ModelConfig(width=32), 2, 2, seed=0)
     model, _ = train(initial, moons.x_train, moons.y_train, TrainConfig(epochs=600, lr=0.01), CPU)
@@ -309,22 +306,41 @@ def test_a_guarded_step_changes_no_watched_probability_by_more_than_the_limit(mo
     assert 0 < changes[0.05] <= 0.05 + 1e-6
 
 
-def test_bound_step_keeps_a_step_already_inside_the_limit():
-    from explorer.unlearning.jit import bound_step, outputs as probabilities
+def test_the_guard_keeps_a_step_already_inside_the_limit_and_shortens_a_long_one():
     model = build_model(ModelConfig(width=8), 2, 2, seed=0)
     probe = torch.randn(10, 2, generator=torch.Generator().manual_seed(0))
-    before = [p.detach().clone() for p in model.parameters()]
+    params = list(model.parameters())
     probs = probabilities(model, probe)
-    with torch.no_grad():
-        for p in model.parameters():
-            p.add_(1e-4)
-    assert bound_step(model, before, probe, probs, limit=0.5) == 1.0
-    with torch.no_grad():
-        for p in model.parameters():
-            p.add_(5.0)
-    kept = bound_step(model, before, probe, probs, limit=0.01)
+
+    def nudge(by):
+        def step():
+            for p in params:
+                p.add_(by)
+        return step
+
+    measure = lambda: probabilities(model, probe)  # noqa: E731
+    assert float(guarded_step(nudge(1e-4), params, measure, limit=0.5)) == 1.0
+    before = probabilities(model, probe)
+    kept = float(guarded_step(nudge(5.0), params, measure, limit=0.01))
     assert 0 < kept < 1
-    assert float((probabilities(model, probe) - probs).abs().max()) <= 0.01 + 1e-6
+    assert float((probabilities(model, probe) - before).abs().max()) <= 0.01 + 1e-6
+    assert float((probabilities(model, probe) - probs).abs().max()) > 0
+
+
+def test_the_guard_acts_per_model_on_a_leading_model_axis():
+    """With a leading model axis each model's step is shortened on its own: a model whose step is small keeps
+    all of it while its neighbour's long step is shortened, and an unusable step is undone for that model only."""
+    w = torch.zeros(3, 4)
+    target = torch.tensor([[1e-4] * 4, [1.0] * 4, [float("inf")] * 4])
+
+    def step():
+        w.add_(target)
+
+    kept = guarded_step(step, [w], lambda: w * 1.0, limit=0.1, model_dims=1)
+    assert kept.shape == (3,)
+    assert float(kept[0]) == 1.0 and torch.allclose(w[0], target[0])
+    assert 0 < float(kept[1]) < 1 and float(w[1].abs().max()) <= 0.1 + 1e-9
+    assert float(kept[2]) == 0 and torch.equal(w[2], torch.zeros(4))
 
 
 def test_in_logit_space_the_guard_watches_logits_and_stops_the_blow_up(moons_trained):
@@ -340,14 +356,14 @@ def test_in_logit_space_the_guard_watches_logits_and_stops_the_blow_up(moons_tra
     assert accuracy > 0.9
 
 
-def test_a_step_the_guard_cannot_shorten_enough_stops_the_run_with_a_message(moons_trained, beyond_limits):
+def test_a_step_the_guard_cannot_shorten_enough_stops_the_run_with_a_message(moons_trained):
     """At a huge η the outputs overflow: the guard undoes the step and says so, instead of silently
     keeping a zero-length step (or an overflowing one)."""
     from explorer.engine.models import predict_proba
     from explorer.config.selection import boundary_point
     _, trained = moons_trained
     ids = boundary_point(trained.data, predict_proba(trained.model, trained.data.x_train))
-    cfg = beyond_limits(JiTConfig(output_space="logits", passes=3, max_step_change=0.05), eta=1e30)
+    cfg = JiTConfig(output_space="logits", eta=1e30, passes=3, max_step_change=0.05)
     result = _run_past_the_limits(trained.model, trained.data, ids, cfg)
     assert result.trajectory.stopped is not None and "step guard" in result.trajectory.stopped
     assert all(torch.isfinite(p).all() for p in result.model.parameters())

@@ -15,7 +15,6 @@ from explorer.config.scenario import ForgetSpec, default_scenario
 from explorer.unlearning import get_method
 from explorer.views import images
 from explorer.views.images import SHOWN, plane_probe
-from explorer.config.selection import forget_ids
 
 
 @pytest.fixture(scope="module")
@@ -27,7 +26,7 @@ def digits():
 @pytest.fixture(scope="module")
 def digits_run(digits):
     sc, trained = digits
-    ids = forget_ids(ForgetSpec(forget_class=3), trained.data, 0)
+    ids = ForgetSpec(forget_class=3).resolve(trained.data, 0)
     return images.run(sc, trained, ids, resolution=24)
 
 
@@ -88,7 +87,7 @@ def test_digits_class_preset_forgets_the_class_and_keeps_the_rest(digits_run):
 
 def test_a_class_only_method_compared_on_random_images_is_refused_and_the_run_kept(digits):
     sc, trained = digits
-    ids = forget_ids(ForgetSpec(random_fraction=0.02), trained.data, 0)
+    ids = ForgetSpec(random_fraction=0.02).resolve(trained.data, 0)
     run = images.run(replace(sc, presets={}, compare=("unsir", "neggrad")), trained, ids, resolution=12)
     out = run.outcome
     assert "whole classes" in out.refused["unsir"]

@@ -16,7 +16,6 @@ from explorer.pipeline import train_original
 from explorer.config.scenario import Scenario, ScenarioError, default_scenario
 from explorer.views import exports, two_d
 from explorer.views.two_d import GRID
-from explorer.config.selection import forget_ids
 
 
 def spec_of(fig):
@@ -60,7 +59,7 @@ def test_run_animation_and_exports(tiny, tiny_run):
     exported = json.loads(exports.scenario_json(s, out.forget_ids))
     assert exported["forget_ids"] == [0, 1, 2] and exported["forget"]["ids"] == [0, 1, 2]
     back = Scenario.from_dict(exported)
-    assert forget_ids(back.forget, trained.data) == [0, 1, 2] and back.dataset == s.dataset
+    assert back.forget.resolve(trained.data) == [0, 1, 2] and back.dataset == s.dataset
     assert exports.scenario_export(s, [2, 0, 2, 1])["forget_ids"] == [0, 1, 2]  # sorted, no repeats
     info = two_d.information(trained, s, out, True, True)
     assert heatmaps(info) == 2
@@ -101,3 +100,24 @@ def test_log_grid_is_log_spaced_around_the_center():
     assert two_d.log_grid(0.5, 1) == [0.5]
     with pytest.raises(ValueError):
         two_d.log_grid(0.0)
+
+
+def test_a_guarded_jit_is_named_with_its_step_guard_wherever_it_is_shown(tiny, tiny_run):
+    """The step guard is the explorer's, not the paper's: its run is "JiT with step guard 0.05" in the verdict, the
+    report, the comparison rows, the CSV and the figures; the same run without the guard is plain "JiT"."""
+    from explorer.measures.comparison import comparison_rows
+
+    s, trained = tiny
+    out = tiny_run
+    name = "JiT with step guard 0.05"
+    assert out.label() == name and out.verdict().sentence.startswith(name)
+    assert out.models()["jit"]["label"] == name and out.report()["models"]["jit"]["label"] == name
+    assert [r["label"] for r in comparison_rows(out.models())][-1] == name
+    rows = list(csv.reader(io.StringIO(out.csv())))
+    assert rows[0][-1] == "label" and rows[-1][0] == "jit" and rows[-1][-1] == name
+    titles = [a["text"] for a in spec_of(two_d.side_by_side(out))["layout"]["annotations"]]
+    assert f"{name} result" in titles
+    assert any(t.get("name") == name for t in spec_of(two_d.animation(out))["data"])
+    plain = two_d.run(replace(s, configs={"jit": {"passes": 5, "max_step_change": 0.0}}), trained, [0, 1, 2])
+    assert plain.label() == "JiT" and plain.verdict().sentence.startswith("JiT ")
+    assert "step guard" not in plain.verdict().sentence

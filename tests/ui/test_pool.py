@@ -1,0 +1,92 @@
+"""The worker pool the sessions share: a run computed there is the run computed in the session's thread."""
+import os
+from dataclasses import replace
+
+import numpy as np
+import plotly.io as pio
+import pytest
+import streamlit.elements.plotly_chart  # noqa: F401  (as in the server: Streamlit's default Plotly template)
+import torch
+
+from explorer import pipeline
+from explorer.config.scenario import ScenarioError, default_scenario
+from explorer.figures.common import from_spec
+from explorer.studies import runner
+from explorer.ui import pool
+from explorer.views import two_d as V
+
+pytestmark = pytest.mark.timeout(600)
+
+
+@pytest.fixture(scope="module")
+def started():
+    if runner.default_workers() < 2:
+        pytest.fail("the pool needs two cores; this machine has one")
+    runner.process_pool(pool.workers())  # started and answering, as after the first session
+    assert pool.ready()
+    return True
+
+
+@pytest.fixture(scope="module")
+def small():
+    scenario = pipeline.with_compare(default_scenario("moons", samples=160), ["neggrad"])
+    scenario = replace(scenario, train=replace(scenario.train, epochs=300))
+    return scenario, pipeline.train_original(scenario, device=torch.device("cpu"))
+
+
+def test_jobs_run_in_a_worker_when_the_pool_runs_and_here_when_it_is_off(started, monkeypatch):
+    assert pool.run(pool.job_process) != os.getpid()
+    monkeypatch.setenv("EXPLORER_POOL", "0")
+    assert pool.run(pool.job_process) == os.getpid()
+
+
+def test_a_run_in_the_pool_equals_the_run_in_the_sessions_thread(started, small, monkeypatch):
+    scenario, trained = small
+    reports = []
+    retrain = pool.run(pipeline.retrain_reference, scenario, trained, [3, 40], progress=lambda *r: reports.append(r))
+    in_pool, specs = pool.run(V.page_run, scenario, trained, [3, 40], (retrain[0], retrain[2]),
+                              progress=lambda *r: reports.append(r))
+    monkeypatch.setenv("EXPLORER_POOL", "0")
+    here_retrain = pool.run(pipeline.retrain_reference, scenario, trained, [3, 40])
+    here, here_specs = pool.run(V.page_run, scenario, trained, [3, 40], (here_retrain[0], here_retrain[2]))
+    for a, b in zip(retrain[0].state_dict().values(), here_retrain[0].state_dict().values()):
+        assert torch.equal(a, b)
+    assert in_pool.references == here.references and list(in_pool.results) == list(here.results) == ["jit", "neggrad"]
+    for name in here.results:
+        a, b = in_pool.results[name].trajectory, here.results[name].trajectory
+        assert a.to_list() == b.to_list()
+        for p, q in zip(a.points, b.points):
+            np.testing.assert_array_equal(p.probs, q.probs)
+    assert pio.templates.default == "streamlit"  # the workers draw with the server's template, not plotly's
+    as_json = lambda figs: {k: pio.to_json(from_spec(v), validate=False) for k, v in figs.items()}  # noqa: E731
+    assert as_json(specs) == as_json(here_specs)  # the figures, byte for byte
+    labels = {label for label, _ in reports}
+    assert {"retraining without the forget set", "running jit"} <= labels  # progress came back from the worker
+    assert all(0.0 <= fraction <= 1.0 for _, fraction in reports)
+
+
+def test_a_bad_scenario_fails_in_the_worker_as_it_fails_here(started, small):
+    scenario, trained = small
+    with pytest.raises(ScenarioError, match="out of range"):
+        pool.run(V.page_run, scenario, trained, [10_000])
+
+
+def test_a_prefetched_retrain_reference_is_the_one_unlearn_uses(started, small, monkeypatch):
+    """Choosing points starts the retrain reference in a free worker; Unlearn then finds it (the same model as
+    computed in the session's thread), and a forget set already there or under way is not prefetched twice."""
+    import time
+
+    from explorer.ui import cache
+
+    scenario, trained = small
+    assert cache.prefetch_retrain(scenario, trained, [7, 9])
+    assert not cache.prefetch_retrain(scenario, trained, [9, 7])  # under way (or done)
+    deadline = time.time() + 300
+    while (cache.training_key(scenario), (7, 9)) not in cache._store()["retrain"] and time.time() < deadline:
+        time.sleep(0.2)
+    model, _ = cache.retrain_for(scenario, trained, [7, 9])
+    monkeypatch.setenv("EXPLORER_POOL", "0")
+    here, _, _ = pool.run(pipeline.retrain_reference, scenario, trained, [7, 9])
+    assert all(torch.equal(a, b) for a, b in zip(model.state_dict().values(), here.state_dict().values()))
+    assert not cache.prefetch_retrain(scenario, trained, [7, 9])  # cached
+    assert not cache.prefetch_retrain(scenario, trained, [11])  # the pool is off
