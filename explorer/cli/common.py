@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 from explorer.config.echo import for_terminal, number, shown
-from explorer.config.scenario import ScenarioError
+from explorer.config.errors import BACKENDS, ScenarioError
 
 
 class UsageError(Exception):
@@ -50,11 +50,6 @@ def names(text: str, what: str) -> tuple[str, ...]:
     if not names:
         raise UsageError(f"{what} lists nothing")
     return names
-
-
-def switch(parser, name: str, help_text: str) -> None:
-    parser.add_argument(f"--{name}", dest=name.replace("-", "_"), action=argparse.BooleanOptionalAction,
-                        default=None, help=help_text)
 
 
 def join(values) -> str:
@@ -187,8 +182,6 @@ def stage_bar():
 
 
 def runner_flags(parser) -> None:
-    from explorer.studies.runner import BACKENDS  # the runner imports torch: only when a command is built
-
     parser.add_argument("--backend", default="auto", choices=BACKENDS,
                         help="where the jobs run: auto (a process pool unless running in-process is faster, as "
                              "measured), serial, processes, or ray (pip install '.[cluster]')")
