@@ -11,6 +11,7 @@ import sys
 import time
 from pathlib import Path
 
+from explorer.config import limits
 from explorer.config.echo import for_terminal, number, shown
 from explorer.config.errors import BACKENDS, ScenarioError
 
@@ -56,7 +57,7 @@ def join(values) -> str:
     return ",".join(f"{v:g}" if isinstance(v, float) else str(v) for v in values)
 
 
-MAX_SCENARIO_BYTES = 1 * 2**20
+MAX_SCENARIO_BYTES = limits.MAX_FILE_BYTES  # declared with the other sizes of files and links
 
 
 def read_scenario_file(path: str) -> dict:
