@@ -176,3 +176,20 @@ def floor(runs: list[SeedRun]) -> dict:
         b = {part: _margins(runs, "retrain", part, first) for part in SETS}
         out.update(seeds_per_side=len(first), epsilon=_epsilon(a["forget"], b["forget"]), klom=_klom(a, b))
     return out
+
+
+def training_klom(runs: list[SeedRun], name: str, n_train: int, forget_ids) -> np.ndarray | None:
+    """KLoM (:func:`explorer.measures.scores.klom`) of ``name`` against the retrained models for every training
+    point, by training id (the retain and forget points; what the 2D page colours the points by); None with one
+    seed or without margins."""
+    if len(runs) < 2 or not all(name in run.margins and "retrain" in run.margins for run in runs):
+        return None
+    forget = np.asarray(sorted(set(int(i) for i in forget_ids)), dtype=int)  # the evaluator's order of the forget set
+    out = np.full(n_train, np.nan)
+    keep = np.ones(n_train, dtype=bool)
+    keep[forget] = False
+    for part, ids in (("retain", np.flatnonzero(keep)), ("forget", forget)):
+        values = S.klom(_margins(runs, name, part), _margins(runs, "retrain", part))
+        if len(values) == len(ids):
+            out[ids] = values
+    return out

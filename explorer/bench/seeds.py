@@ -30,6 +30,7 @@ from explorer.views import images as image_views
 from explorer.views import two_d
 
 TARGETS = {"two_d": 3.0, "digits": 4.0}
+FIGURE_TARGET_BYTES = 5_000_000  # the K = 8 animation's figure (its JSON), with every seed's boundary cloud
 
 
 def _timed(fn) -> tuple[object, float, float]:
@@ -77,6 +78,7 @@ def seeds_2d(k: int = 8, scenario=None) -> dict:
         result = {"unlearn": _side_by_side(unlearn, (1, k)), "from_scratch": _side_by_side(scratch, (1, k))}
     result["load_average_1min"] = [round(load, 2), round(os.getloadavg()[0], 2)]
     result["target_ratio"] = TARGETS["two_d"]
+    result["figure_target_bytes"] = FIGURE_TARGET_BYTES
     return result
 
 
@@ -111,6 +113,9 @@ def format_rows(result: dict) -> list[str]:
                                   + (f" ({v['wall_ratio']}× wall, {v['cpu_ratio']}× CPU)" if "wall_ratio" in v else "")
                                   for key, v in value.items() if key.startswith("K="))
                 lines.append(f"seeds {case} {part}: {cells}")
+                lines += [f"seeds {case} {part} {key}: animation figure {v['figure_bytes'] / 1e6:.2f} MB (target ≤ "
+                          f"{FIGURE_TARGET_BYTES / 1e6:.0f} MB)" for key, v in value.items()
+                          if key.startswith("K=") and "figure_bytes" in v]
             elif part.startswith("K="):
                 lines.append(f"seeds {case} {part}: {value['wall_s']:.2f} s wall / {value['cpu_s']:.2f} s CPU"
                              + (f" ({value['wall_ratio']}× wall, {value['cpu_ratio']}× CPU)" if "wall_ratio" in value

@@ -59,7 +59,7 @@ async def protocol_session(url: str, query: str, pick, timeout_s: float) -> dict
         out.update(click_seconds=done.seconds, point_to_animation_seconds=clicked.seconds + done.seconds)
         out["ok"] = not errors
     except Exception as err:  # noqa: BLE001 - a session's failure is a finding, counted and kept
-        errors.append(f"{type(err).__name__}: {str(err).splitlines()[0][:200] if str(err) else ''}")
+        errors.append(failure_line(err))
     finally:
         out["errors"] = errors
         await session.close()
@@ -109,11 +109,17 @@ async def browser_session(browser, url: str, query: str, pick, timeout_s: float)
             errors.append("error on the page: " + alerts[0][:200])
         out["ok"] = not errors
     except Exception as err:  # noqa: BLE001 - a session's failure is a finding, counted and kept
-        errors.append(f"{type(err).__name__}: {str(err).splitlines()[0][:200]}")
+        errors.append(failure_line(err))
     finally:
         out["errors"] = errors
         await context.close()
     return out
+
+
+def failure_line(err: Exception) -> str:
+    """A session's failure in one line: its type and the first 200 characters of its message."""
+    text = str(err)
+    return f"{type(err).__name__}: {text.splitlines()[0][:200] if text else ''}"
 
 
 async def _sessions(kind: str, url: str, query: str, picks, timeout_s: float) -> list[dict]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 import sys
+from importlib import import_module
 
 from explorer.cli.common import UsageError, checked_out, ints, one_line_text, quoted, write_out
 from explorer.config.echo import number
@@ -35,8 +36,9 @@ def add_parser(sub):
                             "headless Chromium; either way at the lowest CPU priority")
     bench.add_argument("--pin", action="store_true",
                        help="with --load: pin the server to the first core and the clients to the others")
-    bench.add_argument("--only", choices=["audit"], help="only this benchmark (audit: 64 reference models, batched "
-                                                         "against one by one)")
+    bench.add_argument("--only", choices=["audit", "fairness"],
+                       help="only this benchmark (audit: 64 reference models, batched against one by one; fairness: "
+                            "one session's Unlearn beside another session's long training, both in the worker pool)")
     return bench
 
 
@@ -58,12 +60,11 @@ def command(args) -> int:
     except ValueError as err:
         raise ScenarioError(str(err)) from None
     checked_out(args.out)
-    if args.only == "audit":
-        from explorer.bench.audit import audit_benchmark, format_rows
-
-        result = {"audit": audit_benchmark()}
+    if args.only:
+        module = import_module(f"explorer.bench.{args.only}")
+        result = {args.only: getattr(module, f"{args.only}_benchmark")()}
         write_out(args.out, json.dumps(result, indent=2))
-        print("\n".join(format_rows(result["audit"])))
+        print("\n".join(module.format_rows(result[args.only])))
         return 0
     result = bench.run_all(repeats=args.repeats, device=args.device)
     write_out(args.out, json.dumps(result, indent=2))

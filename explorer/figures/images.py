@@ -168,14 +168,52 @@ def forget_probs_figure(image: np.ndarray, image_shape, step_probs: Sequence[np.
 
 def per_class_figure(accs: dict[str, np.ndarray], class_names, title: str = "Per-class test accuracy",
                      height: int = 320) -> go.Figure:
-    """Grouped bars: one group per class, one bar per model (e.g. original / JiT / retrain)."""
+    """Grouped bars: one group per class, one bar per model (e.g. original / JiT / retrain). A model's value as a
+    (K, classes) array (one row per training seed) is drawn as its mean with error bars from the lowest to the
+    highest seed."""
     colors = {"original": "#1f77b4", "retrain": "#7f7f7f"}
-    fig = go.Figure([go.Bar(x=[str(n) for n in class_names], y=np.nan_to_num(np.asarray(a, float)).tolist(),
-                            name=name, marker_color=colors.get(name, "#d62728"))
-                     for name, a in accs.items()])
+    bars = []
+    for name, a in accs.items():
+        a = np.asarray(a, float)
+        bar = dict(x=[str(n) for n in class_names], name=name, marker_color=colors.get(name, "#d62728"))
+        if a.ndim == 2:
+            with np.errstate(all="ignore"):
+                mean, lo, hi = np.nanmean(a, 0), np.nanmin(a, 0), np.nanmax(a, 0)
+            bar.update(name=f"{name} (mean of {len(a)} seeds)", error_y=dict(
+                type="data", symmetric=False, array=np.nan_to_num(hi - mean).tolist(),
+                arrayminus=np.nan_to_num(mean - lo).tolist(), thickness=1.2, width=3))
+            a = mean
+        bars.append(go.Bar(y=np.nan_to_num(a).tolist(), **bar))
+    fig = go.Figure(bars)
+    if any(np.asarray(a).ndim == 2 for a in accs.values()):
+        title += "<br><sup>bars: mean over seeds · whiskers: lowest to highest seed</sup>"
     fig.update_layout(title=title, barmode="group", height=height, yaxis=dict(range=[0, 1.05], title="accuracy"),
                       xaxis=dict(type="category", dtick=1, title="class"), margin=dict(l=55, r=10, t=40, b=50),
                       legend=dict(orientation="h", y=-0.3))
+    return fig
+
+
+def seed_probs_figure(class_names, per_model: dict[str, np.ndarray], title: str = "", height: int = 320
+                      ) -> go.Figure:
+    """One forgotten image over K training seeds: its class probabilities under each model (``per_model[name]``:
+    (K, classes), one row per seed) as a strip of points per class, the models side by side (e.g. the method's
+    beside the retrained models')."""
+    colors = {"retrain": "#7f7f7f", "original": "#1f77b4"}
+    names = [str(n) for n in class_names]
+    fig = go.Figure()
+    for name, probs in per_model.items():
+        probs = np.asarray(probs, float)
+        k = len(probs)
+        fig.add_trace(go.Box(
+            x=[names[c] for _ in range(k) for c in range(len(names))], y=probs.ravel().tolist(),
+            name=f"{name} ({k} seeds)", boxpoints="all", jitter=0.5, pointpos=0, fillcolor="rgba(0,0,0,0)",
+            line=dict(width=0), marker=dict(color=colors.get(name, "#d62728"), size=6, opacity=0.8),
+            text=[f"seed {s}" for s in range(k) for _ in range(len(names))],
+            hovertemplate="%{text}: P(%{x}) = %{y:.3f}<extra>" + name + "</extra>"))
+    fig.update_layout(title=dict(text=f"{title}<br><sup>one dot per training seed</sup>", font_size=13),
+                      boxmode="group", height=height, yaxis=dict(range=[-0.03, 1.03], title="probability"),
+                      xaxis=dict(type="category", title="class"), margin=dict(l=45, r=10, t=60, b=45),
+                      legend=dict(orientation="h", y=-0.25))
     return fig
 
 

@@ -9,6 +9,7 @@ from typing import Sequence
 import numpy as np
 import plotly.graph_objects as go
 
+from explorer.figures.cloud import seed_curve_traces
 from explorer.figures.common import SPEEDS, class_color
 
 ORIGINAL_COLOR = "#d62728"  # the paper's red: original curve and forget points on it
@@ -43,11 +44,13 @@ def change_figure(xs, original: np.ndarray, runs: Sequence[CurveRun], steps: Seq
                   forget_before: Sequence[float] = (), retrain: np.ndarray | None = None,
                   x_train: np.ndarray | None = None, y_train: np.ndarray | None = None,
                   forget_ids: Sequence[int] = (), title: str | None = None, height: int = 460,
-                  scale: float = 1.0, animate: bool = True) -> go.Figure:
+                  scale: float = 1.0, animate: bool = True,
+                  seed_curves: dict[str, tuple[Sequence[np.ndarray], str]] | None = None) -> go.Figure:
     """The original curve (red) with its forget points (red dots); each run's curve (grey) with its forget
     points' new values (black dots) joined to the old ones by vertical segments; optionally the retrained
     model's curve (blue, dashed) and the training data at y = its label (the LAST trace, selectable, with
     the training id as customdata). With ``animate`` and several steps, frames and a slider walk the steps.
+    ``seed_curves`` (a run over several training seeds): name -> (each seed's final curve, dash), drawn thin.
     """
     xs = np.asarray(xs, dtype=float)
     n_steps = len(steps)
@@ -80,6 +83,9 @@ def change_figure(xs, original: np.ndarray, runs: Sequence[CurveRun], steps: Seq
         traces.append(go.Scatter(x=xs.tolist(), y=np.asarray(retrain, float).tolist(), mode="lines",
                                  name="retrained without the forget set", hoverinfo="skip",
                                  line=dict(color=RETRAIN_COLOR, width=2 * scale, dash="dash")))
+    for name, (curves, dash) in (seed_curves or {}).items():
+        color = RETRAIN_COLOR if dash == "dash" else AFTER_COLOR
+        traces += [go.Scatter(t) for t in seed_curve_traces(xs, curves, name, color, dash)]
     moving_from = len(traces)
     traces += at(last) if n_steps else []
     traces.append(go.Scatter(x=fx, y=before, mode="markers", name="forget point, before",

@@ -12,6 +12,7 @@ from typing import Sequence
 import numpy as np
 import plotly.graph_objects as go
 
+from explorer.figures import cloud as C
 from explorer.figures.boundary import boundary_xy
 from explorer.figures.common import (FORGET_COLOR, MAX_FRAMES, axis_ref, class_legend, encode_class_confidence,
                                      figure, finite_or_nan, fixed_axes, heatmap_trace, json_float,
@@ -69,11 +70,15 @@ def animation_figure(x: np.ndarray, y: np.ndarray, xs, ys, n_classes: int, forge
                      original_probs: np.ndarray, retrain_probs: np.ndarray | None,
                      references: dict[str, dict[str, float]] | None = None,
                      losses: Sequence[float | None] | None = None, method_label: str = "JiT",
-                     metrics: Sequence[str] = ANIMATION_METRICS, height: int = 720) -> go.Figure:
+                     metrics: Sequence[str] = ANIMATION_METRICS, height: int = 720,
+                     cloud: C.Cloud | None = None) -> go.Figure:
     """One figure: boundary animation (left) + one small panel per metric (right), all driven by
     the same frames and slider. At most :data:`MAX_FRAMES` frames are expected (thin before).
 
-    ``references`` maps "original"/"retrain" to metric dicts drawn as dotted/dashed lines.
+    ``references`` maps "original"/"retrain" to metric dicts drawn as dotted/dashed lines. With ``cloud`` (a run
+    over K seeds, :class:`explorer.figures.cloud.Cloud`) the panel draws every seed's boundaries instead of one
+    of each, the points coloured by the cloud's per-point score, and the metric panels bands over the seeds
+    (the background stays seed 0's, whose steps ``frame_probs`` are).
     """
     if len(frame_probs) == 0 or len(frame_probs) != len(steps):
         raise ValueError("animation_figure needs one probability grid per step")
@@ -95,14 +100,29 @@ def animation_figure(x: np.ndarray, y: np.ndarray, xs, ys, n_classes: int, forge
 
     # -- boundary panel (trace order matters: frames address traces by index)
     add(heatmap_trace(xs, ys, frame_probs[0], n_classes))                                            # 0
-    ox, oy = boundary_xy(original_probs, xs, ys)
-    add(line_trace(ox, oy, "original boundary", color="#555", width=1.5, opacity=0.45))              # 1
-    if retrain_probs is not None:
-        rx, ry = boundary_xy(retrain_probs, xs, ys)
-        add(line_trace(rx, ry, "retrained boundary", color="#000", width=2, dash="dash"))             # 2
-    bx, by = boundary_xy(frame_probs[0], xs, ys)
-    current_index = add(line_trace(bx, by, f"{method_label} boundary", color="#c2185b", width=2.5))
-    for trace in points_traces(x, y, forget_ids):
+    if cloud is None:
+        ox, oy = boundary_xy(original_probs, xs, ys)
+        add(line_trace(ox, oy, "original boundary", color="#555", width=1.5, opacity=0.45))          # 1
+        if retrain_probs is not None:
+            rx, ry = boundary_xy(retrain_probs, xs, ys)
+            add(line_trace(rx, ry, "retrained boundary", color="#000", width=2, dash="dash"))         # 2
+        bx, by = boundary_xy(frame_probs[0], xs, ys)
+        current = [add(line_trace(bx, by, f"{method_label} boundary", color="#c2185b", width=2.5))]
+        points = points_traces(x, y, forget_ids)
+    else:
+        k = cloud.seeds
+        for trace in (C.boundary_traces(cloud.original, xs, ys, f"original boundaries ({k} seeds)", C.ORIGINAL_COLOR,
+                                        opacity=0.3)
+                      + C.boundary_traces(cloud.retrain, xs, ys, f"retrained boundaries ({k} seeds)", C.RETRAIN_COLOR,
+                                          dash="dash")):
+            add(trace)
+        moving = "" if cloud.per_step else ", final"
+        current = [add(t) for t in C.boundary_traces(cloud.method_at(0), xs, ys,
+                                                     f"{method_label} boundaries ({k} seeds{moving})", C.METHOD_COLOR,
+                                                     width=1.3)]
+        points = (points_traces(x, y, forget_ids) if cloud.scores is None
+                  else C.scored_points_traces(x, y, forget_ids, cloud.scores, cloud.score_label))
+    for trace in points:
         add(trace)
     xa, ya = fixed_axes(xs, ys)
     layout["xaxis"].update(xa)
@@ -119,12 +139,15 @@ def animation_figure(x: np.ndarray, y: np.ndarray, xs, ys, n_classes: int, forge
         info = METRICS.get(name)
         hover = f"{short_label(name)}: %{{y:.3f}} at step %{{x}}" + (
             f"<br>{info.better}" if info else "") + "<extra></extra>"
-        add({"type": "scatter", "x": step_arr, "y": values, "mode": "lines", "name": method_label,
-             "line": {"color": "#c2185b", "width": 1.8}, "showlegend": False, "hovertemplate": hover}, axis)
-        refs = [values]
+        if cloud is not None and cloud.metrics and name != "loss":
+            values, refs = _bands(cloud, name, step_arr, x_range, method_label, lambda t: add(t, axis))
+        else:
+            add({"type": "scatter", "x": step_arr, "y": values, "mode": "lines", "name": method_label,
+                 "line": {"color": "#c2185b", "width": 1.8}, "showlegend": False, "hovertemplate": hover}, axis)
+            refs = [values]
         for ref, style in (("retrain", {"color": "#000", "dash": "dash"}), ("original", {"color": "#888", "dash": "dot"})):
             value = references.get(ref, {}).get(name)
-            if value is not None and np.isfinite(value):
+            if value is not None and np.isfinite(value) and (cloud is None or not cloud.metrics or name == "loss"):
                 refs.append([value])
                 add({"type": "scatter", "x": x_range, "y": [float(value), float(value)], "mode": "lines",
                      "line": {"width": 1.2, **style}, "name": ref, "showlegend": False,
@@ -144,15 +167,39 @@ def animation_figure(x: np.ndarray, y: np.ndarray, xs, ys, n_classes: int, forge
     frames = []
     for k, (step, probs) in enumerate(zip(steps, frame_probs)):
         fx, fy = boundary_xy(probs, xs, ys)
-        fdata = [{"type": "heatmap", "z": encode_class_confidence(probs, (len(ys), len(xs)))},
-                 {"type": "scatter", "x": fx, "y": fy}]
+        fdata = [{"type": "heatmap", "z": encode_class_confidence(probs, (len(ys), len(xs)))}]
+        if cloud is None:
+            fdata.append({"type": "scatter", "x": fx, "y": fy})
+        moving = current if cloud is None or cloud.per_step else []
+        if cloud is not None and cloud.per_step:
+            fdata += C.frame_boundaries(cloud.method_at(k), xs, ys)
         fdata += [{"type": "scatter", "x": [float(step_arr[k])], "y": [json_float(vals[k])]} for vals in marker_values]
-        frames.append({"name": str(k), "data": fdata, "traces": [0, current_index, *marker_indices]})
+        frames.append({"name": str(k), "data": fdata, "traces": [0, *moving, *marker_indices]})
     layout.update(player_controls([str(s) for s in steps]))
-    layout.update(height=height, margin=dict(l=40, r=10, t=70, b=20), plot_bgcolor="white",
+    scored = cloud is not None and cloud.scores is not None  # room on the left for the scores' colour bar
+    layout.update(height=height, margin=dict(l=115 if scored else 40, r=10, t=70, b=20), plot_bgcolor="white",
                   legend=dict(orientation="h", x=0.0, y=1.02, yanchor="bottom", font={"size": 11}),
                   uirevision="player", modebar=dict(orientation="v"))
     return figure(data, layout, frames)
+
+
+def _bands(cloud: C.Cloud, name: str, steps: np.ndarray, x_range, method_label: str, add) -> tuple[np.ndarray, list]:
+    """A metric panel over seeds: the retrained and original models' bands (flat: one value per seed) and the
+    method's band around its mean line; (the mean per step, what the panel's range must hold)."""
+    per_seed = np.array([[m.get(name, np.nan) for m in seed] for seed in cloud.metrics], dtype=np.float64)
+    refs = [per_seed]
+    for ref, color, fill, dash in (("retrain", "#000", "rgba(0,0,0,0.10)", "dash"),
+                                   ("original", "#888", "rgba(120,120,120,0.10)", "dot")):
+        values = np.array([[m.get(name, np.nan)] * 2 for m in cloud.references.get(ref, ())], dtype=np.float64)
+        if len(values) and np.isfinite(values).any():
+            refs.append(values)
+            for trace in C.band_traces(x_range, values, ref, color, fill, dash):
+                add(trace)
+    band, mean = C.band_traces(steps, per_seed, method_label, C.METHOD_COLOR, "rgba(194,24,91,0.22)")
+    add(band)
+    add(mean)
+    with np.errstate(all="ignore"):
+        return finite_or_nan(np.nanmean(per_seed, axis=0)), refs
 
 
 def _animation_skeleton(titles: tuple[str, ...]) -> dict:

@@ -9,6 +9,7 @@ paper's figures suggest.
 """
 from explorer.lessons import catalog  # noqa: F401  (fills LESSONS)
 from explorer.lessons import odd_point  # noqa: F401  (its scenario and views, into the steps' tables)
+from explorer.lessons import seed_cloud  # noqa: F401  (the two-retrainings step's scenario and view)
 from explorer.lessons.model import LESSONS, Lesson, Outcome, Question, Step, judge, link, parse_link
 from explorer.lessons.steps import FORGET_SETS, SCENARIOS, VIEWS, Engine, compute, forget_ids, local_engine, scenario
 

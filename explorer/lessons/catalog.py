@@ -27,6 +27,13 @@ _lesson(
          Q("Which retrained model's boundary moves more, compared with the original?",
            (("deep", "the one without A (deep inside)"), ("boundary", "the one without B (on the boundary)"),
             ("neither", "neither moves it visibly")))),
+    Step("Retrain twice",
+         "Retraining is itself random: the initial weights and the order of the batches come from a training seed. "
+         "We retrain without B eight times, each with its own seed, on the same data. Predict first.",
+         "moons_seeds", "two_retrainings", ("boundary",),
+         Q("Do two models retrained without B, differing only in their training seed, draw the same boundary?",
+           (("same", "yes, the same boundary"), ("close", "close, but they disagree on a few % of the plane"),
+            ("far", "no, they disagree on a tenth of the plane or more")))),
     Step("Retraining is the gold standard",
          "Retraining is exact but costs a whole training run. Zero-shot methods such as JiT (Foster et al.) only "
          "see the forget point. Here JiT forgets B; we measure how close it gets to the retrained model.",

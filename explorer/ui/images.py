@@ -324,6 +324,13 @@ def results(trained: Trained, scenario: Scenario) -> None:
     cols = st.columns(2)
     for k in range(len(run.shown_ids)):
         cols[k % 2].plotly_chart(figs[f"probs_{k}"], key=key(f"ui.probs_{k}"), theme=None)
+    if "seeds_0" in figs:  # a run over several training seeds: the final models' spread, per forgotten image
+        st.markdown(f"**Over the {out.seeds} training seeds** — one dot per seed's final model: the method's (red) "
+                    "beside the retrained models' (grey). Where the red dots fall among the grey ones, the method "
+                    "forgot that image as retraining does, within training noise.")
+        cols = st.columns(2)
+        for k in range(len(run.shown_ids)):
+            cols[k % 2].plotly_chart(figs[f"seeds_{k}"], key=key(f"ui.seeds_{k}"), theme=None)
     c1, c2 = st.columns(2)
     c1.plotly_chart(figs["entropy"], key=key("ui.entropy"), theme=None)
     c2.plotly_chart(figs["confusion"], key=key("ui.confusion_after"), theme=None)

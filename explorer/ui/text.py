@@ -3,8 +3,8 @@
 SEEDS_HELP = ("Training seeds K: the original, the retrained model and every method run once per seed k (initial "
               "weights and batch order from seed + k, the method's noise from seed + k), on the same data and forget "
               "set. With K ≥ 2 the verdict judges the direction against training noise (a paired 95 % interval over "
-              "seeds) and the report gives means, intervals, the noise floor and per-point ε and KLoM. The animation "
-              "shows seed 0.")
+              "seeds) and the report gives means, intervals, the noise floor and per-point ε and KLoM. The 2D "
+              "animation draws every seed's boundaries (the background is seed 0's) and bands over the seeds.")
 
 HELP = {
     "ds": "Which 2D toy dataset to generate. Changing it resets the dataset fields to that dataset's defaults.",
@@ -68,7 +68,11 @@ PANEL_HELP = {
                   "confidence, solid pink line = its current boundary, faint grey = the original boundary, black dashed = "
                   "the model retrained without the forget set (the gold standard). Right: each metric per step with "
                   "the retrained value (dashed) and the original value (dotted); the dot follows the slider. "
-                  "Press ▶ Play or drag the slider."),
+                  "Press ▶ Play or drag the slider. With several training seeds: thin dashed lines = each seed's "
+                  "retrained boundary, thin pink lines = each seed's boundary under the method, faint grey = the "
+                  "originals; the points are filled by their KLoM (how differently the method and the retrained models "
+                  "treat each point, 0 = alike); each metric is a band from the lowest to the highest seed around the "
+                  "seeds' mean."),
     "side": ("**What am I looking at?** The models side by side (original, unlearned, retrained, then each method "
              "chosen under *Compare with*), final state only: does the unlearned boundary look like the retrained "
              "one? Key scores are in each panel's corner."),

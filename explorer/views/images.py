@@ -2,7 +2,7 @@
 step (the probes), and every figure of that run, from one RunOutcome."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import plotly.graph_objects as go
@@ -32,6 +32,7 @@ class ImageRun:
     planes: list[A.Plane]
     test_probs: dict[str, np.ndarray]  # original / main method / retrain
     forget_probs: dict[str, np.ndarray]
+    seed_test_probs: dict[str, list[np.ndarray]] = field(default_factory=dict)  # K > 1 seeds: each seed's
 
     @property
     def steps(self) -> list[int]:
@@ -51,7 +52,13 @@ def run(scenario: Scenario, trained: Trained, forget_ids, retrain=None, progress
     models = {"original": trained.model, out.method: out.main.model, "retrain": out.retrain}
     test = {k: predict_proba(m, data.x_test, trained.device) for k, m in models.items()}
     forget = {k: predict_proba(m, data.x_train[ids], trained.device) for k, m in models.items()}
-    return ImageRun(out, shown, planes, test, forget)
+    per_seed = {}
+    if out.seeds > 1:  # each seed's original, method and retrained model on the test set (per-class accuracy)
+        per_seed = {k: [predict_proba(m, data.x_test, trained.device) for m in ms] for k, ms in (
+            ("original", [r.trained.model for r in out.seed_runs]),
+            (out.method, [r.results[out.method].model for r in out.seed_runs]),
+            ("retrain", [r.retrain for r in out.seed_runs]))}
+    return ImageRun(out, shown, planes, test, forget, per_seed)
 
 
 def figures(run: ImageRun) -> dict[str, go.Figure]:
@@ -72,8 +79,16 @@ def figures(run: ImageRun) -> dict[str, go.Figure]:
             data.x_train[i], data.image_shape, [p[k] for p in shown_steps], steps,
             out.reference_probes["retrain"][SHOWN][k], names,
             title=f"Forgotten image #{i} (class {names[int(data.y_train[i])]})")
-    figs["per_class"] = F.per_class_figure({k: A.per_class_accuracy(v, data.y_test, data.n_classes)
-                                            for k, v in run.test_probs.items()}, names)
+    if out.seeds > 1:
+        for k, i in enumerate(run.shown_ids):
+            figs[f"seeds_{k}"] = F.seed_probs_figure(names, {
+                label: [r.results[out.method].final_probe(SHOWN)[k] for r in out.seed_runs],
+                "retrain": [r.reference_probes["retrain"][SHOWN][k] for r in out.seed_runs]},
+                title=f"Forgotten image #{i} (class {names[int(data.y_train[i])]}) over {out.seeds} seeds")
+    accuracy = lambda probs: A.per_class_accuracy(probs, data.y_test, data.n_classes)  # noqa: E731
+    figs["per_class"] = F.per_class_figure(
+        {k: np.stack([accuracy(p) for p in v]) for k, v in run.seed_test_probs.items()} if run.seed_test_probs
+        else {k: accuracy(v) for k, v in run.test_probs.items()}, names)
     figs["confusion"] = F.confusion_figure(data.y_test, run.test_probs[out.method].argmax(1), names,
                                            title=f"Confusion matrix after {label} (test set)")
     f = run.forget_probs

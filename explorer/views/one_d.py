@@ -75,7 +75,18 @@ def animation(out: RunOutcome, method: str | None = None, scale: float = 1.0, wi
         [p.step for p in result.trajectory.points],
         forget_before=out.reference_probes["original"][FORGET][:, 1].tolist(),
         retrain=out.reference_probes["retrain"][LINE][:, 1], x_train=d.x_train if with_data else None,
-        y_train=d.y_train, forget_ids=out.forget_ids, scale=scale)
+        y_train=d.y_train, forget_ids=out.forget_ids, scale=scale, seed_curves=seed_curves(out, result.name))
+
+
+def seed_curves(out: RunOutcome, method: str) -> dict | None:
+    """A run over K > 1 seeds: each seed's retrained curve (dashed) and its final curve under ``method``."""
+    runs = out.seed_runs
+    if len(runs) < 2 or any(method not in run.results for run in runs):
+        return None
+    k = len(runs)
+    return {f"retrained ({k} seeds)": ([run.reference_probes["retrain"][LINE][:, 1] for run in runs], "dash"),
+            f"{out.label(method)}, final ({k} seeds)": ([run.results[method].final_probe(LINE)[:, 1] for run in runs],
+                                                         "solid")}
 
 
 # ----------------------------------------------------------------------------------------------

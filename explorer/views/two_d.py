@@ -8,8 +8,10 @@ import numpy as np
 from torch import nn
 
 from explorer import pipeline
+from explorer import seeds as seeds_module
 
 from explorer.figures import two_d as figures
+from explorer.figures.cloud import Cloud
 from explorer.figures.common import MAX_FRAMES
 from explorer.measures.evaluation import Grid, local_lipschitz
 from explorer.measures.metrics import default_radius, information_score
@@ -55,7 +57,32 @@ def animation(out: RunOutcome, method: str | None = None, height: int = 720):
         [p.step for p in pts], result.probe(GRID), [p.metrics for p in pts],
         out.reference_probes["original"][GRID], out.reference_probes["retrain"][GRID], out.references,
         losses=losses if any(v is not None for v in losses) else None,
-        method_label=out.label(result.name), height=height)
+        method_label=out.label(result.name), height=height, cloud=cloud(out, result.name))
+
+
+SCORE_LABEL = "KLoM"  # the per-point score the cloud colours the training points by
+
+
+def cloud(out: RunOutcome, method: str) -> Cloud | None:
+    """Every seed's boundaries of a run over K > 1 seeds (None with one seed): each seed's method boundary at the
+    animated steps (seed k's last recorded step at or before each of seed 0's), its metrics there, both references
+    per seed, and each training point's KLoM (:func:`explorer.seeds.training_klom`) under ``method``."""
+    runs = out.seed_runs
+    if len(runs) < 2 or any(method not in run.results for run in runs):
+        return None
+    steps = np.asarray(out.results[method].trajectory.steps)
+    grids, metrics = [], []
+    for run in runs:
+        result = run.results[method]
+        own = np.asarray(result.trajectory.steps)
+        at = np.clip(np.searchsorted(own, steps, side="right") - 1, 0, len(own) - 1)
+        probes = result.probe(GRID)
+        grids.append([probes[j] for j in at])
+        metrics.append([result.trajectory.points[j].metrics for j in at])
+    refs = {name: [run.references[name] for run in runs] for name in ("original", "retrain")}
+    return Cloud([run.reference_probes["original"][GRID] for run in runs],
+                 [run.reference_probes["retrain"][GRID] for run in runs], grids, metrics, refs,
+                 seeds_module.training_klom(runs, method, len(out.trained.data.x_train), out.forget_ids), SCORE_LABEL)
 
 
 def side_by_side(out: RunOutcome, per_row: int = 4):

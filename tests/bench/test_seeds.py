@@ -17,3 +17,7 @@ def test_the_seeds_benchmark_times_both_counts_side_by_side_and_reports_ratios()
     assert "cannot tell" in result["unlearn"]["K=1"]["verdict"]
     rows = "\n".join(format_rows({"two_d": result}))
     assert "K=2" in rows and "× CPU" in rows
+    # the cloud's figure size is reported beside its target, and the cloud makes it larger than one seed's
+    assert result["figure_target_bytes"] == 5_000_000
+    assert result["unlearn"]["K=2"]["figure_bytes"] > result["unlearn"]["K=1"]["figure_bytes"] > 0
+    assert "seeds two_d unlearn K=2: animation figure" in rows and "(target ≤ 5 MB)" in rows

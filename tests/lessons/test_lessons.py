@@ -47,7 +47,8 @@ def test_links_round_trip(name):
 
 
 QUESTION_STEPS = [(name, k) for name, k in STEPS if L.LESSONS[name].steps[k].question
-                  and L.LESSONS[name].steps[k].view in ("retrain_pair", "run2d", "sweep", "forget_acc", "mia", "audit")]
+                  and L.LESSONS[name].steps[k].view in ("retrain_pair", "run2d", "sweep", "forget_acc", "mia", "audit",
+                                                            "two_retrainings")]
 
 
 @pytest.fixture(scope="module")

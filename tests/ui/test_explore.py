@@ -490,6 +490,8 @@ def test_seeds_from_a_link_set_the_control_and_the_verdict_judges_against_traini
     assert not at.error
     texts = " ".join(str(el.value) for el in [*at.markdown, *at.info, *at.success, *at.warning])
     assert "mean of 3 seeds" in texts and "95 % interval" in texts
+    names = [str(t.get("name")) for c in charts(at) for t in spec(c)["data"]]  # the page draws the cloud and bands
+    assert names.count("retrained boundaries (3 seeds)") == 3 and any("min–max over seeds" in n for n in names)
     assert qp(at).get("seeds") == "3"
     at.number_input(key=K("seeds")).set_value(1).run()
     assert "seeds" not in qp(at)

@@ -192,4 +192,7 @@ def test_the_seeds_control_runs_every_seed(app):
     table = unlearn_and_check(at, forget_count(at))
     assert any(name.startswith("JiT") for name in table["method"])  # named as it ran (its step guard included)
     texts = " ".join(str(el.value) for el in [*at.markdown, *at.info, *at.success, *at.warning])
-    assert "mean of 2 seeds" in texts
+    assert "mean of 2 seeds" in texts and "Over the 2 training seeds" in texts  # the per-image strips' panel
+    traces = [t for c in at.get("plotly_chart") for t in json.loads(c.proto.spec)["data"]]
+    assert any(t.get("name") == "retrain (2 seeds)" and t["type"] == "box" for t in traces)
+    assert any("error_y" in t for t in traces)  # per-class accuracy with error bars over the seeds
