@@ -140,7 +140,7 @@ def validate(scenario: Scenario) -> None:
         validate_spec(scenario.dataset)
         scenario.model.validate()
         scenario.train.validate()
-        for path in ("seed", "seeds", "grid_resolution", "record_every"):  # the probe: check_lipschitz_probe below
+        for path in ("seed", "seeds", "grid_resolution", "record_every", "lipschitz_sigma", "lipschitz_space"):
             limits.check(path, getattr(scenario, path))
     except (TypeError, ValueError) as err:
         raise ScenarioError(one_line(err)) from None
@@ -151,13 +151,6 @@ def validate(scenario: Scenario) -> None:
             method_config(scenario, name)
         except ScenarioError as err:
             raise ScenarioError(f"the scenario's settings for method {shown(name)}: {err}") from None
-    if scenario.grid_resolution < 10 or scenario.grid_resolution > 400:
-        raise ScenarioError(f"grid resolution must be between 10 and 400, got {scenario.grid_resolution}")
-    check_lipschitz_probe(scenario.lipschitz_sigma, scenario.lipschitz_space)
-    if scenario.record_every < 1:
-        raise ScenarioError(f"record-every must be >= 1, got {scenario.record_every}")
-    if not 0 <= scenario.seed < 2**32:
-        raise ScenarioError(f"seed must be between 0 and 2**32 - 1, got {scenario.seed}")
     last = scenario.seeds - 1  # seed k trains with train.seed + k and runs methods with seed + k
     if max(scenario.seed, scenario.train.seed) + last > limits.MAX_SEED:
         raise ScenarioError(f"with {scenario.seeds} seeds the seed and the training seed must be at most "
@@ -166,10 +159,12 @@ def validate(scenario: Scenario) -> None:
 
 
 def check_lipschitz_probe(sigma, space) -> None:
-    if not (isinstance(sigma, (int, float)) and 0 < sigma <= 10 and np.isfinite(sigma)):
-        raise ScenarioError(f"the Lipschitz probe's sigma must be in (0, 10], got {sigma}")
-    if space not in ("probs", "logits"):
-        raise ScenarioError(f"the Lipschitz probe's space must be probs or logits, got {space!r}")
+    """The probe's σ and output space against their declarations (explorer/config/limits.py); ScenarioError."""
+    try:
+        limits.check("lipschitz_sigma", sigma)
+        limits.check("lipschitz_space", space)
+    except ValueError as err:
+        raise ScenarioError(str(err)) from None
 
 
 def unlearn(scenario: Scenario, name: str, trained: Trained, forget_ids, evaluate,

@@ -24,7 +24,7 @@ def test_the_lipschitz_probe_is_the_scenarios_not_jits(moons_trained):
 
 @pytest.mark.parametrize("changes, message", [
     (dict(lipschitz_sigma=0.0), "sigma"), (dict(lipschitz_sigma=float("inf")), "sigma"),
-    (dict(lipschitz_space="bits"), "probs or logits"),
+    (dict(lipschitz_space="bits"), "one of probs, logits"),
 ])
 def test_a_bad_probe_is_refused_before_any_work(moons_trained, changes, message):
     scenario, _ = moons_trained

@@ -10,7 +10,7 @@ import sys
 from explorer.cli import atlas, audit, bench, calibrate, methods, run
 from explorer.cli.common import Parser, UsageError
 from explorer.config.echo import for_terminal
-from explorer.config.scenario import ScenarioError
+from explorer.config.errors import ScenarioError
 
 COMMANDS = {module.NAME: module for module in (run, methods, calibrate, atlas, audit, bench)}
 

@@ -9,7 +9,7 @@ from importlib import import_module
 
 from explorer.cli.common import UsageError, checked_out, ints, one_line_text, quoted, write_out
 from explorer.config.echo import number
-from explorer.config.scenario import ScenarioError
+from explorer.config.errors import ScenarioError
 
 NAME = "bench"
 

@@ -8,26 +8,27 @@ from dataclasses import replace
 from explorer.cli.common import (UsageError, checked_out, checked_runner, floats, ints, join, names, progress_bar,
                                  runner_flags, write_out)
 from explorer.config.cost import STUDY_BUDGET
-from explorer.config.scenario import ScenarioError
+from explorer.config.errors import ScenarioError
 
 NAME = "calibrate"
+# flag dest -> the StudyGrid axis it sets
+GRID_AXES = {"sigmas": "sigmas", "etas": "etas", "passes": "passes", "step_guards": "max_step_changes",
+             "weight_decays": "weight_decays", "datasets": "datasets", "kinds": "kinds"}
 
 
 def add_parser(sub):
     cal = sub.add_parser("calibrate", help="the calibration study behind JiT's 2D defaults: JiT over a grid of "
                                            "settings × datasets × seeds × forget kinds, measured against retraining")
-    from explorer.studies.calibration import FORGET_KINDS, StudyGrid
-    grid = StudyGrid()
-    cal.add_argument("--sigmas", default=join(grid.sigmas), help="JiT σ values (comma-separated)")
-    cal.add_argument("--etas", default=join(grid.etas), help="JiT η values")
-    cal.add_argument("--passes", default=join(grid.passes), help="JiT passes values")
-    cal.add_argument("--step-guards", default=join(grid.max_step_changes),
-                     help="JiT max step change values (0 = the guard off)")
-    cal.add_argument("--weight-decays", default=join(grid.weight_decays),
-                     help="weight decays of the original's training recipe")
-    cal.add_argument("--datasets", default=join(grid.datasets), help="2D toy datasets")
-    cal.add_argument("--seeds", default=str(len(grid.seeds)), help="a count N (seeds 0..N-1) or a list A,B,...")
-    cal.add_argument("--kinds", default=join(grid.kinds), help=f"forget kinds, from: {', '.join(FORGET_KINDS)}")
+    # The axes' defaults are the study grid's (explorer/studies/calibration.py, which loads scipy): filled in when
+    # the command runs, so that parsing stays light.
+    cal.add_argument("--sigmas", help="JiT σ values (comma-separated; default: the study grid's)")
+    cal.add_argument("--etas", help="JiT η values")
+    cal.add_argument("--passes", help="JiT passes values")
+    cal.add_argument("--step-guards", help="JiT max step change values (0 = the guard off)")
+    cal.add_argument("--weight-decays", help="weight decays of the original's training recipe")
+    cal.add_argument("--datasets", help="2D toy datasets")
+    cal.add_argument("--seeds", help="a count N (seeds 0..N-1) or a list A,B,... (default: the study grid's)")
+    cal.add_argument("--kinds", help="forget kinds (an unknown kind lists them)")
     cal.add_argument("--at-defaults", action="store_true",
                      help="run JiT's current default setting only (σ, η, passes, step guard); other axes as given")
     runner_flags(cal)
@@ -41,15 +42,20 @@ def command(args) -> int:
     from explorer.studies.budget import checked, study_cost
     from explorer.studies.calibration import StudyGrid, markdown, run_study
 
-    seeds = ints(args.seeds, "--seeds")
-    if len(seeds) == 1 and "," not in args.seeds:
+    grid = StudyGrid()
+    given = {name: join(getattr(grid, axis)) if getattr(args, name) is None else getattr(args, name)
+             for name, axis in GRID_AXES.items()}
+    given["seeds"] = str(len(grid.seeds)) if args.seeds is None else args.seeds
+    seeds = ints(given["seeds"], "--seeds")
+    if len(seeds) == 1 and "," not in given["seeds"]:
         if not 1 <= seeds[0] <= 100:
             raise UsageError(f"--seeds N must be between 1 and 100, got {seeds[0]}")
         seeds = tuple(range(seeds[0]))
-    grid = StudyGrid(sigmas=floats(args.sigmas, "--sigmas"), etas=floats(args.etas, "--etas"),
-                     passes=ints(args.passes, "--passes"), max_step_changes=floats(args.step_guards, "--step-guards"),
-                     weight_decays=floats(args.weight_decays, "--weight-decays"),
-                     datasets=names(args.datasets, "--datasets"), seeds=seeds, kinds=names(args.kinds, "--kinds"))
+    grid = StudyGrid(sigmas=floats(given["sigmas"], "--sigmas"), etas=floats(given["etas"], "--etas"),
+                     passes=ints(given["passes"], "--passes"),
+                     max_step_changes=floats(given["step_guards"], "--step-guards"),
+                     weight_decays=floats(given["weight_decays"], "--weight-decays"),
+                     datasets=names(given["datasets"], "--datasets"), seeds=seeds, kinds=names(given["kinds"], "--kinds"))
     if args.at_defaults:
         from explorer.unlearning.jit import JiTConfig
 

@@ -11,8 +11,9 @@ import sys
 import time
 from pathlib import Path
 
+from explorer.config import limits
 from explorer.config.echo import for_terminal, number, shown
-from explorer.config.scenario import ScenarioError
+from explorer.config.errors import BACKENDS, ScenarioError
 
 
 class UsageError(Exception):
@@ -52,16 +53,11 @@ def names(text: str, what: str) -> tuple[str, ...]:
     return names
 
 
-def switch(parser, name: str, help_text: str) -> None:
-    parser.add_argument(f"--{name}", dest=name.replace("-", "_"), action=argparse.BooleanOptionalAction,
-                        default=None, help=help_text)
-
-
 def join(values) -> str:
     return ",".join(f"{v:g}" if isinstance(v, float) else str(v) for v in values)
 
 
-MAX_SCENARIO_BYTES = 1 * 2**20
+MAX_SCENARIO_BYTES = limits.MAX_FILE_BYTES  # declared with the other sizes of files and links
 
 
 def read_scenario_file(path: str) -> dict:
@@ -187,8 +183,6 @@ def stage_bar():
 
 
 def runner_flags(parser) -> None:
-    from explorer.studies.runner import BACKENDS  # the runner imports torch: only when a command is built
-
     parser.add_argument("--backend", default="auto", choices=BACKENDS,
                         help="where the jobs run: auto (a process pool unless running in-process is faster, as "
                              "measured), serial, processes, or ray (pip install '.[cluster]')")

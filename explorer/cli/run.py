@@ -7,11 +7,14 @@ import json
 import typing
 from dataclasses import replace
 
-from explorer.cli.common import UsageError, checked_threads, floats, ints, quoted, switch, write_out
+from explorer.cli import flags
+from explorer.cli.common import (UsageError, checked_out, checked_threads, floats, ints, quoted, read_scenario_file,
+                                 write_out)
 from explorer.config.echo import clip
-from explorer.config.scenario import ForgetSpec, Scenario, ScenarioError, default_scenario
-from explorer.cli.common import checked_out, read_scenario_file
-from toy_data import dataset_names
+from explorer.config.errors import ScenarioError
+
+if typing.TYPE_CHECKING:
+    from explorer.config.scenario import ForgetSpec, Scenario
 
 NAME = "run"
 
@@ -20,26 +23,15 @@ def add_parser(sub) -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="train, forget, retrain, unlearn and write a JSON report")
     run.add_argument("--scenario", help="start from a scenario JSON (the app's download or a report); flags override it")
     data = run.add_argument_group("data")
-    data.add_argument("--dataset", help=f"one of: {', '.join(dataset_names())} (default moons)")
+    data.add_argument("--dataset", help="the dataset by name (default moons; an unknown name lists them)")
     data.add_argument("--data-file", metavar="FILE",
                       help="your own data instead: a CSV of points (x1,x2,label or x,label, a header row optional) or "
                            "an .npz of small images (arrays x and y); checked before any work")
-    data.add_argument("--samples", type=int)
-    data.add_argument("--noise", type=float)
-    data.add_argument("--classes", type=int, help="classes for blobs / arms for spiral")
-    data.add_argument("--seed", type=int, help="data, initial weights, random forget set and noise (default 0)")
-    data.add_argument("--test-fraction", type=float)
-    model = run.add_argument_group("model and training")
-    model.add_argument("--model", choices=["mlp", "cnn"])
-    model.add_argument("--depth", type=int)
-    model.add_argument("--width", type=int)
-    model.add_argument("--activation")
-    model.add_argument("--epochs", type=int, help="upper bound; training stops once converged")
-    model.add_argument("--lr", type=float, help="training learning rate")
-    model.add_argument("--weight-decay", type=float)
-    model.add_argument("--batch-size", type=int, help="training batch size (0 = full batch)")
+    flags.add(data, flags.section("dataset."))
+    flags.add(run.add_argument_group("model"), flags.section("model."))
+    flags.add(run.add_argument_group("training (the original and the retrain reference)"), flags.section("train."))
     forget = run.add_argument_group("forget set (exactly one)")
-    forget.add_argument("--forget-ids", help="comma-separated training ids, e.g. 3,17,42")
+    forget.add_argument("--forget-ids", help="comma-separated training ids and ranges, e.g. 3,17,40-45")
     forget.add_argument("--forget-class", type=int, help="every training point of this class")
     forget.add_argument("--forget-random", type=float, help="this fraction of the training set, at random")
     forget.add_argument("--forget-point", help="the training point nearest to X,Y")
@@ -47,42 +39,16 @@ def add_parser(sub) -> argparse.ArgumentParser:
                                                "low_information_target)")
     forget.add_argument("--forget-subclass", help="CLASS:CLUSTER, a k-means cluster (0 = largest) inside a class")
     method = run.add_argument_group("unlearning")
-    method.add_argument("--method", help="the method to run (default jit)")
     method.add_argument("--compare", help="more methods to run on the same forget set, comma-separated")
     method.add_argument("--preset", help="a preset of --method (see `python -m explorer methods`)")
     method.add_argument("--set", action="append", metavar="METHOD.FIELD=VALUE",
                         help="any setting of any method run, e.g. --set scrub.alpha=0.5 (repeatable; "
                              "a tuple is comma-separated; `python -m explorer methods` lists each method's settings)")
-    method.add_argument("--sigma", type=float, help="JiT: perturbation std σ")
-    method.add_argument("--eta", type=float, help="JiT: SGD learning rate η")
-    method.add_argument("--perturbations", type=int, help="JiT: perturbations per sample N")
-    method.add_argument("--passes", type=int, help="JiT: passes over the forget set")
-    method.add_argument("--jit-batch-size", type=int, help="JiT: forget samples per step")
-    method.add_argument("--output-space", choices=["logits", "probs"], help="JiT: where ‖f(x) − f(x̃)‖ is measured")
-    method.add_argument("--reduction", choices=["sum", "mean"], help="JiT: over the batch")
-    switch(method, "detach-perturbed", "JiT: treat f(x̃) as a constant target (published)")
-    switch(method, "clamp-to-batch-range", "JiT: clamp x̃ to the batch's min/max (published)")
-    switch(method, "accumulate-grads", "JiT: never zero gradients between batches (published)")
-    switch(method, "train-mode", "JiT: run the model in train mode (published)")
-    run.add_argument("--seeds", type=int,
-                     help="training seeds K (1-32, default 1): the original, the retrain reference and every method "
-                          "run once per seed k (training seed + k, method seed + k; same data and forget set); the "
-                          "report gives means, 95 %% intervals, the noise floor and per-point ε and KLoM")
-    run.add_argument("--device", help="auto (CUDA, then MPS, then CPU), cpu, cuda, cuda:N or mps")
-    run.add_argument("--record-every", type=int, help="record metrics every k-th step (default 1)")
-    run.add_argument("--grid-resolution", type=int, help="2D evaluation grid size (default 100)")
-    run.add_argument("--lipschitz-sigma", type=float,
-                     help="σ of the forget_lipschitz metric's probe, the same for every method (default 0.1)")
-    run.add_argument("--lipschitz-space", choices=["probs", "logits"],
-                     help="where the forget_lipschitz probe measures output change (default probs)")
+    flags.add(method, flags.JIT_FLAGS, lead="JiT: ")
+    flags.add(run.add_argument_group("the run"), flags.section(""))
     run.add_argument("--threads", type=int, help="torch CPU threads (default: torch's; 1 is fastest for the 2D toys)")
     run.add_argument("--out", help="write the JSON report here (default: stdout)")
-
     return run
-
-
-JIT_FLAGS = ("sigma", "eta", "perturbations", "passes", "output_space", "reduction", "detach_perturbed",
-             "clamp_to_batch_range", "accumulate_grads", "train_mode")
 
 
 def _id_list(text: str, what: str) -> tuple[int, ...]:
@@ -103,6 +69,9 @@ def _id_list(text: str, what: str) -> tuple[int, ...]:
 
 
 def scenario_from_args(args: argparse.Namespace) -> Scenario:
+    # The scenario's module imports the engine's configs (torch): loaded once the command line has parsed.
+    from explorer.config.scenario import Scenario, default_scenario
+
     if args.data_file and args.dataset:
         raise UsageError("give --dataset or --data-file, not both")
     if args.scenario:
@@ -119,18 +88,14 @@ def scenario_from_args(args: argparse.Namespace) -> Scenario:
             base = default_scenario(args.dataset or "moons", seed=args.seed)
         except ValueError as err:
             raise ScenarioError(str(err)) from None
-    given = lambda **kv: {k: (v + 0.0 if isinstance(v, float) else v)  # noqa: E731  (-0.0 as 0.0)
-                          for k, v in kv.items() if v is not None}
-    dataset = replace(base.dataset, **given(samples=args.samples, noise=args.noise, classes=args.classes,
-                                            seed=args.seed, test_fraction=args.test_fraction))
-    model = replace(base.model, **given(kind=args.model, depth=args.depth, width=args.width,
-                                        activation=args.activation))
-    train = replace(base.train, **given(epochs=args.epochs, lr=args.lr, weight_decay=args.weight_decay,
-                                        batch_size=args.batch_size, seed=args.seed))
+    seed = {} if args.seed is None else {"seed": args.seed}  # --seed seeds the data and the training too
+    dataset = replace(base.dataset, **{**seed, **flags.given(args, flags.section("dataset."))})
+    model = replace(base.model, **flags.given(args, flags.section("model.")))
+    train = replace(base.train, **{**seed, **flags.given(args, flags.section("train."))})
     forget = _forget_from_args(args) or base.forget
     method = args.method or base.method
     configs = {k: dict(v) for k, v in base.configs.items()}
-    jit_values = given(**{k: getattr(args, k) for k in JIT_FLAGS}, batch_size=args.jit_batch_size)
+    jit_values = flags.given(args, flags.JIT_FLAGS)
     if jit_values:
         configs["jit"] = {**configs.get("jit", {}), **jit_values}
     presets = dict(base.presets)
@@ -139,15 +104,14 @@ def scenario_from_args(args: argparse.Namespace) -> Scenario:
     compare = tuple(m.strip() for m in args.compare.split(",") if m.strip()) if args.compare else base.compare
     scenario = replace(base, dataset=dataset, model=model, train=train, forget=forget, method=method,
                        compare=compare, configs=configs, presets=presets,
-                       **given(device=args.device, seed=args.seed, seeds=args.seeds, record_every=args.record_every,
-                               grid_resolution=args.grid_resolution, lipschitz_sigma=args.lipschitz_sigma,
-                               lipschitz_space=args.lipschitz_space))
+                       **{k: v for k, v in flags.given(args, flags.section("")).items() if k != "method"})
     return apply_sets(scenario, args.set or ())
 
 
 def with_data_file(base: Scenario | None, path: str, seed: int | None = None) -> Scenario:
     """The scenario on the data file at ``path`` (read and checked now, one line on any problem). A scenario made
     on a data file must name this very file: its content hash must match."""
+    from explorer.config.scenario import default_scenario
     from toy_data.files import FILE, register_path
 
     try:
@@ -202,6 +166,8 @@ def apply_sets(scenario: Scenario, items) -> Scenario:
 
 
 def _forget_from_args(args) -> ForgetSpec | None:
+    from explorer.config.scenario import ForgetSpec
+
     options = {}
     if args.forget_ids is not None:
         options["ids"] = _id_list(args.forget_ids, "--forget-ids")

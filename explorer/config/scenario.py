@@ -11,16 +11,13 @@ import numpy as np
 
 from explorer.config.datafile import DataFile
 from explorer.config.echo import clip, number, shown
+from explorer.config.errors import ScenarioError  # noqa: F401  (re-exported: where callers look for it)
 from explorer.config.limits import MAX_COORDINATE, MAX_FORGET
 from explorer.engine.models import ModelConfig
 from explorer.engine.training import TrainConfig, default_train_config
 from toy_data import DataEdits, Dataset, DatasetSpec, default_spec
 from toy_data import image_dataset_names
 from toy_data.files import FILE, is_images
-
-
-class ScenarioError(ValueError):
-    """Bad user input; the message is one line meant for the user."""
 
 
 @dataclass(frozen=True)

@@ -200,8 +200,6 @@ def from_params(params: Mapping[str, Any]) -> tuple[Scenario, list[int], list[st
             value = _clamped(attr, key, raw[key], getattr(scenario, attr), notices)
             if attr == "method" and value not in method_names():
                 raise ValueError(f"unknown method; valid: {', '.join(method_names())}")
-            if attr == "seed" and not 0 <= value < 2**32:
-                raise ValueError("must be between 0 and 2**32 - 1")
             if attr == "method" and value == "retrain":
                 raise ValueError("retrain is the reference, not a method to run")
             if attr == "lipschitz_sigma":

@@ -23,16 +23,6 @@ class ModelConfig:
         from explorer.config.limits import check_fields
 
         check_fields("model", self)  # types and ranges, declared in explorer/config/limits.py
-        if self.kind not in ("mlp", "cnn"):
-            raise ValueError(f"unknown model {self.kind!r}; choose mlp or cnn")
-        if self.activation not in ACTIVATIONS:
-            raise ValueError(f"unknown activation {self.activation!r}; choose one of {', '.join(ACTIVATIONS)}")
-        if not 0 <= self.depth <= 8:
-            raise ValueError(f"depth must be between 0 and 8, got {self.depth}")
-        if not 1 <= self.width <= 1024:
-            raise ValueError(f"width must be between 1 and 1024, got {self.width}")
-        if not 0 <= self.dropout < 1:
-            raise ValueError(f"dropout must be in [0, 1), got {self.dropout}")
 
     def to_dict(self) -> dict:
         return asdict(self)

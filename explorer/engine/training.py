@@ -33,18 +33,6 @@ class TrainConfig:
         from explorer.config.limits import check_fields
 
         check_fields("train", self)  # types and ranges, declared in explorer/config/limits.py
-        if not 1 <= self.epochs <= 100000:
-            raise ValueError(f"epochs must be between 1 and 100000, got {self.epochs}")
-        if not (self.lr > 0 and np.isfinite(self.lr)):
-            raise ValueError(f"learning rate must be > 0, got {self.lr}")
-        if self.weight_decay < 0:
-            raise ValueError(f"weight decay must be >= 0, got {self.weight_decay}")
-        if self.batch_size < 0:
-            raise ValueError(f"batch size must be >= 0 (0 = full batch), got {self.batch_size}")
-        if not 0 <= self.seed < 2**32:
-            raise ValueError(f"training seed must be between 0 and 2**32 - 1, got {self.seed}")
-        if self.optimizer not in ("adam", "sgd"):
-            raise ValueError(f"unknown optimizer {self.optimizer!r}; choose adam or sgd")
 
     def to_dict(self) -> dict:
         return asdict(self)

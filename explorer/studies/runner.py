@@ -42,9 +42,9 @@ from typing import Any, Callable, Sequence
 import torch
 
 from explorer.config.echo import clip, shown
+from explorer.config.errors import BACKENDS
 
 JobProgress = Callable[[int, int], None]  # (jobs done, total jobs)
-BACKENDS = ("auto", "serial", "threads", "processes", "ray")
 # Until a pool has been started and timed in this process: a 2-worker spawn pool's cold start on the
 # development machine (each worker imports torch), measured 2.5-4 s.
 POOL_STARTUP_GUESS_SECONDS = 3.0

@@ -38,11 +38,11 @@ import torch
 
 from explorer.measures.comparison import avg_gap
 from explorer.measures.metrics import METRIC_NAMES
+from explorer.config.errors import BACKENDS
 from explorer.studies.runner import default_workers, shutdown_pool  # noqa: F401  (shutdown_pool re-exported)
 
 SweepProgress = Callable[[int, int], None]  # (cells done, total cells)
 MAX_CELLS = 400
-BACKENDS = ("auto", "serial", "threads", "processes", "ray")
 AUTO_PROCESSES_FROM = 3  # workers; on two cores nothing beat serial (see above)
 
 

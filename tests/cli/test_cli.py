@@ -120,7 +120,7 @@ BAD_INPUT = {
     "unknown class": (["--forget-class", "7"], "does not exist"),
     "unavailable device": (["--forget-ids", "1", "--device", "tpu"], "unknown device"),
     "unknown flag": (["--forget-ids", "1", "--frobnicate"], "unrecognized arguments"),
-    "bad number": (["--forget-ids", "1", "--sigma", "abc"], "invalid float"),
+    "bad number": (["--forget-ids", "1", "--sigma", "abc"], "jit.sigma must be a number"),
     "unknown preset": (["--forget-ids", "1", "--preset", "nope"], "unknown preset"),
     "cnn on 2D data": (["--forget-ids", "1", "--model", "cnn"], "image"),
     "zero threads": (["--forget-ids", "1", "--threads", "0"], "--threads must be between 1 and"),

@@ -2,23 +2,19 @@
 plots render with Spearman's ρ, a click on the map picks the point, and its link opens the 2D explorer
 with that point as the forget set; the atlas is cached per scenario."""
 import json
-from pathlib import Path
 
-from streamlit.testing.v1 import AppTest
 
 from explorer.config import urlstate
 from explorer.ui.state import widget_key
 
-APP = str(Path(__file__).resolve().parents[2] / "app.py")
 
 
 def K(path: str) -> str:
     return widget_key("atlas", path)
 
 
-def test_compute_a_small_atlas_click_a_point_and_link_to_the_explorer():
-    at = AppTest.from_file(APP, default_timeout=600)  # through the app's navigation, as a user gets there
-    at.run()
+def test_compute_a_small_atlas_click_a_point_and_link_to_the_explorer(start):
+    at = start(fast=False, timeout=600)  # through the app's navigation, as a user gets there
     at.switch_page("pages/atlas.py").run()
     assert not at.exception and not at.error
     assert not at.get("plotly_chart")  # nothing until asked

@@ -7,7 +7,7 @@ import pytest
 
 from explorer.figures.edit import CELLS, cell_id
 from explorer.ui.edit import EDIT, FORGET, RELABEL
-from tests.ui.test_explore import K, charts, forget_text, no_traceback, qp, select, spec, start, unlearn
+from tests.ui.test_explore import K, charts, forget_text, no_traceback, qp, select, spec, unlearn
 
 pytestmark = pytest.mark.timeout(600)
 
@@ -32,7 +32,7 @@ def editor_traces(at) -> list[dict]:
     return spec(charts(at)[0])["data"]
 
 
-def test_a_click_on_empty_plane_adds_a_point_the_original_retrains_and_the_link_carries_it():
+def test_a_click_on_empty_plane_adds_a_point_the_original_retrains_and_the_link_carries_it(start):
     at = start()
     assert count(at) == 120
     before = at.session_state["explore"].trained_key
@@ -54,7 +54,7 @@ def test_a_click_on_empty_plane_adds_a_point_the_original_retrains_and_the_link_
     assert count(fresh) == 121 and fresh.session_state["explore"].forget.edits == edits
 
 
-def test_the_added_point_can_be_forgotten_and_unlearned():
+def test_the_added_point_can_be_forgotten_and_unlearned(start):
     at = start()
     edit_mode(at)
     at.selectbox(key=K("ui.edit.class")).set_value(0).run()
@@ -68,7 +68,7 @@ def test_the_added_point_can_be_forgotten_and_unlearned():
     assert len(spec(charts(at)[1])["frames"]) > 1  # the animation
 
 
-def test_removing_a_point_renumbers_the_forget_set_and_undo_brings_both_back():
+def test_removing_a_point_renumbers_the_forget_set_and_undo_brings_both_back(start):
     at = start()
     select(at, [5, 50, 119])
     assert qp(at)["f"] == "5,50,119"
@@ -85,7 +85,7 @@ def test_removing_a_point_renumbers_the_forget_set_and_undo_brings_both_back():
     assert "er" not in qp(at)
 
 
-def test_relabel_and_the_presets():
+def test_relabel_and_the_presets(start):
     at = start()
     edit_mode(at)
     y0 = at.session_state["explore"].edit.data.y_train[7]
@@ -113,22 +113,17 @@ def test_relabel_and_the_presets():
     json.dumps(qp(at))
 
 
-def test_a_bad_edit_link_is_a_notice_and_the_data_starts_unedited():
+def test_a_bad_edit_link_is_a_notice_and_the_data_starts_unedited(start):
     at = start(ea="1:2:7")  # class 7 on two-class moons
     no_traceback(at)
     assert count(at) == 120
     assert any("edit" in w.value.lower() for w in at.warning), [w.value for w in at.warning]
 
 
-def test_the_atlas_page_runs_on_the_explorers_edited_data():
-    from streamlit.testing.v1 import AppTest
-    from tests.ui.test_explore import APP
+def test_the_atlas_page_runs_on_the_explorers_edited_data(start):
     from explorer.ui.state import widget_key
 
-    at = AppTest.from_file(APP, default_timeout=600)
-    for k, v in {"d.samples": "24", "t.epochs": "300", "ea": "0.5:0.25:1"}.items():
-        at.query_params[k] = v
-    at.run()
+    at = start({"d.samples": "24", "t.epochs": "300", "ea": "0.5:0.25:1"}, fast=False, timeout=600)
     assert count(at) == 19  # 18 generated training points and the added one
     at.switch_page("pages/atlas.py").run()
     box = at.checkbox(key=widget_key("atlas", "ui.explorer_data"))

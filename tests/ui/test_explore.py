@@ -5,35 +5,22 @@ Streamlit's frontend stores a plotly_chart selection). Small settings (160 sampl
 trained models are cached across tests by the app's own cache.
 """
 import json
-from pathlib import Path
 
 import numpy as np
 import pytest
 from streamlit.proto.WidgetStates_pb2 import WidgetState
-from streamlit.testing.v1 import AppTest
 
 from explorer.config import urlstate
 from explorer.config.scenario import Scenario
 from explorer.ui.state import widget_key
 from toy_data import default_spec, load_dataset
 
-APP = str(Path(__file__).resolve().parents[2] / "app.py")
 
 
 def K(path: str) -> str:
     return widget_key("2d", path)
 
-FAST = {"d.samples": "160", "t.epochs": "300", "c.jit.passes": "10"}
 pytestmark = pytest.mark.timeout(300)
-
-
-def start(params=None, **extra) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=240)
-    for k, v in {**FAST, **(params or {}), **extra}.items():
-        at.query_params[k] = v
-    at.run()
-    assert not at.exception, at.exception
-    return at
 
 
 def forget_text(at) -> str:
@@ -79,7 +66,7 @@ def unlearn(at):
     no_traceback(at)
 
 
-def test_load_shows_editor_empty_forget_set_and_unlearn_button():
+def test_load_shows_editor_empty_forget_set_and_unlearn_button(start):
     at = start()
     assert forget_text(at) == "Forget set: 0 points"
     assert at.button(key=K("ui.unlearn")).label == "Unlearn"
@@ -94,7 +81,7 @@ def test_load_shows_editor_empty_forget_set_and_unlearn_button():
             assert w.help, f"{kind} {w.label!r} has no help"
 
 
-def test_selection_maps_to_ids_with_three_classes_and_url_follows():
+def test_selection_maps_to_ids_with_three_classes_and_url_follows(start):
     at = start({"ds": "blobs", "d.classes": "3"})
     data = load_dataset(default_spec("blobs", classes=3, samples=160))
     editor = spec(charts(at)[0])["data"][-1]
@@ -108,7 +95,7 @@ def test_selection_maps_to_ids_with_three_classes_and_url_follows():
     assert [i for i, s in enumerate(marked) if s == "x"] == sorted(picks)
 
 
-def test_click_toggles_box_adds_undo_and_clear():
+def test_click_toggles_box_adds_undo_and_clear(start):
     at = start()
     select(at, [5])
     assert forget_text(at) == "Forget set: 1 point"
@@ -131,7 +118,7 @@ def test_click_toggles_box_adds_undo_and_clear():
     assert forget_text(at) == "Forget set: 1 point"
 
 
-def test_presets_whole_class_and_k_most_informative():
+def test_presets_whole_class_and_k_most_informative(start):
     at = start()
     at.selectbox(key=K("ui.preset.kind")).set_value("class").run()
     at.number_input(key=K("ui.preset.class")).set_value(1).run()
@@ -152,7 +139,7 @@ def test_presets_whole_class_and_k_most_informative():
     no_traceback(at)
 
 
-def test_unlearn_builds_animation_with_frames_fixed_ranges_and_retrain_trace():
+def test_unlearn_builds_animation_with_frames_fixed_ranges_and_retrain_trace(start):
     at = start()
     select(at, [3, 10, 42], "box")
     unlearn(at)
@@ -193,7 +180,7 @@ def downloads(monkeypatch):
     return served
 
 
-def test_downloads_serve_scenario_json_and_metrics_csv(downloads):
+def test_downloads_serve_scenario_json_and_metrics_csv(downloads, start):
     at = start()
     select(at, [8, 9])
     unlearn(at)
@@ -214,14 +201,14 @@ def _scenario_export(at) -> str:
     return exports.scenario_json(scenario, ids)
 
 
-def test_empty_forget_set_is_refused_and_changes_nothing():
+def test_empty_forget_set_is_refused_and_changes_nothing(start):
     at = start()
     unlearn(at)
     assert len(at.error) == 1 and "empty" in at.error[0].value
     assert len(charts(at)) == 1  # no result appeared
 
 
-def test_selecting_every_point_is_refused_and_keeps_the_previous_result():
+def test_selecting_every_point_is_refused_and_keeps_the_previous_result(start):
     at = start()
     select(at, [4])
     unlearn(at)
@@ -234,7 +221,7 @@ def test_selecting_every_point_is_refused_and_keeps_the_previous_result():
     assert [c.proto.spec for c in charts(at)[1:3]] == before
 
 
-def test_diverging_run_is_rolled_back_with_a_message():
+def test_diverging_run_is_rolled_back_with_a_message(start):
     # the largest η a link may carry, in logit space, without the explorer's step guard
     at = start({"c.jit.eta": "10", "c.jit.output_space": "logits", "c.jit.max_step_change": "0"})
     select(at, [3, 4, 5])
@@ -245,7 +232,7 @@ def test_diverging_run_is_rolled_back_with_a_message():
     assert len(player["frames"]) >= 1
 
 
-def test_unexpected_failure_shows_one_line_not_a_traceback(monkeypatch):
+def test_unexpected_failure_shows_one_line_not_a_traceback(monkeypatch, start):
     from explorer.views import two_d
 
     monkeypatch.setenv("EXPLORER_POOL", "0")  # the replaced function runs in this process, not a pool worker
@@ -260,7 +247,7 @@ def test_unexpected_failure_shows_one_line_not_a_traceback(monkeypatch):
     assert len(at.error) == 1 and at.error[0].value == "Unlearning failed: RuntimeError: simulated failure"
 
 
-def test_bad_url_parameters_fall_back_with_notices():
+def test_bad_url_parameters_fall_back_with_notices(start):
     at = start({"ds": "moons", "d.noise": "lots", "m.activation": "swish", "c.jit.sigma": "-1", "f": "x-y",
                 "bogus": "1"})
     notices = [w.value for w in at.warning]
@@ -271,7 +258,7 @@ def test_bad_url_parameters_fall_back_with_notices():
     no_traceback(at)
 
 
-def test_url_round_trip_rebuilds_the_same_scenario_and_forget_set():
+def test_url_round_trip_rebuilds_the_same_scenario_and_forget_set(start):
     at = start({"ds": "blobs", "d.classes": "3", "m.width": "32"})
     at.number_input(key=K("dataset.noise")).set_value(0.35).run()
     at.selectbox(key=K("model.activation")).set_value("tanh").run()
@@ -279,10 +266,7 @@ def test_url_round_trip_rebuilds_the_same_scenario_and_forget_set():
     select(at, [1, 2, 3, 30], "box")
     params = qp(at)
     assert params["f"] == "1-3,30" and params["m.activation"] == "tanh" and params["cmp"] == "finetune"
-    again = AppTest.from_file(APP, default_timeout=240)
-    for k, v in params.items():
-        again.query_params[k] = v
-    again.run()
+    again = start(params, fast=False)
     no_traceback(again)
     assert not again.warning
     assert forget_text(again) == "Forget set: 4 points"
@@ -295,7 +279,7 @@ def test_url_round_trip_rebuilds_the_same_scenario_and_forget_set():
     assert qp(again) == params
 
 
-def test_changing_a_setting_keeps_the_forget_set_and_says_what_was_dropped():
+def test_changing_a_setting_keeps_the_forget_set_and_says_what_was_dropped(start):
     at = start()
     select(at, [1, 5, 110], "box")
     at.number_input(key=K("dataset.noise")).set_value(0.25).run()
@@ -306,7 +290,7 @@ def test_changing_a_setting_keeps_the_forget_set_and_says_what_was_dropped():
     no_traceback(at)
 
 
-def test_method_picker_lists_the_registry_and_jit_settings_have_tooltips():
+def test_method_picker_lists_the_registry_and_jit_settings_have_tooltips(start):
     from explorer.unlearning import method_names
     at = start()
     options = at.selectbox(key=K("method")).options
@@ -316,7 +300,7 @@ def test_method_picker_lists_the_registry_and_jit_settings_have_tooltips():
         assert at.number_input(key=K(f"configs.jit.{field}")).help
 
 
-def test_figure2_tab_shows_retrain_and_jit_rows():
+def test_figure2_tab_shows_retrain_and_jit_rows(start):
     from explorer.unlearning import METHODS
     at = start()
     at.button(key=K("ui.fig2.run")).click().run()
@@ -330,7 +314,7 @@ def test_figure2_tab_shows_retrain_and_jit_rows():
     assert any("gold standard" in c.value for c in at.caption)
 
 
-def test_figure2_names_the_step_guard_and_one_click_redraws_it_without():
+def test_figure2_names_the_step_guard_and_one_click_redraws_it_without(start):
     at = start()
     at.button(key=K("ui.fig2.run")).click().run()
     assert any(c.value.startswith("Shown: JiT with step guard 0.05") for c in at.caption)
@@ -340,7 +324,7 @@ def test_figure2_names_the_step_guard_and_one_click_redraws_it_without():
     assert not any("press Show Figure 2 again" in i.value for i in at.info)
 
 
-def test_training_failure_is_one_line_and_stops_cleanly(monkeypatch):
+def test_training_failure_is_one_line_and_stops_cleanly(monkeypatch, start):
     from explorer import pipeline
 
     def boom(*a, **k):
@@ -355,7 +339,7 @@ def test_training_failure_is_one_line_and_stops_cleanly(monkeypatch):
     no_traceback(at)
 
 
-def test_every_registered_method_runs_or_explains_itself():
+def test_every_registered_method_runs_or_explains_itself(start):
     """Method pickers are generic over the registry: each method either animates or says why not."""
     from explorer.ui.settings import runnable_methods as zoo
     at = start()
@@ -371,7 +355,7 @@ def test_every_registered_method_runs_or_explains_itself():
             assert 1 <= len(player["frames"]) <= 60, method
 
 
-def test_downloaded_scenario_runs_in_the_cli(tmp_path, capsys, downloads):
+def test_downloaded_scenario_runs_in_the_cli(tmp_path, capsys, downloads, start):
     """The app's scenario JSON is what `python -m explorer run --scenario FILE` loads."""
     from explorer.cli import main
     at = start()
@@ -385,7 +369,7 @@ def test_downloaded_scenario_runs_in_the_cli(tmp_path, capsys, downloads):
     assert {"original", "retrain", "jit"} <= set(report["models"])
 
 
-def test_compare_methods_table_per_method_animation_and_zero_shot_filter():
+def test_compare_methods_table_per_method_animation_and_zero_shot_filter(start):
     """Baselines on the same forget set, a comparison table with gaps to retrain and the
     zero-shot column, small multiples of every boundary, the animation per method, a zero-shot filter."""
     from explorer.unlearning import METHODS
@@ -429,7 +413,7 @@ def test_compare_methods_table_per_method_animation_and_zero_shot_filter():
     no_traceback(at)
 
 
-def test_sigma_eta_sweep_runs_on_a_tiny_grid():
+def test_sigma_eta_sweep_runs_on_a_tiny_grid(start):
     at = start()
     select(at, [3, 10])
     unlearn(at)
@@ -456,7 +440,7 @@ def test_sigma_eta_sweep_runs_on_a_tiny_grid():
     no_traceback(at)
 
 
-def test_a_new_dataset_starts_with_an_empty_forget_set_and_undo_restores_it():
+def test_a_new_dataset_starts_with_an_empty_forget_set_and_undo_restores_it(start):
     at = start()
     select(at, [1, 5, 9], "box")
     at.selectbox(key=K("dataset.name")).set_value("spiral").run()
@@ -466,7 +450,7 @@ def test_a_new_dataset_starts_with_an_empty_forget_set_and_undo_restores_it():
     assert forget_text(at) == "Forget set: 3 points"
 
 
-def test_sessions_on_one_link_share_a_finished_run(monkeypatch):
+def test_sessions_on_one_link_share_a_finished_run(monkeypatch, start):
     """A class pressing Unlearn on one shared link computes the run once; each session still gets the result."""
     from explorer.views import two_d
     calls = []
@@ -482,7 +466,7 @@ def test_sessions_on_one_link_share_a_finished_run(monkeypatch):
     assert len(calls) == 1
 
 
-def test_a_link_from_another_page_replaces_the_scenario_and_undo_goes_back():
+def test_a_link_from_another_page_replaces_the_scenario_and_undo_goes_back(start):
     """The atlas sends the user here with ?...&f=<id>: a session that already knew the page must follow it."""
     at = start()
     select(at, [3, 4])
@@ -498,7 +482,7 @@ def test_a_link_from_another_page_replaces_the_scenario_and_undo_goes_back():
     assert forget_text(at) == "Forget set: 2 points"
 
 
-def test_seeds_from_a_link_set_the_control_and_the_verdict_judges_against_training_noise():
+def test_seeds_from_a_link_set_the_control_and_the_verdict_judges_against_training_noise(start):
     at = start(seeds="3")
     assert at.number_input(key=K("seeds")).value == 3
     select(at, [3, 10, 42], "box")

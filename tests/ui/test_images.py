@@ -1,14 +1,11 @@
 """AppTest flows of the images page: pick by map (click/box/lasso payloads, add/remove/clear/undo),
 by class, by sub-class and random, then Unlearn and check the results render."""
 import json
-from pathlib import Path
 
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from explorer.ui.state import widget_key
 
-PAGE = str(Path(__file__).resolve().parents[2] / "pages" / "images.py")
 
 
 def K(path: str) -> str:
@@ -39,9 +36,9 @@ def selection_event(ids, kind="points"):
 
 
 @pytest.fixture
-def app():
+def app(start):
     """A fresh page per test (the trained model comes from the shared model cache after the first)."""
-    at = AppTest.from_file(PAGE, default_timeout=300).run()
+    at = start(page="pages/images.py", fast=False)
     no_errors(at)
     return at
 
@@ -157,8 +154,8 @@ def test_pick_random_then_unlearn(app):
     assert not at.exception and at.error and "could not read numbers" in at.error[0].value
 
 
-def test_faces_dataset_trains_picks_and_unlearns():
-    at = AppTest.from_file(PAGE, default_timeout=300).run()
+def test_faces_dataset_trains_picks_and_unlearns(start):
+    at = start(page="pages/images.py", fast=False)
     at.selectbox(key=K("dataset.name")).set_value("faces").run()
     no_errors(at)
     assert forget_count(at) == 0  # a new dataset starts with an empty forget set
@@ -170,9 +167,9 @@ def test_faces_dataset_trains_picks_and_unlearns():
     unlearn_and_check(at, 15)
 
 
-def test_a_new_dataset_starts_empty_and_undo_keeps_the_ids_that_exist():
+def test_a_new_dataset_starts_empty_and_undo_keeps_the_ids_that_exist(start):
     from explorer.config.selection import ForgetState
-    at = AppTest.from_file(PAGE, default_timeout=300).run()
+    at = start(page="pages/images.py", fast=False)
     at.session_state["images"].forget = ForgetState().set([1, 2, 1000])
     at.run()
     assert forget_count(at) == 3

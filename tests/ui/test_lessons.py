@@ -1,28 +1,16 @@
 """AppTest flows of the lessons: each lesson opens from its link (on the main link, as a teacher shares it),
 walks to its last step with Next, and every predict step accepts an answer and reveals the engine's verdict."""
-from pathlib import Path
 
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from explorer import lessons as L
 from explorer.ui.state import widget_key
 
-APP = str(Path(__file__).resolve().parents[2] / "app.py")
 pytestmark = pytest.mark.timeout(600)
 
 
 def K(path: str) -> str:
     return widget_key("lessons", path)
-
-
-def start(**params) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=300)
-    for k, v in params.items():
-        at.query_params[k] = v
-    at.run()
-    assert not at.exception, at.exception
-    return at
 
 
 def errors(at) -> list[str]:
@@ -52,27 +40,27 @@ def walk(at, name: str) -> None:
 
 
 @pytest.mark.parametrize("name", list(L.LESSONS))
-def test_each_lesson_opens_from_its_link_and_walks_to_the_last_step(name):
-    at = start(lesson=name)
+def test_each_lesson_opens_from_its_link_and_walks_to_the_last_step(name, start):
+    at = start(fast=False, lesson=name)
     walk(at, name)
 
 
-def test_a_step_link_opens_that_step_and_back_goes_back():
-    at = start(lesson="privacy", step="2")
+def test_a_step_link_opens_that_step_and_back_goes_back(start):
+    at = start(fast=False, lesson="privacy", step="2")
     assert at.header[0].value == L.LESSONS["privacy"].steps[1].title
     at.button(key=K("ui.back")).click().run()
     assert at.header[0].value == L.LESSONS["privacy"].steps[0].title
     assert at.query_params["step"] in ("1", ["1"])
 
 
-def test_a_bad_link_says_so_and_opens_the_first_lesson():
-    at = start(lesson="nope")
+def test_a_bad_link_says_so_and_opens_the_first_lesson(start):
+    at = start(fast=False, lesson="nope")
     assert any("no lesson 'nope'" in w.value for w in at.warning)
     assert at.header[0].value == next(iter(L.LESSONS.values())).steps[0].title
 
 
-def test_classroom_mode_keeps_the_parameter_and_styles_the_page():
-    at = start(lesson="forgetting", classroom="1")
+def test_classroom_mode_keeps_the_parameter_and_styles_the_page(start):
+    at = start(fast=False, lesson="forgetting", classroom="1")
     assert any("stSidebar" in m.value for m in at.markdown)
     at.button(key=K("ui.next")).click().run()
     assert at.query_params["classroom"] in ("1", ["1"])
@@ -82,13 +70,13 @@ def test_classroom_mode_keeps_the_parameter_and_styles_the_page():
 # ----------------------------------------------------------------------------------------------
 # the 1-D family on the main page: the curve as the editor (clicks select forget ids), Unlearn, Figure 3
 
-def test_the_main_page_takes_a_line_dataset_clicks_unlearn_and_figure_3():
+def test_the_main_page_takes_a_line_dataset_clicks_unlearn_and_figure_3(start):
     import json
 
     from streamlit.proto.WidgetStates_pb2 import WidgetState
 
     E = lambda p: widget_key("2d", p)  # noqa: E731
-    at = start(ds="line", **{"t.epochs": "300", "c.jit.passes": "10"})
+    at = start(fast=False, ds="line", **{"t.epochs": "300", "c.jit.passes": "10"})
     assert not errors(at), errors(at)
     editor = json.loads(at.get("plotly_chart")[0].proto.spec)
     last = editor["data"][-1]
@@ -112,7 +100,7 @@ def test_the_main_page_takes_a_line_dataset_clicks_unlearn_and_figure_3():
     assert any(c.value.startswith("Shown: JiT without the step guard") for c in at.caption)
 
 
-def test_classroom_on_the_main_page_keeps_the_flag_and_no_notice():
-    at = start(classroom="1", **{"d.samples": "160", "t.epochs": "300"})
+def test_classroom_on_the_main_page_keeps_the_flag_and_no_notice(start):
+    at = start(fast=False, classroom="1", **{"d.samples": "160", "t.epochs": "300"})
     assert not [w.value for w in at.warning if "classroom" in w.value]
     assert at.query_params["classroom"] in ("1", ["1"])

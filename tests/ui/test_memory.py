@@ -1,7 +1,6 @@
 """Server memory is bounded: repeated in-range Unlearn clicks on a heavy link (blobs, 10 classes, a 400 x 400 grid)
 keep the shared run cache under its bound with the shown run kept, and a run that would keep more than the memory
 budget is refused in one line before it starts, the forget set kept."""
-from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -9,7 +8,6 @@ from streamlit.testing.v1 import AppTest
 from explorer.config.cost import MEMORY_BUDGET
 from explorer.ui import cache
 
-APP = str(Path(__file__).resolve().parents[2] / "app.py")
 HEAVY = {"ds": "blobs", "d.classes": "10", "grid": "400", "d.samples": "160", "t.epochs": "300",
          "c.jit.passes": "10"}
 pytestmark = pytest.mark.timeout(900)
@@ -24,11 +22,8 @@ def forget_count(at) -> str:
     return next(m.value for m in at.markdown if "Forget set:" in m.value).lstrip("# ").strip()
 
 
-def test_repeated_unlearn_clicks_keep_the_run_cache_under_its_bound():
-    at = AppTest.from_file(APP, default_timeout=600)
-    for k, v in {**HEAVY, "f": "1"}.items():
-        at.query_params[k] = v
-    at.run()
+def test_repeated_unlearn_clicks_keep_the_run_cache_under_its_bound(start):
+    at = start({**HEAVY, "f": "1"}, fast=False, timeout=600)
     bound = cache.BOUNDS["result"][1]
     sizes = []
     for i in range(1, 7):  # six forget sets, six runs of about 70 MB each: over the 512 MB bound together
@@ -43,12 +38,9 @@ def test_repeated_unlearn_clicks_keep_the_run_cache_under_its_bound():
     assert max(sizes) > bound / 2  # the runs were big enough to need the bound
 
 
-def test_a_run_over_the_memory_budget_is_refused_before_it_starts_and_keeps_the_forget_set():
-    at = AppTest.from_file(APP, default_timeout=600)
-    for k, v in {**HEAVY, "c.jit.passes": "30", "cmp": "finetune,neggrad,scrub,greedy,random_labels,neggrad_plus",
-                 "f": "3,4"}.items():
-        at.query_params[k] = v
-    at.run()
+def test_a_run_over_the_memory_budget_is_refused_before_it_starts_and_keeps_the_forget_set(start):
+    at = start({**HEAVY, "c.jit.passes": "30", "cmp": "finetune,neggrad,scrub,greedy,random_labels,neggrad_plus",
+                "f": "3,4"}, fast=False, timeout=600)
     before = cache.cached_bytes()["result"]
     unlearn(at)
     errors = [e.value for e in at.error]

@@ -3,15 +3,12 @@ slider and the ROC on log-log axes (2D page), the forgotten images ranked by exp
 number of reference models is one line and the run stays."""
 import base64
 import json
-from pathlib import Path
 
 import numpy as np
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from explorer.ui.state import widget_key
 
-ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.timeout(600)
 
 
@@ -36,11 +33,8 @@ def audit(at, page: str, references: int):
     at.button(key=widget_key(page, "ui.privacy.run")).click().run()
 
 
-def test_the_2d_page_draws_the_exposure_map_and_the_roc():
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300)
-    for k, v in {"d.samples": "160", "t.epochs": "300", "c.jit.passes": "10", "f": "5,24"}.items():
-        at.query_params[k] = v
-    at.run()
+def test_the_2d_page_draws_the_exposure_map_and_the_roc(start):
+    at = start(f="5,24")
     at.button(key=widget_key("2d", "ui.unlearn")).click().run()
     no_errors(at)
     assert any("Press **Run privacy audit**" in c.value for c in at.caption)
@@ -65,8 +59,8 @@ def test_the_2d_page_draws_the_exposure_map_and_the_roc():
     assert any("How the boundary moves" in h.value for h in at.subheader)  # the run is still shown
 
 
-def test_the_images_page_ranks_the_forgotten_images_by_exposure():
-    at = AppTest.from_file(str(ROOT / "pages" / "images.py"), default_timeout=300).run()
+def test_the_images_page_ranks_the_forgotten_images_by_exposure(start):
+    at = start(page="pages/images.py", fast=False)
     at.selectbox(key=widget_key("img", "dataset.name")).set_value("faces").run()
     at.number_input(key=widget_key("img", "ui.pick.percent")).set_value(3.0).run()
     at.button(key=widget_key("img", "ui.pick.random_go")).click().run()

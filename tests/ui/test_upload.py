@@ -4,12 +4,11 @@ import io
 
 import numpy as np
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from explorer.ui.state import widget_key
 from tests.ui.test_edit import count
-from tests.ui.test_explore import K, no_traceback, qp, start
-from tests.ui.test_images import PAGE as IMAGES, forget_count, no_errors
+from tests.ui.test_explore import K, no_traceback, qp
+from tests.ui.test_images import forget_count, no_errors
 from toy_data import default_spec, load_dataset
 
 pytestmark = pytest.mark.timeout(600)
@@ -20,7 +19,7 @@ def csv_bytes(n=80) -> bytes:
     return ("\ufeffx1,x2,label\r\n" + "".join(f"{a:.3f},{b:.3f},{int(a * b > 0)}\r\n" for a, b in x)).encode()
 
 
-def test_a_csv_upload_becomes_the_data_and_a_bad_one_changes_nothing():
+def test_a_csv_upload_becomes_the_data_and_a_bad_one_changes_nothing(start):
     at = start()
     at.file_uploader(key=K("ui.upload")).set_value(("points.csv", csv_bytes(), "text/csv")).run()
     no_traceback(at)
@@ -37,11 +36,11 @@ def test_a_csv_upload_becomes_the_data_and_a_bad_one_changes_nothing():
     assert count(gone) == 120 and any("holds no data file" in w.value for w in gone.warning)  # moons instead
 
 
-def test_an_npz_upload_on_the_images_page_trains_on_it():
+def test_an_npz_upload_on_the_images_page_trains_on_it(start):
     digits = load_dataset(default_spec("digits", samples=240))
     buf = io.BytesIO()
     np.savez_compressed(buf, x=(digits.x_train.reshape(-1, 8, 8) * 255).astype(np.uint8), y=digits.y_train)
-    at = AppTest.from_file(IMAGES, default_timeout=300).run()
+    at = start(page="pages/images.py", fast=False)
     at.number_input(key=widget_key("img", "train.epochs")).set_value(5).run()
     at.file_uploader(key=widget_key("img", "ui.upload")).set_value(("my_digits.npz", buf.getvalue(), "application/zip"))
     at.run()

@@ -2,30 +2,17 @@
 the limit, one bad value drops only itself, huge id ranges are clipped at once, a valid setting never breaks
 the page. A fresh AppTest per test."""
 import time
-from pathlib import Path
 
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from explorer.config.echo import MAX_LINE, as_text, for_markdown
 from explorer.ui.state import widget_key
 
-APP = str(Path(__file__).resolve().parents[2] / "app.py")
-FAST = {"d.samples": "160", "t.epochs": "300", "c.jit.passes": "10"}
 pytestmark = pytest.mark.timeout(300)
 
 
 def K(path: str) -> str:
     return widget_key("2d", path)
-
-
-def start(params) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=240)
-    for k, v in {**FAST, **params}.items():
-        at.query_params[k] = v
-    at.run()
-    assert not at.exception, at.exception
-    return at
 
 
 def notices(at) -> list[str]:
@@ -36,7 +23,7 @@ def forget_count(at) -> str:
     return next(m.value for m in at.markdown if "Forget set:" in m.value).lstrip("# ").strip()
 
 
-def test_out_of_range_values_clamp_to_the_limit_with_a_notice_and_reach_the_widgets():
+def test_out_of_range_values_clamp_to_the_limit_with_a_notice_and_reach_the_widgets(start):
     at = start({"d.classes": "99", "d.test_fraction": "0.99", "c.jit.passes": "1000000000", "f": "1,2"})
     text = " ".join(notices(at))
     for key, limit in (("d.classes=99", "limit 10"), ("d.test_fraction=0.99", "limit 0.9"),
@@ -49,14 +36,14 @@ def test_out_of_range_values_clamp_to_the_limit_with_a_notice_and_reach_the_widg
     assert not at.error
 
 
-def test_one_infinite_number_drops_only_itself_and_keeps_the_forget_set():
+def test_one_infinite_number_drops_only_itself_and_keeps_the_forget_set(start):
     at = start({"d.samples": "inf", "f": "3,17", "d.noise": "0.3"})
     assert any("d.samples" in n for n in notices(at))
     assert forget_count(at) == "Forget set: 2 points"
     assert at.number_input(key=K("dataset.noise")).value == 0.3
 
 
-def test_settings_without_a_widget_survive_in_the_link():
+def test_settings_without_a_widget_survive_in_the_link(start):
     at = start({"m.dropout": "0.25", "t.optimizer": "sgd", "t.patience": "50", "t.batch_size": "32"})
     assert not notices(at) and not at.error
     params = {k: (v[-1] if isinstance(v, list) else v) for k, v in dict(at.query_params).items()}
@@ -64,12 +51,12 @@ def test_settings_without_a_widget_survive_in_the_link():
             params.get("t.batch_size")) == ("0.25", "sgd", "50", "32")
 
 
-def test_a_device_the_page_cannot_use_is_named_not_dropped_silently():
+def test_a_device_the_page_cannot_use_is_named_not_dropped_silently(start):
     at = start({"device": "cpu:5"})
     assert any("device" in n for n in notices(at))
 
 
-def test_a_5kb_link_of_huge_id_ranges_is_clipped_at_once():
+def test_a_5kb_link_of_huge_id_ranges_is_clipped_at_once(start):
     f = ",".join(f"{i * 100000}-{i * 100000 + 99999}" for i in range(300))
     assert len(f) > 5000
     started = time.perf_counter()
@@ -80,13 +67,13 @@ def test_a_5kb_link_of_huge_id_ranges_is_clipped_at_once():
     assert int(forget_count(at).split()[2]) <= 160
 
 
-def test_two_blobs_without_noise_renders_the_editor():
+def test_two_blobs_without_noise_renders_the_editor(start):
     at = start({"ds": "two_blobs", "d.noise": "0"})
     assert not at.error, [e.value for e in at.error]
     assert at.get("plotly_chart")
 
 
-def test_a_run_over_the_work_budget_is_one_line_before_any_work_and_keeps_the_forget_set():
+def test_a_run_over_the_work_budget_is_one_line_before_any_work_and_keeps_the_forget_set(start):
     at = start({"grid": "400", "c.jit.passes": "10000", "m.width": "256", "f": "1"})
     button = next(b for b in at.button if b.label == "Unlearn")
     started = time.perf_counter()
@@ -110,7 +97,7 @@ HOSTILE = {
 }
 
 
-def test_link_values_are_shown_as_literal_text_and_short():
+def test_link_values_are_shown_as_literal_text_and_short(start):
     at = start({**HOSTILE, "f": "3,17"})
     warnings = [w.value for w in at.warning]
     assert len(warnings) >= len(HOSTILE) - 1, warnings

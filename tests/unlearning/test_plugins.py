@@ -151,13 +151,11 @@ def test_a_plugin_reading_undeclared_data_is_refused_and_the_rest_of_the_run_is_
 
 
 def test_the_example_plugin_is_on_both_pages_with_its_settings_and_in_the_table():
-    from streamlit.testing.v1 import AppTest
-
     from explorer.ui.state import widget_key
-    from tests.ui.test_explore import K, select, start, unlearn
-    from tests.ui.test_images import PAGE as IMAGES
+    from tests.ui.apptest import open_page
+    from tests.ui.test_explore import K, select, unlearn
 
-    at = start()
+    at = open_page()
     assert any("uniform_forget" in str(o) for o in at.selectbox(key=K("method")).options)
     at.selectbox(key=K("method")).set_value("uniform_forget").run()
     at.number_input(key=K("configs.uniform_forget.steps")).set_value(4).run()
@@ -167,6 +165,6 @@ def test_the_example_plugin_is_on_both_pages_with_its_settings_and_in_the_table(
     table = at.dataframe[0].value
     assert list(table["method"]) == ["original", "retrain", "uniform_forget"]
     assert table.loc[2, "zero-shot"] == "yes" and table.loc[2, "sees"] == "forget inputs"
-    images = AppTest.from_file(IMAGES, default_timeout=300).run()
+    images = open_page(page="pages/images.py", fast=False)
     assert any("uniform_forget" in str(o) for o in images.selectbox(key=widget_key("img", "method")).options)
     assert "uniform_forget" in images.multiselect(key=widget_key("img", "compare")).options
