@@ -82,7 +82,8 @@ def view_train_with(step: Step, engine) -> Outcome:
     why = (f"the model trained with the point calls it class {int(p.argmax())} and {steps._pct(bend)} of the grid changed "
            f"label (a bend counts from {steps._pct(NO_BEND)})")
     return Outcome([("Without and with the odd point (the odd point is the cross)", fig)], facts, answer, why,
-                   {"bend": bend, "p_own_label": float(p[ODD_LABEL])})
+                   {"bend": bend, "p_own_label": float(p[ODD_LABEL]),
+                    "bend_near": float(near[bent].mean()) if bent.any() else 0.0})
 
 
 def view_forget_retrain(step: Step, engine) -> Outcome:
@@ -131,7 +132,8 @@ def view_forget_jit(step: Step, engine) -> Outcome:
         why = (f"JiT gave back {steps._pct(back)} of the {int(bend.sum())} bent grid cells (most: from "
                f"{steps._pct(MOST)}, some: from {steps._pct(SOME)}); retraining gives back all of them")
     return Outcome([("Original (with the odd point), JiT and retrained side by side", V2.side_by_side(out))], facts,
-                   answer, why, {"bend": float(bend.mean()), "given_back": back})
+                   answer, why, {"bend": float(bend.mean()), "given_back": back, "test_acc": float(jit["test_acc"]),
+                                 "retrain_test_acc": float(ret["test_acc"])})
 
 
 def _panels(trained, engine, rows, odd: int):

@@ -327,7 +327,10 @@ def view_jit_run(step: Step, engine: Engine) -> Outcome:
                    more=[("The same run without the explorer's step guard (plain JiT steps)",
                           V2.animation(plain, height=height))],
                    numbers={"first_step_change_plain": float(plain_change[1]),
-                            "first_step_change": float(change[1]) if len(change) > 1 else 0.0})
+                            "first_step_change": float(change[1]) if len(change) > 1 else 0.0,
+                            "last_step_change_plain": float(plain_change[-1]), "last_step_change": float(change[-1]),
+                            "test_acc_plain": float(plain.main.final_metrics["test_acc"]),
+                            "test_acc": float(out.main.final_metrics["test_acc"])})
 
 
 def view_sweep(step: Step, engine: Engine) -> Outcome:
@@ -386,7 +389,8 @@ def view_forget_acc(step: Step, engine: Engine) -> Outcome:
              f"retrained {_pct(v['retrained'])}, {out.label()} {_pct(v['JiT'])}.",
              f"The retrained model's test accuracy: {_pct(t)}."]
     why = f"the retrained model gets {_pct(f)} of the forgotten points right and {_pct(t)} of the test set"
-    return Outcome([("Accuracy on the forgotten points", fig)], facts, answer, why, {"retrain_forget": f, "retrain_test": t})
+    return Outcome([("Accuracy on the forgotten points", fig)], facts, answer, why,
+                   {"retrain_forget": f, "retrain_test": t, "original_forget": v["original"], "jit_forget": v["JiT"]})
 
 
 def view_mia(step: Step, engine: Engine) -> Outcome:
