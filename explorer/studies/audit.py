@@ -150,9 +150,14 @@ class Audit:
                 for m in self.models if m != "original"}
         return out
 
+    @cached_property
+    def label(self) -> str:
+        """The audited method as it ran, the explorer's additions named ("JiT with step guard 0.05")."""
+        return method_label(self.method, pipeline.method_config(self.scenario, self.method))
+
     def sentences(self) -> list[str]:
         """The audit in a few sentences, with the numbers (for the terminal and the page's headline)."""
-        label = method_label(self.method)
+        label = self.label
         n_f = len(self.forget_ids)
         lines = []
         for attack in self.attacks:

@@ -24,7 +24,7 @@ def audit(outcome: RunOutcome, config: AuditConfig, progress=None, backend: str 
 
 
 def titles(a: Audit) -> dict[str, str]:
-    return {m: MODEL_TITLES.get(m, method_label(m)) for m in a.models}
+    return {m: MODEL_TITLES.get(m, a.label if m == a.method else method_label(m)) for m in a.models}
 
 
 def _order(a: Audit) -> list[str]:
