@@ -1,5 +1,5 @@
 """Headless command line: ``python -m explorer COMMAND`` (``run``, ``methods``, ``calibrate``, ``atlas``, ``audit``,
-``bench``).
+``sweep``, ``bench``).
 
 The layering decides what loads when. This package is the light layer: argparse, the settings' declarations and
 their checker (explorer/config/limits.py), one module per command with its parser; it imports neither torch nor
@@ -14,12 +14,12 @@ from __future__ import annotations
 import sys
 from importlib import import_module
 
-from explorer.cli import atlas, audit, bench, calibrate, methods, run
+from explorer.cli import atlas, audit, bench, calibrate, methods, run, sweep
 from explorer.cli.common import Parser, UsageError
 from explorer.config.echo import for_terminal
 from explorer.config.errors import ScenarioError
 
-COMMANDS = {module.NAME: module for module in (run, methods, calibrate, atlas, audit, bench)}
+COMMANDS = {module.NAME: module for module in (run, methods, calibrate, atlas, audit, sweep, bench)}
 
 
 def build_parser() -> Parser:
@@ -30,6 +30,7 @@ def build_parser() -> Parser:
     calibrate.add_parser(sub)
     atlas.add_parser(sub, run_parser)
     audit.add_parser(sub, run_parser)
+    sweep.add_parser(sub, run_parser)
     bench.add_parser(sub)
     return parser
 

@@ -35,11 +35,13 @@ def _method(name: str, config, m, n: int, n_forget: int, classes: int) -> float:
     return m.work_seconds(forwards, steps, method=True)
 
 
-def sweep_cost(scenario: Scenario, data: Dataset, n_forget: int, cells: int, with_retrain: bool = True) -> Cost:
-    """The σ×η sweep: ``cells`` JiT runs at the scenario's JiT settings, each evaluated once."""
+def sweep_cost(scenario: Scenario, data: Dataset, n_forget: int, cells: int, with_retrain: bool = True,
+               method: str = "jit", configs=None) -> Cost:
+    """A sweep: ``cells`` runs of ``method``, each evaluated once; each at its own config of ``configs`` (the
+    sweep's grid) when given, else at the scenario's settings."""
     m, n, evaluation = _sizes(scenario, data)
-    jit = _method("jit", pipeline.method_config(scenario, "jit"), m, n, n_forget, data.n_classes)
-    parts = {"cells": cells * (jit + evaluation)}
+    configs = list(configs) if configs is not None else [pipeline.method_config(scenario, method)] * cells
+    parts = {"cells": sum(_method(method, config, m, n, n_forget, data.n_classes) + evaluation for config in configs)}
     if with_retrain:
         parts["retraining"] = _training(scenario, m, n - n_forget)
     return Cost(parts)

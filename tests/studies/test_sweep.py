@@ -42,7 +42,7 @@ def swept(moons):
 def test_grid_shape_and_axes(swept):
     result, _ = swept
     assert isinstance(result, SweepResult)
-    assert result.sigmas == SIGMAS and result.etas == ETAS
+    assert result.xs == SIGMAS and result.ys == ETAS and (result.method, result.x, result.y) == ("jit", "sigma", "eta")
     for name in ("retain_acc", "forget_acc", "test_acc", "agreement_with_retrain", "avg_gap", "mia"):
         assert result.metrics[name].shape == (len(ETAS), len(SIGMAS)), name
     assert result.seconds > 0 and result.stopped.shape == (len(ETAS), len(SIGMAS))
