@@ -6,7 +6,7 @@ import json
 import sys
 from importlib import import_module
 
-from explorer import bench
+from explorer.bench.engine import format_table, run_all
 from explorer.bench.budget import budget_benchmark, format_table as budget_table
 from explorer.bench.load import format_table as load_table, run_load
 from explorer.bench.memory import format_table as memory_table, memory_benchmark
@@ -31,9 +31,9 @@ def command(args) -> int:
         write_out(args.out, json.dumps(result, indent=2))
         print("\n".join(module.format_rows(result[args.only])))
         return 0
-    result = bench.run_all(repeats=args.repeats, device=args.device)
+    result = run_all(repeats=args.repeats, device=args.device)
     write_out(args.out, json.dumps(result, indent=2))
-    print(bench.format_table(result))
+    print(format_table(result))
     return 0
 
 

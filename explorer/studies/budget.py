@@ -15,6 +15,8 @@ from explorer import pipeline
 from explorer.config import limits
 from explorer.config.cost import PARAM_STEP_SECONDS, Cost, check
 from explorer.config.scenario import Scenario, ScenarioError, default_scenario
+from explorer.studies.atlas import CHUNK, computed_seeds
+from explorer.studies.calibration import NEIGHBOURS
 from toy_data import Dataset
 
 
@@ -53,8 +55,6 @@ def atlas_cost(scenario: Scenario, data: Dataset, method: str, points: int, loo_
     leave-one-out models train in stacks of :data:`explorer.studies.atlas.CHUNK` (full batch): a stack's step
     costs one optimiser step's overhead, shared, and each model's own forwards and parameters. All of it once
     per training seed computed (``loo_seeds``, at least two with the noise floor)."""
-    from explorer.studies.atlas import CHUNK, computed_seeds
-
     m, n, _ = _sizes(scenario, data)
     batches = limits.batches(n - 1, scenario.train.batch_size)
     loo = scenario.train.epochs * (m.work_seconds(3 * (n - 1), 0) + batches * (m.step_seconds / CHUNK
@@ -68,8 +68,6 @@ def atlas_cost(scenario: Scenario, data: Dataset, method: str, points: int, loo_
 def study_cost(grid) -> Cost:
     """The calibration study of ``grid`` (a StudyGrid), from the lengths of its axes: never the settings'
     product itself, which may be millions long."""
-    from explorer.studies.calibration import NEIGHBOURS
-
     settings = len(grid.sigmas) * len(grid.etas) * len(grid.max_step_changes)
     jobs = len(grid.weight_decays) * len(grid.seeds)
     total = Cost()

@@ -11,6 +11,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from explorer.config import limits
 from explorer.config.limits import MAX_RECORDED_BYTES, MAX_RECORDED_POINTS, check_fields, recording_stride
 from explorer.engine.trajectory import Trajectory, TrajectoryPoint
 from toy_data import Dataset
@@ -277,8 +278,6 @@ def register(name: str, *, config: type, access: DataAccess, summary: str, prese
 def check_registration(spec: MethodSpec, declared: dict) -> None:
     """What every method must bring (a plugin is refused in one line otherwise): a new name, a callable, a
     dataclass config whose defaults and presets lie inside declared ranges, a DataAccess, a summary."""
-    from explorer.config import limits
-
     name = spec.name
     if not (isinstance(name, str) and name.replace("_", "").isalnum() and name[:1].isalpha()):
         raise ValueError(f"a method name is a word of letters, digits and _, got {name!r}")
