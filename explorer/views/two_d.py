@@ -15,7 +15,7 @@ from explorer.figures import two_d as figures
 from explorer.figures.cloud import Cloud
 from explorer.figures.common import MAX_FRAMES
 from explorer.measures.evaluation import Grid, local_lipschitz
-from explorer.measures.metrics import default_radius, information_score
+from explorer.measures.functions import default_radius, information_score
 from explorer.pipeline import RunOutcome, Trained
 from explorer.unlearning import get_method
 from explorer.views import one_d
