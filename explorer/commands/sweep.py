@@ -26,8 +26,9 @@ def command(args) -> int:
     try:
         defaults = default_axes(method)
         given = [axis(args.x, "--x"), axis(args.y, "--y")]
-        x, y = [(name, values if values is not None else default_values(scenario, method, name))
-                for name, values in (g or (d, None) for g, d in zip(given, defaults))]
+        (x_name, xs), (y_name, ys) = [g or (d, None) for g, d in zip(given, defaults)]
+        x = (x_name, xs if xs is not None else default_values(scenario, method, x_name))
+        y = (y_name, ys if ys is not None else default_values(scenario, method, y_name, beside=x))
         configs = sweep_grid(scenario, method, x, y)
     except ValueError as err:
         raise ScenarioError(str(err).splitlines()[0]) from None

@@ -93,9 +93,10 @@ def default_axes(method: str) -> tuple[str, str]:
     return numeric[0], numeric[1]
 
 
-def default_values(scenario, method: str, setting: str) -> list[float]:
+def default_values(scenario, method: str, setting: str, beside: tuple[str, Sequence[float]] | None = None) -> list[float]:
     """A small axis around the scenario's value of ``setting``: a quarter to four times it (0, 0.01 and 0.1 when
-    it is 0), keeping only values the setting's declared range accepts."""
+    it is 0), keeping only values its declared range accepts and, with ``beside`` = (the other setting, its
+    values), that every pair with those accepts (scrub's msteps may not exceed its epochs)."""
     config = stages.method_config(scenario, method)
     value = getattr(config, setting)
     whole = typing.get_type_hints(type(config))[setting] is int
@@ -103,7 +104,8 @@ def default_values(scenario, method: str, setting: str) -> list[float]:
     values = []
     for v in candidates:
         v = max(1, round(v)) if whole else float(f"{v:.3g}")
-        if v not in values and _accepted(scenario, method, {setting: v}):
+        pairs = [{setting: v, beside[0]: other} for other in beside[1]] if beside else [{setting: v}]
+        if v not in values and all(_accepted(scenario, method, pair) for pair in pairs):
             values.append(v)
     return values
 

@@ -108,10 +108,12 @@ def sweep_axes(key, scenario, jit_values: Mapping[str, str], suffix=lambda setti
     rows = [n for n in numeric if n != x]
     y = c2.selectbox("rows: setting", rows, index=rows.index(default_y) if default_y in rows else 0,
                      key=key(f"ui.sweep.{method}.y"))
-    texts = []
+    texts, beside = [], None
     for column, setting in ((c1, x), (c2, y)):
         jit = method == "jit" and setting in jit_values
-        default = jit_values[setting] if jit else ", ".join(f"{v:g}" for v in default_values(scenario, method, setting))
+        values = None if jit else default_values(scenario, method, setting, beside)
+        default = jit_values[setting] if jit else ", ".join(f"{v:g}" for v in values)
+        beside = (setting, values if values is not None else parse_floats(default))  # the rows' values pair with these
         name = f"ui.sweep.{setting}s" if method == "jit" else f"ui.sweep.{method}.{setting}s"
         texts.append(column.text_input(f"{setting_label(setting)} values", default,
                                        key=key(name + suffix(setting, config)),
