@@ -41,12 +41,13 @@ import numpy as np
 import torch
 
 from explorer import stages
-from explorer.config.errors import BACKENDS
+from explorer.config.errors import BACKENDS, ScenarioError
 from explorer.measures.comparison import avg_gap
 from explorer.measures.metrics import METRIC_NAMES
 from explorer.studies.runner import default_workers, shutdown_pool  # noqa: F401  (shutdown_pool re-exported)
 from explorer.studies.study import Cell, Measures, run_cells
-from explorer.unlearning import METHODS
+from explorer.unlearning import METHODS, get_method
+from explorer.unlearning.base import refusal
 
 SweepProgress = Callable[[int, int], None]  # (cells done, total cells)
 MAX_CELLS = 400
@@ -78,7 +79,7 @@ def sweepable_methods() -> list[str]:
 
 def numeric_settings(method: str) -> list[str]:
     """The settings of ``method``'s config a sweep can vary: the int and float fields, in declaration order."""
-    cls = METHODS[method].config_cls
+    cls = get_method(method).config_cls  # an unknown name: one line listing the methods
     hints = typing.get_type_hints(cls)
     return [f.name for f in fields(cls) if hints.get(f.name) in (int, float)]
 
@@ -142,7 +143,7 @@ def sweep_grid(scenario, method: str, x: tuple[str, Sequence[float]], y: tuple[s
     total = len(x[1]) * len(y[1])
     if total > MAX_CELLS:
         raise ValueError(f"a sweep of {total} cells is too large; keep it to {MAX_CELLS} ({x[0]} values × {y[0]} values)")
-    whole = typing.get_type_hints(METHODS[method].config_cls)
+    whole = typing.get_type_hints(get_method(method).config_cls)
     return {(i, j): cell_configs(scenario, method, {**(overrides or {}), x[0]: _typed(whole[x[0]], xv),
                                                     y[0]: _typed(whole[y[0]], yv)})
             for i, yv in enumerate(y[1]) for j, xv in enumerate(x[1])}
@@ -175,6 +176,9 @@ def sweep(scenario, trained, forget_ids, method: str, x: tuple[str, Sequence[flo
         raise ValueError(f"unknown sweep backend {backend!r}; choose one of {', '.join(BACKENDS)}")
     x, y = (x[0], [float(v) for v in x[1]]), (y[0], [float(v) for v in y[1]])
     configs = sweep_grid(scenario, method, x, y, overrides)
+    why = refusal(method, trained.data, forget_ids)  # a class-level method on a forget set that is not a class
+    if why:
+        raise ScenarioError(why)
     with _single_torch_thread() if trained.device.type == "cpu" else nullcontext():
         return _sweep(scenario, trained, forget_ids, method, x, y, configs, progress, workers, backend, retrain, address)
 

@@ -200,3 +200,11 @@ def test_pickers_list_every_method_and_their_numeric_settings(moons):
         xs = default_values(scenario, method, x)
         ys = default_values(scenario, method, y, beside=(x, xs))  # every pair accepted (scrub: msteps <= epochs)
         assert xs and ys and len(sweep_grid(scenario, method, (x, xs), (y, ys))) == len(xs) * len(ys), method
+
+
+def test_a_class_level_method_on_a_few_points_is_refused_before_any_cell(moons):
+    scenario, trained, ids = moons
+    x, y = default_axes("unsir")
+    with pytest.raises(ScenarioError, match="unsir only forgets whole classes"):
+        sweep(scenario, trained, ids, "unsir", (x, default_values(scenario, "unsir", x)),
+              (y, default_values(scenario, "unsir", y)), progress=lambda *a: pytest.fail("a cell ran"))
