@@ -105,7 +105,9 @@ def default_values(scenario, method: str, setting: str, beside: tuple[str, Seque
     values = []
     for v in candidates:
         v = max(1, round(v)) if whole else float(f"{v:.3g}")
-        pairs = [{setting: v, beside[0]: other} for other in beside[1]] if beside else [{setting: v}]
+        pairs = [{setting: v, beside[0]: other} for other in beside[1]  # a value refused alone is the grid's to say
+                 if _accepted(scenario, method, {beside[0]: other})] if beside else []
+        pairs = pairs or [{setting: v}]
         if v not in values and all(_accepted(scenario, method, pair) for pair in pairs):
             values.append(v)
     return values
@@ -122,6 +124,8 @@ def _accepted(scenario, method: str, values: dict) -> bool:
 def cell_configs(scenario, method: str, values: dict):
     """``method``'s config in ``scenario`` with ``values`` set, checked by the method's one checker (its declared
     types and ranges, its own validation); ScenarioError in one line otherwise."""
+    hints = typing.get_type_hints(get_method(method).config_cls)
+    values = {name: _typed(hints.get(name), value) for name, value in values.items()}
     configs = {**scenario.configs, method: {**scenario.configs.get(method, {}), **values}}
     return stages.method_config(replace(scenario, configs=configs), method)
 
@@ -143,9 +147,7 @@ def sweep_grid(scenario, method: str, x: tuple[str, Sequence[float]], y: tuple[s
     total = len(x[1]) * len(y[1])
     if total > MAX_CELLS:
         raise ValueError(f"a sweep of {total} cells is too large; keep it to {MAX_CELLS} ({x[0]} values × {y[0]} values)")
-    whole = typing.get_type_hints(get_method(method).config_cls)
-    return {(i, j): cell_configs(scenario, method, {**(overrides or {}), x[0]: _typed(whole[x[0]], xv),
-                                                    y[0]: _typed(whole[y[0]], yv)})
+    return {(i, j): cell_configs(scenario, method, {**(overrides or {}), x[0]: xv, y[0]: yv})
             for i, yv in enumerate(y[1]) for j, xv in enumerate(x[1])}
 
 
