@@ -14,7 +14,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from explorer.config import limits
+from explorer.config import declare, limits
 from explorer.config.echo import shown
 from explorer.config.scenario import ForgetSpec, Scenario, ScenarioError
 from explorer.engine.device import pick_device
@@ -141,7 +141,7 @@ def validate(scenario: Scenario) -> None:
         scenario.model.validate()
         scenario.train.validate()
         for path in ("seed", "seeds", "grid_resolution", "record_every", "lipschitz_sigma", "lipschitz_space"):
-            limits.check(path, getattr(scenario, path))
+            declare.check(path, getattr(scenario, path))
     except (TypeError, ValueError) as err:
         raise ScenarioError(one_line(err)) from None
     for name in scenario.methods:
@@ -161,8 +161,8 @@ def validate(scenario: Scenario) -> None:
 def check_lipschitz_probe(sigma, space) -> None:
     """The probe's σ and output space against their declarations (explorer/config/limits.py); ScenarioError."""
     try:
-        limits.check("lipschitz_sigma", sigma)
-        limits.check("lipschitz_space", space)
+        declare.check("lipschitz_sigma", sigma)
+        declare.check("lipschitz_space", space)
     except ValueError as err:
         raise ScenarioError(str(err)) from None
 

@@ -13,7 +13,8 @@ from dataclasses import replace
 import numpy as np
 
 from explorer import pipeline
-from explorer.config.scenario import ForgetSpec, default_scenario
+from explorer.config.scenario import ForgetSpec
+from explorer.scenarios import default_scenario
 from explorer.engine.device import torch_threads
 from explorer.engine.models import logits
 from explorer.engine.training import train

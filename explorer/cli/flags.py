@@ -1,7 +1,7 @@
 """``run``'s setting flags, generated from the settings' declarations (explorer/config/limits.py): one flag per
 declared setting of the data, model and training configs and of the scenario itself, and one per JiT setting.
 A flag's help ends with the declared range and unit; its value is read by the declared type and checked by the
-one checker (:func:`explorer.config.limits.check`) while the command line is parsed, so an out-of-range value
+one checker (:func:`explorer.config.declare.check`) while the command line is parsed, so an out-of-range value
 stops with the same line a scenario file or ``--set`` gets, before the engine loads (this module and
 limits.py import neither torch nor scikit-learn)."""
 from __future__ import annotations
@@ -10,7 +10,7 @@ import argparse
 from dataclasses import dataclass
 
 from explorer.cli.common import UsageError
-from explorer.config import limits
+from explorer.config import declare
 
 # Today's flag names where the field's own name would read differently on the command line.
 RENAMED = {"model.kind": "model", "jit.batch_size": "jit-batch-size", "dataset.seed": "data-seed",
@@ -60,7 +60,7 @@ HELP = {
     "jit.train_mode": "run the model in train mode (published)",
     "jit.max_step_change": "the explorer's step guard: largest output change one step may make (0 = off)",
 }
-# JiT settings that are declared by the name they share with other methods (limits.SHARED).
+# JiT settings that are declared by the name they share with other methods (declare.SHARED).
 JIT_SHARED = ("train_mode",)
 SECTIONS = ("dataset.", "model.", "train.")
 NOT_RUN = ("audit.",)  # the audit command's own settings (--references, --variance)
@@ -72,7 +72,7 @@ class Flag:
 
     name: str
     path: str
-    declared: limits.Limit
+    declared: declare.Limit
 
     @property
     def dest(self) -> str:
@@ -86,7 +86,7 @@ class Flag:
         except ValueError:
             value = text  # the checker names the type it wanted
         try:
-            return limits.check(self.path, value)
+            return declare.check(self.path, value)
         except ValueError as err:
             raise UsageError(str(err)) from None
 
@@ -98,11 +98,11 @@ class Flag:
 
 def _flag(path: str) -> Flag:
     name = RENAMED.get(path, path.rpartition(".")[2].replace("_", "-"))
-    return Flag(name, path, limits.limit(path))
+    return Flag(name, path, declare.limit(path))
 
 
-SCENARIO_FLAGS = [_flag(p) for p in limits.SCENARIO if not p.startswith(NOT_RUN)]
-JIT_FLAGS = [_flag(p) for p in [*(p for p in limits.METHOD if p.startswith("jit.")), *(f"jit.{n}" for n in JIT_SHARED)]]
+SCENARIO_FLAGS = [_flag(p) for p in declare.SCENARIO if not p.startswith(NOT_RUN)]
+JIT_FLAGS = [_flag(p) for p in [*(p for p in declare.METHOD if p.startswith("jit.")), *(f"jit.{n}" for n in JIT_SHARED)]]
 
 
 def section(head: str) -> list[Flag]:

@@ -70,7 +70,8 @@ def _id_list(text: str, what: str) -> tuple[int, ...]:
 
 def scenario_from_args(args: argparse.Namespace) -> Scenario:
     # The scenario's module imports the engine's configs (torch): loaded once the command line has parsed.
-    from explorer.config.scenario import Scenario, default_scenario
+    from explorer.config.scenario import Scenario
+    from explorer.scenarios import default_scenario
 
     if args.data_file and args.dataset:
         raise UsageError("give --dataset or --data-file, not both")
@@ -111,7 +112,7 @@ def scenario_from_args(args: argparse.Namespace) -> Scenario:
 def with_data_file(base: Scenario | None, path: str, seed: int | None = None) -> Scenario:
     """The scenario on the data file at ``path`` (read and checked now, one line on any problem). A scenario made
     on a data file must name this very file: its content hash must match."""
-    from explorer.config.scenario import default_scenario
+    from explorer.scenarios import default_scenario
     from toy_data.files import FILE, register_path
 
     try:

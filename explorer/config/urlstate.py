@@ -14,11 +14,12 @@ import typing
 from dataclasses import fields, replace
 from typing import Any, Iterable, Mapping
 
-from explorer.config import datalink, limits
+from explorer.config import datalink, declare
 from explorer.config.echo import clip, shown
 from explorer.config.longlinks import TRIMMED, trimmed_notice
 from explorer.config.limits import MAX_SAMPLES
-from explorer.config.scenario import Scenario, ScenarioError, default_scenario
+from explorer.config.scenario import Scenario, ScenarioError
+from explorer.scenarios import default_scenario
 from explorer.config.selection import expand, parse_id_ranges
 from explorer.unlearning import get_method, method_names
 from toy_data import dataset_names, max_train_size
@@ -296,7 +297,7 @@ def key_rank(name: str) -> int:
 def _clamped(path: str, key: str, text: str, like: Any, notices: list[str]) -> Any:
     """``text`` parsed as ``like``'s type and clamped to the declared range of ``path``; a clamped value adds a
     notice naming the value and the limit. ValueError when it cannot be used at all."""
-    lim = limits.limit(path)
+    lim = declare.limit(path)
     if lim is not None and lim.kind in (int, float) and not isinstance(like, bool):
         try:
             number = float(str(text).strip())
@@ -309,12 +310,12 @@ def _clamped(path: str, key: str, text: str, like: Any, notices: list[str]) -> A
             if number != int(number):
                 raise ValueError(f"expected a whole number, got {shown(str(text), 40)}")
             number = int(number)
-        value, note = limits.clamp(path, number, name=f"URL parameter {key}")
+        value, note = declare.clamp(path, number, name=f"URL parameter {key}")
         if note:
             notices.append(note)
         return value
     value = parse_value(text, like)
-    limits.check(path, value)
+    declare.check(path, value)
     return value
 
 

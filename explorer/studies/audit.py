@@ -26,7 +26,7 @@ import numpy as np
 from torch import nn
 
 from explorer import pipeline
-from explorer.config import limits
+from explorer.config import declare, limits
 from explorer.config.cost import AUDIT_BUDGET, check as check_cost
 from explorer.config.scenario import Scenario, ScenarioError
 from explorer.engine.models import logits as model_logits
@@ -46,7 +46,7 @@ class AuditConfig:
 
     def validate(self) -> None:
         try:
-            limits.check_fields("audit", self)
+            declare.check_fields("audit", self)
         except ValueError as err:
             raise ScenarioError(str(err)) from None
         if self.references % 2:

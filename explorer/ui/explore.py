@@ -19,7 +19,8 @@ from explorer.engine.device import torch_threads
 from explorer.measures.metrics import METRICS
 from explorer.engine.models import predict_proba
 from explorer.pipeline import Trained
-from explorer.config.scenario import Scenario, ScenarioError, default_scenario
+from explorer.config.scenario import Scenario, ScenarioError
+from explorer.scenarios import default_scenario
 from explorer.ui import cache, edit, lessons, links, pool, privacy, settings, shared
 from explorer.ui.feedback import error_line, notice, progress, reported
 from explorer.ui.settings import Control
@@ -28,7 +29,8 @@ from explorer.ui.text import HELP, PANEL_HELP
 from explorer.views import exports
 from explorer.views import one_d as V1
 from explorer.views import two_d as V
-from toy_data import DataEdits, default_spec
+from toy_data import default_spec
+from explorer.config.edits import DataEdits
 
 PAGE = "2d"
 ACTIVATIONS = ["relu", "tanh", "sigmoid", "gelu", "elu"]

@@ -15,7 +15,8 @@ from explorer.config import selection
 from explorer.engine.device import torch_threads
 from explorer.engine.models import predict_proba
 from explorer.pipeline import Trained
-from explorer.config.scenario import SUBCLASS_CLUSTERS, Scenario, default_scenario, subclass_ids
+from explorer.config.scenario import SUBCLASS_CLUSTERS, Scenario, subclass_ids
+from explorer.scenarios import default_scenario
 from explorer.ui import cache, pool, privacy, settings, shared
 from explorer.ui.feedback import progress, reported
 from explorer.ui.settings import Control

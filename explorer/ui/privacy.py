@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from explorer.config import limits
+from explorer.config import declare
 from explorer.engine.device import torch_threads
 from explorer.measures.membership import ATTACKS
 from explorer.pipeline import RunOutcome
@@ -38,7 +38,7 @@ def panel(shown_run: Shown, page: str, outcome: RunOutcome, image: bool = False)
     """The privacy section of a page, for ``shown_run`` (whose ``outcome`` is the run to audit)."""
     st.subheader("Privacy: can an attacker still tell which points were trained on?")
     st.markdown(INTRO)
-    lo, hi = limits.bounds("audit.references")
+    lo, hi = declare.bounds("audit.references")
     c1, c2, c3 = st.columns([1, 1, 1])
     references = c1.number_input("reference models", lo, hi, value=default_references(image), step=2,
                                  key=widget_key(page, "ui.privacy.references"), help=HELP["references"])

@@ -15,7 +15,7 @@ from typing import Any, Callable
 import streamlit as st
 
 from explorer.engine.device import device_label, mps_available, pick_device, torch_threads
-from explorer.config import limits
+from explorer.config import declare
 from explorer.config.scenario import Scenario, ScenarioError
 from explorer.ui.state import set_widget, widget_key, widget_value
 from explorer.ui.text import HELP
@@ -50,8 +50,8 @@ class Control:
     @property
     def range(self) -> tuple[Any, Any, Any]:
         """(min, max, step): the page's own when it gives them, else the declaration in explorer/config/limits.py."""
-        lo, hi = limits.bounds(self.path)
-        declared = limits.limit(self.path)
+        lo, hi = declare.bounds(self.path)
+        declared = declare.limit(self.path)
         step = self.step if self.step is not None else (declared.step if declared else None)
         return (self.lo if self.lo is not None else lo), (self.hi if self.hi is not None else hi), step
 
@@ -184,7 +184,7 @@ def config_widget(page: str, method: str, name: str, value, hint) -> None:
 
 def _typed_bounds(method: str, name: str, kind: type) -> tuple[Any, Any]:
     """A method setting's declared (min, max) (explorer/config/limits.py) in the widget's number type."""
-    lo, hi = limits.bounds(f"{method}.{name}")
+    lo, hi = declare.bounds(f"{method}.{name}")
     if kind is int:
         return (None if lo is None else math.ceil(lo)), (None if hi is None else math.floor(hi))
     return (None if lo is None else float(lo)), (None if hi is None else float(hi))

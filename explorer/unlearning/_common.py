@@ -63,26 +63,6 @@ def make_schedule(name: str, optimizer: torch.optim.Optimizer, lr: float, total_
     return None
 
 
-def check_common(name: str, *, lr: float | None = None, epochs: int | None = None, batch_size: int | None = None,
-                 optimizer: str | None = None, momentum: float | None = None, weight_decay: float | None = None,
-                 schedule: str | None = None) -> None:
-    """One-line validation messages shared by the training-style methods."""
-    if lr is not None and not (lr > 0 and np.isfinite(lr)):
-        raise ValueError(f"{name}: learning rate must be > 0, got {lr}")
-    if epochs is not None and not 1 <= epochs <= 10000:
-        raise ValueError(f"{name}: epochs must be between 1 and 10000, got {epochs}")
-    if batch_size is not None and batch_size < 0:
-        raise ValueError(f"{name}: batch size must be >= 0 (0 = full batch), got {batch_size}")
-    if optimizer is not None and optimizer not in OPTIMIZERS:
-        raise ValueError(f"{name}: unknown optimizer {optimizer!r}; choose one of {', '.join(OPTIMIZERS)}")
-    if momentum is not None and not 0 <= momentum < 1:
-        raise ValueError(f"{name}: momentum must be in [0, 1), got {momentum}")
-    if weight_decay is not None and weight_decay < 0:
-        raise ValueError(f"{name}: weight decay must be >= 0, got {weight_decay}")
-    if schedule is not None and schedule not in SCHEDULES:
-        raise ValueError(f"{name}: unknown schedule {schedule!r}; choose one of {', '.join(SCHEDULES)}")
-
-
 def frozen_copy(model: nn.Module) -> nn.Module:
     """A copy that takes no gradient, in eval mode (a teacher or the original weights θ0)."""
     teacher = copy.deepcopy(model)

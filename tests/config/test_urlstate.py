@@ -4,8 +4,8 @@ from dataclasses import replace
 import pytest
 
 from explorer.config import urlstate as U
-from explorer.engine.models import ModelConfig
-from explorer.config.scenario import default_scenario
+from explorer.config.model import ModelConfig
+from explorer.scenarios import default_scenario
 
 
 @pytest.mark.parametrize("ids", [[], [0], [1, 2, 3], [0, 2, 3, 4, 9, 10, 11, 50]])

@@ -4,7 +4,7 @@ from dataclasses import fields, replace
 
 import pytest
 
-from explorer.config.scenario import default_scenario
+from explorer.scenarios import default_scenario
 from explorer.ui import settings, state
 from explorer.unlearning import METHODS
 

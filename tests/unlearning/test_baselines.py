@@ -288,7 +288,8 @@ def digits_class(single_thread):
     from dataclasses import replace
 
     from explorer import pipeline
-    from explorer.config.scenario import ForgetSpec, default_scenario
+    from explorer.config.scenario import ForgetSpec
+    from explorer.scenarios import default_scenario
 
     scenario = replace(default_scenario("digits"), forget=ForgetSpec(forget_class=3))
     with single_thread(1):

@@ -7,9 +7,11 @@ import torch
 from torch import nn
 
 from explorer.bench import reference_loop_loss
-from explorer.engine.models import ModelConfig, build_model
+from explorer.engine.models import build_model
+from explorer.config.model import ModelConfig
 from explorer.unlearning import RunContext, run_method
-from explorer.unlearning.jit import JiTConfig, guarded_step, jit_loss
+from explorer.unlearning.jit import guarded_step, jit_loss
+from explorer.config.jit import JiTConfig
 from explorer.unlearning.jit import outputs as probabilities
 from toy_data import default_spec, load_dataset
 
@@ -286,7 +288,8 @@ def test_the_guard_is_off_by_default_in_the_published_presets():
 def test_a_guarded_step_changes_no_watched_probability_by_more_than_the_limit(moons):
     """One step on a steep, overfit model: unguarded it moves the watched probabilities far; guarded, by at
     most the limit (and by more than nothing: the guard shortens the step, it does not cancel it)."""
-    from explorer.engine.training import TrainConfig, train
+    from explorer.engine.training import train
+    from explorer.config.training import TrainConfig
     from explorer.unlearning.jit import outputs as probabilities
     initial = build_model(ModelConfig(width=32), 2, 2, seed=0)
     model, _ = train(initial, moons.x_train, moons.y_train, TrainConfig(epochs=600, lr=0.01), CPU)
