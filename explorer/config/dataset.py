@@ -15,7 +15,8 @@ class DatasetSpec(Settings, section="dataset"):
     """Everything needed to rebuild a dataset exactly. Unused fields are ignored by a generator; the name is checked
     against the generators' registry when the data is made (toy_data/base.py validate_spec)."""
 
-    name: str = setting("moons", label="dataset", help="the dataset by name")
+    name: str = setting("moons", flag="dataset", label="dataset",
+                        help="the dataset by name (default moons; an unknown name lists them)")
     samples: int = setting(400, lo=20, hi=MAX_SAMPLES, unit="points", step=20, label="samples",
                            help="Number of generated points (training and test together, before the split).")
     noise: float = setting(0.2, lo=0.0, hi=5.0, step=0.05, label="noise",

@@ -128,7 +128,8 @@ CORE = ("dataset", "model", "train", "")  # sections whose fields never fall bac
 
 class Settings:
     """Base of a config whose fields are declared with :func:`setting`: building one checks every declared field,
-    with the one checker, and raises :class:`SettingError` (one line naming the setting by its path)."""
+    with the one checker, and raises :class:`SettingError` (one line naming the setting by its path); then the
+    config's own :meth:`validate` (rules between fields)."""
 
     section: ClassVar[str] = ""
 
@@ -140,6 +141,10 @@ class Settings:
 
     def __post_init__(self) -> None:
         check_fields(self.section, self)
+        self.validate()
+
+    def validate(self) -> None:
+        """The rules that one field's declaration cannot say (between fields); none unless a config adds them."""
 
 
 def path_of(section: str, name: str) -> str:
@@ -187,11 +192,11 @@ def undeclared(section: str, config_cls: type) -> list[str]:
     return [name for name, lim in declared(config_cls, section).items() if lim is None]
 
 
-def clamp(path: str, value: Any, name: str | None = None) -> tuple[Any, str | None]:
-    """(value inside the declared range, a notice, or None when unchanged). The notice begins with the checker's
-    own line and says what was used instead (``train.epochs must be between 1 and 20000 epochs, got 50000; using
-    20000.``); ``name`` is how it names the setting (a URL key), ``path`` by default. Only numbers are clamped; a
-    wrong type, a non-finite number or an excluded lower bound is a :class:`SettingError`, as in :func:`check`."""
+def clamp(path: str, value: Any) -> tuple[Any, str | None]:
+    """(value inside the declared range, a notice, or None when unchanged). The notice is the checker's own line
+    and what was used instead (``train.epochs must be between 1 and 20000 epochs, got 50000; using 20000.``). Only
+    numbers are clamped; a wrong type, a non-finite number or an excluded lower bound is a :class:`SettingError`, as
+    in :func:`check`."""
     lim = limit(path)
     if lim is None or lim.kind not in (I, F) or isinstance(value, bool) or not isinstance(value, (int, float)) \
             or not math.isfinite(value) or (lim.kind is I and not isinstance(value, int)):
@@ -202,7 +207,7 @@ def clamp(path: str, value: Any, name: str | None = None) -> tuple[Any, str | No
         used = lim.kind(lim.lo)
     else:
         return check(path, value), None
-    return used, f"{name or path} {lim.problem(value)}; using {_num(used)}."
+    return used, f"{path} {lim.problem(value)}; using {_num(used)}."
 
 
 def bounds(path: str) -> tuple[float | None, float | None]:

@@ -27,8 +27,8 @@ from toy_data.base import validate_spec
 
 SECTIONS = {"d": "dataset", "m": "model", "t": "train"}
 MAX_KEY_NOTICES = 5  # unknown parameters named one by one; more are counted in one notice
-TOP = {"seed": "seed", "seeds": "seeds", "device": "device", "grid": "grid_resolution", "method": "method",
-       "lip": "lipschitz_sigma", "lip_space": "lipschitz_space"}
+# The scenario's own settings by link key: the field's name, or its declared ``link`` (grid=, lip=, lip_space=).
+TOP = {(declared.link or name): name for name, declared in declare.declared(Scenario, "").items() if declared}
 
 
 # ----------------------------------------------------------------------------------------------
@@ -310,7 +310,7 @@ def _clamped(path: str, key: str, text: str, like: Any, notices: list[str]) -> A
             if number != int(number):
                 raise ValueError(f"expected a whole number, got {shown(str(text), 40)}")
             number = int(number)
-        value, note = declare.clamp(path, number, name=f"URL parameter {key}")
+        value, note = declare.clamp(path, number)
         if note:
             notices.append(note)
         return value

@@ -60,7 +60,6 @@ class SmallCNN(nn.Module):
 
 def build_model(config: ModelConfig, n_inputs: int, n_classes: int, image_shape=None, seed: int = 0) -> nn.Module:
     """Same config and seed give the same initial weights, on any device (built on the CPU)."""
-    config.validate()
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
         if config.kind == "cnn":

@@ -84,7 +84,6 @@ def fit(model: nn.Module, x, y, config: TrainConfig, device: torch.device,
 
     Same inputs and seed give the same weights. ``on_epoch`` may stop training by returning False.
     """
-    config.validate()
     if len(x) == 0:
         raise ValueError("cannot train on an empty training set")
     start = time.perf_counter()
