@@ -19,7 +19,8 @@ from explorer.engine.device import torch_threads
 from explorer.engine.models import logits
 from explorer.engine.training import train
 from explorer.measures.membership import lira_scores, logit_confidence
-from explorer.studies.audit import AuditConfig, audited_models, compute_audit
+from explorer.studies.audit import audited_models, compute_audit
+from explorer.config.audit import AuditConfig
 from explorer.studies.references import population, reference_models
 from explorer.unlearning import RunContext, run_method
 from toy_data import Dataset

@@ -12,6 +12,7 @@ from dataclasses import dataclass, fields
 
 from explorer.cli.common import UsageError
 from explorer.config import declare
+from explorer.config.audit import AuditConfig
 from explorer.config.dataset import DatasetSpec
 from explorer.config.jit import JiTConfig
 from explorer.config.model import ModelConfig
@@ -64,6 +65,7 @@ def flags_of(cls: type) -> list[Flag]:
 
 SCENARIO_FLAGS = [flag for cls in (DatasetSpec, ModelConfig, TrainConfig, Scenario) for flag in flags_of(cls)]
 JIT_FLAGS = flags_of(JiTConfig)
+AUDIT_FLAGS = flags_of(AuditConfig)  # the audit command's own
 
 
 def section(head: str) -> list[Flag]:

@@ -10,7 +10,8 @@ from explorer.config import declare
 from explorer.engine.device import torch_threads
 from explorer.measures.membership import ATTACKS
 from explorer.pipeline import RunOutcome
-from explorer.studies.audit import AuditConfig, default_references
+from explorer.studies.audit import default_references
+from explorer.config.audit import AuditConfig
 from explorer.ui.feedback import progress, reported
 from explorer.ui.state import Shown, widget_key
 from explorer.views import privacy as V
@@ -48,7 +49,6 @@ def panel(shown_run: Shown, page: str, outcome: RunOutcome, image: bool = False)
     if c3.button("Run privacy audit", key=widget_key(page, "ui.privacy.run"), help=HELP["run"], width="stretch"):
         with reported("Privacy audit"), progress("Training the reference models") as report:
             config = AuditConfig(references=int(references))
-            config.validate()
             with torch_threads(1):
                 shown_run.figures[audit_key] = V.audit(outcome, config, report)
     audit = shown_run.figures.get(audit_key)

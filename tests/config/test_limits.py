@@ -45,11 +45,11 @@ def test_check_names_the_setting_the_value_and_the_limit(path, value, message):
     assert path in str(err.value) and "\n" not in str(err.value)
 
 
-def test_clamp_moves_a_number_to_its_limit_with_a_notice():
-    assert declare.clamp("train.epochs", 50000) == (20000, "train.epochs=50000 is above the limit 20000 epochs; "
-                                                          "using 20000.")
-    value, note = declare.clamp("dataset.samples", 5, name="URL parameter d.samples")
-    assert value == 20 and "d.samples=5" in note and "limit 20" in note
+def test_clamp_moves_a_number_to_its_limit_with_the_checkers_line_and_what_it_used():
+    assert declare.clamp("train.epochs", 50000) == (20000, "train.epochs must be between 1 and 20000 epochs, got "
+                                                          "50000; using 20000.")
+    value, note = declare.clamp("dataset.samples", 5)
+    assert value == 20 and note == "dataset.samples must be between 20 and 20000 points, got 5; using 20."
     assert declare.clamp("model.width", 64) == (64, None)
     with pytest.raises(ValueError):  # an open bound has nothing to clamp to
         declare.clamp("train.lr", 0.0)
@@ -85,12 +85,14 @@ def test_the_default_runs_fit_the_budget_and_an_oversized_one_is_refused_before_
         pipeline.train_original(big_model)
 
 
-def test_validate_refuses_every_out_of_range_setting_in_one_line():
+def test_every_out_of_range_setting_is_refused_in_one_line_as_the_config_is_built_or_validated():
     base = default_scenario("moons")
-    for bad in (replace(base, grid_resolution=1000), replace(base, record_every=0),
-                replace(base, train=replace(base.train, patience=0)),
-                replace(base, model=replace(base.model, width=10**6)),
-                replace(base, configs={"jit": {"passes": 10**9}}),
+    for build in (lambda: replace(base, grid_resolution=1000), lambda: replace(base, record_every=0),
+                  lambda: replace(base.train, patience=0), lambda: replace(base.model, width=10**6)):
+        with pytest.raises(ScenarioError) as err:  # the one checker, when the config is built
+            build()
+        assert "\n" not in str(err.value)
+    for bad in (replace(base, configs={"jit": {"passes": 10**9}}),  # method settings: checked with their method
                 replace(base, configs={"unsir": {"noise_steps": 10**6}}, compare=("unsir",))):
         with pytest.raises(ScenarioError) as err:
             pipeline.validate(bad)
