@@ -291,8 +291,6 @@ def check_registration(spec: MethodSpec) -> None:
         raise ValueError(f"{name}: register(...) needs a function, access=DataAccess(...) and a summary text")
     if not (isinstance(spec.config_cls, type) and is_dataclass(spec.config_cls)):
         raise ValueError(f"{name}: config must be a dataclass, got {spec.config_cls!r}")
-    if name != "retrain":  # retrain's settings are the training's (train.*)
-        SECTIONS[name] = spec.config_cls
     missing = undeclared(name, spec.config_cls)
     if missing:
         raise ValueError(f"{name}: setting(s) {', '.join(missing)} have no declared range; declare each with "
@@ -310,6 +308,8 @@ def check_registration(spec: MethodSpec) -> None:
             check_fields(name, entry.config)
     except (TypeError, ValueError) as err:
         raise ValueError(f"{name}: {_first_line(err)}") from None
+    if name != "retrain":  # retrain's settings are the training's (train.*)
+        SECTIONS[name] = spec.config_cls  # its settings' paths (name.field) resolve to this class's fields
 
 
 def method_names(zero_shot_only: bool = False) -> list[str]:

@@ -106,10 +106,10 @@ def fake_plugins(tmp_path, monkeypatch):
     (info / "METADATA").write_text("Metadata-Version: 2.1\nName: fake-plugins\nVersion: 0.1\n")
     (info / "entry_points.txt").write_text(f"[{plugins.GROUP}]\n" + "".join(f"{k} = {v}\n" for k, v in ENTRY_POINTS.items()))
     monkeypatch.syspath_prepend(str(tmp_path))
-    saved = (dict(METHODS), dict(declare.METHOD), dict(plugins.ERRORS), set(plugins.LOADED))
+    saved = (dict(METHODS), dict(declare.SECTIONS), dict(plugins.ERRORS), set(plugins.LOADED))
     added = plugins.load_plugins()
     yield added
-    for registry, old in zip((METHODS, declare.METHOD, plugins.ERRORS), saved):
+    for registry, old in zip((METHODS, declare.SECTIONS, plugins.ERRORS), saved):
         registry.clear()
         registry.update(old)
     plugins.LOADED.clear()
