@@ -15,6 +15,7 @@ from dataclasses import fields, replace
 from typing import Any, Iterable, Mapping
 
 from explorer.config import datalink, declare
+from explorer.config.declare import SettingError
 from explorer.config.echo import clip, shown
 from explorer.config.longlinks import TRIMMED, trimmed_notice
 from explorer.config.limits import MAX_SAMPLES
@@ -153,9 +154,12 @@ def from_params(params: Mapping[str, Any]) -> tuple[Scenario, list[int], list[st
             notices.append(notice)
             raw.pop(TRIMMED)
 
-    def bad(key: str, why: str) -> None:
-        notices.append(f"Ignored URL parameter {clip(key, 60)}={shown(raw.get(key, ''))} ({clip(why, 120)}); "
-                       "using the default.")
+    def bad(key: str, why) -> None:
+        link = f"URL parameter {clip(key, 60)}={shown(raw.get(key, ''))}"
+        if isinstance(why, SettingError):  # the checker's own line first, as from every other entrance
+            notices.append(f"{why} (ignored {link}); using the default.")
+        else:
+            notices.append(f"Ignored {link} ({clip(str(why).split(chr(10))[0], 120)}); using the default.")
 
     name = raw.pop("ds", "moons") or "moons"
     datafile = datalink.file_from_params(name, raw, notices)  # ds=file&data=<sha256>: data this server holds
@@ -189,7 +193,7 @@ def from_params(params: Mapping[str, Any]) -> tuple[Scenario, list[int], list[st
                 candidate = replace(section, **{field_name: value})
                 _validate_section(attr, candidate)
             except (ValueError, TypeError, OverflowError) as err:
-                bad(key, str(err).split("\n")[0])
+                bad(key, err)
                 continue
             scenario = replace(scenario, **{attr: candidate})
 
@@ -216,7 +220,7 @@ def from_params(params: Mapping[str, Any]) -> tuple[Scenario, list[int], list[st
                     raise ValueError(f"the page offers {', '.join(_page_devices())} here")
             scenario = replace(scenario, **{attr: value})
         except (ValueError, TypeError, OverflowError) as err:
-            bad(key, str(err).split("\n")[0])
+            bad(key, err)
 
     presets = dict(scenario.presets)  # the dataset's defaults, overridden by the link
     for key in sorted(k for k in raw if k.startswith("p.")):
@@ -226,7 +230,7 @@ def from_params(params: Mapping[str, Any]) -> tuple[Scenario, list[int], list[st
             get_method(method).config_from(None, raw[key])
             presets[method] = raw[key]
         except ValueError as err:
-            bad(key, str(err))
+            bad(key, err)
     configs: dict[str, dict] = {}
     for key in sorted(k for k in raw if k.startswith("c.")):
         consumed.add(key)
@@ -244,7 +248,7 @@ def from_params(params: Mapping[str, Any]) -> tuple[Scenario, list[int], list[st
             spec.config_from(trial, presets.get(method))
             configs.setdefault(method, {})[field_name] = value
         except (ValueError, TypeError, OverflowError) as err:
-            bad(key, str(err).split("\n")[0])
+            bad(key, err)
     scenario = replace(scenario, presets=presets, configs=configs)
 
     if "cmp" in raw:

@@ -21,9 +21,9 @@ from explorer.stages import validate
 from explorer.config.dataset import DatasetSpec
 
 ROOT = Path(__file__).resolve().parents[2]
-# Fields that are not one value: chosen by their own flags (--dataset, --data-file, --forget-*, --compare, --set,
+# Fields that are not one value: chosen by their own flags (--data-file, --forget-*, --compare, --set,
 # --preset) or by editing data in the app.
-STRUCTURED = {"name", "edits", "file", "dataset", "model", "train", "forget", "compare", "configs", "presets", "audit"}
+STRUCTURED = {"edits", "file", "dataset", "model", "train", "forget", "compare", "configs", "presets", "audit"}
 
 
 def run_help() -> str:
