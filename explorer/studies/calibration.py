@@ -48,7 +48,7 @@ class StudyGrid:
     kinds: tuple[str, ...] = FORGET_KINDS
 
     def validate(self) -> None:
-        """Every value of every axis against its declared range (explorer/config/limits.py), one axis at a time:
+        """Every value of every axis against its declared range (explorer/config/declare.py), one axis at a time:
         never the product of the axes, which may be millions of settings (the budget refuses those first)."""
         from toy_data import INFO
 
