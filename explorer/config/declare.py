@@ -29,6 +29,8 @@ from explorer.config.errors import ScenarioError
 from explorer.config.limits import MAX_SAMPLES
 
 I, F, B, S, T = int, float, bool, str, tuple
+OPTIMIZERS = ("adam", "sgd")  # what explorer/engine/training.py make_optimizer builds
+SCHEDULES = ("constant", "cosine", "one_cycle", "step", "cosine_epochs")  # explorer/unlearning/_common.py's
 
 
 class SettingError(ScenarioError):
@@ -235,11 +237,11 @@ SHARED: dict[str, Limit] = {
     "batch_size": Limit(I, 0, MAX_SAMPLES, _FULL),
     "forget_batch_size": Limit(I, 0, MAX_SAMPLES, _FULL),
     "repair_batch_size": Limit(I, 0, MAX_SAMPLES, _FULL),
-    "optimizer": Limit(S, choices=("adam", "sgd")),
+    "optimizer": Limit(S, choices=OPTIMIZERS),
     "momentum": Limit(F, 0.0, 0.999),
     "weight_decay": Limit(F, 0.0, 10.0),
     "anchor_weight": Limit(F, 0.0, 1000.0),
-    "schedule": Limit(S, choices=("constant", "cosine", "one_cycle", "step", "cosine_epochs")),
+    "schedule": Limit(S, choices=SCHEDULES),
     "alpha": Limit(F, 0.0, 1000.0),
     "gamma": Limit(F, 0.0, 1000.0),
     "temperature": Limit(F, 0.0, 100.0, lo_open=True),

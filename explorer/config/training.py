@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
-from explorer.config.declare import Settings, setting
+from explorer.config.declare import OPTIMIZERS, Settings, setting
 from explorer.config.limits import MAX_SAMPLES, MAX_SEED
 
 
@@ -21,7 +21,7 @@ class TrainConfig(Settings, section="train"):
     # 0 = full batch (deterministic and fastest for 2D toys)
     batch_size: int = setting(0, lo=0, hi=MAX_SAMPLES, unit="samples (0 = full batch)", step=1, label="batch size",
                               help="training batch size")
-    optimizer: str = setting("adam", choices=("adam", "sgd"), label="optimiser", help="training optimiser")
+    optimizer: str = setting("adam", choices=OPTIMIZERS, label="optimiser", help="training optimiser")
     # Converged = the loss is below target_loss, or it fell by less than `tolerance` (relative) over the last
     # `patience` epochs. The paper's authors stress under-trained models unlearn badly, so the plateau test looks at
     # a long window rather than at one noisy epoch.

@@ -11,6 +11,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from explorer.config.declare import OPTIMIZERS
 from explorer.config.training import TrainConfig
 
 ProgressFn = Callable[[int, int, float], None]  # (epoch, max_epochs, loss)
@@ -26,9 +27,6 @@ class TrainHistory:
 
     def to_dict(self) -> dict:
         return asdict(self)
-
-
-OPTIMIZERS = ("sgd", "adam")
 
 
 def make_optimizer(name: str, params, lr: float, momentum: float = 0.0, weight_decay: float = 0.0

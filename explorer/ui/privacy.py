@@ -40,8 +40,9 @@ def panel(shown_run: Shown, page: str, outcome: RunOutcome, image: bool = False)
     st.subheader("Privacy: can an attacker still tell which points were trained on?")
     st.markdown(INTRO)
     lo, hi = declare.bounds("audit.references")
+    declared = declare.limit("audit.references")
     c1, c2, c3 = st.columns([1, 1, 1])
-    references = c1.number_input("reference models", lo, hi, value=default_references(image), step=2,
+    references = c1.number_input(declared.label, lo, hi, value=default_references(image), step=int(declared.step),
                                  key=widget_key(page, "ui.privacy.references"), help=HELP["references"])
     attack = c2.selectbox("attack", list(ATTACKS), format_func=lambda a: ATTACKS[a].label,
                           key=widget_key(page, "ui.privacy.attack"), help=HELP["attack"])

@@ -10,11 +10,10 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from explorer.engine.training import OPTIMIZERS, make_optimizer  # noqa: F401  (re-exported for the methods)
+from explorer.engine.training import make_optimizer  # noqa: F401  (re-exported for the methods)
 from explorer.engine.trajectory import Trajectory
 from explorer.unlearning.base import Recorder, RunContext
 
-SCHEDULES = ("constant", "cosine", "one_cycle", "step", "cosine_epochs")
 PER_EPOCH = ("cosine_epochs",)  # schedules stepped once per epoch (the others once per optimiser step)
 
 
