@@ -16,9 +16,9 @@ class ModelConfig(Settings, section="model"):
                          help="Units per hidden layer (MLP) / hidden units of the CNN's dense layer.")
     activation: str = setting("relu", choices=("relu", "tanh", "sigmoid", "gelu", "elu"), label="activation",
                               help="Non-linearity between layers.")
-    # the first conv layer's channels (CNN); the second has twice as many
     channels: int = setting(16, lo=1, hi=128, unit="channels", step=4, label="conv channels",
-                            help="the CNN's first conv layer's channels")
+                            help="Channels of the CNN's first conv layer (the second has twice as many). Ignored by "
+                                 "the MLP.")
     dropout: float = setting(0.0, lo=0.0, hi=0.9, step=0.05, label="dropout",  # makes JiT's train/eval switch visible
                              help="dropout probability")
 

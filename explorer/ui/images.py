@@ -32,10 +32,10 @@ CONTROLS = [
             options=lambda: image_dataset_names() + ([FILE] if state().upload else []),
             format_func=lambda n: INFO[n].title),
     Control("model.kind", help=IMAGE_HELP["model"], options=lambda: ["cnn", "mlp"]),
-    Control("model.width", "dense width", IMAGE_HELP["width"]),  # ranges: explorer/config/declare.py
-    Control("model.channels", help=IMAGE_HELP["channels"]),
-    Control("train.epochs", help=IMAGE_HELP["epochs"], step=1),
-    Control("train.lr", help=IMAGE_HELP["lr"], step=1e-4, fmt="%.4f"),
+    Control("model.width"),  # label, help and range: the declaration (explorer/config/model.py)
+    Control("model.channels"),
+    Control("train.epochs", step=1),
+    Control("train.lr", step=1e-4, fmt="%.4f"),
     Control("dataset.seed", help=IMAGE_HELP["seed"]),
     Control("seeds", help=IMAGE_HELP["seeds"]),
 ]

@@ -98,10 +98,6 @@ IMAGE_HELP = {
     "dataset": "Both ship inside installed packages: nothing is downloaded.",
     "model": ("cnn: conv-pool-conv-pool-dense (its penultimate features can drive the map); "
               "mlp: dense layers on the flattened pixels."),
-    "width": "Units in the dense hidden layer(s).",
-    "channels": "Channels of the CNN's first conv layer (the second has twice as many). Ignored by the MLP.",
-    "epochs": "Upper bound on training epochs; training stops earlier once the loss plateaus.",
-    "lr": "Adam learning rate for training (and for the retrained reference).",
     "seed": "Seeds the train/test split, the initial weights, the random forget set and the methods' noise.",
     "seeds": SEEDS_HELP,
 }
