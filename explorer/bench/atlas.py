@@ -15,10 +15,11 @@ import numpy as np
 import torch
 
 from explorer import pipeline
-from explorer.config.scenario import ForgetSpec, default_scenario
+from explorer.config.scenario import ForgetSpec
 from explorer.engine.batched import train_each, train_many
 from explorer.engine.device import torch_threads
 from explorer.engine.models import logits
+from explorer.scenarios import default_scenario
 from explorer.studies import runner
 from explorer.studies.atlas import compute_atlas
 from explorer.studies.sweep import sweep_jit

@@ -20,11 +20,14 @@ from explorer.bench.audit import format_rows as audit_rows
 from explorer.bench.images import image_benchmark
 from explorer.bench.seeds import format_rows as seeds_rows
 from explorer.bench.seeds import seeds_benchmark
-from explorer.config.scenario import ForgetSpec, default_scenario
+from explorer.config.jit import JiTConfig
+from explorer.config.model import ModelConfig
+from explorer.config.scenario import ForgetSpec
 from explorer.engine.device import device_label, pick_device, torch_threads
-from explorer.engine.models import ModelConfig, build_model
+from explorer.engine.models import build_model
+from explorer.scenarios import default_scenario
 from explorer.unlearning import METHODS
-from explorer.unlearning.jit import JiTConfig, jit_loss, perturb
+from explorer.unlearning.jit import jit_loss, perturb
 from toy_data import default_spec, load_dataset
 
 FORGET_SIZE = 128

@@ -13,9 +13,9 @@ import numpy as np
 import torch
 
 from explorer import pipeline
-from explorer.config.scenario import default_scenario
 from explorer.engine.device import torch_threads
 from explorer.figures import images as image_figures
+from explorer.scenarios import default_scenario
 from explorer.views import image_analysis
 from explorer.views import images as views
 

@@ -3,6 +3,7 @@ applies): LiRA, U-LiRA and RMIA scores of every point under the original, the un
 model, from ``--references`` reference models; JSON in ``--out``, a few sentences on stdout."""
 from __future__ import annotations
 
+from explorer.cli import flags
 from explorer.cli.common import runner_flags
 
 NAME = "audit"
@@ -14,11 +15,7 @@ def add_parser(sub, run):
     for action in run._actions:  # every scenario flag of `run` applies
         if action.dest not in ("help", "out", "threads"):
             audit._add_action(action)
-    audit.add_argument("--references", type=int,
-                       help="reference models, an even number (default 64 on the toys, 8 on images); each trains "
-                            "on a random half of the training and test points")
-    audit.add_argument("--variance", choices=["per_point", "global"], default="per_point",
-                       help="LiRA's Gaussian fits: one variance per point (default) or one for all points")
+    flags.add(audit, flags.AUDIT_FLAGS)  # --references, --variance: checked as they are parsed
     runner_flags(audit)
     audit.add_argument("--workers", type=int, help="processes or Ray tasks at once (default: the usable cores)")
     audit.add_argument("--out", help="write the audit JSON here (default: stdout)")

@@ -14,7 +14,6 @@ def add_parser(sub) -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="train, forget, retrain, unlearn and write a JSON report")
     run.add_argument("--scenario", help="start from a scenario JSON (the app's download or a report); flags override it")
     data = run.add_argument_group("data")
-    data.add_argument("--dataset", help="the dataset by name (default moons; an unknown name lists them)")
     data.add_argument("--data-file", metavar="FILE",
                       help="your own data instead: a CSV of points (x1,x2,label or x,label, a header row optional) or "
                            "an .npz of small images (arrays x and y); checked before any work")

@@ -13,7 +13,7 @@ from explorer.config.cost import STUDY_BUDGET
 from explorer.config.errors import ScenarioError
 from explorer.studies.budget import checked, study_cost
 from explorer.studies.calibration import StudyGrid, markdown, run_study
-from explorer.unlearning.jit import JiTConfig
+from explorer.config.jit import JiTConfig
 
 
 def command(args) -> int:

@@ -14,12 +14,14 @@ from explorer.commands.common import checked_threads
 from explorer.config.echo import clip
 from explorer.config.errors import ScenarioError
 from explorer.config.limits import MAX_SAMPLES
-from explorer.config.scenario import ForgetSpec, Scenario, default_scenario
+from explorer.config import declare
+from explorer.config.scenario import ForgetSpec, Scenario
 from explorer.config.selection import expand, parse_id_ranges
 from explorer.config.urlstate import parse_value
 from explorer.engine.device import torch_threads
 from explorer.measures.comparison import comparison_rows, rank_by_avg_gap
 from explorer.measures.metrics import metric_names
+from explorer.scenarios import default_scenario
 from toy_data.files import FILE, register_path
 
 
@@ -93,9 +95,13 @@ def with_data_file(base: Scenario | None, path: str, seed: int | None = None) ->
 
 def apply_sets(scenario: Scenario, items) -> Scenario:
     """``METHOD.FIELD=VALUE`` overrides, each checked against the method's config (its fields, their types,
-    its validation) before any work starts."""
+    its validation) before any work starts; ``PATH=VALUE`` of a scenario setting (``train.epochs=50``,
+    ``dataset.samples=200``, ``grid_resolution=50``) sets that setting, checked as its config is built."""
     for item in items:
         key, eq, text = item.partition("=")
+        if eq and _scenario_setting(key.strip()):
+            scenario = _set_setting(scenario, key.strip(), text)
+            continue
         name, dot, field = key.strip().partition(".")
         key = clip(key.strip(), 60)
         if not (eq and dot and name and field):
@@ -121,6 +127,26 @@ def apply_sets(scenario: Scenario, items) -> Scenario:
         scenario = replace(scenario, configs=configs)
         pipeline.method_config(scenario, name)  # the config's own validation, one line
     return scenario
+
+
+def _scenario_setting(path: str) -> bool:
+    """Whether ``path`` names a declared setting of the data, model, training or the scenario itself."""
+    head = path.rpartition(".")[0]
+    return head in ("dataset", "model", "train", "") and declare.limit(path) is not None
+
+
+def _set_setting(scenario: Scenario, path: str, text: str) -> Scenario:
+    """``scenario`` with the setting at ``path`` read from ``text`` as its field's type; the one checker's line
+    (a SettingError) when the value lies outside the declaration."""
+    head, _, field = path.rpartition(".")
+    part = getattr(scenario, head) if head else scenario
+    like = getattr(part, field)
+    try:
+        value = parse_value(text, like)
+    except (ValueError, OverflowError) as err:
+        raise ScenarioError(f"--set {clip(path, 60)}: {err}") from None
+    changed = replace(part, **{field: value})  # built, so checked
+    return replace(scenario, **{head: changed}) if head else changed
 
 
 def _forget_from_args(args) -> ForgetSpec | None:

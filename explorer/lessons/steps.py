@@ -16,7 +16,8 @@ import numpy as np
 
 from explorer import pipeline
 from explorer.config import selection
-from explorer.config.scenario import ForgetSpec, Scenario, default_scenario
+from explorer.config.audit import AuditConfig
+from explorer.config.scenario import ForgetSpec, Scenario
 from explorer.engine.models import predict_proba
 from explorer.figures import one_d as figures_1d
 from explorer.figures import two_d as figures
@@ -24,7 +25,7 @@ from explorer.figures.sweep import sweep_figure
 from explorer.lessons.model import Outcome, Step
 from explorer.measures.metrics import METRICS
 from explorer.measures.verdict import guard_label
-from explorer.studies.audit import AuditConfig
+from explorer.scenarios import default_scenario
 from explorer.studies.sweep import sweep_jit
 from explorer.views import one_d as V1
 from explorer.views import privacy as VP

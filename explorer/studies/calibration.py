@@ -25,12 +25,13 @@ import numpy as np
 
 from explorer import pipeline
 from explorer.config import selection
+from explorer.config.declare import check
 from explorer.config.echo import shown
-from explorer.config.limits import check
-from explorer.config.scenario import ForgetSpec, default_scenario
+from explorer.config.scenario import ForgetSpec
 from explorer.engine.models import predict_proba
 from explorer.measures import verdict as V
 from explorer.pipeline import _clean
+from explorer.scenarios import default_scenario
 from explorer.studies.runner import default_workers, run_jobs
 from explorer.studies.study import Cell as RunCell
 from explorer.studies.study import Measures, run_cells
@@ -57,7 +58,7 @@ class StudyGrid:
     kinds: tuple[str, ...] = FORGET_KINDS
 
     def validate(self) -> None:
-        """Every value of every axis against its declared range (explorer/config/limits.py), one axis at a time:
+        """Every value of every axis against its declared range (explorer/config/declare.py), one axis at a time:
         never the product of the axes, which may be millions of settings (the budget refuses those first)."""
         for name in ("sigmas", "etas", "passes", "max_step_changes", "weight_decays", "datasets", "seeds", "kinds"):
             if not getattr(self, name):

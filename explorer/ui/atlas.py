@@ -12,10 +12,11 @@ from streamlit.errors import StreamlitPageNotFoundError
 
 from explorer.config import urlstate
 from explorer.config.cost import PAGE_STUDY_BUDGET
-from explorer.config.scenario import Scenario, ScenarioError, default_scenario
+from explorer.config.scenario import Scenario, ScenarioError
 from explorer.engine.device import torch_threads
 from explorer.figures.atlas import atlas_map, atlas_scatter, rho_text
 from explorer.pipeline import load_data
+from explorer.scenarios import default_scenario
 from explorer.studies.atlas import MAX_LOO_SEEDS, QUANTITIES, Atlas, check, compute_atlas, floor_text, which_loo
 from explorer.studies.budget import atlas_cost, checked
 from explorer.ui import text

@@ -10,6 +10,7 @@ import streamlit as st
 from explorer import pipeline
 from explorer.config import selection, urlstate
 from explorer.config.cost import PAGE_STUDY_BUDGET
+from explorer.config.jit import JiTConfig
 from explorer.engine.device import torch_threads
 from explorer.figures.sweep import setting_label, sweep_figure
 from explorer.measures.comparison import comparison_rows
@@ -21,7 +22,6 @@ from explorer.ui import cache, pool
 from explorer.ui.feedback import error_line, notice, progress
 from explorer.ui.state import widget_key
 from explorer.ui.text import HELP
-from explorer.unlearning.jit import JiTConfig
 
 ZERO_SHOT = {True: "yes", False: "no", None: "—"}
 

@@ -9,7 +9,7 @@ from torch import nn
 
 from explorer import pipeline
 from explorer import seeds as seeds_module
-from explorer.config.scenario import Scenario, default_scenario
+from explorer.config.scenario import Scenario
 from explorer.engine.models import predict_proba
 from explorer.figures import two_d as figures
 from explorer.figures.cloud import Cloud
@@ -17,6 +17,7 @@ from explorer.figures.common import MAX_FRAMES
 from explorer.measures.evaluation import Grid, local_lipschitz
 from explorer.measures.functions import default_radius, information_score
 from explorer.pipeline import RunOutcome, Trained
+from explorer.scenarios import default_scenario
 from explorer.unlearning import get_method
 from explorer.views import one_d
 

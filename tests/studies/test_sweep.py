@@ -9,7 +9,8 @@ import pytest
 import torch
 
 from explorer import pipeline
-from explorer.config.scenario import ForgetSpec, default_scenario
+from explorer.config.scenario import ForgetSpec
+from explorer.scenarios import default_scenario
 from explorer.config.errors import ScenarioError
 from explorer.studies.sweep import (SweepResult, default_axes, default_values, numeric_settings, sweep, sweep_grid,
                                     sweep_jit, sweepable_methods)
@@ -125,7 +126,8 @@ def test_the_sweep_runs_inside_a_streamlit_script():
         import streamlit as st
 
         from explorer import pipeline
-        from explorer.config.scenario import ForgetSpec, default_scenario
+        from explorer.config.scenario import ForgetSpec
+        from explorer.scenarios import default_scenario
         from explorer.studies.sweep import sweep_jit
 
         scenario = replace(default_scenario("moons", samples=120), forget=ForgetSpec(random_fraction=0.05),
