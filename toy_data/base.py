@@ -5,11 +5,13 @@ from dataclasses import dataclass, field, replace
 from typing import Callable
 
 import numpy as np
+from sklearn.cluster import KMeans
 from sklearn.model_selection import train_test_split
 
 from explorer.config.datafile import DataFile
 from explorer.config.dataset import DatasetSpec
 from explorer.config.edits import DataEdits
+from explorer.config.errors import ScenarioError
 
 
 @dataclass
@@ -56,6 +58,23 @@ class Dataset:
         return int(np.argmin(distances))
 
 
+    def subclass_ids(self, cls: int, cluster: int, seed: int = 0, k: int | None = None) -> list[int]:
+        """Training ids of k-means cluster ``cluster`` (clusters sorted by size, largest first) inside class ``cls``:
+        a sub-class of a class, the images page's analogue of the papers' sub-class forgetting."""
+        k = SUBCLASS_CLUSTERS if k is None else k
+        if not 0 <= cls < self.n_classes:
+            raise ScenarioError(f"class {cls} does not exist: classes are 0..{self.n_classes - 1}")
+        if not 0 <= cluster < k:
+            raise ScenarioError(f"sub-class cluster must be between 0 and {k - 1}, got {cluster}")
+        members = np.flatnonzero(self.y_train == cls)
+        if len(members) < k:
+            raise ScenarioError(f"class {cls} has too few training points to split into {k} sub-classes")
+        labels = KMeans(n_clusters=k, random_state=seed, n_init=10).fit_predict(self.x_train[members])
+        by_size = np.argsort(-np.bincount(labels, minlength=k), kind="stable")
+        return sorted(members[labels == by_size[cluster]].tolist())
+
+
+SUBCLASS_CLUSTERS = 3  # k-means clusters a class is split into for sub-class forgetting
 Generator = Callable[[DatasetSpec], Dataset]
 DATASETS: dict[str, Generator] = {}
 DEFAULTS: dict[str, dict] = {}  # per-dataset overrides of DatasetSpec's defaults

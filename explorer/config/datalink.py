@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from explorer.config.datafile import DataFile
 from explorer.config.limits import MAX_EDIT_LINK_CHARS, MAX_EDITS
-from explorer.config.selection import expand, parse_id_ranges
+from explorer.config.selection import encode_ids, expand, parse_id_ranges
 from explorer.config.edits import DataEdits
 from toy_data.files import FILE, known
 
@@ -25,8 +25,6 @@ def _num(value: float) -> str:
 
 def edit_params(edits: DataEdits) -> dict[str, str]:
     """The edits as link parameters (empty ones left out)."""
-    from explorer.config.urlstate import encode_ids
-
     out = {"ea": ",".join(":".join([*map(_num, p[:-1]), str(int(p[-1]))]) for p in edits.added),
            "er": encode_ids(edits.removed),
            "ef": ",".join(f"{i}:{label}" for i, label in edits.flipped)}

@@ -36,7 +36,7 @@ class ForgetSpec:
     random_fraction: float | None = None
     point: tuple[float, ...] | None = None  # forget the training point nearest to this
     named: str | None = None  # a named training point of the dataset (two_blobs' targets)
-    # A sub-class: (class, cluster) — cluster `cluster` of SUBCLASS_CLUSTERS k-means clusters of that
+    # A sub-class: (class, cluster) — cluster `cluster` of toy_data.base.SUBCLASS_CLUSTERS k-means clusters of that
     # class's training inputs (the analogue of CIFAR-20's "rocket inside vehicles").
     subclass: tuple[int, int] | None = None
 
@@ -95,7 +95,7 @@ class ForgetSpec:
             k = int(round(self.random_fraction * n))
             ids = sorted(np.random.default_rng(seed).choice(n, size=k, replace=False).tolist())
         elif self.subclass is not None:
-            ids = subclass_ids(data, *self.subclass, seed=seed)
+            ids = data.subclass_ids(*self.subclass, seed=seed)
         elif self.point is not None:
             try:
                 ids = [data.nearest_train_id(self.point)]
@@ -127,25 +127,6 @@ def _finite(value) -> bool:
 
 def _short(value) -> str:
     return shown(value, 40)
-
-
-SUBCLASS_CLUSTERS = 3
-
-
-def subclass_ids(data: Dataset, cls: int, cluster: int, seed: int = 0, k: int = SUBCLASS_CLUSTERS) -> list[int]:
-    """Training ids of k-means cluster ``cluster`` (clusters sorted by size, largest first) inside class ``cls``."""
-    if not 0 <= cls < data.n_classes:
-        raise ScenarioError(f"class {cls} does not exist: classes are 0..{data.n_classes - 1}")
-    if not 0 <= cluster < k:
-        raise ScenarioError(f"sub-class cluster must be between 0 and {k - 1}, got {cluster}")
-    members = np.flatnonzero(data.y_train == cls)
-    if len(members) < k:
-        raise ScenarioError(f"class {cls} has too few training points to split into {k} sub-classes")
-    from sklearn.cluster import KMeans
-
-    labels = KMeans(n_clusters=k, random_state=seed, n_init=10).fit_predict(data.x_train[members])
-    by_size = np.argsort(-np.bincount(labels, minlength=k), kind="stable")
-    return sorted(members[labels == by_size[cluster]].tolist())
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any, Iterable, Mapping
 
 import numpy as np
+from sklearn.neighbors import NearestNeighbors
 
 from explorer.config.echo import clip, shown
 from explorer.measures.functions import default_radius, information_score
@@ -89,6 +90,18 @@ def ids_and_cells(event: Any, n: int) -> tuple[list[int], list[int], str]:
 
 MAX_ID_TEXT = 64 * 1024  # characters of an id list (a URL's f=, the CLI's --forget-ids)
 MAX_ID_PARTS = 4096  # comma-separated ids or ranges in one list
+
+
+def encode_ids(ids: Iterable[int]) -> str:
+    ids = sorted(set(int(i) for i in ids))
+    parts, i = [], 0
+    while i < len(ids):
+        j = i
+        while j + 1 < len(ids) and ids[j + 1] == ids[j] + 1:
+            j += 1
+        parts.append(str(ids[i]) if j == i else f"{ids[i]}-{ids[j]}")
+        i = j + 1
+    return ",".join(parts)
 
 
 def parse_id_ranges(text: str, n: int) -> tuple[list[tuple[int, int]], int]:
@@ -232,8 +245,6 @@ def _margin(probs: np.ndarray) -> np.ndarray:
 
 def _other_class_distance(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     """Distance from each point to the nearest point of another class."""
-    from sklearn.neighbors import NearestNeighbors
-
     out = np.full(len(x), np.inf)
     for c in np.unique(y):
         others = x[y != c]

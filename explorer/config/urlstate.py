@@ -21,9 +21,11 @@ from explorer.config.longlinks import TRIMMED, trimmed_notice
 from explorer.config.limits import MAX_SAMPLES
 from explorer.config.scenario import Scenario, ScenarioError
 from explorer.scenarios import default_scenario
-from explorer.config.selection import expand, parse_id_ranges
+from explorer.config.selection import encode_ids, expand, parse_id_ranges  # noqa: F401  (encode_ids: the links' id ranges)
 from explorer.unlearning import get_method, method_names
-from toy_data import dataset_names, max_train_size
+from explorer.engine.device import page_devices, pick_device
+from explorer.pipeline import check_lipschitz_probe
+from toy_data import dataset_names, image_dataset_names, max_train_size
 from toy_data.base import validate_spec
 
 SECTIONS = {"d": "dataset", "m": "model", "t": "train"}
@@ -34,18 +36,6 @@ TOP = {(declared.link or name): name for name, declared in declare.declared(Scen
 
 # ----------------------------------------------------------------------------------------------
 # forget ids as compact ranges
-
-def encode_ids(ids: Iterable[int]) -> str:
-    ids = sorted(set(int(i) for i in ids))
-    parts, i = [], 0
-    while i < len(ids):
-        j = i
-        while j + 1 < len(ids) and ids[j + 1] == ids[j] + 1:
-            j += 1
-        parts.append(str(ids[i]) if j == i else f"{ids[i]}-{ids[j]}")
-        i = j + 1
-    return ",".join(parts)
-
 
 def decode_ids(text: str, n: int = MAX_SAMPLES) -> list[int]:
     """Inverse of :func:`encode_ids` for ids below ``n``; ids at or beyond ``n`` are dropped without ever being
@@ -208,16 +198,13 @@ def from_params(params: Mapping[str, Any]) -> tuple[Scenario, list[int], list[st
             if attr == "method" and value == "retrain":
                 raise ValueError("retrain is the reference, not a method to run")
             if attr == "lipschitz_sigma":
-                from explorer.pipeline import check_lipschitz_probe
                 check_lipschitz_probe(value, "probs")
             if attr == "lipschitz_space":
-                from explorer.pipeline import check_lipschitz_probe
                 check_lipschitz_probe(0.1, value)
             if attr == "device":
-                from explorer.engine.device import pick_device
                 pick_device(value)
-                if value not in _page_devices():
-                    raise ValueError(f"the page offers {', '.join(_page_devices())} here")
+                if value not in page_devices():
+                    raise ValueError(f"the page offers {', '.join(page_devices())} here")
             scenario = replace(scenario, **{attr: value})
         except (ValueError, TypeError, OverflowError) as err:
             bad(key, err)
@@ -323,12 +310,6 @@ def _clamped(path: str, key: str, text: str, like: Any, notices: list[str]) -> A
     return value
 
 
-def _page_devices() -> list[str]:
-    import torch
-    from explorer.engine.device import mps_available
-    return ["auto", "cpu"] + (["cuda"] if torch.cuda.is_available() else []) + (["mps"] if mps_available() else [])
-
-
 def _validate_section(attr: str, value) -> None:
     if attr == "dataset":
         validate_spec(value)
@@ -337,7 +318,6 @@ def _validate_section(attr: str, value) -> None:
 
 
 def _image_datasets() -> tuple[str, ...]:
-    from toy_data import image_dataset_names
     return tuple(image_dataset_names())
 
 

@@ -54,6 +54,11 @@ def pick_device(name: str = "auto") -> torch.device:
     return torch.device(name)
 
 
+def page_devices() -> list[str]:
+    """The devices a page offers: auto and cpu, and cuda / mps where this machine has them."""
+    return ["auto", "cpu"] + (["cuda"] if torch.cuda.is_available() else []) + (["mps"] if mps_available() else [])
+
+
 def device_label(device: torch.device) -> str:
     """Human-readable name, e.g. 'cuda (NVIDIA H200)' or 'cpu (2 threads)'."""
     if device.type == "cuda":

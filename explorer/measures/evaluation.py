@@ -8,10 +8,11 @@ import numpy as np
 import torch
 from torch import nn
 
-from explorer.config.scenario import SUBCLASS_CLUSTERS, ScenarioError, subclass_ids
+from explorer.config.scenario import ScenarioError
 from explorer.engine.models import logits as model_logits
 from explorer.measures import metrics as M
 from toy_data import Dataset
+from toy_data.base import SUBCLASS_CLUSTERS
 
 
 @dataclass(frozen=True)
@@ -90,7 +91,7 @@ class PaperSplit:
 
 def paper_split(data: Dataset, forget_ids, seed: int = 0) -> PaperSplit:
     """Which of the paper's settings a forget set is: a whole class; a sub-class (exactly one of
-    :func:`explorer.config.scenario.subclass_ids`'s k-means clusters of one class, for this seed); otherwise
+    :meth:`toy_data.base.Dataset.subclass_ids`'s k-means clusters of one class, for this seed); otherwise
     random forgetting. A test image belongs to a sub-class when its nearest cluster centre (the mean of
     the cluster's training images) is that sub-class's, as k-means assigns points."""
     ids = np.asarray(sorted(set(int(i) for i in forget_ids)), dtype=int)
@@ -105,7 +106,7 @@ def paper_split(data: Dataset, forget_ids, seed: int = 0) -> PaperSplit:
         return PaperSplit("class", of_class, ~of_class)
 
     try:
-        clusters = [np.asarray(subclass_ids(data, cls, k, seed=seed)) for k in range(SUBCLASS_CLUSTERS)]
+        clusters = [np.asarray(data.subclass_ids(cls, k, seed=seed)) for k in range(SUBCLASS_CLUSTERS)]
     except ScenarioError:
         return PaperSplit("random", None, everything)
     match = [k for k, c in enumerate(clusters) if np.array_equal(c, ids)]

@@ -15,7 +15,7 @@ from explorer.config import selection
 from explorer.engine.device import torch_threads
 from explorer.engine.models import predict_proba
 from explorer.pipeline import Trained
-from explorer.config.scenario import SUBCLASS_CLUSTERS, Scenario, subclass_ids
+from explorer.config.scenario import Scenario
 from explorer.scenarios import default_scenario
 from explorer.ui import cache, pool, privacy, settings, shared
 from explorer.ui.feedback import progress, reported
@@ -24,6 +24,7 @@ from explorer.ui.state import ImagesState, Shown, page_state, set_widget, widget
 from explorer.ui.text import HELP, IMAGE_HELP
 from explorer.views import images as V
 from toy_data import INFO, image_dataset_names
+from toy_data.base import SUBCLASS_CLUSTERS
 from toy_data.files import FILE, register
 
 PAGE = "img"
@@ -221,7 +222,7 @@ def pickers(trained: Trained, scenario: Scenario) -> None:
                                     "CIFAR-20's 'rocket inside vehicles'.")
         if st.button("Forget this sub-class", key=key("ui.pick.subclass_go"), help="Replace the forget set with the cluster."):
             with reported():
-                set_forget(subclass_ids(d, int(scls), int(cluster), seed=scenario.seed),
+                set_forget(d.subclass_ids(int(scls), int(cluster), seed=scenario.seed),
                            f"sub-class {cluster + 1} of class {d.class_names[scls]}")
                 st.rerun()
     with by_random:

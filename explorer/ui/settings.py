@@ -14,7 +14,7 @@ from typing import Any, Callable
 
 import streamlit as st
 
-from explorer.engine.device import device_label, mps_available, pick_device, torch_threads
+from explorer.engine.device import device_label, page_devices, pick_device, torch_threads
 from explorer.config import declare
 from explorer.config.scenario import Scenario, ScenarioError
 from explorer.ui.state import set_widget, widget_key, widget_value
@@ -224,8 +224,7 @@ def method_block(page: str, methods: list[str]) -> None:
 
 
 def device_widget(page: str) -> None:
-    import torch
-    devices = ["auto", "cpu"] + (["cuda"] if torch.cuda.is_available() else []) + (["mps"] if mps_available() else [])
+    devices = page_devices()
     if widget_value(page, "device") not in devices:
         set_widget(page, "device", "auto")
     st.selectbox("device", devices, key=widget_key(page, "device"), help=HELP["device"])

@@ -94,17 +94,16 @@ def test_any_other_forget_set_is_scored_as_the_papers_random_forgetting():
 
 
 def test_a_subclass_is_scored_on_the_test_images_nearest_its_centre():
-    from explorer.config.scenario import subclass_ids
 
     data = _blobs()
-    ids = subclass_ids(data, 2, 0, seed=0)
+    ids = data.subclass_ids(2, 0, seed=0)
     ev, m = _paper_metrics(data, ids)
     assert ev.paper.kind == "subclass"
     mask = ev.paper.forget_test
     assert mask.sum() >= 1 and (data.y_test[mask] == 2).all()
     assert (ev.paper.retain_test == ~mask).all()
     centre = data.x_train[ids].mean(0)
-    others = [data.x_train[subclass_ids(data, 2, k, seed=0)].mean(0) for k in (1, 2)]
+    others = [data.x_train[data.subclass_ids(2, k, seed=0)].mean(0) for k in (1, 2)]
     for x in data.x_test[mask]:
         assert all(np.linalg.norm(x - centre) <= np.linalg.norm(x - o) for o in others)
     assert 0 <= m["paper_forget_acc"] <= 1 and m["forget_acc"] == 1.0
