@@ -8,6 +8,8 @@ refused with what dominates. This module imports nothing heavy, so every entranc
 """
 from __future__ import annotations
 
+from typing import Any, Callable
+
 from explorer.config.cost import RUN_BUDGET, RUN_SECONDS, Cost, Model as CostModel, check as check_cost
 
 # The work budget: one run's estimated CPU-seconds (original + retrain training, every method, and measuring
@@ -56,42 +58,22 @@ def batches(n: int, batch: int) -> int:
     return max(1, -(-n // batch)) if batch > 0 else 1
 
 
+# Each method's own estimate of its work, registered with the method (explorer/unlearning/base.py ``register(...,
+# work=...)``): (cfg, n_train, n_forget, n_classes) -> (sample forwards, optimiser steps), a backward pass counting as
+# two forwards. A method that registers none is priced as training on the whole training set for its epochs.
+WorkFn = Callable[[Any, int, int, int], tuple[float, int]]
+WORK: dict[str, WorkFn] = {}
+
+
+def default_work(cfg, n_train: int, n_forget: int, n_classes: int) -> tuple[float, int]:
+    """A method without its own estimate: ``epochs`` (or ``steps``) passes over the whole training set."""
+    epochs = getattr(cfg, "epochs", getattr(cfg, "steps", 1))
+    return epochs * n_train * 3, epochs * batches(n_train, getattr(cfg, "batch_size", 0))
+
+
 def method_work(name: str, cfg, n_train: int, n_forget: int, n_classes: int) -> tuple[float, int]:
-    """(sample forwards, optimiser steps) of one method; a backward pass counts as two forwards."""
-    nf, nr = n_forget, max(n_train - n_forget, 0)
-    g = lambda f, default=0: getattr(cfg, f, default)  # noqa: E731
-    if name == "jit":  # the clean inputs forward and backward, the perturbed ones forward (and backward too when
-        n = cfg.perturbations  # not detached), the step guard's two forwards of all of them
-        per_sample = (n + 3 if cfg.detach_perturbed else 3 * (n + 1)) + (2 * (n + 1) if cfg.max_step_change > 0 else 0)
-        return cfg.passes * nf * per_sample, cfg.passes * batches(nf, cfg.batch_size)
-    if name in ("neggrad", "random_labels"):
-        return g("epochs") * nf * 3, g("epochs") * batches(nf, g("batch_size"))
-    if name == "greedy":
-        return cfg.steps * nf * 3, cfg.steps * batches(nf, cfg.batch_size)
-    if name == "finetune":
-        return cfg.epochs * nr * 3, cfg.epochs * batches(nr, cfg.batch_size)
-    if name == "neggrad_plus":
-        return cfg.epochs * nr * 6, cfg.epochs * batches(nr, cfg.batch_size)
-    if name == "scrub":
-        return cfg.epochs * (nr + nf) * 4, cfg.epochs * (batches(nr, cfg.batch_size) + batches(nf, cfg.forget_batch_size))
-    if name == "bad_teacher":
-        n = nf + cfg.retain_fraction * nr
-        return cfg.epochs * n * 5, cfg.epochs * batches(int(n), cfg.batch_size)
-    if name in ("ssd", "lf_ssd"):
-        return (n_train + nf) * 3, 1
-    if name == "unsir":
-        noise = cfg.noise_steps * cfg.noise_batch * n_classes * 3
-        impair = cfg.impair_epochs * (cfg.noise_copies * cfg.noise_batch + cfg.per_class * n_classes) * 3
-        repair = cfg.repair_epochs * cfg.per_class * n_classes * 3
-        steps = (cfg.impair_epochs + cfg.repair_epochs) * batches(cfg.noise_copies * cfg.noise_batch
-                                                                  + cfg.per_class * n_classes, cfg.batch_size)
-        return noise + impair + repair, steps
-    if name == "emmn":
-        noise = (cfg.max_noise_steps + cfg.min_noise_steps * n_classes) * cfg.noise_batch * 3
-        train = cfg.epochs * cfg.noise_copies * cfg.noise_batch * n_classes * 3
-        return noise + train, cfg.epochs * batches(cfg.noise_copies * cfg.noise_batch * n_classes, cfg.batch_size)
-    epochs = g("epochs", g("steps", 1))
-    return epochs * n_train * 3, epochs * batches(n_train, g("batch_size"))
+    """(sample forwards, optimiser steps) of one method, by its registered estimate."""
+    return WORK.get(name, default_work)(cfg, n_train, n_forget, n_classes)
 
 
 def recording_stride(steps: int, every: int = 1, cap: int = MAX_RECORDED_POINTS) -> int:

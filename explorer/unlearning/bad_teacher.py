@@ -19,6 +19,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from explorer.config.limits import batches
 from explorer.config.declare import Settings
 from explorer.engine.trajectory import Trajectory
 from explorer.unlearning._common import (as_x, batch_indices, cpu_generator, frozen_copy,
@@ -50,9 +51,17 @@ PRESETS = {
 }
 
 
+def bad_teacher_work(cfg: BadTeacherConfig, n_train: int, n_forget: int, n_classes: int) -> tuple[float, int]:
+    """Two teachers' forwards and the student's forward and backward over the forget set and a share of the retain
+    set, ``epochs`` times."""
+    n = n_forget + cfg.retain_fraction * max(n_train - n_forget, 0)
+    return cfg.epochs * n * 5, cfg.epochs * batches(int(n), cfg.batch_size)
+
+
 @register("bad_teacher", config=BadTeacherConfig, presets=PRESETS,
           access=DataAccess(forget_inputs=True, forget_labels=False, retain=True),
-          summary="Bad Teacher: distil the forget set from a random network and the rest from the original")
+          summary="Bad Teacher: distil the forget set from a random network and the rest from the original",
+          work=bad_teacher_work)
 def bad_teacher(model: nn.Module, data: UnlearnData, config: BadTeacherConfig, ctx: RunContext) -> Trajectory:
     dev = ctx.device
     gen = cpu_generator(ctx.seed)

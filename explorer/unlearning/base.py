@@ -12,7 +12,7 @@ import torch
 from torch import nn
 
 from explorer.config.declare import SECTIONS, Settings, check_fields, undeclared
-from explorer.config.limits import MAX_RECORDED_BYTES, MAX_RECORDED_POINTS, recording_stride
+from explorer.config.limits import MAX_RECORDED_BYTES, MAX_RECORDED_POINTS, WORK, WorkFn, recording_stride
 from explorer.engine.trajectory import Trajectory, TrajectoryPoint
 from toy_data import Dataset
 
@@ -262,17 +262,21 @@ METHODS: dict[str, MethodSpec] = {}
 ORIGIN = {"now": BUILT_IN}  # who is registering: explorer/unlearning/plugins.py names each plugin while it loads
 
 
-def register(name: str, *, config: type, access: DataAccess, summary: str, presets: dict[str, Preset] | None = None):
+def register(name: str, *, config: type, access: DataAccess, summary: str, presets: dict[str, Preset] | None = None,
+             work: WorkFn | None = None):
     """Decorator: one line registers a method under ``name`` (timm-style), built-in or from a plugin. Each config
     field is a setting: declared on the field (explorer.config.declare.setting) or, unless the field has its own,
     by the shared declaration of its name (explorer.config.declare.SHARED: ``lr``, ``epochs``, ``batch_size``, ...).
     A config deriving from ``Settings`` (``class MyConfig(Settings, section="my_method")``) is checked when it is
-    built; any other dataclass is checked before each run."""
+    built; any other dataclass is checked before each run. ``work`` is the method's estimate of its own work
+    (explorer/config/limits.py ``WORK``), which the work budget prices before any run starts."""
 
     def wrap(fn: MethodFn) -> MethodFn:
         spec = MethodSpec(name, fn, config, access, summary, dict(presets or {}), ORIGIN["now"])
         check_registration(spec)
         METHODS[name] = spec
+        if work is not None:
+            WORK[name] = work
         return fn
 
     return wrap

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from torch import nn
 
+from explorer.config.limits import batches
 from explorer.config.declare import Settings
 from explorer.engine.trajectory import Trajectory
 from explorer.unlearning._common import as_x, as_y, train_ce
@@ -70,8 +71,14 @@ PRESETS = {
 }
 
 
+def finetune_work(cfg: FinetuneConfig, n_train: int, n_forget: int, n_classes: int) -> tuple[float, int]:
+    """Forward and backward over the retain set, ``epochs`` times."""
+    n_retain = max(n_train - n_forget, 0)
+    return cfg.epochs * n_retain * 3, cfg.epochs * batches(n_retain, cfg.batch_size)
+
+
 @register("finetune", config=FinetuneConfig, access=DataAccess(forget_inputs=False, retain=True), presets=PRESETS,
-          summary="Fine-tune on the retain set only and rely on catastrophic forgetting")
+          summary="Fine-tune on the retain set only and rely on catastrophic forgetting", work=finetune_work)
 def finetune(model: nn.Module, data: UnlearnData, config: FinetuneConfig, ctx: RunContext) -> Trajectory:
     return train_ce(model, as_x(data.retain_x, ctx.device), as_y(data.retain_y, ctx.device), ctx,
                     epochs=config.epochs, batch_size=config.batch_size, optimizer=config.optimizer, lr=config.lr,

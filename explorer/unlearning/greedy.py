@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
+from explorer.config.limits import batches
 from explorer.config.declare import Settings, setting
 from explorer.engine.trajectory import Trajectory
 from explorer.unlearning._common import as_x, as_y, train_ce
@@ -48,8 +49,14 @@ def wrong_targets(model: nn.Module, x: torch.Tensor, y: torch.Tensor, n_classes:
     return logits.argmax(1)
 
 
+def greedy_work(cfg: GreedyConfig, n_train: int, n_forget: int, n_classes: int) -> tuple[float, int]:
+    """Forward and backward over the forget set, ``steps`` times."""
+    return cfg.steps * n_forget * 3, cfg.steps * batches(n_forget, cfg.batch_size)
+
+
 @register("greedy", config=GreedyConfig, access=DataAccess(forget_inputs=True, forget_labels=True), presets=PRESETS,
-          summary="Naive: train the forget points to a wrong label (the paper's Figure 2 'greedy' baseline)")
+          summary="Naive: train the forget points to a wrong label (the paper's Figure 2 'greedy' baseline)",
+          work=greedy_work)
 def greedy(model: nn.Module, data: UnlearnData, config: GreedyConfig, ctx: RunContext) -> Trajectory:
     x, y = as_x(data.forget_x, ctx.device), as_y(data.forget_y, ctx.device)
     return train_ce(model, x, wrong_targets(model, x, y, data.n_classes, config.target), ctx,

@@ -19,6 +19,7 @@ import torch
 from torch import nn
 
 from explorer.config.jit import JiTConfig
+from explorer.config.limits import batches
 from explorer.engine.trajectory import Trajectory
 from explorer.unlearning.base import DataAccess, Preset, Recorder, RunContext, UnlearnData, register
 
@@ -177,8 +178,16 @@ def noise_generator(device: torch.device, seed: int) -> torch.Generator:
     return gen.manual_seed(seed)
 
 
+def jit_work(cfg: JiTConfig, n_train: int, n_forget: int, n_classes: int) -> tuple[float, int]:
+    """The clean inputs forward and backward, the perturbed ones forward (and backward too when not detached), the
+    step guard's two forwards of all of them; one step per forget batch per pass."""
+    n = cfg.perturbations
+    per_sample = (n + 3 if cfg.detach_perturbed else 3 * (n + 1)) + (2 * (n + 1) if cfg.max_step_change > 0 else 0)
+    return cfg.passes * n_forget * per_sample, cfg.passes * batches(n_forget, cfg.batch_size)
+
+
 @register("jit", config=JiTConfig, access=DataAccess(forget_inputs=True), presets=PRESETS,
-          summary="JiT: flatten the function around each forget sample (zero-shot, label-free)")
+          summary="JiT: flatten the function around each forget sample (zero-shot, label-free)", work=jit_work)
 def jit(model: nn.Module, data: UnlearnData, config: JiTConfig, ctx: RunContext) -> Trajectory:
     x_all = torch.as_tensor(data.forget_x, dtype=torch.float32, device=ctx.device)
     n_batches = -(-len(x_all) // config.batch_size)

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from torch import nn
 from torch.nn import functional as F
 
+from explorer.config.limits import batches
 from explorer.config.declare import Settings, setting
 from explorer.engine.trajectory import Trajectory
 from explorer.unlearning._common import (as_x, as_y, batch_indices, cpu_generator, drift,
@@ -52,9 +53,15 @@ NEGGRAD_PRESETS = {
 }
 
 
+def neggrad_work(cfg: NegGradConfig, n_train: int, n_forget: int, n_classes: int) -> tuple[float, int]:
+    """Forward and backward over the forget set, ``epochs`` times."""
+    return cfg.epochs * n_forget * 3, cfg.epochs * batches(n_forget, cfg.batch_size)
+
+
 @register("neggrad", config=NegGradConfig, access=DataAccess(forget_inputs=True, forget_labels=True),
           presets=NEGGRAD_PRESETS,
-          summary="Gradient ascent on the forget set's cross-entropy (needs forget labels, no retain data)")
+          summary="Gradient ascent on the forget set's cross-entropy (needs forget labels, no retain data)",
+          work=neggrad_work)
 def neggrad(model: nn.Module, data: UnlearnData, config: NegGradConfig, ctx: RunContext) -> Trajectory:
     return train_ce(model, as_x(data.forget_x, ctx.device), as_y(data.forget_y, ctx.device), ctx,
                     epochs=config.epochs, batch_size=config.batch_size, optimizer=config.optimizer, lr=config.lr,
@@ -89,9 +96,16 @@ NEGGRAD_PLUS_PRESETS = {
 }
 
 
+def neggrad_plus_work(cfg: NegGradPlusConfig, n_train: int, n_forget: int, n_classes: int) -> tuple[float, int]:
+    """Forward and backward over the retain set and a forget batch beside each retain batch, ``epochs`` times."""
+    n_retain = max(n_train - n_forget, 0)
+    return cfg.epochs * n_retain * 6, cfg.epochs * batches(n_retain, cfg.batch_size)
+
+
 @register("neggrad_plus", config=NegGradPlusConfig,
           access=DataAccess(forget_inputs=True, forget_labels=True, retain=True), presets=NEGGRAD_PLUS_PRESETS,
-          summary="NegGrad+: descend on the retain set while ascending on the forget set (α-weighted)")
+          summary="NegGrad+: descend on the retain set while ascending on the forget set (α-weighted)",
+          work=neggrad_plus_work)
 def neggrad_plus(model: nn.Module, data: UnlearnData, config: NegGradPlusConfig, ctx: RunContext) -> Trajectory:
     dev = ctx.device
     rx, ry = as_x(data.retain_x, dev), as_y(data.retain_y, dev)

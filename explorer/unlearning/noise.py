@@ -41,6 +41,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from explorer.config.limits import batches
 from explorer.config.declare import Settings
 from explorer.engine.trajectory import Trajectory
 from explorer.unlearning._common import (as_x, as_y, batch_indices, cpu_generator, make_optimizer,
@@ -184,9 +185,20 @@ UNSIR_PRESETS = {
 }
 
 
+def unsir_work(cfg: UnsirConfig, n_train: int, n_forget: int, n_classes: int) -> tuple[float, int]:
+    """The error-maximising noise, then impair (noise and a few samples per class) and repair epochs."""
+    noise = cfg.noise_steps * cfg.noise_batch * n_classes * 3
+    impair = cfg.impair_epochs * (cfg.noise_copies * cfg.noise_batch + cfg.per_class * n_classes) * 3
+    repair = cfg.repair_epochs * cfg.per_class * n_classes * 3
+    steps = (cfg.impair_epochs + cfg.repair_epochs) * batches(cfg.noise_copies * cfg.noise_batch
+                                                              + cfg.per_class * n_classes, cfg.batch_size)
+    return noise + impair + repair, steps
+
+
 @register("unsir", config=UnsirConfig, presets=UNSIR_PRESETS,
           access=DataAccess(forget_inputs=False, retain=True, class_level_only=True),
-          summary="UNSIR: impair with error-maximising noise for the forget class, then repair on retain data")
+          summary="UNSIR: impair with error-maximising noise for the forget class, then repair on retain data",
+          work=unsir_work)
 def unsir(model: nn.Module, data: UnlearnData, config: UnsirConfig, ctx: RunContext) -> Trajectory:
     dev, gen = ctx.device, cpu_generator(ctx.seed)
     stale = zero_grads(model) if config.stale_noise_grads else None
@@ -241,10 +253,17 @@ EMMN_PRESETS = {
 }
 
 
+def emmn_work(cfg: EmmnConfig, n_train: int, n_forget: int, n_classes: int) -> tuple[float, int]:
+    """The error-maximising and -minimising noise, then training on the noise copies."""
+    noise = (cfg.max_noise_steps + cfg.min_noise_steps * n_classes) * cfg.noise_batch * 3
+    train = cfg.epochs * cfg.noise_copies * cfg.noise_batch * n_classes * 3
+    return noise + train, cfg.epochs * batches(cfg.noise_copies * cfg.noise_batch * n_classes, cfg.batch_size)
+
+
 @register("emmn", config=EmmnConfig, presets=EMMN_PRESETS,
           access=DataAccess(forget_inputs=False, class_level_only=True),
           summary="EMMN: train on error-maximising noise for the forget class and error-minimising noise for the rest "
-                  "(zero-shot, whole classes only)")
+                  "(zero-shot, whole classes only)", work=emmn_work)
 def emmn(model: nn.Module, data: UnlearnData, config: EmmnConfig, ctx: RunContext) -> Trajectory:
     dev, gen = ctx.device, cpu_generator(ctx.seed)
     d = input_size(model)

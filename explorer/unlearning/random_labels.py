@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 from torch import nn
 
+from explorer.config.limits import batches
 from explorer.config.declare import Settings
 from explorer.engine.trajectory import Trajectory
 from explorer.unlearning._common import as_x, as_y, cpu_generator, random_wrong_labels, train_ce
@@ -42,9 +43,15 @@ PRESETS = {
 }
 
 
+def random_labels_work(cfg: RandomLabelsConfig, n_train: int, n_forget: int, n_classes: int) -> tuple[float, int]:
+    """Forward and backward over the relabelled forget set, ``epochs`` times."""
+    return cfg.epochs * n_forget * 3, cfg.epochs * batches(n_forget, cfg.batch_size)
+
+
 @register("random_labels", config=RandomLabelsConfig,
           access=DataAccess(forget_inputs=True, forget_labels=True, retain=True), presets=PRESETS,
-          summary="Amnesiac: give forget points random wrong labels and train on them with the retain set")
+          summary="Amnesiac: give forget points random wrong labels and train on them with the retain set",
+          work=random_labels_work)
 def random_labels(model: nn.Module, data: UnlearnData, config: RandomLabelsConfig, ctx: RunContext) -> Trajectory:
     wrong = random_wrong_labels(data.forget_y, data.n_classes, cpu_generator(ctx.seed + 1))
     x = np.concatenate([data.retain_x, data.forget_x])

@@ -18,6 +18,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from explorer.config.limits import batches
 from explorer.config.declare import Settings
 from explorer.engine.trajectory import Trajectory
 from explorer.unlearning._common import (as_x, as_y, batch_indices, cpu_generator, frozen_copy,
@@ -96,9 +97,17 @@ def distill_kl(student_logits: torch.Tensor, teacher_logits: torch.Tensor, t: fl
     return F.kl_div(log_p_s, p_t, reduction="sum") * t * t / len(student_logits)
 
 
+def scrub_work(cfg: ScrubConfig, n_train: int, n_forget: int, n_classes: int) -> tuple[float, int]:
+    """Student and teacher forwards and the student's backward over both sets, ``epochs`` times."""
+    n_retain = max(n_train - n_forget, 0)
+    steps = cfg.epochs * (batches(n_retain, cfg.batch_size) + batches(n_forget, cfg.forget_batch_size))
+    return cfg.epochs * (n_retain + n_forget) * 4, steps
+
+
 @register("scrub", config=ScrubConfig, presets=PRESETS,
           access=DataAccess(forget_inputs=True, forget_labels=False, retain=True),
-          summary="SCRUB: push the student from the original on the forget set, keep it close on the retain set")
+          summary="SCRUB: push the student from the original on the forget set, keep it close on the retain set",
+          work=scrub_work)
 def scrub(model: nn.Module, data: UnlearnData, config: ScrubConfig, ctx: RunContext) -> Trajectory:
     dev = ctx.device
     rx, ry, fx = as_x(data.retain_x, dev), as_y(data.retain_y, dev), as_x(data.forget_x, dev)

@@ -175,15 +175,21 @@ def _run(model: nn.Module, data: UnlearnData, config: SSDConfig, ctx: RunContext
     return recorder.finish(1, 1)
 
 
+def ssd_work(cfg: SSDConfig, n_train: int, n_forget: int, n_classes: int) -> tuple[float, int]:
+    """One forward and backward over the training set and the forget set (the two importances), one edit."""
+    return (n_train + n_forget) * 3, 1
+
+
 @register("ssd", config=SSDConfig, presets=PRESETS,
           access=DataAccess(forget_inputs=True, forget_labels=True, full_train_stats=True),
-          summary="SSD: shrink the weights far more important to the forget set than to the training set")
+          summary="SSD: shrink the weights far more important to the forget set than to the training set",
+          work=ssd_work)
 def ssd(model: nn.Module, data: UnlearnData, config: SSDConfig, ctx: RunContext) -> Trajectory:
     return _run(model, data, config, ctx, label_free=False)
 
 
 @register("lf_ssd", config=LFSSDConfig, presets=LF_PRESETS,
           access=DataAccess(forget_inputs=True, forget_labels=False, full_train_stats=True),
-          summary="LF-SSD: label-free SSD (importances from ‖f(x)‖² and |gradient|)")
+          summary="LF-SSD: label-free SSD (importances from ‖f(x)‖² and |gradient|)", work=ssd_work)
 def lf_ssd(model: nn.Module, data: UnlearnData, config: SSDConfig, ctx: RunContext) -> Trajectory:
     return _run(model, data, config, ctx, label_free=True)
