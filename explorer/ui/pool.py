@@ -10,14 +10,23 @@ The worker runs the same code with the same single torch thread as the session's
 (Streamlit sets its own when it loads), so a result is the same wherever it was computed (a test checks it). Jobs run in this thread instead when the pool is switched off (``EXPLORER_POOL=0``), on a
 single core, for models on an accelerator, before the pool has started (it is started in the background
 on first use, so the first student does not wait for it), and after a worker died (the pool is remade).
+
+Short jobs first. A job that has run :data:`DEMOTE_AFTER` seconds (training a large original, a sweep) drops its
+thread to the lower CPU priority :data:`LOW_PRIORITY` (``nice``): another session's Unlearn, in the other worker
+or the server's own thread, then takes the cores it needs and the long job the rest. When every worker holds
+such a long job, a new job runs in the session's thread instead of queueing behind them. A started pool warms
+each worker once (the first optimiser imports ``torch._dynamo``, the first figure loads Plotly's validators:
+about 1.5 s a worker), before the pool counts as ready, so no student's first Unlearn pays for it.
 """
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import json
 import logging
 import os
 import queue
+import sys
 import threading
 import time
 from concurrent.futures import TimeoutError as FutureTimeout
@@ -29,8 +38,11 @@ import plotly.graph_objects as go
 import plotly.io as pio
 from plotly.utils import PlotlyJSONEncoder
 
+from explorer import pipeline
+from explorer.config.scenario import default_scenario
 from explorer.engine.device import torch_threads
 from explorer.studies import runner
+from explorer.views import two_d
 
 log = logging.getLogger("explorer.pool")
 REPORT_EVERY = 0.1  # seconds between a job's progress reports (the page redraws its bar at most that often)
@@ -39,7 +51,10 @@ _LISTENERS: dict[int, queue.SimpleQueue] = {}  # job token -> the waiting sessio
 _LOCK = threading.Lock()
 _RELAYS: set[int] = set()  # ids of the progress queues a relay thread reads
 _STARTING = threading.Event()
-_BUSY = [0]  # jobs this process has in the pool now
+_WARMING = threading.Event()  # the started pool's workers are being warmed: jobs run here meanwhile
+_SENT: dict[int, float] = {}  # job token -> when this process sent it to the pool (jobs in the pool now)
+DEMOTE_AFTER = 2.0  # seconds a job runs at the sessions' priority (an Unlearn of the default page takes 0.3-0.6)
+LOW_PRIORITY = 10  # the nice value of a job's thread after DEMOTE_AFTER: short jobs first, the long one the rest
 
 
 def workers() -> int:
@@ -54,15 +69,24 @@ def enabled(device=None) -> bool:
 
 
 def ready() -> bool:
-    """The pool runs (and answered): jobs sent now start at once."""
-    return runner.pool_progress() is not None and runner.pool_overhead_seconds(workers()) < 1.0
+    """The pool runs (answered, and warmed when :func:`start` started it): jobs sent now start at once."""
+    return (runner.pool_progress() is not None and runner.pool_overhead_seconds(workers()) < 1.0
+            and not _WARMING.is_set())
 
 
 def idle() -> bool:
     """The pool runs and has a worker with nothing to do: background work (a prefetch) costs no one a wait."""
     with _LOCK:
-        busy = _BUSY[0]
+        busy = len(_SENT)
     return enabled() and ready() and busy < workers()
+
+
+def long_jobs() -> int:
+    """Jobs this process has had in the pool for more than :data:`DEMOTE_AFTER` seconds (running at low priority,
+    or queued behind such)."""
+    now = time.monotonic()
+    with _LOCK:
+        return sum(now - sent > DEMOTE_AFTER for sent in _SENT.values())
 
 
 def start() -> None:
@@ -73,10 +97,16 @@ def start() -> None:
 
     def warm():
         try:
-            runner.process_pool(workers())
+            _WARMING.set()
+            pool = runner.process_pool(workers())
+            with runner.hidden_main():
+                jobs = [pool.submit(_warm_worker, time.time() + WARM_TOGETHER) for _ in range(workers())]
+            for job in jobs:
+                job.result()
         except Exception:  # noqa: BLE001 - no pool: jobs keep running in the sessions' threads
             log.exception("the worker pool did not start")
         finally:
+            _WARMING.clear()
             _STARTING.clear()
     threading.Thread(target=warm, name="explorer-pool-start", daemon=True).start()
 
@@ -90,6 +120,8 @@ def run(fn: Callable[..., Any], *args, progress: Callable[[str, float], None] | 
         return _here(fn, args, kwargs, progress)
     if not ready():
         start()
+        return _here(fn, args, kwargs, progress)
+    if long_jobs() >= workers():  # every worker holds a long job: this one would wait for one to end
         return _here(fn, args, kwargs, progress)
     try:
         return _in_pool(fn, args, kwargs, progress)
@@ -109,13 +141,14 @@ def _in_pool(fn, args, kwargs, progress):
     token, inbox = next(_TOKENS), queue.SimpleQueue()
     with _LOCK:
         _LISTENERS[token] = inbox
-        _BUSY[0] += 1
+        _SENT[token] = time.monotonic()
         if channel is not None and id(channel) not in _RELAYS:
             _RELAYS.add(id(channel))
             threading.Thread(target=_relay, args=(channel,), name="explorer-pool-progress", daemon=True).start()
     try:
         with runner.hidden_main():
-            future = pool.submit(_job, token, fn, args, kwargs, progress is not None, _template(pio.templates.default))
+            future = pool.submit(_job, token, fn, args, kwargs, progress is not None, _template(pio.templates.default),
+                                 DEMOTE_AFTER)
         while True:
             try:
                 result = future.result(timeout=REPORT_EVERY)
@@ -127,7 +160,7 @@ def _in_pool(fn, args, kwargs, progress):
     finally:
         with _LOCK:
             _LISTENERS.pop(token, None)
-            _BUSY[0] -= 1
+            _SENT.pop(token, None)
 
 
 def _deliver(inbox: queue.SimpleQueue, progress) -> None:
@@ -165,6 +198,12 @@ def job_process(progress=None) -> int:
     return os.getpid()
 
 
+def job_priority(seconds: float = 0.0, progress=None) -> tuple[int, int]:
+    """(process, nice value) of a job that lasts ``seconds``, read at its end: ``run(job_priority, 3.0)``."""
+    time.sleep(seconds)
+    return os.getpid(), priority()
+
+
 @lru_cache(maxsize=4)
 def _template(name: str) -> tuple[str, str]:
     """The default Plotly template, by name and as JSON, for a worker to build figures with."""
@@ -177,9 +216,10 @@ def _use_template(name: str, spec: str) -> None:
         pio.templates.default = name
 
 
-def _job(token: int, fn, args, kwargs, reports: bool, template: tuple[str, str]):
+def _job(token: int, fn, args, kwargs, reports: bool, template: tuple[str, str], demote_after: float | None = None):
     """In a worker: run ``fn`` with the session process's Plotly template and a progress callback that puts
-    (token, label, fraction) on the pool's queue, at most every REPORT_EVERY seconds per label."""
+    (token, label, fraction) on the pool's queue, at most every REPORT_EVERY seconds per label; at low priority
+    after ``demote_after`` seconds (:func:`demoting`)."""
     _use_template(*template)
     channel = runner.worker_progress()
     last = {"label": None, "at": 0.0}
@@ -191,4 +231,61 @@ def _job(token: int, fn, args, kwargs, reports: bool, template: tuple[str, str])
         last.update(label=label, at=now)
         channel.put((token, label, float(fraction)))
     with torch_threads():
-        return fn(*args, progress=report if reports else None, **kwargs)
+        return demoting(lambda: fn(*args, progress=report if reports else None, **kwargs), demote_after)
+
+
+def demoting(call: Callable[[], Any], after: float | None) -> Any:
+    """``call()`` in a thread of its own that drops to :data:`LOW_PRIORITY` once it has run ``after`` seconds (none:
+    here, as it is). The thread ends with the job, so the worker's next job starts at the normal priority again
+    (lowering a nice value back needs privileges the server may not have). Linux sets a nice value per thread;
+    elsewhere the job keeps its priority."""
+    if after is None:
+        return call()
+    box: dict[str, Any] = {}
+
+    def target():
+        box["thread"] = threading.get_native_id()
+        try:
+            box["value"] = call()
+        except BaseException as err:  # noqa: BLE001 - raised again in the caller's thread
+            box["error"] = err
+    thread = threading.Thread(target=target, name="explorer-job", daemon=True)
+    thread.start()
+    thread.join(after)
+    if thread.is_alive():
+        lower_priority(box.get("thread"))
+        thread.join()
+    if "error" in box:
+        raise box["error"]
+    return box["value"]
+
+
+def lower_priority(thread_id: int | None) -> bool:
+    """Put one thread of this process at :data:`LOW_PRIORITY` (never raising it); False where that cannot be done."""
+    if thread_id is None or not sys.platform.startswith("linux"):
+        return False
+    try:
+        os.setpriority(os.PRIO_PROCESS, thread_id, max(LOW_PRIORITY, os.getpriority(os.PRIO_PROCESS, thread_id)))
+        return True
+    except OSError:  # the thread ended meanwhile, or a policy forbids it
+        return False
+
+
+def priority() -> int:
+    """The nice value of the thread calling it (a job's, in a worker: what the tests read)."""
+    return os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) if sys.platform.startswith("linux") else 0
+
+
+WARM_TOGETHER = 1.0  # seconds each warm-up job lasts at least, so that every worker takes one
+
+
+def _warm_worker(until: float, progress=None) -> None:
+    """In a worker, once: pay the first-use costs of the page's jobs (importing ``torch._dynamo`` with the first
+    optimiser, Plotly's validators with the first figure, the first forward and backward) on a tiny run, then wait
+    until ``until`` so the other workers take the other warm-up jobs."""
+    scenario = default_scenario("moons", samples=40)
+    scenario = dataclasses.replace(scenario, grid_resolution=20, train=dataclasses.replace(scenario.train, epochs=20))
+    with torch_threads():
+        trained = pipeline.train_original(scenario)
+        two_d.page_run(scenario, trained, [0])
+    time.sleep(max(0.0, until - time.time()))
