@@ -1,5 +1,7 @@
 """The classroom load benchmark: its statistics, its points, its CLI's bad input, and real sessions end to end."""
 import os
+import threading
+import time
 
 import pytest
 
@@ -54,8 +56,22 @@ def test_pinning_puts_the_server_and_the_clients_on_different_cores():
     assert load.arrangement(False) == (None, None)
 
 
+def test_settling_waits_until_a_busy_process_tree_is_quiet():
+    def burn(until):
+        while time.time() < until:
+            pass
+    busy = threading.Thread(target=burn, args=(time.time() + 1.0,))
+    busy.start()
+    waited = procs.settle(os.getpid(), window=0.2)
+    busy.join()
+    assert waited >= 0.8
+    assert procs.settle(os.getpid(), window=0.2) < 0.5
+
+
 @pytest.mark.parametrize("args", [["--load", "0"], ["--load", "abc"], ["--load", "1000"],
-                                  ["--load", "1", "--load-timeout", "nan"], ["--load", "1", "--client", "telnet"]])
+                                  ["--load", "1", "--load-timeout", "nan"], ["--load", "1", "--client", "telnet"],
+                                  ["--load", "1", "--think", "-1"], ["--load", "1", "--think", "nan"],
+                                  ["--load", "1", "--think", "1e9"]])
 def test_bad_load_arguments_exit_2_with_one_line(args, tmp_path, capsys):
     assert main(["bench", *args, "--out", str(tmp_path / "load.json")]) == 2
     err = capsys.readouterr().err.strip().splitlines()
@@ -64,10 +80,11 @@ def test_bad_load_arguments_exit_2_with_one_line(args, tmp_path, capsys):
 
 @pytest.mark.timeout(400)
 def test_protocol_sessions_each_forgetting_their_own_point_reach_the_animation(tmp_path):
-    """Two sessions by Streamlit's protocol against a real server, each forgetting a different point."""
-    row = load.load_run(2, query=FAST, distinct=True, timeout_s=300, log_dir=tmp_path)
+    """Two sessions by Streamlit's protocol against a real server, each forgetting a different point and pressing
+    Unlearn half a second after its click."""
+    row = load.load_run(2, query=FAST, distinct=True, timeout_s=300, log_dir=tmp_path, think=0.5)
     assert row["errors"] == 0, row["error_samples"]
-    assert row["ok"] == 2 and len(row["points"]) == 2 and row["distinct_points"]
+    assert row["ok"] == 2 and len(row["points"]) == 2 and row["distinct_points"] and row["think_seconds"] == 0.5
     assert row["click_p50"] > 0 and row["open_p95"] > 0 and row["server_peak_mb"] > 100
     assert row["server_cpu_seconds"] > 0 and row["server_cpu_seconds_per_session"] == pytest.approx(
         row["server_cpu_seconds"] / 2, abs=0.01)
