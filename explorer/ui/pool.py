@@ -52,7 +52,9 @@ _LOCK = threading.Lock()
 _RELAYS: set[int] = set()  # ids of the progress queues a relay thread reads
 _STARTING = threading.Event()
 _WARMING = threading.Event()  # the started pool's workers are being warmed: jobs run here meanwhile
-_SENT: dict[int, float] = {}  # job token -> when this process sent it to the pool (jobs in the pool now)
+_SENT: set[int] = set()  # tokens of the jobs this process has in the pool now (running or queued)
+_DEMOTED: set[int] = set()  # those of them a worker runs at LOW_PRIORITY (past DEMOTE_AFTER)
+DEMOTED = "\x00demoted"  # the report a worker sends when it lowers a job's priority (not a progress label)
 DEMOTE_AFTER = 2.0  # seconds a job runs at the sessions' priority (an Unlearn of the default page takes 0.3-0.6)
 LOW_PRIORITY = 10  # the nice value of a job's thread after DEMOTE_AFTER: short jobs first, the long one the rest
 
@@ -82,11 +84,10 @@ def idle() -> bool:
 
 
 def long_jobs() -> int:
-    """Jobs this process has had in the pool for more than :data:`DEMOTE_AFTER` seconds (running at low priority,
-    or queued behind such)."""
-    now = time.monotonic()
+    """This process's jobs that a worker has run for more than :data:`DEMOTE_AFTER` seconds (now at low priority);
+    jobs waiting in the queue are not counted, however long they wait."""
     with _LOCK:
-        return sum(now - sent > DEMOTE_AFTER for sent in _SENT.values())
+        return len(_DEMOTED & _SENT)
 
 
 def start() -> None:
@@ -141,7 +142,7 @@ def _in_pool(fn, args, kwargs, progress):
     token, inbox = next(_TOKENS), queue.SimpleQueue()
     with _LOCK:
         _LISTENERS[token] = inbox
-        _SENT[token] = time.monotonic()
+        _SENT.add(token)
         if channel is not None and id(channel) not in _RELAYS:
             _RELAYS.add(id(channel))
             threading.Thread(target=_relay, args=(channel,), name="explorer-pool-progress", daemon=True).start()
@@ -160,7 +161,8 @@ def _in_pool(fn, args, kwargs, progress):
     finally:
         with _LOCK:
             _LISTENERS.pop(token, None)
-            _SENT.pop(token, None)
+            _SENT.discard(token)
+            _DEMOTED.discard(token)
 
 
 def _deliver(inbox: queue.SimpleQueue, progress) -> None:
@@ -188,6 +190,10 @@ def _relay(channel) -> None:
                 _RELAYS.discard(id(channel))
             return
         with _LOCK:
+            if label == DEMOTED:
+                if token in _SENT:
+                    _DEMOTED.add(token)
+                continue
             inbox = _LISTENERS.get(token)
         if inbox is not None:
             inbox.put((label, fraction))
@@ -230,15 +236,18 @@ def _job(token: int, fn, args, kwargs, reports: bool, template: tuple[str, str],
             return
         last.update(label=label, at=now)
         channel.put((token, label, float(fraction)))
+    def demoted() -> None:  # the session's process counts it as a long job
+        if channel is not None:
+            channel.put((token, DEMOTED, 0.0))
     with torch_threads():
-        return demoting(lambda: fn(*args, progress=report if reports else None, **kwargs), demote_after)
+        return demoting(lambda: fn(*args, progress=report if reports else None, **kwargs), demote_after, demoted)
 
 
-def demoting(call: Callable[[], Any], after: float | None) -> Any:
+def demoting(call: Callable[[], Any], after: float | None, on_demote: Callable[[], None] | None = None) -> Any:
     """``call()`` in a thread of its own that drops to :data:`LOW_PRIORITY` once it has run ``after`` seconds (none:
-    here, as it is). The thread ends with the job, so the worker's next job starts at the normal priority again
-    (lowering a nice value back needs privileges the server may not have). Linux sets a nice value per thread;
-    elsewhere the job keeps its priority."""
+    here, as it is), calling ``on_demote`` then. The thread ends with the job, so the worker's next job starts at the
+    normal priority again (lowering a nice value back needs privileges the server may not have). Linux sets a nice
+    value per thread; elsewhere the job keeps its priority (and still counts as long)."""
     if after is None:
         return call()
     box: dict[str, Any] = {}
@@ -254,6 +263,8 @@ def demoting(call: Callable[[], Any], after: float | None) -> Any:
     thread.join(after)
     if thread.is_alive():
         lower_priority(box.get("thread"))
+        if on_demote is not None:
+            on_demote()
         thread.join()
     if "error" in box:
         raise box["error"]

@@ -129,3 +129,17 @@ def test_a_started_pool_counts_as_ready_only_once_every_worker_is_warm(started):
     while not pool.ready() and time.time() < deadline:
         time.sleep(0.1)
     assert pool.ready() and pool.run(pool.job_process) != os.getpid()
+
+
+def test_jobs_waiting_in_the_queue_do_not_count_as_long_ones(started, monkeypatch):
+    """A class's short jobs queue behind each other for longer than DEMOTE_AFTER; none of them is a long job, so
+    they stay in the pool (and at the normal priority)."""
+    monkeypatch.setattr(pool, "DEMOTE_AFTER", 1.5)
+    with ThreadPoolExecutor(3 * pool.workers()) as sessions:
+        jobs = [sessions.submit(pool.run, pool.job_priority, 1.2) for _ in range(3 * pool.workers())]
+        seen = []
+        while not all(job.done() for job in jobs):
+            seen.append(pool.long_jobs())
+            time.sleep(0.05)
+    assert max(seen) == 0
+    assert all(job.result()[0] != os.getpid() and job.result()[1] == 0 for job in jobs)
