@@ -11,9 +11,11 @@ import pytest
 
 from explorer import pipeline
 
+from explorer.figures import common
 from explorer.figures.common import MAX_FRAMES
 from explorer.pipeline import train_original
 from explorer.config.scenario import Scenario, ScenarioError, default_scenario
+from explorer.figures import two_d as figures
 from explorer.views import exports, two_d
 from explorer.views.two_d import GRID
 
@@ -123,13 +125,10 @@ def test_a_guarded_jit_is_named_with_its_step_guard_wherever_it_is_shown(tiny, t
     assert "step guard" not in plain.verdict().sentence
 
 
-@pytest.mark.parametrize("template", ["plotly", "streamlit"])
+@pytest.mark.parametrize("template", ["plotly", "plotly_white"])
 def test_the_pages_figures_built_as_specs_equal_the_figures_made_into_dicts(tiny, template, monkeypatch):
     """page_run builds its figures straight into specs (figures.common.specs_only): the same data, layout, frames
     and template as building plotly's figure and calling to_dict, with compared methods and a second seed too."""
-    import streamlit.elements.plotly_chart  # noqa: F401  (registers Streamlit's template)
-    from explorer.figures import common
-
     monkeypatch.setattr(pio.templates, "default", template)
     s, trained = tiny
     runs = [two_d.run(s, trained, [0, 1, 2]),
@@ -146,3 +145,9 @@ def test_the_pages_figures_built_as_specs_equal_the_figures_made_into_dicts(tiny
             assert fig.to_dict() == made, name
             assert made["layout"]["template"]["layout"] == pio.templates[template].layout.to_plotly_json()
     assert not isinstance(two_d.animation(runs[0]), common.SpecFigure)  # outside, figures are plotly's again
+    d, g = trained.data, trained.grid
+    editor = lambda: figures.editor_figure(d.x_train, d.y_train, g.xs, g.ys, runs[0].reference_probes["original"][GRID],  # noqa: E731
+                                           d.n_classes, [0, 1, 2], alpha=two_d.alpha_scores(trained))
+    made = editor().to_dict()
+    with common.specs_only():
+        assert editor().to_dict() == made  # the page's editor, built straight into its spec on every rerun
