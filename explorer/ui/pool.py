@@ -11,8 +11,8 @@ The worker runs the same code with the same single torch thread as the session's
 single core, for models on an accelerator, before the pool has started (it is started in the background
 on first use, so the first student does not wait for it), and after a worker died (the pool is remade).
 
-Short jobs first. A job that has run :data:`DEMOTE_AFTER` seconds (training a large original, a sweep) drops its
-thread to the lower CPU priority :data:`LOW_PRIORITY` (``nice``): another session's Unlearn, in the other worker
+Short jobs first. A job that has used :data:`DEMOTE_AFTER` CPU-seconds (training a large original, a sweep) drops
+its thread to the lower CPU priority :data:`LOW_PRIORITY` (``nice``): another session's Unlearn, in the other worker
 or the server's own thread, then takes the cores it needs and the long job the rest. When every worker holds
 such a long job, a new job runs in the session's thread instead of queueing behind them. A started pool warms
 each worker once (the first optimiser imports ``torch._dynamo``, the first figure loads Plotly's validators:
@@ -55,8 +55,12 @@ _WARMING = threading.Event()  # the started pool's workers are being warmed: job
 _SENT: set[int] = set()  # tokens of the jobs this process has in the pool now (running or queued)
 _DEMOTED: set[int] = set()  # those of them a worker runs at LOW_PRIORITY (past DEMOTE_AFTER)
 DEMOTED = "\x00demoted"  # the report a worker sends when it lowers a job's priority (not a progress label)
-DEMOTE_AFTER = 2.0  # seconds a job runs at the sessions' priority (an Unlearn of the default page takes 0.3-0.6)
+# CPU-seconds a job runs at the sessions' priority: CPU time, not wall clock, so that a busy machine, which slows
+# every job, demotes none of the short ones (an Unlearn of the default page takes 0.3-0.6 CPU-s; training its
+# original about 2). Past it a job is long.
+DEMOTE_AFTER = 1.0
 LOW_PRIORITY = 10  # the nice value of a job's thread after DEMOTE_AFTER: short jobs first, the long one the rest
+CHECK_EVERY = 0.05  # seconds between two looks at a job's CPU time
 
 
 def workers() -> int:
@@ -84,7 +88,7 @@ def idle() -> bool:
 
 
 def long_jobs() -> int:
-    """This process's jobs that a worker has run for more than :data:`DEMOTE_AFTER` seconds (now at low priority);
+    """This process's jobs that a worker has run for more than :data:`DEMOTE_AFTER` CPU-seconds (now at low priority);
     jobs waiting in the queue are not counted, however long they wait."""
     with _LOCK:
         return len(_DEMOTED & _SENT)
@@ -205,8 +209,11 @@ def job_process(progress=None) -> int:
 
 
 def job_priority(seconds: float = 0.0, progress=None) -> tuple[int, int]:
-    """(process, nice value) of a job that lasts ``seconds``, read at its end: ``run(job_priority, 3.0)``."""
-    time.sleep(seconds)
+    """(process, nice value) of a job that computes for ``seconds`` of CPU time, read at its end:
+    ``run(job_priority, 3.0)``."""
+    end = time.thread_time() + seconds
+    while time.thread_time() < end:
+        pass
     return os.getpid(), priority()
 
 
@@ -225,7 +232,7 @@ def _use_template(name: str, spec: str) -> None:
 def _job(token: int, fn, args, kwargs, reports: bool, template: tuple[str, str], demote_after: float | None = None):
     """In a worker: run ``fn`` with the session process's Plotly template and a progress callback that puts
     (token, label, fraction) on the pool's queue, at most every REPORT_EVERY seconds per label; at low priority
-    after ``demote_after`` seconds (:func:`demoting`)."""
+    after ``demote_after`` CPU-seconds (:func:`demoting`)."""
     _use_template(*template)
     channel = runner.worker_progress()
     last = {"label": None, "at": 0.0}
@@ -244,10 +251,11 @@ def _job(token: int, fn, args, kwargs, reports: bool, template: tuple[str, str],
 
 
 def demoting(call: Callable[[], Any], after: float | None, on_demote: Callable[[], None] | None = None) -> Any:
-    """``call()`` in a thread of its own that drops to :data:`LOW_PRIORITY` once it has run ``after`` seconds (none:
-    here, as it is), calling ``on_demote`` then. The thread ends with the job, so the worker's next job starts at the
-    normal priority again (lowering a nice value back needs privileges the server may not have). Linux sets a nice
-    value per thread; elsewhere the job keeps its priority (and still counts as long)."""
+    """``call()`` in a thread of its own that drops to :data:`LOW_PRIORITY` once it has used ``after`` CPU-seconds
+    (none: here, as it is; wall-clock seconds where threads have no CPU clock), calling ``on_demote`` then. The thread
+    ends with the job, so the worker's next job starts at the normal priority again (lowering a nice value back
+    needs privileges the server may not have). Linux sets a nice value per thread; elsewhere the job keeps its
+    priority (and still counts as long)."""
     if after is None:
         return call()
     box: dict[str, Any] = {}
@@ -260,15 +268,33 @@ def demoting(call: Callable[[], Any], after: float | None, on_demote: Callable[[
             box["error"] = err
     thread = threading.Thread(target=target, name="explorer-job", daemon=True)
     thread.start()
-    thread.join(after)
-    if thread.is_alive():
-        lower_priority(box.get("thread"))
-        if on_demote is not None:
-            on_demote()
-        thread.join()
+    used = _cpu_clock(thread)
+    while thread.is_alive():
+        thread.join(CHECK_EVERY)
+        if thread.is_alive() and used() > after:
+            lower_priority(box.get("thread"))
+            if on_demote is not None:
+                on_demote()
+            thread.join()
     if "error" in box:
         raise box["error"]
     return box["value"]
+
+
+def _cpu_clock(thread: threading.Thread) -> Callable[[], float]:
+    """The CPU-seconds ``thread`` has used so far, as a function (wall-clock seconds since now where unavailable)."""
+    start = time.monotonic()
+    try:
+        clock = time.pthread_getcpuclockid(thread.ident)
+    except (AttributeError, OSError):
+        return lambda: time.monotonic() - start
+
+    def used() -> float:
+        try:
+            return time.clock_gettime(clock)
+        except OSError:  # the thread has just ended
+            return 0.0
+    return used
 
 
 def lower_priority(thread_id: int | None) -> bool:

@@ -146,8 +146,9 @@ def test_the_pages_figures_built_as_specs_equal_the_figures_made_into_dicts(tiny
             assert made["layout"]["template"]["layout"] == pio.templates[template].layout.to_plotly_json()
     assert not isinstance(two_d.animation(runs[0]), common.SpecFigure)  # outside, figures are plotly's again
     d, g = trained.data, trained.grid
-    editor = lambda: figures.editor_figure(d.x_train, d.y_train, g.xs, g.ys, runs[0].reference_probes["original"][GRID],  # noqa: E731
-                                           d.n_classes, [0, 1, 2], alpha=two_d.alpha_scores(trained))
+    probs, alpha = runs[0].reference_probes["original"][GRID], two_d.alpha_scores(trained)
+    editor = lambda: figures.editor_figure(d.x_train, d.y_train, g.xs, g.ys, probs, d.n_classes, [0, 1, 2],  # noqa: E731
+                                           alpha=alpha)
     made = editor().to_dict()
     with common.specs_only():
         assert editor().to_dict() == made  # the page's editor, built straight into its spec on every rerun
