@@ -12,7 +12,7 @@ from typing import Any, Iterable, Mapping
 import numpy as np
 
 from explorer.config.echo import clip, shown
-from explorer.measures.metrics import default_radius, information_score
+from explorer.measures.functions import default_radius, information_score
 
 MAX_HISTORY = 50
 
@@ -276,7 +276,7 @@ def random_percent(data, percent: float, seed: int = 0) -> list[int]:
 
 def highest_information(data, k: int, alpha: np.ndarray | None = None) -> list[int]:
     """The ``k`` points with the lowest α(x) (most information), ties broken by nearness to another
-    class; α as in :func:`explorer.measures.metrics.information_score` with the default radius."""
+    class; α as in :func:`explorer.measures.functions.information_score` with the default radius."""
     n = len(data.x_train)
     if not 1 <= k < n:
         raise ValueError(f"k must be between 1 and {n - 1}, got {k}")

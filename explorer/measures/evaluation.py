@@ -209,7 +209,7 @@ class Evaluator:
                 "forget_space": space[r:f], "noisy_space": space[e:].reshape(-1, f - r, space.shape[1])}
 
     def margins(self, z: torch.Tensor) -> dict[str, np.ndarray]:
-        """Each retain, forget and test point's margin (:func:`explorer.measures.metrics.margins`) from a model's
+        """Each retain, forget and test point's margin (:func:`explorer.measures.functions.margins`) from a model's
         logits on :attr:`inputs`: what the per-point forgetting scores compare across models."""
         r, f, t, _ = self._cuts
         z = z.numpy().astype(np.float64)

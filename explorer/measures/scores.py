@@ -4,7 +4,7 @@ distribution of a quantity under K unlearned models with its distribution under 
 * **ε** (the NeurIPS 2023 Machine Unlearning challenge: Triantafillou et al., "Are we making progress in
   unlearning?", arXiv 2406.09073; definition: unlearning-challenge.github.io/assets/data/Machine_Unlearning_Metric.pdf;
   published code: google-deepmind/unlearning_evaluation ``metric.py``). For each forget point, the margins
-  (logit-scaled confidences, :func:`explorer.measures.metrics.margins`) under the unlearned and the retrained
+  (logit-scaled confidences, :func:`explorer.measures.functions.margins`) under the unlearned and the retrained
   models are two samples; every decision rule of two families — one threshold, and an interval around the
   peakier sample (thresholds 100 per unit, the interval's width within 2 of the peakier sample's range) — gives
   false positive and negative rates, and ε_t = max(log(1 − δ − FPR) − log FNR, log(1 − δ − FNR) − log FPR),

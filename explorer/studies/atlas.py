@@ -3,7 +3,7 @@
 Per training point i (:func:`compute_atlas`):
 
 * ``alpha``: the paper's information score α(x_i) (Definition 4.2; low = carries information the rest of
-  the data does not), at :func:`explorer.measures.metrics.default_radius`;
+  the data does not), at :func:`explorer.measures.functions.default_radius`;
 * ``lipschitz``: the original model's local Lipschitz estimate at x_i (the scenario's probe: σ and output
   space of ``forget_lipschitz``);
 * ``loo_boundary_change``: the ground-truth influence of i, the share of the evaluation grid whose label
@@ -177,7 +177,7 @@ def compute_atlas(scenario: Scenario, trained=None, progress: Progress | None = 
     atlas when K = 1)."""
     from explorer import pipeline
     from explorer.measures.evaluation import local_lipschitz
-    from explorer.measures.metrics import default_radius, information_score
+    from explorer.measures.functions import default_radius, information_score
     from explorer.studies import job
 
     method = method or scenario.method

@@ -14,7 +14,7 @@ from explorer.figures import two_d as figures
 from explorer.figures.cloud import Cloud
 from explorer.figures.common import MAX_FRAMES, specs_only
 from explorer.measures.evaluation import Grid, local_lipschitz
-from explorer.measures.metrics import default_radius, information_score
+from explorer.measures.functions import default_radius, information_score
 from explorer.engine.models import predict_proba
 from explorer.pipeline import RunOutcome, Trained
 from explorer.config.scenario import Scenario, default_scenario

@@ -114,7 +114,7 @@ def test_highest_information_follows_alpha(blobs):
 
 def test_two_blobs_high_information_target_has_low_alpha():
     d = load_dataset(default_spec("two_blobs"))
-    from explorer.measures.metrics import default_radius, information_score
+    from explorer.measures.functions import default_radius, information_score
     alpha = information_score(d.x_train, d.y_train, default_radius(d.x_train))
     hi, lo = d.named_points["high_information_target"], d.named_points["low_information_target"]
     assert alpha[hi] < alpha[lo]

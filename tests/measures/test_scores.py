@@ -10,7 +10,7 @@ from scipy.stats import entropy
 
 from explorer.measures import scores as S
 from explorer.measures import spread
-from explorer.measures.metrics import margins
+from explorer.measures.functions import margins
 
 
 def column(*values):
