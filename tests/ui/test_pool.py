@@ -143,3 +143,18 @@ def test_jobs_waiting_in_the_queue_do_not_count_as_long_ones(started, monkeypatc
             time.sleep(0.05)
     assert max(seen) == 0
     assert all(job.result()[0] != os.getpid() and job.result()[1] == 0 for job in jobs)
+
+
+def test_a_job_thread_that_may_not_get_its_priority_back_is_replaced(monkeypatch):
+    """Raising a nice value again needs privileges a server may lack: the demoted job thread then ends and the next
+    job runs in a new one at the normal priority."""
+    if not sys.platform.startswith("linux"):
+        pytest.skip("nice values per thread are Linux's")
+    monkeypatch.setattr(pool.JobThread, "restore", lambda self: False)
+    first = pool.JobThread.current()
+    demoted = []
+    _, nice = pool.demoting(lambda: pool.job_priority(0.4), 0.1, lambda: demoted.append(True))
+    assert nice >= pool.LOW_PRIORITY and demoted == [True]
+    assert pool.JobThread.current() is not first and pool.demoting(pool.job_priority, 0.1)[1] == 0
+    first.thread.join(5)
+    assert not first.thread.is_alive()
