@@ -24,10 +24,10 @@ def session_point(i: int, n_points: int, distinct: bool) -> int:
     return (POINT + 1 + STRIDE * i) % n_points if distinct else POINT % n_points
 
 
-def warmup_point(n_sessions: int, n_points: int, distinct: bool) -> int:
-    """A point no measured session clicks: the warm-up's run is shared with none of theirs."""
+def warmup_point(n_sessions: int, n_points: int, distinct: bool, nth: int = 0) -> int:
+    """The ``nth`` point no measured session clicks: the warm-up's runs are shared with none of theirs."""
     used = {session_point(i, n_points, distinct) for i in range(n_sessions)}
-    return next(p for p in range(n_points) if p not in used)
+    return [p for p in range(n_points) if p not in used][nth]
 
 
 # ----------------------------------------------------------------------------------------------
@@ -138,15 +138,15 @@ async def _sessions(kind: str, url: str, query: str, picks, timeout_s: float) ->
 
 
 class Pick:
-    """Session i's point, and the seconds it waits between the click on it and the press of Unlearn (none: at
-    once), picklable for the client process."""
+    """Session i's point (warm-up session i's, with ``warmup_of`` the number of measured sessions), and the seconds
+    it waits between the click on it and the press of Unlearn (none: at once), picklable for the client process."""
 
     def __init__(self, i: int, distinct: bool, warmup_of: int | None = None, think: float = 0.0):
         self.i, self.distinct, self.warmup_of, self.think = i, distinct, warmup_of, think
 
     def __call__(self, n_points: int) -> int:
         if self.warmup_of is not None:
-            return warmup_point(self.warmup_of, n_points, self.distinct)
+            return warmup_point(self.warmup_of, n_points, self.distinct, self.i)
         return session_point(self.i, n_points, self.distinct)
 
 

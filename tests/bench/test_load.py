@@ -18,11 +18,12 @@ def test_percentiles_interpolate_and_handle_no_values():
     assert load.percentile(list(range(1, 101)), 95) == pytest.approx(95.05)
 
 
-def test_distinct_sessions_click_different_points_and_the_warm_up_none_of_theirs():
+def test_distinct_sessions_click_different_points_and_the_warm_ups_none_of_theirs():
     for n_points, sessions in ((300, 100), (120, 30), (7, 5)):
         points = [load.session_point(i, n_points, True) for i in range(sessions)]
         assert len(set(points)) == len(points) and all(0 <= p < n_points for p in points)
-        assert load.warmup_point(sessions, n_points, True) not in points
+        warmups = [load.warmup_point(sessions, n_points, True, k) for k in range(load.WARMUPS)]
+        assert len(set(warmups)) == load.WARMUPS and not set(warmups) & set(points)
     assert {load.session_point(i, 300, False) for i in range(30)} == {load.POINT}
     assert load.warmup_point(30, 300, False) != load.POINT
 
