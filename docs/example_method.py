@@ -9,18 +9,19 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from explorer.config.limits import Limit
+from explorer.config.declare import Settings, setting
 from explorer.engine.trajectory import Trajectory
 from explorer.unlearning.base import DataAccess, Preset, Recorder, RunContext, UnlearnData, register
 
 
 @dataclass(frozen=True)
-class ShrinkConfig:
-    factor: float = 0.9  # every weight is multiplied by this at each step: declared below (limits=...)
+class ShrinkConfig(Settings, section="shrink"):  # checked when built, as every config
+    # every weight is multiplied by this at each step: a setting no other method has, so declared here
+    factor: float = setting(0.9, lo=0.0, hi=1.0, label="factor", help="every weight times this at each step")
     steps: int = 3  # "steps" is a setting many methods share: its range is declared already
 
 
-@register("shrink", config=ShrinkConfig, access=DataAccess(forget_inputs=False), limits={"factor": Limit(float, 0.0, 1.0)},
+@register("shrink", config=ShrinkConfig, access=DataAccess(forget_inputs=False),
           presets={"gentle": Preset(ShrinkConfig(factor=0.99), "docs/example_method.py: a smaller shrink")},
           summary="Shrink: multiply every weight by a factor (a toy example)")
 def shrink(model: nn.Module, data: UnlearnData, config: ShrinkConfig, ctx: RunContext) -> Trajectory:

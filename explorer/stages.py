@@ -14,7 +14,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from explorer.config import limits
+from explorer.config import declare, limits
 from explorer.config.echo import shown
 from explorer.config.scenario import ForgetSpec, Scenario, ScenarioError
 from explorer.engine.device import pick_device
@@ -63,12 +63,7 @@ def build_initial(scenario: Scenario, data: Dataset) -> nn.Module:
 def train_original(scenario: Scenario, progress: Progress | None = None, device: torch.device | None = None,
                    data: Dataset | None = None) -> Trained:
     device = device or resolve_device(scenario)
-    data = data if data is not None else load_data(scenario)
-    try:
-        scenario.model.validate()
-        scenario.train.validate()
-    except ValueError as err:
-        raise ScenarioError(str(err)) from None
+    data = data if data is not None else load_data(scenario)  # the configs checked themselves when built
     check_work(scenario, data, 0, methods=False)  # the training part of the budget, before training
     initial = build_initial(scenario, data)
     report = (lambda e, total, loss: progress("training the original model", e / total)) if progress else None
@@ -134,14 +129,10 @@ def make_evaluator(scenario: Scenario, trained: Trained, forget_ids, retrain: nn
 
 
 def validate(scenario: Scenario) -> None:
-    """Cheap checks that need no training, so bad input fails fast: every setting against its declared type
-    and range (explorer/config/limits.py), each method's config, the device."""
+    """Cheap checks that need no training, so bad input fails fast (each setting checked itself when the scenario
+    was built, explorer/config/declare.py): the dataset's name and data, each method's config, the device."""
     try:
         validate_spec(scenario.dataset)
-        scenario.model.validate()
-        scenario.train.validate()
-        for path in ("seed", "seeds", "grid_resolution", "record_every", "lipschitz_sigma", "lipschitz_space"):
-            limits.check(path, getattr(scenario, path))
     except (TypeError, ValueError) as err:
         raise ScenarioError(one_line(err)) from None
     for name in scenario.methods:
@@ -159,10 +150,10 @@ def validate(scenario: Scenario) -> None:
 
 
 def check_lipschitz_probe(sigma, space) -> None:
-    """The probe's σ and output space against their declarations (explorer/config/limits.py); ScenarioError."""
+    """The probe's σ and output space against their declarations (explorer/config/declare.py); ScenarioError."""
     try:
-        limits.check("lipschitz_sigma", sigma)
-        limits.check("lipschitz_space", space)
+        declare.check("lipschitz_sigma", sigma)
+        declare.check("lipschitz_space", space)
     except ValueError as err:
         raise ScenarioError(str(err)) from None
 

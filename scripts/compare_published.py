@@ -37,7 +37,8 @@ from torch.nn import functional as F
 from torch.utils.data import ConcatDataset, DataLoader, Sampler
 
 from explorer import pipeline
-from explorer.config.scenario import ForgetSpec, default_scenario
+from explorer.config.scenario import ForgetSpec
+from explorer.scenarios import default_scenario
 from explorer.unlearning import RunContext, get_method, run_method
 from explorer.unlearning._common import cpu_generator, random_copy, random_wrong_labels
 

@@ -15,7 +15,7 @@ import numpy as np
 import torch
 
 from explorer import pipeline
-from explorer.config.scenario import default_scenario
+from explorer.scenarios import default_scenario
 from explorer.engine.models import predict_proba
 from explorer.studies.atlas import compute_atlas
 

@@ -13,7 +13,8 @@ from dataclasses import replace
 import torch
 
 from explorer import pipeline
-from explorer.config.scenario import ForgetSpec, default_scenario
+from explorer.config.scenario import ForgetSpec
+from explorer.scenarios import default_scenario
 
 KEYS = ("paper_forget_acc", "paper_retain_acc", "mia", "mia_efficacy", "forget_acc", "retain_acc")
 SETTINGS = {

@@ -1,7 +1,7 @@
 import pytest
 import torch
 
-from explorer.config.scenario import default_scenario
+from explorer.scenarios import default_scenario
 from explorer import pipeline
 from explorer.engine.device import torch_threads
 

@@ -23,7 +23,7 @@ def tiny_images():
 
 def test_a_new_image_dataset_reaches_the_images_page_the_cli_and_the_defaults(tiny_images):
     from explorer.cli import main
-    from explorer.config.scenario import default_scenario
+    from explorer.scenarios import default_scenario
     from explorer.ui.images import CONTROLS
     from toy_data.images import IMAGE_DATASETS
 

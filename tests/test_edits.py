@@ -7,10 +7,12 @@ import pytest
 
 from explorer.config import datalink, urlstate
 from explorer.config.limits import MAX_EDIT_LINK_CHARS, MAX_EDITS
-from explorer.config.scenario import Scenario, ScenarioError, default_scenario
+from explorer.config.scenario import Scenario, ScenarioError
+from explorer.scenarios import default_scenario
 from explorer.config.selection import ForgetState
-from toy_data import DataEdits, default_spec, load_dataset
-from toy_data import edits as ops
+from toy_data import default_spec, load_dataset
+from explorer.config.edits import DataEdits
+from explorer.config import edits as ops
 
 
 @pytest.fixture(scope="module")

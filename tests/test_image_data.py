@@ -9,9 +9,10 @@ import pytest
 import torch
 
 from explorer import pipeline
-from explorer.config.scenario import ForgetSpec, default_scenario
-from explorer.engine.models import ModelConfig
-from explorer.engine.training import default_train_config
+from explorer.config.scenario import ForgetSpec
+from explorer.scenarios import default_scenario
+from explorer.config.model import ModelConfig
+from explorer.config.training import default_train_config
 from toy_data import DATASETS, default_spec, load_dataset
 from toy_data.images import IMAGE_DATASETS
 

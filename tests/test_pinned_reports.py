@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 from explorer import pipeline
-from explorer.config.scenario import ForgetSpec, default_scenario
+from explorer.config.scenario import ForgetSpec
+from explorer.scenarios import default_scenario
 from explorer.engine.device import torch_threads
 
 PINNED_FILE = Path(__file__).with_name("data") / "pinned_reports.json"

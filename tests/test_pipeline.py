@@ -33,7 +33,7 @@ def test_a_bad_probe_is_refused_before_any_work(moons_trained, changes, message)
 
 
 def test_with_compare_drops_the_main_method_and_retrain_and_adds_default_presets():
-    from explorer.config.scenario import default_scenario
+    from explorer.scenarios import default_scenario
     from explorer.unlearning import METHODS
     base = default_scenario("moons")
     sc = pipeline.with_compare(base, ["retrain", base.method, "neggrad", "finetune", "neggrad"])
@@ -52,7 +52,7 @@ SMALL = dict(samples=160)
 
 @pytest.fixture(scope="module")
 def small():
-    from explorer.config.scenario import default_scenario
+    from explorer.scenarios import default_scenario
     scenario = default_scenario("blobs", classes=3, **SMALL)
     scenario = replace(scenario, train=replace(scenario.train, epochs=200), grid_resolution=30,
                        configs={"jit": {"passes": 3}})

@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 
 from explorer import pipeline
-from explorer.config.scenario import ForgetSpec, ScenarioError, default_scenario
+from explorer.config.scenario import ForgetSpec, ScenarioError
+from explorer.scenarios import default_scenario
 from explorer.engine.device import torch_threads
 from explorer.measures import scores as S
 from explorer.measures.spread import summary

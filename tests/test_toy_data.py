@@ -72,7 +72,7 @@ def test_digits_is_the_sklearn_set_scaled_to_unit_range():
     (dict(classes=1), "classes"), (dict(test_fraction=0.99), "test_fraction"),
 ])
 def test_bad_specs_are_refused_with_a_message(bad, message):
-    from toy_data import DatasetSpec
+    from explorer.config.dataset import DatasetSpec
     with pytest.raises(ValueError, match=message):
         load_dataset(DatasetSpec(**bad))
 

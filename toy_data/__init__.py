@@ -4,13 +4,12 @@ Every loader returns a :class:`Dataset`. Inputs are flat float32 rows (images ar
 flattened; ``image_shape`` says how to fold them back), labels are int64, and a
 training sample's id is its row in ``x_train``.
 """
-from toy_data.base import (DATASETS, INFO, Dataset, DatasetSpec, dataset_names, default_spec, image_dataset_names,
+from toy_data.base import (DATASETS, INFO, Dataset, dataset_names, default_spec, image_dataset_names,
                            load_dataset, max_train_size, toy_dataset_names)
 from toy_data import two_d as _two_d  # noqa: F401  (registers the 2D generators)
 from toy_data import one_d as _one_d  # noqa: F401  (registers the 1-D line family)
 from toy_data import images as _images  # noqa: F401  (registers the image subsets)
 from toy_data import files as _files  # noqa: F401  (registers the user's data file, "file")
-from toy_data.edits import DataEdits
 
-__all__ = ["Dataset", "DatasetSpec", "DataEdits", "DATASETS", "INFO", "load_dataset", "dataset_names", "default_spec",
+__all__ = ["Dataset", "DATASETS", "INFO", "load_dataset", "dataset_names", "default_spec",
            "image_dataset_names", "toy_dataset_names", "max_train_size"]

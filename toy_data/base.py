@@ -1,37 +1,15 @@
 """The Dataset record, the generator registry and the shared train/test split."""
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, replace
 from typing import Callable
 
 import numpy as np
 from sklearn.model_selection import train_test_split
 
 from explorer.config.datafile import DataFile
-from toy_data.edits import DataEdits
-
-
-@dataclass(frozen=True)
-class DatasetSpec:
-    """Everything needed to rebuild a dataset exactly. Unused fields are ignored by a generator."""
-
-    name: str = "moons"
-    samples: int = 400
-    noise: float = 0.2
-    classes: int = 2
-    seed: int = 0
-    test_fraction: float = 0.25
-    edits: DataEdits = field(default_factory=DataEdits)  # hand edits, applied after generation (toy_data/edits.py)
-    file: DataFile | None = None  # the user's data file of the "file" dataset (toy_data/files.py)
-
-    def to_dict(self) -> dict:
-        """Plain values; no edits and no data file are left out, so an unedited toy reads as it always did."""
-        out = asdict(self)
-        if not self.edits:
-            out.pop("edits")
-        if self.file is None:
-            out.pop("file")
-        return out
+from explorer.config.dataset import DatasetSpec
+from explorer.config.edits import DataEdits
 
 
 @dataclass
@@ -140,12 +118,10 @@ def dataset_names() -> list[str]:
 
 
 def validate_spec(spec: DatasetSpec) -> None:
-    """Every field against its declaration in explorer/config/limits.py (type, range, unit); one-line ValueError."""
-    from explorer.config.limits import check_fields
-
+    """What a field's declaration cannot say (the spec checked its fields when it was built): the name is a
+    registered generator, the edits and the data file are what they claim; one-line ValueError."""
     if not isinstance(spec.name, str) or spec.name not in DATASETS:
         raise ValueError(f"unknown dataset {spec.name!r}; choose one of {', '.join(dataset_names())}")
-    check_fields("dataset", spec)
     if not isinstance(spec.edits, DataEdits):
         raise ValueError("dataset.edits must be data edits (added, removed, flipped)")
     if spec.file is not None and (spec.name != "file" or not isinstance(spec.file, DataFile)):

@@ -14,7 +14,8 @@ from collections import OrderedDict
 import numpy as np
 
 from explorer.config.datafile import DataFile, ParsedData, data_file, read_bytes, read_data_file, sha256
-from toy_data.base import Dataset, DatasetSpec, register_dataset, split
+from toy_data.base import Dataset, register_dataset, split
+from explorer.config.dataset import DatasetSpec
 
 FILE = "file"  # the dataset name of a user's data file
 _STORE: OrderedDict[str, tuple[DataFile, ParsedData]] = OrderedDict()

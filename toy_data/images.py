@@ -17,7 +17,8 @@ import importlib.resources
 import numpy as np
 from sklearn.datasets import load_digits
 
-from toy_data.base import Dataset, DatasetSpec, image_dataset_names, register_dataset, split
+from toy_data.base import Dataset, image_dataset_names, register_dataset, split
+from explorer.config.dataset import DatasetSpec
 
 
 def __getattr__(name):  # IMAGE_DATASETS reads the registry, so a new image set is one decorated function

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from toy_data.base import Dataset, DatasetSpec, register_dataset, split
+from toy_data.base import Dataset, register_dataset, split
+from explorer.config.dataset import DatasetSpec
 
 # The forget positions of Figure 3 in Foster et al. (arXiv 2402.01401): the flat tails, the steep middle.
 FIGURE3_X = (-4.0, -2.0, -1.5, -1.25, -1.0, -0.75, -0.5, -0.25, 0.0, 0.25, 0.5, 0.75, 1.0, 1.25, 1.5, 2.0, 4.0)

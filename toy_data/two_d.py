@@ -4,7 +4,8 @@ from __future__ import annotations
 import numpy as np
 from sklearn.datasets import make_blobs, make_circles, make_moons
 
-from toy_data.base import Dataset, DatasetSpec, register_dataset, split
+from toy_data.base import Dataset, register_dataset, split
+from explorer.config.dataset import DatasetSpec
 
 
 def _names(k: int) -> list[str]:

@@ -26,7 +26,7 @@ import plotly.io as pio
 import plotly.tools
 
 from explorer import pipeline
-from explorer.config.scenario import default_scenario
+from explorer.scenarios import default_scenario
 from explorer.engine.device import torch_threads
 from explorer.figures.common import from_spec, specs_only
 from explorer.views import two_d

@@ -43,7 +43,7 @@ def atlas_benchmark(points: int | None = None, serial: bool = True, ray: bool = 
     from explorer.engine.batched import train_each, train_many
     from explorer.unlearning.jit_stack import jit_many
     from explorer.engine.models import logits
-    from explorer.config.scenario import default_scenario
+    from explorer.scenarios import default_scenario
     from explorer.unlearning import RunContext, run_method
 
     scenario = default_scenario("moons")
@@ -107,7 +107,8 @@ def ray_vs_pool() -> dict:
     from explorer import pipeline
 
     from explorer.studies import runner
-    from explorer.config.scenario import ForgetSpec, default_scenario
+    from explorer.config.scenario import ForgetSpec
+    from explorer.scenarios import default_scenario
     from explorer.studies.sweep import sweep_jit
 
     scenario = replace(default_scenario("moons"), forget=ForgetSpec(random_fraction=0.05))

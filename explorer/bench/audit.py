@@ -13,12 +13,14 @@ from dataclasses import replace
 import numpy as np
 
 from explorer import pipeline
-from explorer.config.scenario import ForgetSpec, default_scenario
+from explorer.config.scenario import ForgetSpec
+from explorer.scenarios import default_scenario
 from explorer.engine.device import torch_threads
 from explorer.engine.models import logits
 from explorer.engine.training import train
 from explorer.measures.membership import lira_scores, logit_confidence
-from explorer.studies.audit import AuditConfig, audited_models, compute_audit
+from explorer.studies.audit import audited_models, compute_audit
+from explorer.config.audit import AuditConfig
 from explorer.studies.references import population, reference_models
 from explorer.unlearning import RunContext, run_method
 from toy_data import Dataset

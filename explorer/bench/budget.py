@@ -15,7 +15,8 @@ import time
 from dataclasses import replace
 
 from explorer import pipeline
-from explorer.config.scenario import ForgetSpec, Scenario, default_scenario
+from explorer.config.scenario import ForgetSpec, Scenario
+from explorer.scenarios import default_scenario
 from explorer.engine.device import torch_threads
 from toy_data import load_dataset
 

@@ -12,9 +12,12 @@ import torch
 from torch import nn
 
 from explorer.engine.device import device_label, pick_device, torch_threads
-from explorer.engine.models import ModelConfig, build_model
-from explorer.config.scenario import ForgetSpec, default_scenario
-from explorer.unlearning.jit import JiTConfig, jit_loss, perturb
+from explorer.engine.models import build_model
+from explorer.config.model import ModelConfig
+from explorer.config.scenario import ForgetSpec
+from explorer.scenarios import default_scenario
+from explorer.unlearning.jit import jit_loss, perturb
+from explorer.config.jit import JiTConfig
 from toy_data import default_spec, load_dataset
 
 FORGET_SIZE = 128

@@ -15,7 +15,7 @@ import time
 from dataclasses import replace
 
 from explorer import pipeline
-from explorer.config.scenario import default_scenario
+from explorer.scenarios import default_scenario
 from explorer.ui import pool
 from explorer.views import two_d
 

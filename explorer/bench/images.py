@@ -36,7 +36,7 @@ def _stages(forget: int, seed: int) -> dict:
     from explorer import pipeline
     from explorer.views import image_analysis
     from explorer.figures import images as image_figures
-    from explorer.config.scenario import default_scenario
+    from explorer.scenarios import default_scenario
     from explorer.views import images as views
 
     scenario = replace(default_scenario("digits"), presets={"jit": "digits-class"}, seed=seed)

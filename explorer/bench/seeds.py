@@ -24,7 +24,8 @@ import plotly.io as pio
 from explorer import pipeline
 from explorer.bench.app import bench_scenario
 from explorer.config import selection
-from explorer.config.scenario import ForgetSpec, default_scenario
+from explorer.config.scenario import ForgetSpec
+from explorer.scenarios import default_scenario
 from explorer.engine.device import torch_threads
 from explorer.views import images as image_views
 from explorer.views import two_d

@@ -57,7 +57,7 @@ def command(args) -> int:
                      weight_decays=floats(given["weight_decays"], "--weight-decays"),
                      datasets=names(given["datasets"], "--datasets"), seeds=seeds, kinds=names(given["kinds"], "--kinds"))
     if args.at_defaults:
-        from explorer.unlearning.jit import JiTConfig
+        from explorer.config.jit import JiTConfig
 
         d = JiTConfig()
         grid = replace(grid, sigmas=(d.sigma,), etas=(d.eta,), passes=(d.passes,), max_step_changes=(d.max_step_change,))

@@ -1,69 +1,25 @@
-"""``run``'s setting flags, generated from the settings' declarations (explorer/config/limits.py): one flag per
-declared setting of the data, model and training configs and of the scenario itself, and one per JiT setting.
-A flag's help ends with the declared range and unit; its value is read by the declared type and checked by the
-one checker (:func:`explorer.config.limits.check`) while the command line is parsed, so an out-of-range value
-stops with the same line a scenario file or ``--set`` gets, before the engine loads (this module and
-limits.py import neither torch nor scikit-learn)."""
+"""``run``'s setting flags, generated from the settings' declarations (explorer/config/declare.py): one flag per
+declared field of the data, model and training configs and of the scenario itself, and one per JiT setting. A
+flag's name is the field's (``test_fraction`` as ``--test-fraction``) or its declared ``flag``; its help is the
+declared help, ending with the range and unit; its value is read by the declared type and checked by the one
+checker (:func:`explorer.config.declare.check`) while the command line is parsed, so an out-of-range value stops
+with the same line a scenario file, a link or ``--set`` gets, before the engine loads (the configs' modules import
+neither torch nor scikit-learn)."""
 from __future__ import annotations
 
 import argparse
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 from explorer.cli.common import UsageError
-from explorer.config import limits
+from explorer.config import declare
+from explorer.config.audit import AuditConfig
+from explorer.config.dataset import DatasetSpec
+from explorer.config.jit import JiTConfig
+from explorer.config.model import ModelConfig
+from explorer.config.scenario import Scenario
+from explorer.config.training import TrainConfig
 
-# Today's flag names where the field's own name would read differently on the command line.
-RENAMED = {"model.kind": "model", "jit.batch_size": "jit-batch-size", "dataset.seed": "data-seed",
-           "train.seed": "train-seed"}
-# Words a flag's help says before its range; a setting not listed here is named by its path.
-HELP = {
-    "dataset.samples": "points generated (training and test together)",
-    "dataset.noise": "the generator's noise",
-    "dataset.classes": "classes for blobs / arms for spiral",
-    "dataset.seed": "the data's seed (default: --seed)",
-    "dataset.test_fraction": "share of the points held out for testing",
-    "model.kind": "the network",
-    "model.depth": "MLP hidden layers",
-    "model.width": "units per hidden layer (MLP) / hidden units of the CNN's dense layer",
-    "model.activation": "the hidden layers' activation",
-    "model.channels": "the CNN's first conv layer's channels",
-    "model.dropout": "dropout probability",
-    "train.epochs": "upper bound; training stops once converged",
-    "train.lr": "training learning rate",
-    "train.weight_decay": "training L2 penalty",
-    "train.batch_size": "training batch size",
-    "train.optimizer": "training optimiser",
-    "train.target_loss": "training stops once the loss is below this",
-    "train.patience": "or once the loss has not improved for this long",
-    "train.tolerance": "relative improvement that counts for the patience",
-    "train.seed": "weight init and minibatch order (default: --seed)",
-    "seed": "data, initial weights, random forget set and noise (default 0)",
-    "seeds": "training seeds K: the original, the retrain reference and every method run once per seed k (training "
-             "seed + k, method seed + k; same data and forget set); the report gives means, 95 % intervals, the "
-             "noise floor and per-point ε and KLoM",
-    "grid_resolution": "2D evaluation grid size (default 100)",
-    "record_every": "record metrics every k-th step (default 1)",
-    "lipschitz_sigma": "σ of the forget_lipschitz metric's probe, the same for every method (default 0.1)",
-    "lipschitz_space": "where the forget_lipschitz probe measures output change (default probs)",
-    "device": "auto (CUDA, then MPS, then CPU), cpu, cuda, cuda:N or mps",
-    "method": "the method to run (default jit)",
-    "jit.sigma": "perturbation std σ",
-    "jit.eta": "SGD learning rate η",
-    "jit.perturbations": "perturbations per sample N",
-    "jit.passes": "passes over the forget set",
-    "jit.batch_size": "forget samples per step",
-    "jit.output_space": "where ‖f(x) − f(x̃)‖ is measured",
-    "jit.reduction": "over the batch",
-    "jit.detach_perturbed": "treat f(x̃) as a constant target (published)",
-    "jit.clamp_to_batch_range": "clamp x̃ to the batch's min/max (published)",
-    "jit.accumulate_grads": "never zero gradients between batches (published)",
-    "jit.train_mode": "run the model in train mode (published)",
-    "jit.max_step_change": "the explorer's step guard: largest output change one step may make (0 = off)",
-}
-# JiT settings that are declared by the name they share with other methods (limits.SHARED).
-JIT_SHARED = ("train_mode",)
 SECTIONS = ("dataset.", "model.", "train.")
-NOT_RUN = ("audit.",)  # the audit command's own settings (--references, --variance)
 
 
 @dataclass(frozen=True)
@@ -72,7 +28,7 @@ class Flag:
 
     name: str
     path: str
-    declared: limits.Limit
+    declared: declare.Limit
 
     @property
     def dest(self) -> str:
@@ -86,23 +42,30 @@ class Flag:
         except ValueError:
             value = text  # the checker names the type it wanted
         try:
-            return limits.check(self.path, value)
+            return declare.check(self.path, value)
         except ValueError as err:
             raise UsageError(str(err)) from None
 
     def help(self, lead: str = "") -> str:
         free = self.declared.kind is bool or (self.declared.kind is str and not self.declared.choices)
         limit = "" if free else f" ({self.declared.describe()})"
-        return f"{lead}{HELP.get(self.path, self.path)}{limit}".replace("%", "%%")
+        words = (self.declared.help or self.path).removesuffix(".")
+        return f"{lead}{words}{limit}".replace("%", "%%")
 
 
-def _flag(path: str) -> Flag:
-    name = RENAMED.get(path, path.rpartition(".")[2].replace("_", "-"))
-    return Flag(name, path, limits.limit(path))
+def flags_of(cls: type) -> list[Flag]:
+    """A flag for each declared field of the config class ``cls`` (its section from the class)."""
+    out = []
+    for f in fields(cls):
+        declared = declare.limit(declare.path_of(cls.section, f.name))
+        if declared is not None:
+            out.append(Flag(declared.flag or f.name.replace("_", "-"), declare.path_of(cls.section, f.name), declared))
+    return out
 
 
-SCENARIO_FLAGS = [_flag(p) for p in limits.SCENARIO if not p.startswith(NOT_RUN)]
-JIT_FLAGS = [_flag(p) for p in [*(p for p in limits.METHOD if p.startswith("jit.")), *(f"jit.{n}" for n in JIT_SHARED)]]
+SCENARIO_FLAGS = [flag for cls in (DatasetSpec, ModelConfig, TrainConfig, Scenario) for flag in flags_of(cls)]
+JIT_FLAGS = flags_of(JiTConfig)
+AUDIT_FLAGS = flags_of(AuditConfig)  # the audit command's own
 
 
 def section(head: str) -> list[Flag]:

@@ -8,6 +8,7 @@ import typing
 from dataclasses import replace
 
 from explorer.cli import flags
+from explorer.config import declare
 from explorer.cli.common import (UsageError, checked_out, checked_threads, floats, ints, quoted, read_scenario_file,
                                  write_out)
 from explorer.config.echo import clip
@@ -23,7 +24,6 @@ def add_parser(sub) -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="train, forget, retrain, unlearn and write a JSON report")
     run.add_argument("--scenario", help="start from a scenario JSON (the app's download or a report); flags override it")
     data = run.add_argument_group("data")
-    data.add_argument("--dataset", help="the dataset by name (default moons; an unknown name lists them)")
     data.add_argument("--data-file", metavar="FILE",
                       help="your own data instead: a CSV of points (x1,x2,label or x,label, a header row optional) or "
                            "an .npz of small images (arrays x and y); checked before any work")
@@ -70,7 +70,8 @@ def _id_list(text: str, what: str) -> tuple[int, ...]:
 
 def scenario_from_args(args: argparse.Namespace) -> Scenario:
     # The scenario's module imports the engine's configs (torch): loaded once the command line has parsed.
-    from explorer.config.scenario import Scenario, default_scenario
+    from explorer.config.scenario import Scenario
+    from explorer.scenarios import default_scenario
 
     if args.data_file and args.dataset:
         raise UsageError("give --dataset or --data-file, not both")
@@ -111,7 +112,7 @@ def scenario_from_args(args: argparse.Namespace) -> Scenario:
 def with_data_file(base: Scenario | None, path: str, seed: int | None = None) -> Scenario:
     """The scenario on the data file at ``path`` (read and checked now, one line on any problem). A scenario made
     on a data file must name this very file: its content hash must match."""
-    from explorer.config.scenario import default_scenario
+    from explorer.scenarios import default_scenario
     from toy_data.files import FILE, register_path
 
     try:
@@ -130,7 +131,8 @@ def with_data_file(base: Scenario | None, path: str, seed: int | None = None) ->
 
 def apply_sets(scenario: Scenario, items) -> Scenario:
     """``METHOD.FIELD=VALUE`` overrides, each checked against the method's config (its fields, their types,
-    its validation) before any work starts."""
+    its validation) before any work starts; ``PATH=VALUE`` of a scenario setting (``train.epochs=50``,
+    ``dataset.samples=200``, ``grid_resolution=50``) sets that setting, checked as its config is built."""
     from dataclasses import fields
 
     from explorer.pipeline import method_config
@@ -138,6 +140,9 @@ def apply_sets(scenario: Scenario, items) -> Scenario:
 
     for item in items:
         key, eq, text = item.partition("=")
+        if eq and _scenario_setting(key.strip()):
+            scenario = _set_setting(scenario, key.strip(), text, parse_value)
+            continue
         name, dot, field = key.strip().partition(".")
         key = clip(key.strip(), 60)
         if not (eq and dot and name and field):
@@ -163,6 +168,26 @@ def apply_sets(scenario: Scenario, items) -> Scenario:
         scenario = replace(scenario, configs=configs)
         method_config(scenario, name)  # the config's own validation, one line
     return scenario
+
+
+def _scenario_setting(path: str) -> bool:
+    """Whether ``path`` names a declared setting of the data, model, training or the scenario itself."""
+    head = path.rpartition(".")[0]
+    return head in ("dataset", "model", "train", "") and declare.limit(path) is not None
+
+
+def _set_setting(scenario: Scenario, path: str, text: str, parse_value) -> Scenario:
+    """``scenario`` with the setting at ``path`` read from ``text`` as its field's type; the one checker's line
+    (a SettingError) when the value lies outside the declaration."""
+    head, _, field = path.rpartition(".")
+    part = getattr(scenario, head) if head else scenario
+    like = getattr(part, field)
+    try:
+        value = parse_value(text, like)
+    except (ValueError, OverflowError) as err:
+        raise ScenarioError(f"--set {clip(path, 60)}: {err}") from None
+    changed = replace(part, **{field: value})  # built, so checked
+    return replace(scenario, **{head: changed}) if head else changed
 
 
 def _forget_from_args(args) -> ForgetSpec | None:

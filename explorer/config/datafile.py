@@ -27,8 +27,8 @@ from pathlib import Path
 
 import numpy as np
 
-from explorer.config.limits import (MAX_CLASSES, MAX_COORDINATE, MAX_DATA_BYTES, MAX_EMBEDDED_BYTES, MAX_IMAGE_SIDE,
-                                    MAX_SAMPLES, MIN_DATA_ROWS)
+from explorer.config.limits import (MAX_CLASSES, MAX_SAMPLES, MAX_COORDINATE, MAX_DATA_BYTES, MAX_EMBEDDED_BYTES, MAX_IMAGE_SIDE,
+                                    MIN_DATA_ROWS)
 
 LABEL_NAMES = ("label", "class", "target")
 EMBED_PREFIX = "base64:"

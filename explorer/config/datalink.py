@@ -12,7 +12,7 @@ from __future__ import annotations
 from explorer.config.datafile import DataFile
 from explorer.config.limits import MAX_EDIT_LINK_CHARS, MAX_EDITS
 from explorer.config.selection import expand, parse_id_ranges
-from toy_data import DataEdits
+from explorer.config.edits import DataEdits
 from toy_data.files import FILE, known
 
 KEYS = ("ea", "er", "ef")

@@ -1,7 +1,9 @@
 """A scenario is everything needed to reproduce a run: data, model, training, forget set, methods.
 
-It round-trips through plain dicts (the CLI's JSON report and scenario files) and is validated
-with one-line messages, so every entry point (CLI, app, URL) rejects bad input the same way.
+It round-trips through plain dicts (the CLI's JSON report and scenario files) and checks every setting when it is
+built (explorer/config/declare.py), so every entry point (CLI, app, URL) rejects bad input with the same one line.
+Neither torch nor scikit-learn loads with it (the sub-class forget set's k-means loads scikit-learn when it runs);
+the defaults of each dataset are explorer/scenarios.py's.
 """
 from __future__ import annotations
 
@@ -9,15 +11,20 @@ from dataclasses import asdict, dataclass, field, fields
 
 import numpy as np
 
+from typing import TYPE_CHECKING
+
 from explorer.config.datafile import DataFile
+from explorer.config.dataset import DatasetSpec
+from explorer.config.declare import SettingError, Settings, setting
 from explorer.config.echo import clip, number, shown
-from explorer.config.errors import ScenarioError  # noqa: F401  (re-exported: where callers look for it)
-from explorer.config.limits import MAX_COORDINATE, MAX_FORGET
-from explorer.engine.models import ModelConfig
-from explorer.engine.training import TrainConfig, default_train_config
-from toy_data import DataEdits, Dataset, DatasetSpec, default_spec
-from toy_data import image_dataset_names
-from toy_data.files import FILE, is_images
+from explorer.config.edits import DataEdits
+from explorer.config.errors import ScenarioError
+from explorer.config.limits import MAX_COORDINATE, MAX_FORGET, MAX_SEED, MAX_SEEDS
+from explorer.config.model import ModelConfig
+from explorer.config.training import TrainConfig
+
+if TYPE_CHECKING:
+    from toy_data import Dataset
 
 
 @dataclass(frozen=True)
@@ -142,27 +149,37 @@ def subclass_ids(data: Dataset, cls: int, cluster: int, seed: int = 0, k: int = 
 
 
 @dataclass(frozen=True)
-class Scenario:
+class Scenario(Settings, section=""):
     dataset: DatasetSpec = field(default_factory=DatasetSpec)
     model: ModelConfig = field(default_factory=ModelConfig)
     train: TrainConfig = field(default_factory=TrainConfig)
     forget: ForgetSpec = field(default_factory=ForgetSpec)
-    method: str = "jit"
+    method: str = setting("jit", label="method", help="the method to run (default jit)")
     compare: tuple[str, ...] = ()
     configs: dict = field(default_factory=dict)  # method name -> {field: value} overrides
     presets: dict = field(default_factory=dict)  # method name -> preset name
-    device: str = "auto"
-    seed: int = 0  # seeds the random forget set and the methods' own randomness
+    device: str = setting("auto", label="device", help="auto (CUDA, then MPS, then CPU), cpu, cuda, cuda:N or mps")
+    # seeds the random forget set and the methods' own randomness
+    seed: int = setting(0, lo=0, hi=MAX_SEED, label="seed",
+                        help="data, initial weights, random forget set and noise (default 0)")
     # Training seeds K: the original, the retrain reference and every method run once per seed k = 0 … K − 1,
     # seed k with training seed train.seed + k (initial weights, batch order) and method seed seed + k (the
     # method's own noise), on the same data and forget set. 1 = one run, as before seeds existed.
-    seeds: int = 1
-    grid_resolution: int = 100
+    seeds: int = setting(1, lo=1, hi=MAX_SEEDS, unit="training seeds", step=1, label="training seeds",
+                         help="training seeds K: the original, the retrain reference and every method run once per "
+                              "seed k (training seed + k, method seed + k; same data and forget set); the report gives "
+                              "means, 95 % intervals, the noise floor and per-point ε and KLoM")
+    grid_resolution: int = setting(100, lo=10, hi=400, unit="cells per side", link="grid", label="grid",
+                                   help="2D evaluation grid size (default 100)")
     # The forget_lipschitz probe, the same for every method (not JiT's σ: tuning JiT must not change
     # another method's metric). 0.1 and probabilities, as every report before the probe had its own σ.
-    lipschitz_sigma: float = 0.1
-    lipschitz_space: str = "probs"
-    record_every: int = 1
+    lipschitz_sigma: float = setting(0.1, lo=0.0, hi=10.0, lo_open=True, link="lip", label="probe σ",
+                                     help="σ of the forget_lipschitz metric's probe, the same for every method "
+                                          "(default 0.1)")
+    lipschitz_space: str = setting("probs", choices=("probs", "logits"), link="lip_space", label="probe space",
+                                   help="where the forget_lipschitz probe measures output change (default probs)")
+    record_every: int = setting(1, lo=1, hi=100000, unit="steps", label="record every",
+                                help="record metrics every k-th step (default 1)")
 
     @property
     def methods(self) -> list[str]:
@@ -206,6 +223,8 @@ class Scenario:
             scenario = _build(cls, {**raw, **parts})
             scenario.forget.check_types()
             return scenario
+        except SettingError:
+            raise  # a value outside its declaration: the checker's own line, as from every other entrance
         except (TypeError, ValueError) as err:
             text = str(err).strip()
             raise ScenarioError(f"invalid scenario: {text.splitlines()[0] if text else type(err).__name__}") from None
@@ -263,14 +282,3 @@ def _same_kind(value, default) -> bool:
     if isinstance(default, (tuple, list)):
         return isinstance(value, (tuple, list))
     return isinstance(value, type(default))
-
-
-def default_scenario(dataset: str = "moons", **dataset_overrides) -> Scenario:
-    """Sensible defaults for a dataset: the MLP for 2D toys, the CNN for images."""
-    from explorer.unlearning.jit import default_preset
-
-    spec = default_spec(dataset, **dataset_overrides)
-    image = spec.name in image_dataset_names() or (spec.name == FILE and is_images(spec))
-    model = ModelConfig(kind="cnn", width=64) if image else ModelConfig()
-    train = default_train_config(image, seed=spec.seed)
-    return Scenario(dataset=spec, model=model, train=train, presets={"jit": default_preset(spec.name)})

@@ -14,11 +14,13 @@ import typing
 from dataclasses import fields, replace
 from typing import Any, Iterable, Mapping
 
-from explorer.config import datalink, limits
+from explorer.config import datalink, declare
+from explorer.config.declare import SettingError
 from explorer.config.echo import clip, shown
 from explorer.config.longlinks import TRIMMED, trimmed_notice
 from explorer.config.limits import MAX_SAMPLES
-from explorer.config.scenario import Scenario, ScenarioError, default_scenario
+from explorer.config.scenario import Scenario, ScenarioError
+from explorer.scenarios import default_scenario
 from explorer.config.selection import expand, parse_id_ranges
 from explorer.unlearning import get_method, method_names
 from toy_data import dataset_names, max_train_size
@@ -26,8 +28,8 @@ from toy_data.base import validate_spec
 
 SECTIONS = {"d": "dataset", "m": "model", "t": "train"}
 MAX_KEY_NOTICES = 5  # unknown parameters named one by one; more are counted in one notice
-TOP = {"seed": "seed", "seeds": "seeds", "device": "device", "grid": "grid_resolution", "method": "method",
-       "lip": "lipschitz_sigma", "lip_space": "lipschitz_space"}
+# The scenario's own settings by link key: the field's name, or its declared ``link`` (grid=, lip=, lip_space=).
+TOP = {(declared.link or name): name for name, declared in declare.declared(Scenario, "").items() if declared}
 
 
 # ----------------------------------------------------------------------------------------------
@@ -152,9 +154,12 @@ def from_params(params: Mapping[str, Any]) -> tuple[Scenario, list[int], list[st
             notices.append(notice)
             raw.pop(TRIMMED)
 
-    def bad(key: str, why: str) -> None:
-        notices.append(f"Ignored URL parameter {clip(key, 60)}={shown(raw.get(key, ''))} ({clip(why, 120)}); "
-                       "using the default.")
+    def bad(key: str, why) -> None:
+        link = f"URL parameter {clip(key, 60)}={shown(raw.get(key, ''))}"
+        if isinstance(why, SettingError):  # the checker's own line first, as from every other entrance
+            notices.append(f"{why} (ignored {link}); using the default.")
+        else:
+            notices.append(f"Ignored {link} ({clip(str(why).split(chr(10))[0], 120)}); using the default.")
 
     name = raw.pop("ds", "moons") or "moons"
     datafile = datalink.file_from_params(name, raw, notices)  # ds=file&data=<sha256>: data this server holds
@@ -188,7 +193,7 @@ def from_params(params: Mapping[str, Any]) -> tuple[Scenario, list[int], list[st
                 candidate = replace(section, **{field_name: value})
                 _validate_section(attr, candidate)
             except (ValueError, TypeError, OverflowError) as err:
-                bad(key, str(err).split("\n")[0])
+                bad(key, err)
                 continue
             scenario = replace(scenario, **{attr: candidate})
 
@@ -215,7 +220,7 @@ def from_params(params: Mapping[str, Any]) -> tuple[Scenario, list[int], list[st
                     raise ValueError(f"the page offers {', '.join(_page_devices())} here")
             scenario = replace(scenario, **{attr: value})
         except (ValueError, TypeError, OverflowError) as err:
-            bad(key, str(err).split("\n")[0])
+            bad(key, err)
 
     presets = dict(scenario.presets)  # the dataset's defaults, overridden by the link
     for key in sorted(k for k in raw if k.startswith("p.")):
@@ -225,7 +230,7 @@ def from_params(params: Mapping[str, Any]) -> tuple[Scenario, list[int], list[st
             get_method(method).config_from(None, raw[key])
             presets[method] = raw[key]
         except ValueError as err:
-            bad(key, str(err))
+            bad(key, err)
     configs: dict[str, dict] = {}
     for key in sorted(k for k in raw if k.startswith("c.")):
         consumed.add(key)
@@ -243,7 +248,7 @@ def from_params(params: Mapping[str, Any]) -> tuple[Scenario, list[int], list[st
             spec.config_from(trial, presets.get(method))
             configs.setdefault(method, {})[field_name] = value
         except (ValueError, TypeError, OverflowError) as err:
-            bad(key, str(err).split("\n")[0])
+            bad(key, err)
     scenario = replace(scenario, presets=presets, configs=configs)
 
     if "cmp" in raw:
@@ -296,7 +301,7 @@ def key_rank(name: str) -> int:
 def _clamped(path: str, key: str, text: str, like: Any, notices: list[str]) -> Any:
     """``text`` parsed as ``like``'s type and clamped to the declared range of ``path``; a clamped value adds a
     notice naming the value and the limit. ValueError when it cannot be used at all."""
-    lim = limits.limit(path)
+    lim = declare.limit(path)
     if lim is not None and lim.kind in (int, float) and not isinstance(like, bool):
         try:
             number = float(str(text).strip())
@@ -309,12 +314,12 @@ def _clamped(path: str, key: str, text: str, like: Any, notices: list[str]) -> A
             if number != int(number):
                 raise ValueError(f"expected a whole number, got {shown(str(text), 40)}")
             number = int(number)
-        value, note = limits.clamp(path, number, name=f"URL parameter {key}")
+        value, note = declare.clamp(path, number)
         if note:
             notices.append(note)
         return value
     value = parse_value(text, like)
-    limits.check(path, value)
+    declare.check(path, value)
     return value
 
 

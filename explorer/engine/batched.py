@@ -30,8 +30,8 @@ from torch import nn
 from torch.func import functional_call, stack_module_state, vmap
 from torch.nn import functional as F
 
-from explorer.engine.training import (ProgressFn, TrainConfig, TrainHistory, check_finite, converged,
-                                     recipe_optimizer, train)
+from explorer.engine.training import ProgressFn, TrainHistory, check_finite, converged, recipe_optimizer, train
+from explorer.config.training import TrainConfig
 
 
 @dataclass

@@ -1,31 +1,12 @@
 """Small classifiers: an MLP for 2D and flat inputs, a small CNN for images."""
 from __future__ import annotations
 
-from dataclasses import dataclass, asdict
-from typing import Literal
-
 import torch
 from torch import nn
 
+from explorer.config.model import ModelConfig
+
 ACTIVATIONS = {"relu": nn.ReLU, "tanh": nn.Tanh, "sigmoid": nn.Sigmoid, "gelu": nn.GELU, "elu": nn.ELU}
-
-
-@dataclass(frozen=True)
-class ModelConfig:
-    kind: Literal["mlp", "cnn"] = "mlp"
-    depth: int = 2  # hidden layers (MLP)
-    width: int = 64  # units per hidden layer (MLP) / hidden units of the CNN's dense layer
-    activation: str = "relu"
-    channels: int = 16  # first conv layer's channels (CNN); the second has twice as many
-    dropout: float = 0.0  # makes the JiT train/eval-mode switch observable
-
-    def validate(self) -> None:
-        from explorer.config.limits import check_fields
-
-        check_fields("model", self)  # types and ranges, declared in explorer/config/limits.py
-
-    def to_dict(self) -> dict:
-        return asdict(self)
 
 
 class MLP(nn.Module):
@@ -79,7 +60,6 @@ class SmallCNN(nn.Module):
 
 def build_model(config: ModelConfig, n_inputs: int, n_classes: int, image_shape=None, seed: int = 0) -> nn.Module:
     """Same config and seed give the same initial weights, on any device (built on the CPU)."""
-    config.validate()
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
         if config.kind == "cnn":

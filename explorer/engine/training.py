@@ -11,39 +11,10 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from explorer.config.declare import OPTIMIZERS
+from explorer.config.training import TrainConfig
+
 ProgressFn = Callable[[int, int, float], None]  # (epoch, max_epochs, loss)
-
-
-@dataclass(frozen=True)
-class TrainConfig:
-    epochs: int = 1500  # upper bound; training stops earlier once the loss has converged
-    lr: float = 0.01
-    weight_decay: float = 0.0
-    batch_size: int = 0  # 0 = full batch (deterministic and fastest for 2D toys)
-    optimizer: str = "adam"
-    # Converged = the loss is below target_loss, or it fell by less than `tolerance` (relative)
-    # over the last `patience` epochs. The paper's authors stress under-trained models unlearn badly,
-    # so the plateau test looks at a long window rather than at one noisy epoch.
-    target_loss: float = 1e-3
-    patience: int = 100
-    tolerance: float = 0.05
-    seed: int = 0  # weight init and minibatch order
-
-    def validate(self) -> None:
-        from explorer.config.limits import check_fields
-
-        check_fields("train", self)  # types and ranges, declared in explorer/config/limits.py
-
-    def to_dict(self) -> dict:
-        return asdict(self)
-
-
-def default_train_config(image_data: bool, seed: int = 0) -> TrainConfig:
-    """2D toys: full-batch Adam until the loss plateaus. Images: minibatch Adam, fixed epochs."""
-    if image_data:
-        return TrainConfig(epochs=30, lr=2e-3, batch_size=64, target_loss=1e-3, patience=5, tolerance=0.05,
-                           seed=seed)
-    return TrainConfig(seed=seed)
 
 
 @dataclass
@@ -56,9 +27,6 @@ class TrainHistory:
 
     def to_dict(self) -> dict:
         return asdict(self)
-
-
-OPTIMIZERS = ("sgd", "adam")
 
 
 def make_optimizer(name: str, params, lr: float, momentum: float = 0.0, weight_decay: float = 0.0
@@ -114,7 +82,6 @@ def fit(model: nn.Module, x, y, config: TrainConfig, device: torch.device,
 
     Same inputs and seed give the same weights. ``on_epoch`` may stop training by returning False.
     """
-    config.validate()
     if len(x) == 0:
         raise ValueError("cannot train on an empty training set")
     start = time.perf_counter()

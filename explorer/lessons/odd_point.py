@@ -17,8 +17,9 @@ from explorer.figures import two_d as figures
 from explorer.lessons import steps
 from explorer.lessons.model import Outcome, Step
 from explorer.views import two_d as V2
-from toy_data import DataEdits, load_dataset
-from toy_data import edits as ops
+from toy_data import load_dataset
+from explorer.config.edits import DataEdits
+from explorer.config import edits as ops
 
 ODD_LABEL, INSIDE = 0, 1  # a class-0 point deep inside class 1
 MOST, SOME = 0.5, 0.1  # JiT gave back at least half of the bend: "most"; at least a tenth: "some"

@@ -22,9 +22,10 @@ from explorer.figures.sweep import sweep_figure
 
 from explorer.config import selection
 from explorer.engine.models import predict_proba
-from explorer.config.scenario import Scenario, default_scenario
+from explorer.config.scenario import Scenario
+from explorer.scenarios import default_scenario
 from explorer.measures.verdict import guard_label
-from explorer.studies.audit import AuditConfig
+from explorer.config.audit import AuditConfig
 from explorer.views import one_d as V1
 from explorer.views import privacy as VP
 from explorer.views import two_d as V2

@@ -27,6 +27,7 @@ from torch import nn
 
 from explorer import pipeline
 from explorer.config import limits
+from explorer.config.audit import AuditConfig
 from explorer.config.cost import AUDIT_BUDGET, check as check_cost
 from explorer.config.scenario import Scenario, ScenarioError
 from explorer.engine.models import logits as model_logits
@@ -35,23 +36,6 @@ from explorer.studies.references import HALVES_STREAM, ReferenceModels, populati
 from explorer.measures.verdict import method_label
 
 SPLITS = ("forget", "retain", "test")
-
-
-@dataclass(frozen=True)
-class AuditConfig:
-    references: int = 64  # reference models (an even number: complementary pairs of halves)
-    # LiRA's Gaussians: one variance per point, or one pooled over all points ("global": the paper's choice for
-    # few reference models; on the toys it drowns tight per-point fits in the spread of confident points' φ)
-    variance: str = "per_point"
-
-    def validate(self) -> None:
-        try:
-            limits.check_fields("audit", self)
-        except ValueError as err:
-            raise ScenarioError(str(err)) from None
-        if self.references % 2:
-            raise ScenarioError(f"audit.references must be even (reference models come in complementary pairs), "
-                                f"got {self.references}")
 
 
 def default_references(image_data: bool) -> int:

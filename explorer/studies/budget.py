@@ -14,7 +14,8 @@ from dataclasses import replace
 from explorer import pipeline
 from explorer.config import limits
 from explorer.config.cost import PARAM_STEP_SECONDS, Cost, check
-from explorer.config.scenario import Scenario, ScenarioError, default_scenario
+from explorer.config.scenario import Scenario, ScenarioError
+from explorer.scenarios import default_scenario
 from toy_data import Dataset
 
 

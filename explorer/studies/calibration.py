@@ -24,7 +24,7 @@ from typing import Callable, Sequence
 import numpy as np
 
 from explorer.config.echo import shown
-from explorer.config.limits import check
+from explorer.config.declare import check
 from explorer.measures import verdict as V
 
 FORGET_KINDS = ("boundary", "interior", "most_informative", "neighbours", "random_5pct", "class")
@@ -48,7 +48,7 @@ class StudyGrid:
     kinds: tuple[str, ...] = FORGET_KINDS
 
     def validate(self) -> None:
-        """Every value of every axis against its declared range (explorer/config/limits.py), one axis at a time:
+        """Every value of every axis against its declared range (explorer/config/declare.py), one axis at a time:
         never the product of the axes, which may be millions of settings (the budget refuses those first)."""
         from toy_data import INFO
 
@@ -150,7 +150,8 @@ def study_job(dataset: str, seed: int, weight_decay: float, kinds: Sequence[str]
     of the study primitive (:func:`explorer.studies.study.run_cells`): each kind retrained once, the boundary
     change recorded at every step, every metric measured at the end."""
     from explorer import pipeline  # the engine loads with the first job, not with the command's flags
-    from explorer.config.scenario import ForgetSpec, default_scenario
+    from explorer.config.scenario import ForgetSpec
+    from explorer.scenarios import default_scenario
     from explorer.engine.models import predict_proba
     from explorer.studies.study import Cell as RunCell, Measures, run_cells  # not the summary's Cell below
 

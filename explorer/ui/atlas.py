@@ -17,7 +17,8 @@ from explorer.studies.budget import atlas_cost, checked
 from explorer.studies.atlas import MAX_LOO_SEEDS, QUANTITIES, Atlas, check, compute_atlas, floor_text, which_loo
 from explorer.figures.atlas import atlas_map, atlas_scatter, rho_text
 from explorer.engine.device import torch_threads
-from explorer.config.scenario import Scenario, ScenarioError, default_scenario
+from explorer.config.scenario import Scenario, ScenarioError
+from explorer.scenarios import default_scenario
 from explorer.ui import text
 from explorer.ui.cache import trained_for
 from explorer.ui.feedback import progress, reported

@@ -20,8 +20,10 @@ from explorer.config.datafile import DataFile
 from explorer.config.scenario import Scenario
 from explorer.figures import edit as cells
 from explorer.ui.state import ExploreState, page_state, set_widget, widget_key, widget_value
-from toy_data import DataEdits, Dataset, DatasetSpec, default_spec, load_dataset, toy_dataset_names
-from toy_data import edits as ops
+from toy_data import Dataset, default_spec, load_dataset, toy_dataset_names
+from explorer.config.edits import DataEdits
+from explorer.config.dataset import DatasetSpec
+from explorer.config import edits as ops
 from toy_data.files import FILE, register
 
 PAGE = "2d"  # the explorer's widget keys (explorer/ui/explore.py)

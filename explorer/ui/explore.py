@@ -20,7 +20,8 @@ from explorer.engine.device import torch_threads
 from explorer.measures.metrics import METRICS
 from explorer.engine.models import predict_proba
 from explorer.pipeline import Trained
-from explorer.config.scenario import Scenario, ScenarioError, default_scenario
+from explorer.config.scenario import Scenario, ScenarioError
+from explorer.scenarios import default_scenario
 from explorer.ui import cache, edit, lessons, links, pool, privacy, settings, shared
 from explorer.ui.feedback import error_line, notice, progress, reported
 from explorer.ui.settings import Control
@@ -29,27 +30,26 @@ from explorer.ui.text import HELP, PANEL_HELP
 from explorer.views import exports
 from explorer.views import one_d as V1
 from explorer.views import two_d as V
-from toy_data import DataEdits, default_spec
+from toy_data import default_spec
+from explorer.config.edits import DataEdits
 
 PAGE = "2d"
-ACTIVATIONS = ["relu", "tanh", "sigmoid", "gelu", "elu"]
 
 
-CONTROLS = [
-    Control("dataset.name", "dataset", HELP["ds"], options=edit.dataset_options),
-    Control("dataset.samples", "samples", HELP["samples"], enabled=edit.generated),  # ranges: explorer/config/limits.py
-    Control("dataset.noise", "noise", HELP["noise"], fmt="%.2f", enabled=edit.generated),
-    Control("dataset.classes", "classes", HELP["classes"],
-            enabled=lambda get: get("dataset.name") in ("blobs", "spiral")),
-    Control("dataset.seed", "seed", HELP["seed"]),
-    Control("dataset.test_fraction", "test fraction", HELP["test_fraction"], slider=True),
-    Control("model.depth", "hidden layers", HELP["depth"]),
-    Control("model.width", "width", HELP["width"]),
-    Control("model.activation", "activation", HELP["activation"], options=lambda: ACTIVATIONS),
-    Control("train.epochs", "max epochs", HELP["epochs"]),
-    Control("train.lr", "learning rate", HELP["lr"], fmt="%.4g"),
-    Control("train.weight_decay", "weight decay", HELP["weight_decay"], fmt="%.4g"),
-    Control("seeds", "training seeds", HELP["seeds"]),
+CONTROLS = [  # labels, help and ranges: the settings' declarations (explorer/config/declare.py) unless worded here
+    Control("dataset.name", help=HELP["ds"], options=edit.dataset_options),
+    Control("dataset.samples", enabled=edit.generated),
+    Control("dataset.noise", fmt="%.2f", enabled=edit.generated),
+    Control("dataset.classes", enabled=lambda get: get("dataset.name") in ("blobs", "spiral")),
+    Control("dataset.seed", help=HELP["seed"]),
+    Control("dataset.test_fraction", slider=True),
+    Control("model.depth"),
+    Control("model.width"),
+    Control("model.activation"),
+    Control("train.epochs"),
+    Control("train.lr", fmt="%.4g"),
+    Control("train.weight_decay", fmt="%.4g"),
+    Control("seeds", help=HELP["seeds"]),
 ]
 NO_WIDGET = ("seed", "grid_resolution", "record_every", "lipschitz_sigma", "lipschitz_space")  # from the URL only
 SECTIONS = {"dataset": ("Dataset", True), "model": ("Model", False), "train": ("Training", False),

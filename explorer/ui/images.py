@@ -15,7 +15,8 @@ from explorer.config import selection
 from explorer.engine.device import torch_threads
 from explorer.engine.models import predict_proba
 from explorer.pipeline import Trained
-from explorer.config.scenario import SUBCLASS_CLUSTERS, Scenario, default_scenario, subclass_ids
+from explorer.config.scenario import SUBCLASS_CLUSTERS, Scenario, subclass_ids
+from explorer.scenarios import default_scenario
 from explorer.ui import cache, pool, privacy, settings, shared
 from explorer.ui.feedback import progress, reported
 from explorer.ui.settings import Control
@@ -30,13 +31,13 @@ CONTROLS = [
     Control("dataset.name", "dataset", " ".join([IMAGE_HELP["dataset"], *(INFO[n].about for n in image_dataset_names())]),
             options=lambda: image_dataset_names() + ([FILE] if state().upload else []),
             format_func=lambda n: INFO[n].title),
-    Control("model.kind", "model", IMAGE_HELP["model"], options=lambda: ["cnn", "mlp"]),
-    Control("model.width", "dense width", IMAGE_HELP["width"]),  # ranges: explorer/config/limits.py
-    Control("model.channels", "conv channels", IMAGE_HELP["channels"]),
-    Control("train.epochs", "max epochs", IMAGE_HELP["epochs"], step=1),
-    Control("train.lr", "learning rate", IMAGE_HELP["lr"], step=1e-4, fmt="%.4f"),
-    Control("dataset.seed", "seed", IMAGE_HELP["seed"]),
-    Control("seeds", "training seeds", IMAGE_HELP["seeds"]),
+    Control("model.kind", help=IMAGE_HELP["model"], options=lambda: ["cnn", "mlp"]),
+    Control("model.width"),  # label, help and range: the declaration (explorer/config/model.py)
+    Control("model.channels"),
+    Control("train.epochs", step=1),
+    Control("train.lr", step=1e-4, fmt="%.4f"),
+    Control("dataset.seed", help=IMAGE_HELP["seed"]),
+    Control("seeds", help=IMAGE_HELP["seeds"]),
 ]
 PAPER_COLUMNS = ("paper_forget_acc", "paper_retain_acc", "mia")
 

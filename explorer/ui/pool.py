@@ -39,8 +39,8 @@ import plotly.io as pio
 from plotly.utils import PlotlyJSONEncoder
 
 from explorer import pipeline
-from explorer.config.scenario import default_scenario
 from explorer.engine.device import torch_threads
+from explorer.scenarios import default_scenario
 from explorer.studies import runner
 from explorer.views import two_d
 

@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import streamlit as st
 
-from explorer.config import limits
+from explorer.config import declare
 from explorer.engine.device import torch_threads
 from explorer.measures.membership import ATTACKS
 from explorer.pipeline import RunOutcome
-from explorer.studies.audit import AuditConfig, default_references
+from explorer.studies.audit import default_references
+from explorer.config.audit import AuditConfig
 from explorer.ui.feedback import progress, reported
 from explorer.ui.state import Shown, widget_key
 from explorer.views import privacy as V
@@ -38,9 +39,10 @@ def panel(shown_run: Shown, page: str, outcome: RunOutcome, image: bool = False)
     """The privacy section of a page, for ``shown_run`` (whose ``outcome`` is the run to audit)."""
     st.subheader("Privacy: can an attacker still tell which points were trained on?")
     st.markdown(INTRO)
-    lo, hi = limits.bounds("audit.references")
+    lo, hi = declare.bounds("audit.references")
+    declared = declare.limit("audit.references")
     c1, c2, c3 = st.columns([1, 1, 1])
-    references = c1.number_input("reference models", lo, hi, value=default_references(image), step=2,
+    references = c1.number_input(declared.label, lo, hi, value=default_references(image), step=int(declared.step),
                                  key=widget_key(page, "ui.privacy.references"), help=HELP["references"])
     attack = c2.selectbox("attack", list(ATTACKS), format_func=lambda a: ATTACKS[a].label,
                           key=widget_key(page, "ui.privacy.attack"), help=HELP["attack"])
@@ -48,7 +50,6 @@ def panel(shown_run: Shown, page: str, outcome: RunOutcome, image: bool = False)
     if c3.button("Run privacy audit", key=widget_key(page, "ui.privacy.run"), help=HELP["run"], width="stretch"):
         with reported("Privacy audit"), progress("Training the reference models") as report:
             config = AuditConfig(references=int(references))
-            config.validate()
             with torch_threads(1):
                 shown_run.figures[audit_key] = V.audit(outcome, config, report)
     audit = shown_run.figures.get(audit_key)

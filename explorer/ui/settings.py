@@ -15,7 +15,7 @@ from typing import Any, Callable
 import streamlit as st
 
 from explorer.engine.device import device_label, mps_available, pick_device, torch_threads
-from explorer.config import limits
+from explorer.config import declare
 from explorer.config.scenario import Scenario, ScenarioError
 from explorer.ui.state import set_widget, widget_key, widget_value
 from explorer.ui.text import HELP
@@ -23,17 +23,17 @@ from explorer.unlearning import METHODS, get_method, method_names
 from explorer.config.urlstate import parse_value
 
 NO_PRESET = "(defaults)"
-LABELS = {"sigma": "σ (noise std)", "eta": "η (learning rate)", "perturbations": "N (perturbations)"}
 
 
 @dataclass(frozen=True)
 class Control:
-    """One scenario field's widget: where it lives in the scenario, its label and help. Its range and step come
-    from the setting's declaration in explorer/config/limits.py (``lo``/``hi``/``step`` only to narrow them)."""
+    """One scenario field's widget: where it lives in the scenario, its label and help (the setting's declared
+    ones, explorer/config/declare.py, unless the page words them its own way). Its range and step come from the
+    declaration too (``lo``/``hi``/``step`` only to narrow them)."""
 
     path: str  # "dataset.samples", "model.width", "train.lr", ...
-    label: str
-    help: str
+    label: str = ""
+    help: str = ""
     lo: float | None = None
     hi: float | None = None
     step: float | None = None
@@ -43,15 +43,23 @@ class Control:
     enabled: Callable[[dict], bool] | None = None  # reads the other widgets' values by path
     slider: bool = False
 
+    def __post_init__(self) -> None:
+        declared = declare.limit(self.path)
+        for words in ("label", "help"):
+            if not getattr(self, words) and declared is not None:
+                object.__setattr__(self, words, getattr(declared, words))
+        if self.options is None and declared is not None and declared.choices:  # a choice: a selectbox of them
+            object.__setattr__(self, "options", lambda: list(declared.choices))
+
     @property
     def section(self) -> str:
         return self.path.split(".", 1)[0]
 
     @property
     def range(self) -> tuple[Any, Any, Any]:
-        """(min, max, step): the page's own when it gives them, else the declaration in explorer/config/limits.py."""
-        lo, hi = limits.bounds(self.path)
-        declared = limits.limit(self.path)
+        """(min, max, step): the page's own when it gives them, else the declaration's."""
+        lo, hi = declare.bounds(self.path)
+        declared = declare.limit(self.path)
         step = self.step if self.step is not None else (declared.step if declared else None)
         return (self.lo if self.lo is not None else lo), (self.hi if self.hi is not None else hi), step
 
@@ -148,9 +156,9 @@ def draw(page: str, control: Control) -> None:
                         format=control.fmt, disabled=disabled)
 
 
-def widget_kind(hint, value) -> str:
-    """Which widget edits a config field of this type; TypeError when none does."""
-    if typing.get_origin(hint) is typing.Literal:
+def widget_kind(hint, value, choices: tuple = ()) -> str:
+    """Which widget edits a config field of this type (``choices``: the declared ones); TypeError when none does."""
+    if choices or typing.get_origin(hint) is typing.Literal:
         return "select"
     if isinstance(value, bool):
         return "checkbox"
@@ -165,11 +173,13 @@ def widget_kind(hint, value) -> str:
 
 def config_widget(page: str, method: str, name: str, value, hint) -> None:
     key = widget_key(page, f"configs.{method}.{name}")
-    label = LABELS.get(name, name.replace("_", " "))
-    helptext = HELP.get(name, f"{method} setting '{name}'.") if method == "jit" else f"{method} setting '{name}'."
-    kind = widget_kind(hint, value)
+    declared = declare.limit(f"{method}.{name}")
+    label = (declared and declared.label) or name.replace("_", " ")
+    helptext = (declared and declared.help) or f"{method} setting '{name}'."
+    choices = declared.choices if declared else ()
+    kind = widget_kind(hint, value, choices)
     if kind == "select":
-        st.selectbox(label, list(typing.get_args(hint)), key=key, help=helptext)
+        st.selectbox(label, list(choices or typing.get_args(hint)), key=key, help=helptext)
     elif kind == "checkbox":
         st.checkbox(label, key=key, help=helptext)
     elif kind == "number" and isinstance(value, int):
@@ -183,8 +193,8 @@ def config_widget(page: str, method: str, name: str, value, hint) -> None:
 
 
 def _typed_bounds(method: str, name: str, kind: type) -> tuple[Any, Any]:
-    """A method setting's declared (min, max) (explorer/config/limits.py) in the widget's number type."""
-    lo, hi = limits.bounds(f"{method}.{name}")
+    """A method setting's declared (min, max) (explorer/config/declare.py) in the widget's number type."""
+    lo, hi = declare.bounds(f"{method}.{name}")
     if kind is int:
         return (None if lo is None else math.ceil(lo)), (None if hi is None else math.floor(hi))
     return (None if lo is None else float(lo)), (None if hi is None else float(hi))

@@ -105,7 +105,7 @@ def sweep_label(result) -> str:
 def guard_switch(key: str, config, help_text: str) -> float:
     """A toggle for the explorer's step guard (on: the config's guard, or the default 0.05 when it has none);
     returns the max_step_change to run with (0 = off)."""
-    from explorer.unlearning.jit import JiTConfig
+    from explorer.config.jit import JiTConfig
     on_value = config.max_step_change if config.max_step_change > 0 else JiTConfig().max_step_change
     on = st.toggle(f"step guard {on_value:g} (the explorer's, not the paper's)", value=config.max_step_change > 0,
                    key=key, help=help_text)

@@ -8,35 +8,11 @@ SEEDS_HELP = ("Training seeds K: the original, the retrained model and every met
 
 HELP = {
     "ds": "Which 2D toy dataset to generate. Changing it resets the dataset fields to that dataset's defaults.",
-    "samples": "Number of generated points (before the train/test split).",
-    "noise": "Spread of the points around the generator's shape (cluster std for blobs).",
-    "classes": "Number of classes (blobs and spiral only; the other generators are binary).",
     "seed": "Random seed of the data and of the model's initial weights. Same seed, same run.",
     "seeds": SEEDS_HELP,
-    "test_fraction": "Share of the points held out as the test set (used for test accuracy and the MIA).",
-    "depth": "Hidden layers of the MLP.",
-    "width": "Units per hidden layer.",
-    "activation": "Non-linearity between layers.",
-    "epochs": "Upper bound on full-batch training epochs; training stops earlier once the loss plateaus.",
-    "lr": "Adam learning rate for training the original model (and the retrained reference).",
-    "weight_decay": "L2 penalty during training. Smoother models have smaller local Lipschitz constants.",
     "method": "The unlearning method run by Unlearn. Retraining from scratch is always computed as the reference.",
     "preset": "Named settings of the method and where their numbers come from.",
     "device": "Where the model trains and unlearns. 'auto' prefers a GPU when there is one.",
-    "sigma": "σ: standard deviation of the Gaussian input perturbations around each forget point.",
-    "eta": "η: SGD learning rate of each JiT step.",
-    "perturbations": "N: perturbed copies of each forget point per step.",
-    "passes": "Full passes over the forget set (fresh noise each time). The paper does one; more animate better.",
-    "batch_size": "Forget points per SGD step.",
-    "output_space": "Measure output change on raw logits (published code) or on softmax probabilities.",
-    "detach_perturbed": "Published code: treat f(x̃) as a constant target (no gradient through the perturbed branch).",
-    "clamp_to_batch_range": "Published code: clamp perturbed inputs to the batch's min/max values.",
-    "accumulate_grads": "Published code: never zero gradients between batches of a pass.",
-    "reduction": "Sum (published) or mean of the per-sample loss over the batch.",
-    "train_mode": "Published code: run the model in train mode (dropout active) while unlearning.",
-    "max_step_change": ("The explorer's own step guard (not in the paper; 0 = off): the most any output at the forget "
-                        "points and their perturbations may change in one step (probabilities, or logits in logit "
-                        "space); a longer step is shortened. It turns JiT's first-step jump into a movement."),
     "compare": ("Other registered methods to run on the same forget set when you press Unlearn, each at its default "
                 "settings (the 'explorer' preset where it has one), measured against the same retrained model. "
                 "Each adds its own time; the main method's animation is unchanged. Methods that only forget whole "
@@ -122,10 +98,6 @@ IMAGE_HELP = {
     "dataset": "Both ship inside installed packages: nothing is downloaded.",
     "model": ("cnn: conv-pool-conv-pool-dense (its penultimate features can drive the map); "
               "mlp: dense layers on the flattened pixels."),
-    "width": "Units in the dense hidden layer(s).",
-    "channels": "Channels of the CNN's first conv layer (the second has twice as many). Ignored by the MLP.",
-    "epochs": "Upper bound on training epochs; training stops earlier once the loss plateaus.",
-    "lr": "Adam learning rate for training (and for the retrained reference).",
     "seed": "Seeds the train/test split, the initial weights, the random forget set and the methods' noise.",
     "seeds": SEEDS_HELP,
 }

@@ -10,11 +10,10 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from explorer.engine.training import OPTIMIZERS, make_optimizer  # noqa: F401  (re-exported for the methods)
+from explorer.engine.training import make_optimizer  # noqa: F401  (re-exported for the methods)
 from explorer.engine.trajectory import Trajectory
 from explorer.unlearning.base import Recorder, RunContext
 
-SCHEDULES = ("constant", "cosine", "one_cycle", "step", "cosine_epochs")
 PER_EPOCH = ("cosine_epochs",)  # schedules stepped once per epoch (the others once per optimiser step)
 
 
@@ -61,26 +60,6 @@ def make_schedule(name: str, optimizer: torch.optim.Optimizer, lr: float, total_
     if name == "step":
         return torch.optim.lr_scheduler.MultiStepLR(optimizer, milestones=list(milestones), gamma=gamma)
     return None
-
-
-def check_common(name: str, *, lr: float | None = None, epochs: int | None = None, batch_size: int | None = None,
-                 optimizer: str | None = None, momentum: float | None = None, weight_decay: float | None = None,
-                 schedule: str | None = None) -> None:
-    """One-line validation messages shared by the training-style methods."""
-    if lr is not None and not (lr > 0 and np.isfinite(lr)):
-        raise ValueError(f"{name}: learning rate must be > 0, got {lr}")
-    if epochs is not None and not 1 <= epochs <= 10000:
-        raise ValueError(f"{name}: epochs must be between 1 and 10000, got {epochs}")
-    if batch_size is not None and batch_size < 0:
-        raise ValueError(f"{name}: batch size must be >= 0 (0 = full batch), got {batch_size}")
-    if optimizer is not None and optimizer not in OPTIMIZERS:
-        raise ValueError(f"{name}: unknown optimizer {optimizer!r}; choose one of {', '.join(OPTIMIZERS)}")
-    if momentum is not None and not 0 <= momentum < 1:
-        raise ValueError(f"{name}: momentum must be in [0, 1), got {momentum}")
-    if weight_decay is not None and weight_decay < 0:
-        raise ValueError(f"{name}: weight decay must be >= 0, got {weight_decay}")
-    if schedule is not None and schedule not in SCHEDULES:
-        raise ValueError(f"{name}: unknown schedule {schedule!r}; choose one of {', '.join(SCHEDULES)}")
 
 
 def frozen_copy(model: nn.Module) -> nn.Module:

@@ -19,27 +19,21 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from explorer.config.declare import Settings
 from explorer.engine.trajectory import Trajectory
-from explorer.unlearning._common import (as_x, batch_indices, check_common, cpu_generator, frozen_copy,
+from explorer.unlearning._common import (as_x, batch_indices, cpu_generator, frozen_copy,
                                          make_optimizer, n_batches, random_copy)
 from explorer.unlearning.base import DataAccess, Preset, Recorder, RunContext, UnlearnData, register
 
 
 @dataclass(frozen=True)
-class BadTeacherConfig:
+class BadTeacherConfig(Settings, section="bad_teacher"):
     epochs: int = 30
     lr: float = 1e-3
     batch_size: int = 64
     retain_fraction: float = 0.3  # share of D_r distilled from the competent teacher
     temperature: float = 1.0
     elementwise_kl: bool = False  # published: F.kl_div's default "mean" over batch × classes, not the batch mean
-
-    def validate(self) -> None:
-        check_common("bad_teacher", lr=self.lr, epochs=self.epochs, batch_size=self.batch_size)
-        if not 0 <= self.retain_fraction <= 1:
-            raise ValueError(f"bad_teacher: retain fraction must be in [0, 1], got {self.retain_fraction}")
-        if not self.temperature > 0:
-            raise ValueError(f"bad_teacher: temperature must be > 0, got {self.temperature}")
 
 
 _WRAP = "jwf40/Information-Theoretic-Unlearning src/forget_full_class_strategies.py blindspot"

@@ -11,7 +11,8 @@ import numpy as np
 import torch
 from torch import nn
 
-from explorer.config.limits import MAX_RECORDED_BYTES, MAX_RECORDED_POINTS, check_fields, recording_stride
+from explorer.config.limits import MAX_RECORDED_BYTES, MAX_RECORDED_POINTS, recording_stride
+from explorer.config.declare import SECTIONS, Settings, check_fields, undeclared
 from explorer.engine.trajectory import Trajectory, TrajectoryPoint
 from toy_data import Dataset
 
@@ -249,8 +250,9 @@ class MethodSpec:
         unknown = set(values) - known
         if unknown:
             raise ValueError(f"{self.name} has no setting {', '.join(sorted(unknown))}")
-        cfg = replace(base, **values)
-        check_fields(self.name, cfg)  # types and ranges, declared in explorer/config/limits.py
+        cfg = replace(base, **values)  # a Settings config checks its fields as it is built
+        if not isinstance(cfg, Settings):
+            check_fields(self.name, cfg)
         if hasattr(cfg, "validate"):
             cfg.validate()
         return cfg
@@ -260,25 +262,26 @@ METHODS: dict[str, MethodSpec] = {}
 ORIGIN = {"now": BUILT_IN}  # who is registering: explorer/unlearning/plugins.py names each plugin while it loads
 
 
-def register(name: str, *, config: type, access: DataAccess, summary: str, presets: dict[str, Preset] | None = None,
-             limits: dict | None = None):
-    """Decorator: one line registers a method under ``name`` (timm-style), built-in or from a plugin. ``limits``
-    declares the range of each config field that has no shared declaration (explorer/config/limits.py)."""
+def register(name: str, *, config: type, access: DataAccess, summary: str, presets: dict[str, Preset] | None = None):
+    """Decorator: one line registers a method under ``name`` (timm-style), built-in or from a plugin. Each config
+    field is a setting: declared on the field (explorer.config.declare.setting) or, unless the field has its own,
+    by the shared declaration of its name (explorer.config.declare.SHARED: ``lr``, ``epochs``, ``batch_size``, ...).
+    A config deriving from ``Settings`` (``class MyConfig(Settings, section="my_method")``) is checked when it is
+    built; any other dataclass is checked before each run."""
 
     def wrap(fn: MethodFn) -> MethodFn:
         spec = MethodSpec(name, fn, config, access, summary, dict(presets or {}), ORIGIN["now"])
-        check_registration(spec, limits or {})
+        check_registration(spec)
         METHODS[name] = spec
         return fn
 
     return wrap
 
 
-def check_registration(spec: MethodSpec, declared: dict) -> None:
+def check_registration(spec: MethodSpec) -> None:
     """What every method must bring (a plugin is refused in one line otherwise): a new name, a callable, a
-    dataclass config whose defaults and presets lie inside declared ranges, a DataAccess, a summary."""
-    from explorer.config import limits
-
+    dataclass config whose every field is declared and whose defaults and presets lie inside their ranges, a
+    DataAccess, a summary."""
     name = spec.name
     if not (isinstance(name, str) and name.replace("_", "").isalnum() and name[:1].isalpha()):
         raise ValueError(f"a method name is a word of letters, digits and _, got {name!r}")
@@ -288,14 +291,10 @@ def check_registration(spec: MethodSpec, declared: dict) -> None:
         raise ValueError(f"{name}: register(...) needs a function, access=DataAccess(...) and a summary text")
     if not (isinstance(spec.config_cls, type) and is_dataclass(spec.config_cls)):
         raise ValueError(f"{name}: config must be a dataclass, got {spec.config_cls!r}")
-    for key, value in declared.items():
-        if not isinstance(value, limits.Limit):
-            raise ValueError(f"{name}: limits[{key!r}] must be explorer.config.limits.Limit(...)")
-        limits.METHOD[f"{name}.{key}"] = value
-    missing = limits.undeclared(name, spec.config_cls)
+    missing = undeclared(name, spec.config_cls)
     if missing:
-        raise ValueError(f"{name}: setting(s) {', '.join(missing)} have no declared range; pass "
-                         f"limits={{{missing[0]!r}: Limit(...)}} to register")
+        raise ValueError(f"{name}: setting(s) {', '.join(missing)} have no declared range; declare each with "
+                         f"{missing[0]}: ... = explorer.config.declare.setting(default, lo=..., hi=...)")
     try:
         for f in fields(spec.config_cls):  # each setting has a widget on both pages and a form in a link
             value = getattr(spec.config_cls(), f.name)
@@ -309,6 +308,8 @@ def check_registration(spec: MethodSpec, declared: dict) -> None:
             check_fields(name, entry.config)
     except (TypeError, ValueError) as err:
         raise ValueError(f"{name}: {_first_line(err)}") from None
+    if name != "retrain":  # retrain's settings are the training's (train.*)
+        SECTIONS[name] = spec.config_cls  # its settings' paths (name.field) resolve to this class's fields
 
 
 def method_names(zero_shot_only: bool = False) -> list[str]:
@@ -335,7 +336,8 @@ def run_method(name: str, model: nn.Module, data: Dataset, forget_ids, config=No
     spec = get_method(name)
     ctx = ctx or RunContext(device=next(model.parameters()).device)
     config = config if config is not None else spec.default_config()
-    check_fields(name, config)
+    if not isinstance(config, Settings):  # a Settings config was checked when it was built
+        check_fields(name, config)
     if hasattr(config, "validate"):
         config.validate()
     reason = refusal(name, data, forget_ids)

@@ -11,13 +11,14 @@ from dataclasses import dataclass
 
 from torch import nn
 
+from explorer.config.declare import Settings
 from explorer.engine.trajectory import Trajectory
-from explorer.unlearning._common import as_x, as_y, check_common, train_ce
+from explorer.unlearning._common import as_x, as_y, train_ce
 from explorer.unlearning.base import DataAccess, Preset, RunContext, UnlearnData, register
 
 
 @dataclass(frozen=True)
-class FinetuneConfig:
+class FinetuneConfig(Settings, section="finetune"):
     epochs: int = 5
     lr: float = 0.02
     batch_size: int = 64  # 0 = full batch (this explorer's choice; the sources use 64-256 on CIFAR)
@@ -27,13 +28,6 @@ class FinetuneConfig:
     schedule: str = "one_cycle"  # constant | cosine | one_cycle (per step) | cosine_epochs (per epoch)
     anchor_weight: float = 0.0  # w in (w/2)‖θ − θ0‖² added to the loss (the SCRUB notebook's l2_penalty)
     train_mode: bool = True  # False: fine-tune in eval mode (dropout/batch-norm frozen), as the SCRUB notebook
-
-    def validate(self) -> None:
-        check_common("finetune", lr=self.lr, epochs=self.epochs, batch_size=self.batch_size,
-                     optimizer=self.optimizer, momentum=self.momentum, weight_decay=self.weight_decay,
-                     schedule=self.schedule)
-        if not self.anchor_weight >= 0:
-            raise ValueError(f"finetune: anchor weight must be >= 0, got {self.anchor_weight}")
 
 
 _JIT = "jwf40/Information-Theoretic-Unlearning"

@@ -10,28 +10,23 @@ the optimiser and learning rate are this explorer's training recipe (Adam, lr 0.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
 
 import torch
 from torch import nn
 
+from explorer.config.declare import Settings, setting
 from explorer.engine.trajectory import Trajectory
-from explorer.unlearning._common import as_x, as_y, check_common, train_ce
+from explorer.unlearning._common import as_x, as_y, train_ce
 from explorer.unlearning.base import DataAccess, Preset, RunContext, UnlearnData, register
 
 
 @dataclass(frozen=True)
-class GreedyConfig:
+class GreedyConfig(Settings, section="greedy"):
     steps: int = 100  # full passes over the forget set
     lr: float = 0.01
     batch_size: int = 0  # 0 = the whole forget set in one batch
     optimizer: str = "adam"
-    target: Literal["runner_up", "next"] = "runner_up"
-
-    def validate(self) -> None:
-        check_common("greedy", lr=self.lr, epochs=self.steps, batch_size=self.batch_size, optimizer=self.optimizer)
-        if self.target not in ("runner_up", "next"):
-            raise ValueError(f"greedy: target must be 'runner_up' or 'next', got {self.target!r}")
+    target: str = setting("runner_up", choices=("runner_up", "next"))
 
 
 PRESETS = {

@@ -12,65 +12,15 @@ the network in one forward pass. Each behaviour of the published code is a named
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
-from typing import Callable, Literal
+from dataclasses import replace
+from typing import Callable
 
-import numpy as np
 import torch
 from torch import nn
 
+from explorer.config.jit import JiTConfig
 from explorer.engine.trajectory import Trajectory
 from explorer.unlearning.base import DataAccess, Preset, Recorder, RunContext, UnlearnData, register
-
-
-@dataclass(frozen=True)
-class JiTConfig:
-    # The defaults are the setting the calibration study picks (explorer/studies/calibration.py; README, "How the
-    # defaults were chosen"): σ 0.2, η 0.002, 30 passes, step guard 0.05, in probability space.
-    sigma: float = 0.2  # std of the Gaussian input perturbations
-    eta: float = 0.002  # SGD learning rate
-    perturbations: int = 25  # N
-    passes: int = 30  # full passes over the forget set, fresh noise each time (the paper does 1)
-    batch_size: int = 128  # forget samples per SGD step (the published scripts use 128 or 64)
-    # Default: softmax probabilities, where "flat inside a class, steep at the boundary" holds, so
-    # interior points barely move anything. In raw logits (published) a ReLU net is steep everywhere,
-    # and JiT also reshapes the function around interior points (see README, "What the explorer shows").
-    output_space: Literal["logits", "probs"] = "probs"
-    # Published-code behaviours, each a switch (the "published" preset turns them all on):
-    detach_perturbed: bool = True  # f(x̃) is a constant target (published: computed under no_grad)
-    clamp_to_batch_range: bool = False  # clamp x̃ to [min(x), max(x)] over the whole batch tensor
-    accumulate_grads: bool = False  # never zero gradients between batches of a pass (published)
-    # Over the batch. Published: sum. Default mean, so one η fits forget sets of 1 or 300 points.
-    reduction: Literal["sum", "mean"] = "mean"
-    train_mode: bool = False  # run the model in train mode (dropout/batch-norm active), as published
-    # The explorer's own guard, not in the paper or its code (0 = off): the largest change of the
-    # model's outputs (in output_space: class probabilities, or raw logits), at the forget inputs and
-    # their perturbations, that one step may make; a longer step is shortened to fit. Zero-shot: it
-    # looks only at the forget inputs. On a steep boundary JiT's first gradient is large and one plain
-    # SGD step flattens (or wrecks) the function at once; bounded steps make the change gradual and stop
-    # short of the damage. In logit space it watches logits: a saturated softmax would hide logits (and
-    # weights) growing without bound.
-    max_step_change: float = 0.05
-
-    def validate(self) -> None:
-        if not self.sigma > 0:
-            raise ValueError(f"sigma must be > 0, got {self.sigma}")
-        if not self.eta > 0:
-            raise ValueError(f"eta (learning rate) must be > 0, got {self.eta}")
-        if self.perturbations < 1:
-            raise ValueError(f"the number of perturbations N must be >= 1, got {self.perturbations}")
-        if self.passes < 1:
-            raise ValueError(f"passes must be >= 1, got {self.passes}")
-        if self.batch_size < 1:
-            raise ValueError(f"batch size must be >= 1, got {self.batch_size}")
-        if self.output_space not in ("logits", "probs"):
-            raise ValueError(f"output space must be 'logits' or 'probs', got {self.output_space!r}")
-        if self.reduction not in ("sum", "mean"):
-            raise ValueError(f"reduction must be 'sum' or 'mean', got {self.reduction!r}")
-        if not (0 <= self.max_step_change <= 100 and np.isfinite(self.max_step_change)):
-            raise ValueError(f"max step change must be between 0 (off) and 100, got {self.max_step_change}")
-        from explorer.config.limits import check_fields
-        check_fields("jit", self)  # every field's type and upper bound, declared in explorer/config/limits.py
 
 
 PUBLISHED_SWITCHES = dict(detach_perturbed=True, clamp_to_batch_range=True, accumulate_grads=True,
@@ -117,15 +67,6 @@ PRESETS: dict[str, Preset] = {
                                            train_mode=True, max_step_change=0.0),
                                  f"{_CODE} src/Bonus Experiments.ipynb (zero_grad every step)"),
 }
-
-
-# The preset each dataset starts from, on the pages and in the CLI alike; every other dataset starts from
-# "explorer" (the calibrated 2D default, also JiTConfig's defaults).
-DATASET_PRESETS = {"digits": "digits-class"}
-
-
-def default_preset(dataset: str) -> str:
-    return DATASET_PRESETS.get(dataset, "explorer")
 
 
 def _space(z: torch.Tensor, output_space: str) -> torch.Tensor:

@@ -27,8 +27,8 @@ from torch import nn
 from explorer.engine.batched import ModelStack
 from explorer.engine.trajectory import Trajectory
 from explorer.unlearning.base import Recorder, RunContext
-from explorer.unlearning.jit import (JiTConfig, _space, guard_probe, guard_stopped, guarded_step, jit_loss,
-                                     noise_generator)
+from explorer.unlearning.jit import _space, guard_probe, guard_stopped, guarded_step, jit_loss, noise_generator
+from explorer.config.jit import JiTConfig
 
 # (stack of the models to measure, their indices in the run, with class probabilities?) -> one result per
 # model: (metrics, probabilities or None), or the FloatingPointError its outputs raised

@@ -17,24 +17,21 @@ from dataclasses import dataclass
 from torch import nn
 from torch.nn import functional as F
 
+from explorer.config.declare import Settings, setting
 from explorer.engine.trajectory import Trajectory
-from explorer.unlearning._common import (as_x, as_y, batch_indices, check_common, cpu_generator, drift,
+from explorer.unlearning._common import (as_x, as_y, batch_indices, cpu_generator, drift,
                                          make_optimizer, n_batches, train_ce)
 from explorer.unlearning.base import DataAccess, Preset, Recorder, RunContext, UnlearnData, register
 
 
 @dataclass(frozen=True)
-class NegGradConfig:
+class NegGradConfig(Settings, section="neggrad"):
     epochs: int = 30  # passes over the forget set (one step per forget batch)
     lr: float = 1e-3
     batch_size: int = 128
     optimizer: str = "sgd"
     momentum: float = 0.0
     weight_decay: float = 0.0  # the optimiser's (decays toward 0, as torch's SGD weight_decay does)
-
-    def validate(self) -> None:
-        check_common("neggrad", lr=self.lr, epochs=self.epochs, batch_size=self.batch_size,
-                     optimizer=self.optimizer, momentum=self.momentum, weight_decay=self.weight_decay)
 
 
 NEGGRAD_PRESETS = {
@@ -65,8 +62,8 @@ def neggrad(model: nn.Module, data: UnlearnData, config: NegGradConfig, ctx: Run
 
 
 @dataclass(frozen=True)
-class NegGradPlusConfig:
-    alpha: float = 0.95  # weight of the retain term; 1 − α weighs the ascent on the forget set
+class NegGradPlusConfig(Settings, section="neggrad_plus"):
+    alpha: float = setting(0.95, lo=0.0, hi=1.0)  # weight of the retain term; 1 − α weighs the ascent on the forget set
     epochs: int = 10  # passes over the retain set
     lr: float = 0.01
     batch_size: int = 64  # retain batch size (batch sizes: this explorer's choice)
@@ -75,14 +72,6 @@ class NegGradPlusConfig:
     momentum: float = 0.9
     weight_decay: float = 5e-4  # wd in (wd/2)‖θ − θ0‖², pulling towards the original weights
     train_mode: bool = True  # False: eval mode (dropout/batch-norm frozen), as the SCRUB notebook
-
-    def validate(self) -> None:
-        check_common("neggrad_plus", lr=self.lr, epochs=self.epochs, batch_size=self.batch_size,
-                     optimizer=self.optimizer, momentum=self.momentum, weight_decay=self.weight_decay)
-        if not 0 <= self.alpha <= 1:
-            raise ValueError(f"neggrad_plus: alpha must be in [0, 1], got {self.alpha}")
-        if self.forget_batch_size < 0:
-            raise ValueError(f"neggrad_plus: forget batch size must be >= 0, got {self.forget_batch_size}")
 
 
 _SCRUB_NB = "meghdadk/SCRUB small_scale_unlearning.ipynb"

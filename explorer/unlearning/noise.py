@@ -41,8 +41,9 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from explorer.config.declare import Settings
 from explorer.engine.trajectory import Trajectory
-from explorer.unlearning._common import (as_x, as_y, batch_indices, check_common, cpu_generator, make_optimizer,
+from explorer.unlearning._common import (as_x, as_y, batch_indices, cpu_generator, make_optimizer,
                                          n_batches)
 from explorer.unlearning.base import DataAccess, Preset, Recorder, RunContext, UnlearnData, register
 
@@ -134,14 +135,8 @@ def _train_phases(model, phases, ctx, stale: list[torch.Tensor] | None = None) -
     return recorder.finish(step, epoch_no)
 
 
-def _check_counts(method: str, config, names) -> None:
-    for name in names:
-        if getattr(config, name) < 1:
-            raise ValueError(f"{method}: {name.replace('_', ' ')} must be >= 1, got {getattr(config, name)}")
-
-
 @dataclass(frozen=True)
-class UnsirConfig:
+class UnsirConfig(Settings, section="unsir"):
     noise_batch: int = 32
     noise_steps: int = 25
     noise_lr: float = 0.1
@@ -158,14 +153,6 @@ class UnsirConfig:
     stale_noise_grads: bool = False  # published: the noise steps' weight gradients join the first impair step
     noise_train_mode: bool = False  # published: the noise is learnt with the model in train mode
     first_per_class: bool = False  # published: the first per_class retain samples of each class (else seeded random)
-
-    def validate(self) -> None:
-        check_common("unsir", lr=self.lr, batch_size=self.batch_size)
-        check_common("unsir", lr=self.repair_lr, batch_size=self.repair_batch_size)
-        check_common("unsir", lr=self.noise_lr)
-        _check_counts("unsir", self, ("noise_batch", "noise_steps", "noise_copies", "per_class", "impair_epochs"))
-        if self.repair_epochs < 0 or self.noise_reg < 0:
-            raise ValueError("unsir: repair epochs and noise regularisation must be >= 0")
 
 
 _JIT = "jwf40/Information-Theoretic-Unlearning"
@@ -219,7 +206,7 @@ def unsir(model: nn.Module, data: UnlearnData, config: UnsirConfig, ctx: RunCont
 
 
 @dataclass(frozen=True)
-class EmmnConfig:
+class EmmnConfig(Settings, section="emmn"):
     noise_batch: int = 4
     max_noise_steps: int = 25  # error-maximising noise for the forget class
     min_noise_steps: int = 30  # error-minimising noise for each retained class
@@ -235,13 +222,6 @@ class EmmnConfig:
     three_per_copy: bool = False  # published: each noise copy adds only 3 of the noise_batch samples
     stale_noise_grads: bool = False  # published: the noise steps' weight gradients join the first training step
     noise_train_mode: bool = False  # published: the noise is learnt with the model in train mode
-
-    def validate(self) -> None:
-        check_common("emmn", lr=self.lr, epochs=self.epochs, batch_size=self.batch_size)
-        check_common("emmn", lr=self.noise_lr)
-        _check_counts("emmn", self, ("noise_batch", "max_noise_steps", "min_noise_steps", "noise_copies"))
-        if self.noise_reg < 0 or self.min_noise_reg < 0:
-            raise ValueError(f"emmn: noise regularisation must be >= 0, got {self.noise_reg} and {self.min_noise_reg}")
 
 
 _EMMN_SRC = f"{_JIT} src/forget_full_class_strategies.py lines 764-807 (emmn) with src/unlearn.py lines 134-194"

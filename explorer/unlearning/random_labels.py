@@ -15,21 +15,18 @@ from dataclasses import dataclass
 import numpy as np
 from torch import nn
 
+from explorer.config.declare import Settings
 from explorer.engine.trajectory import Trajectory
-from explorer.unlearning._common import as_x, as_y, check_common, cpu_generator, random_wrong_labels, train_ce
+from explorer.unlearning._common import as_x, as_y, cpu_generator, random_wrong_labels, train_ce
 from explorer.unlearning.base import DataAccess, Preset, RunContext, UnlearnData, register
 
 
 @dataclass(frozen=True)
-class RandomLabelsConfig:
+class RandomLabelsConfig(Settings, section="random_labels"):
     epochs: int = 3
     lr: float = 1e-3
     batch_size: int = 64
     optimizer: str = "adam"
-
-    def validate(self) -> None:
-        check_common("random_labels", lr=self.lr, epochs=self.epochs, batch_size=self.batch_size,
-                     optimizer=self.optimizer)
 
 
 PRESETS = {

@@ -6,7 +6,8 @@ from dataclasses import replace
 from torch import nn
 
 from explorer.engine.trajectory import Trajectory
-from explorer.engine.training import TrainConfig, fit
+from explorer.engine.training import fit
+from explorer.config.training import TrainConfig
 from explorer.unlearning.base import DataAccess, Preset, Recorder, RunContext, UnlearnData, register
 
 MAX_RECORDS = 40  # retraining runs hundreds of epochs; a few dozen frames show the boundary forming

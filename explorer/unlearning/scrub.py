@@ -18,14 +18,15 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from explorer.config.declare import Settings
 from explorer.engine.trajectory import Trajectory
-from explorer.unlearning._common import (as_x, as_y, batch_indices, check_common, cpu_generator, frozen_copy,
+from explorer.unlearning._common import (as_x, as_y, batch_indices, cpu_generator, frozen_copy,
                                          make_optimizer, n_batches)
 from explorer.unlearning.base import DataAccess, Preset, Recorder, RunContext, UnlearnData, register
 
 
 @dataclass(frozen=True)
-class ScrubConfig:
+class ScrubConfig(Settings, section="scrub"):
     epochs: int = 10
     msteps: int = 3  # epochs that start with a max pass over the forget set
     lr: float = 5e-4
@@ -43,18 +44,9 @@ class ScrubConfig:
     shuffle_forget: bool = True  # reshuffle the forget set for each max pass (off: in order, as the JiT repo's copies)
 
     def validate(self) -> None:
-        check_common("scrub", lr=self.lr, epochs=self.epochs, batch_size=self.batch_size, optimizer=self.optimizer,
-                     momentum=self.momentum, weight_decay=self.weight_decay)
-        if not 0 <= self.msteps <= self.epochs:
+        """What one field's range cannot say: the max passes happen within the epochs."""
+        if self.msteps > self.epochs:
             raise ValueError(f"scrub: msteps must be between 0 and epochs ({self.epochs}), got {self.msteps}")
-        if not self.temperature > 0:
-            raise ValueError(f"scrub: temperature must be > 0, got {self.temperature}")
-        if self.alpha < 0 or self.gamma < 0:
-            raise ValueError(f"scrub: alpha and gamma must be >= 0, got {self.alpha} and {self.gamma}")
-        if self.forget_batch_size < 0:
-            raise ValueError(f"scrub: forget batch size must be >= 0, got {self.forget_batch_size}")
-        if not self.max_grad_norm >= 0:
-            raise ValueError(f"scrub: max grad norm must be >= 0 (0 = no clipping), got {self.max_grad_norm}")
 
 
 _REPO = "meghdadk/SCRUB"

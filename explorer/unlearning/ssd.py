@@ -23,14 +23,17 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from explorer.config.declare import Settings, setting
 from explorer.engine.trajectory import Trajectory
 from explorer.unlearning._common import as_x, as_y, batch_indices, cpu_generator
 from explorer.unlearning.base import DataAccess, Preset, Recorder, RunContext, UnlearnData, register
 
+DATA_ORDERS = ("training", "shuffled", "retain_then_forget", "class_then_forget")
+
 
 @dataclass(frozen=True)
-class SSDConfig:
-    alpha: float = 10.0  # selection weighting: select where ℐ_Df > α·ℐ_D
+class SSDConfig(Settings, section="ssd"):
+    alpha: float = setting(10.0, lo=0.0, hi=1000.0, lo_open=True)  # selection weighting: select where ℐ_Df > α·ℐ_D
     lam: float = 1.0  # dampening constant λ
     exponent: float = 1.0
     lower_bound: float = 1.0  # β is capped here, so weights are never scaled up
@@ -39,28 +42,11 @@ class SSDConfig:
     # "training"; "shuffled" with the run's seed (a DataLoader with shuffle=True); "retain_then_forget" (a
     # ConcatDataset((retain, forget)): the forget samples last); "class_then_forget" (the retain set grouped by
     # class, classes ascending, each in training order, then the forget set: a retain set built class by class)
-    data_order: str = "training"
-
-    def validate(self) -> None:
-        if not self.alpha > 0:
-            raise ValueError(f"ssd: alpha (selection weighting) must be > 0, got {self.alpha}")
-        if not self.lam > 0:
-            raise ValueError(f"ssd: lambda (dampening constant) must be > 0, got {self.lam}")
-        if not self.exponent > 0:
-            raise ValueError(f"ssd: exponent must be > 0, got {self.exponent}")
-        if not 0 < self.lower_bound <= 1:
-            raise ValueError(f"ssd: lower bound must be in (0, 1], got {self.lower_bound}")
-        if self.batch_size < 0:
-            raise ValueError(f"ssd: batch size must be >= 0 (0 = full batch), got {self.batch_size}")
-        if self.data_order not in DATA_ORDERS:
-            raise ValueError(f"ssd: unknown data order {self.data_order!r}; choose one of {', '.join(DATA_ORDERS)}")
-
-
-DATA_ORDERS = ("training", "shuffled", "retain_then_forget", "class_then_forget")
+    data_order: str = setting("training", choices=DATA_ORDERS)
 
 
 @dataclass(frozen=True)
-class LFSSDConfig(SSDConfig):
+class LFSSDConfig(SSDConfig, section="lf_ssd"):
     def validate(self) -> None:
         super().validate()
         if self.data_order == "class_then_forget":

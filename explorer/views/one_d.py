@@ -13,9 +13,11 @@ from explorer import pipeline
 
 from explorer.figures import one_d as figures_1d
 from explorer.figures.common import MAX_FRAMES
-from explorer.engine.models import ModelConfig, predict_proba
+from explorer.engine.models import predict_proba
+from explorer.config.model import ModelConfig
 from explorer.pipeline import RunOutcome, Trained
-from explorer.config.scenario import Scenario, default_scenario
+from explorer.config.scenario import Scenario
+from explorer.scenarios import default_scenario
 from explorer.measures.verdict import guard_label
 from toy_data.one_d import FIGURE3_X, figure3_name
 

@@ -11,7 +11,8 @@ from explorer.figures.images import thumbnails_figure
 from explorer.measures.membership import ATTACKS
 from explorer.measures.verdict import method_label
 from explorer.pipeline import RunOutcome
-from explorer.studies.audit import Audit, AuditConfig, audited_models, compute_audit
+from explorer.studies.audit import Audit, audited_models, compute_audit
+from explorer.config.audit import AuditConfig
 from toy_data import Dataset
 
 MODEL_TITLES = {"original": "original", "retrain": "retrained"}

@@ -17,7 +17,8 @@ from explorer.measures.evaluation import Grid, local_lipschitz
 from explorer.measures.functions import default_radius, information_score
 from explorer.engine.models import predict_proba
 from explorer.pipeline import RunOutcome, Trained
-from explorer.config.scenario import Scenario, default_scenario
+from explorer.config.scenario import Scenario
+from explorer.scenarios import default_scenario
 from explorer.views import one_d
 
 GRID = "grid"  # the probe every 2D view draws: class probabilities on the scenario's grid

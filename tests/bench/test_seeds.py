@@ -2,7 +2,7 @@
 from dataclasses import replace
 
 from explorer.bench.seeds import format_rows, seeds_2d
-from explorer.config.scenario import default_scenario
+from explorer.scenarios import default_scenario
 
 
 def test_the_seeds_benchmark_times_both_counts_side_by_side_and_reports_ratios():

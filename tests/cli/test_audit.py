@@ -86,7 +86,7 @@ def test_tpr_at_one_percent_fpr_follows_from_the_reported_scores(report):
     (["--references", "7"], "even"),
     (["--references", "1000"], "audit.references"),
     (["--references", "256", "--samples", "20000"], "work budget"),
-    (["--variance", "median"], "invalid choice"),
+    (["--variance", "median"], "audit.variance must be one of per_point, global, got 'median'"),
     (["--forget-ids", "5000"], "out of range"),
     (["--backend", "ray", "--address", "127.0.0.1:1"], "cannot reach"),
 ])

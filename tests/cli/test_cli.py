@@ -257,7 +257,7 @@ def test_set_parses_what_the_field_declares_and_reads_lists_from_scenario_files(
     from dataclasses import replace
 
     from explorer.cli.run import apply_sets
-    from explorer.config.scenario import default_scenario
+    from explorer.scenarios import default_scenario
     ssd = replace(default_scenario("moons"), method="ssd", presets={"ssd": "resnet18"})  # preset writes alpha=10
     assert apply_sets(ssd, ["ssd.alpha=0.5"]).configs["ssd"]["alpha"] == 0.5
     from_file = replace(default_scenario("moons"), method="scrub", configs={"scrub": {"lr_decay_epochs": [2, 4]}})

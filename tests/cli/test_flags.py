@@ -12,17 +12,18 @@ import pytest
 
 from explorer.cli import build_parser, flags, main
 from explorer.cli.run import apply_sets
-from explorer.config import limits
-from explorer.config.scenario import Scenario, ScenarioError, default_scenario
-from explorer.engine.models import ModelConfig
-from explorer.engine.training import TrainConfig
+from explorer.config import declare
+from explorer.config.scenario import Scenario, ScenarioError
+from explorer.scenarios import default_scenario
+from explorer.config.model import ModelConfig
+from explorer.config.training import TrainConfig
 from explorer.stages import validate
-from toy_data import DatasetSpec
+from explorer.config.dataset import DatasetSpec
 
 ROOT = Path(__file__).resolve().parents[2]
-# Fields that are not one value: chosen by their own flags (--dataset, --data-file, --forget-*, --compare, --set,
+# Fields that are not one value: chosen by their own flags (--data-file, --forget-*, --compare, --set,
 # --preset) or by editing data in the app.
-STRUCTURED = {"name", "edits", "file", "dataset", "model", "train", "forget", "compare", "configs", "presets", "audit"}
+STRUCTURED = {"edits", "file", "dataset", "model", "train", "forget", "compare", "configs", "presets", "audit"}
 
 
 def run_help() -> str:
@@ -55,7 +56,7 @@ def test_todays_flag_names_still_parse():
     assert all(name in text for name in names), [n for n in names if n not in text]
 
 
-def _outside(declared: limits.Limit):
+def _outside(declared: declare.Limit):
     """A value its declaration refuses: past the top, else below the bottom, else a word for a choice."""
     if declared.choices:
         return "nope"

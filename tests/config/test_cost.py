@@ -8,7 +8,8 @@ import pytest
 from explorer import pipeline
 from explorer.cli import main
 from explorer.config import cost, limits
-from explorer.config.scenario import ScenarioError, default_scenario
+from explorer.config.scenario import ScenarioError
+from explorer.scenarios import default_scenario
 from explorer.studies.budget import atlas_cost, study_cost, sweep_cost
 from explorer.studies.calibration import StudyGrid
 from explorer.studies.runner import default_workers

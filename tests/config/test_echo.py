@@ -100,5 +100,5 @@ def test_huge_numbers_are_shown_by_their_magnitude(value, expected):
 
 
 def test_plain_messages_keep_their_words():
-    line = "URL parameter d.classes=99 is above the limit 10 classes; using 10 (d.test_fraction too)."
+    line = "dataset.classes must be between 2 and 10 classes, got 99; using 10 (d.test_fraction too)."
     assert for_markdown(line) == line

@@ -3,13 +3,15 @@ from dataclasses import replace
 
 import pytest
 
-from explorer.config import limits
+from explorer.config import declare, limits
 from explorer import pipeline
-from explorer.engine.models import ModelConfig
-from explorer.config.scenario import Scenario, ScenarioError, default_scenario
-from explorer.engine.training import TrainConfig
+from explorer.config.model import ModelConfig
+from explorer.config.scenario import Scenario, ScenarioError
+from explorer.scenarios import default_scenario
+from explorer.config.training import TrainConfig
 from explorer.unlearning import METHODS
-from toy_data import DatasetSpec, load_dataset
+from toy_data import load_dataset
+from explorer.config.dataset import DatasetSpec
 
 
 @pytest.mark.parametrize("prefix, cls", [("dataset", DatasetSpec), ("model", ModelConfig), ("train", TrainConfig),
@@ -17,16 +19,16 @@ from toy_data import DatasetSpec, load_dataset
 def test_every_setting_of_every_config_is_declared(prefix, cls):
     # a dataset's edits and data file are objects with checks of their own (toy_data/edits.py, config/datafile.py)
     skip = {"name", "edits", "file"} if prefix == "dataset" else set()
-    assert [f for f in limits.undeclared(prefix, cls) if f not in skip] == []
+    assert [f for f in declare.undeclared(prefix, cls) if f not in skip] == []
 
 
 def test_every_default_and_every_preset_lies_inside_its_declaration():
     for prefix, obj in (("dataset", DatasetSpec()), ("model", ModelConfig()), ("train", TrainConfig())):
-        limits.check_fields(prefix, obj)
+        declare.check_fields(prefix, obj)
     for name, spec in METHODS.items():
-        limits.check_fields(name, spec.default_config())
+        declare.check_fields(name, spec.default_config())
         for preset in spec.presets.values():
-            limits.check_fields(name, preset.config)
+            declare.check_fields(name, preset.config)
 
 
 @pytest.mark.parametrize("path, value, message", [
@@ -39,23 +41,23 @@ def test_every_default_and_every_preset_lies_inside_its_declaration():
 ])
 def test_check_names_the_setting_the_value_and_the_limit(path, value, message):
     with pytest.raises(ValueError, match=message) as err:
-        limits.check(path, value)
+        declare.check(path, value)
     assert path in str(err.value) and "\n" not in str(err.value)
 
 
-def test_clamp_moves_a_number_to_its_limit_with_a_notice():
-    assert limits.clamp("train.epochs", 50000) == (20000, "train.epochs=50000 is above the limit 20000 epochs; "
-                                                          "using 20000.")
-    value, note = limits.clamp("dataset.samples", 5, name="URL parameter d.samples")
-    assert value == 20 and "d.samples=5" in note and "limit 20" in note
-    assert limits.clamp("model.width", 64) == (64, None)
+def test_clamp_moves_a_number_to_its_limit_with_the_checkers_line_and_what_it_used():
+    assert declare.clamp("train.epochs", 50000) == (20000, "train.epochs must be between 1 and 20000 epochs, got "
+                                                          "50000; using 20000.")
+    value, note = declare.clamp("dataset.samples", 5)
+    assert value == 20 and note == "dataset.samples must be between 20 and 20000 points, got 5; using 20."
+    assert declare.clamp("model.width", 64) == (64, None)
     with pytest.raises(ValueError):  # an open bound has nothing to clamp to
-        limits.clamp("train.lr", 0.0)
+        declare.clamp("train.lr", 0.0)
 
 
 def test_widget_bounds_come_from_the_declarations():
-    assert limits.bounds("dataset.samples") == (20, limits.MAX_SAMPLES)
-    lo, hi = limits.bounds("train.lr")
+    assert declare.bounds("dataset.samples") == (20, limits.MAX_SAMPLES)
+    lo, hi = declare.bounds("train.lr")
     assert 0 < lo < 1e-4 and hi == 10.0
 
 
@@ -83,12 +85,14 @@ def test_the_default_runs_fit_the_budget_and_an_oversized_one_is_refused_before_
         pipeline.train_original(big_model)
 
 
-def test_validate_refuses_every_out_of_range_setting_in_one_line():
+def test_every_out_of_range_setting_is_refused_in_one_line_as_the_config_is_built_or_validated():
     base = default_scenario("moons")
-    for bad in (replace(base, grid_resolution=1000), replace(base, record_every=0),
-                replace(base, train=replace(base.train, patience=0)),
-                replace(base, model=replace(base.model, width=10**6)),
-                replace(base, configs={"jit": {"passes": 10**9}}),
+    for build in (lambda: replace(base, grid_resolution=1000), lambda: replace(base, record_every=0),
+                  lambda: replace(base.train, patience=0), lambda: replace(base.model, width=10**6)):
+        with pytest.raises(ScenarioError) as err:  # the one checker, when the config is built
+            build()
+        assert "\n" not in str(err.value)
+    for bad in (replace(base, configs={"jit": {"passes": 10**9}}),  # method settings: checked with their method
                 replace(base, configs={"unsir": {"noise_steps": 10**6}}, compare=("unsir",))):
         with pytest.raises(ScenarioError) as err:
             pipeline.validate(bad)

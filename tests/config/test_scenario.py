@@ -8,7 +8,8 @@ import pytest
 
 from explorer import pipeline
 from explorer.cli.common import MAX_SCENARIO_BYTES, read_scenario_file
-from explorer.config.scenario import ForgetSpec, Scenario, ScenarioError, default_scenario
+from explorer.config.scenario import ForgetSpec, Scenario, ScenarioError
+from explorer.scenarios import default_scenario
 from toy_data import load_dataset
 
 

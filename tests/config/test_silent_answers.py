@@ -8,7 +8,8 @@ import pytest
 from explorer.cli import main
 from explorer.config.scenario import ForgetSpec, Scenario, ScenarioError
 from explorer.config.urlstate import from_params
-from toy_data import DatasetSpec, load_dataset, max_train_size
+from toy_data import load_dataset, max_train_size
+from explorer.config.dataset import DatasetSpec
 
 
 @pytest.mark.parametrize("point", ["1e20,0", "1e308,1e308", "-3e7,2", "0,1e9"])

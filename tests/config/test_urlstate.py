@@ -4,8 +4,8 @@ from dataclasses import replace
 import pytest
 
 from explorer.config import urlstate as U
-from explorer.engine.models import ModelConfig
-from explorer.config.scenario import default_scenario
+from explorer.config.model import ModelConfig
+from explorer.scenarios import default_scenario
 
 
 @pytest.mark.parametrize("ids", [[], [0], [1, 2, 3], [0, 2, 3, 4, 9, 10, 11, 50]])
@@ -50,6 +50,12 @@ def test_list_values_from_query_params_are_accepted():
     assert back.dataset.name == "circles" and ids == [1, 2] and notices == []
 
 
+def _setting(key: str) -> str:
+    """The scenario path of a link key (d.samples: dataset.samples, grid: grid_resolution, c.jit.sigma: jit.sigma)."""
+    head, _, name = key.partition(".")
+    return f"{U.SECTIONS[head]}.{name}" if head in U.SECTIONS else name if head == "c" else U.TOP.get(key, key)
+
+
 @pytest.mark.parametrize("key,value", [
     ("ds", "nope"), ("ds", "digits"), ("d.noise", "abc"), ("d.samples", "5"), ("d.classes", "99"),
     ("m.activation", "swish"), ("m.width", "0"), ("t.lr", "-1"), ("t.lr", "nan"), ("method", "magic"),
@@ -63,7 +69,9 @@ def test_bad_params_fall_back_with_a_notice(key, value):
     if key == "ds":
         params = {"ds": value}
     scenario, ids, notices = U.from_params(params)
-    assert len(notices) == 1 and key in notices[0]
+    clamped = notices[0].endswith(".") and "; using " in notices[0] and not notices[0].startswith("Ignored")
+    named = _setting(key) if clamped else key  # a clamped value is named as the checker names it
+    assert len(notices) == 1 and named in notices[0], notices
     default = default_scenario(scenario.dataset.name)
     if key == "ds":
         assert scenario.dataset.name == "moons"
@@ -74,7 +82,7 @@ def test_bad_params_fall_back_with_a_notice(key, value):
         assert ids == ([1, 2, 3] if key != "f" else [])
     # a value outside its range is clamped to the limit (named in the notice); anything else keeps its default
     if key == "m.width":
-        assert scenario.model.width == 1 and "limit 1" in notices[0]
+        assert scenario.model.width == 1 and notices[0].endswith("got 0; using 1.")
     if key == "t.lr":
         assert scenario.train.lr == default.train.lr
     if key.startswith("c.jit"):
@@ -109,28 +117,34 @@ def test_the_lipschitz_probe_travels_in_the_link_and_a_bad_one_is_named():
 # ----------------------------------------------------------------------------------------------
 # a hostile or careless link: clamped with a notice naming the value and the limit, or dropped alone
 
-@pytest.mark.parametrize("key, value, path, expected, limit", [
-    ("t.epochs", "50000", "train.epochs", 20000, "limit 20000"),
-    ("t.lr", "20", "train.lr", 10.0, "limit 10"),
-    ("m.width", "5000", "model.width", 1024, "limit 1024"),
-    ("d.samples", "50000", "dataset.samples", 20000, "limit 20000"),
-    ("d.samples", "5", "dataset.samples", 20, "limit 20"),
-    ("t.patience", "0", "train.patience", 1, "limit 1"),
-    ("grid", "401", "grid_resolution", 400, "limit 400"),
-    ("seed", "1e20", "seed", 2**32 - 1, "limit 4,294,967,295"),
-    ("d.noise", "-1", "dataset.noise", 0.0, "limit 0"),
-    ("c.jit.passes", "1000000000", "configs.jit.passes", 10000, "limit 10000"),
-    ("c.jit.perturbations", "10000000", "configs.jit.perturbations", 1000, "limit 1000"),
-    ("c.unsir.noise_steps", "99999", "configs.unsir.noise_steps", 1000, "limit 1000"),
-    ("c.emmn.noise_copies", "1e12", "configs.emmn.noise_copies", 1000, "limit 1000"),
+@pytest.mark.parametrize("key, value, path, expected, notice", [
+    ("t.epochs", "50000", "train.epochs", 20000, "train.epochs must be between 1 and 20000 epochs, got 50000; using 20000."),
+    ("t.lr", "20", "train.lr", 10.0, "train.lr must be > 0 and <= 10, got 20; using 10."),
+    ("m.width", "5000", "model.width", 1024, "model.width must be between 1 and 1024 units, got 5000; using 1024."),
+    ("d.samples", "50000", "dataset.samples", 20000,
+     "dataset.samples must be between 20 and 20000 points, got 50000; using 20000."),
+    ("d.samples", "5", "dataset.samples", 20, "dataset.samples must be between 20 and 20000 points, got 5; using 20."),
+    ("t.patience", "0", "train.patience", 1, "train.patience must be between 1 and 20000 epochs, got 0; using 1."),
+    ("grid", "401", "grid_resolution", 400,
+     "grid_resolution must be between 10 and 400 cells per side, got 401; using 400."),
+    ("seed", "1e20", "seed", 2**32 - 1, "seed must be between 0 and 4,294,967,295, got 1e+20; using 4,294,967,295."),
+    ("d.noise", "-1", "dataset.noise", 0.0, "dataset.noise must be between 0 and 5, got -1; using 0."),
+    ("c.jit.passes", "1000000000", "configs.jit.passes", 10000,
+     "jit.passes must be between 1 and 10000 passes, got 1,000,000,000; using 10000."),
+    ("c.jit.perturbations", "10000000", "configs.jit.perturbations", 1000,
+     "jit.perturbations must be between 1 and 1000 perturbations per sample, got 10,000,000; using 1000."),
+    ("c.unsir.noise_steps", "99999", "configs.unsir.noise_steps", 1000,
+     "unsir.noise_steps must be between 1 and 1000 steps, got 99999; using 1000."),
+    ("c.emmn.noise_copies", "1e12", "configs.emmn.noise_copies", 1000,
+     "emmn.noise_copies must be between 1 and 1000 copies, got 1,000,000,000,000; using 1000."),
 ])
-def test_out_of_range_numbers_clamp_to_the_limit_with_a_notice(key, value, path, expected, limit):
+def test_out_of_range_numbers_clamp_to_the_limit_with_the_checkers_line(key, value, path, expected, notice):
     scenario, ids, notices = U.from_params({"ds": "moons", "f": "1-3", key: value})
     got = scenario
     for part in path.split("."):
         got = got[part] if isinstance(got, dict) else getattr(got, part)
     assert got == expected
-    assert len(notices) == 1 and key in notices[0] and limit in notices[0], notices
+    assert notices == [notice]
     assert ids == [1, 2, 3]
 
 

@@ -3,7 +3,7 @@ import pytest
 import torch
 
 from explorer import pipeline
-from explorer.config.scenario import default_scenario
+from explorer.scenarios import default_scenario
 
 
 @pytest.fixture(scope="module")

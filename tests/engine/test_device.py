@@ -32,8 +32,10 @@ def test_device_label_names_the_device():
 
 @pytest.mark.cuda  # deselected by default (no GPU in CI); run with `pytest -m cuda` on a GPU machine
 def test_jit_runs_on_cuda_and_matches_cpu():
-    from explorer.engine.models import ModelConfig, build_model
-    from explorer.unlearning.jit import JiTConfig, jit_loss
+    from explorer.engine.models import build_model
+    from explorer.config.model import ModelConfig
+    from explorer.unlearning.jit import jit_loss
+    from explorer.config.jit import JiTConfig
     assert torch.cuda.is_available(), "the cuda tests need a CUDA GPU"
     gpu_device = dev.pick_device("auto")
     assert gpu_device.type == "cuda"

@@ -3,7 +3,8 @@ import numpy as np
 import pytest
 import torch
 
-from explorer.engine.models import ModelConfig, build_model, logits, predict_proba
+from explorer.engine.models import build_model, logits, predict_proba
+from explorer.config.model import ModelConfig
 
 
 def test_the_same_seed_gives_the_same_weights_and_another_seed_others():

@@ -2,8 +2,10 @@ import numpy as np
 import pytest
 import torch
 
-from explorer.engine.models import ModelConfig, build_model, predict_proba
-from explorer.engine.training import TrainConfig, default_train_config, train
+from explorer.engine.models import build_model, predict_proba
+from explorer.config.model import ModelConfig
+from explorer.engine.training import train
+from explorer.config.training import TrainConfig, default_train_config
 from toy_data import default_spec, load_dataset
 
 CPU = torch.device("cpu")

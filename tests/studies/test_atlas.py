@@ -14,7 +14,8 @@ from explorer.studies.atlas import (FIELDS, PAIRS, Atlas, compute_atlas, noise_f
                                     summary)
 from explorer.studies.budget import atlas_cost
 from explorer.cli import main
-from explorer.config.scenario import ScenarioError, default_scenario
+from explorer.config.scenario import ScenarioError
+from explorer.scenarios import default_scenario
 
 
 def test_spearman_on_hand_made_columns():

@@ -10,10 +10,12 @@ import pytest
 from scipy import stats
 
 from explorer import pipeline
-from explorer.config.scenario import ForgetSpec, ScenarioError, default_scenario
+from explorer.config.scenario import ForgetSpec, ScenarioError
+from explorer.scenarios import default_scenario
 from explorer.engine.device import torch_threads
 from explorer.measures.membership import ATTACKS
-from explorer.studies.audit import AuditConfig, audited_models, check_audit, compute_audit, run_audit
+from explorer.studies.audit import audited_models, check_audit, compute_audit, run_audit
+from explorer.config.audit import AuditConfig
 from explorer.studies.references import draw_halves, reference_models
 
 

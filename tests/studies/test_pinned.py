@@ -12,7 +12,8 @@ import pytest
 import torch
 
 from explorer import pipeline
-from explorer.config.scenario import ForgetSpec, default_scenario
+from explorer.config.scenario import ForgetSpec
+from explorer.scenarios import default_scenario
 from explorer.engine.device import torch_threads
 from explorer.studies.atlas import compute_atlas
 from explorer.studies.calibration import StudyGrid, run_study

@@ -16,7 +16,7 @@ from explorer.studies import runner
 from explorer.studies.atlas import compute_atlas
 from explorer.cli import main
 from explorer.studies.runner import RunnerError, run_jobs
-from explorer.config.scenario import default_scenario
+from explorer.scenarios import default_scenario
 from explorer.studies.sweep import sweep_jit
 
 JOBS = [(2.0, float(i)) for i in range(6)]

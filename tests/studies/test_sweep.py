@@ -9,7 +9,8 @@ import pytest
 import torch
 
 from explorer import pipeline
-from explorer.config.scenario import ForgetSpec, default_scenario
+from explorer.config.scenario import ForgetSpec
+from explorer.scenarios import default_scenario
 from explorer.studies.sweep import SweepResult, sweep_jit
 from explorer.unlearning import RunContext, run_method
 
@@ -123,7 +124,8 @@ def test_the_sweep_runs_inside_a_streamlit_script():
         import streamlit as st
 
         from explorer import pipeline
-        from explorer.config.scenario import ForgetSpec, default_scenario
+        from explorer.config.scenario import ForgetSpec
+        from explorer.scenarios import default_scenario
         from explorer.studies.sweep import sweep_jit
 
         scenario = replace(default_scenario("moons", samples=120), forget=ForgetSpec(random_fraction=0.05),

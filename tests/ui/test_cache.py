@@ -1,7 +1,8 @@
 """The one model cache of both pages: bounded, keyed by what determines a trained model."""
 from dataclasses import replace
 
-from explorer.config.scenario import ForgetSpec, default_scenario
+from explorer.config.scenario import ForgetSpec
+from explorer.scenarios import default_scenario
 from explorer.ui.cache import LRU, training_key
 
 

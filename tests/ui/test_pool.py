@@ -12,7 +12,8 @@ import streamlit.elements.plotly_chart  # noqa: F401  (as in the server: Streaml
 import torch
 
 from explorer import pipeline
-from explorer.config.scenario import ScenarioError, default_scenario
+from explorer.config.scenario import ScenarioError
+from explorer.scenarios import default_scenario
 from explorer.figures.common import from_spec
 from explorer.studies import runner
 from explorer.ui import pool

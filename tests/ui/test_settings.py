@@ -4,7 +4,7 @@ from dataclasses import fields, replace
 
 import pytest
 
-from explorer.config.scenario import default_scenario
+from explorer.scenarios import default_scenario
 from explorer.ui import settings, state
 from explorer.unlearning import METHODS
 
@@ -16,6 +16,21 @@ def test_every_setting_of_every_method_has_a_widget(method):
     config = spec.default_config()
     for f in fields(config):
         assert settings.widget_kind(hints.get(f.name), getattr(config, f.name)), (method, f.name)
+
+
+def test_a_declared_choice_is_a_select_and_every_sidebar_control_has_the_declarations_words():
+    from explorer.config import declare
+    from explorer.ui import explore, images
+
+    assert settings.widget_kind(str, "probs", declare.limit("jit.output_space").choices) == "select"
+    for control in [*explore.CONTROLS, *images.CONTROLS]:
+        assert control.label and control.help, control.path
+    for control in explore.CONTROLS:  # the 2D page words these as declared
+        if control.path in ("train.lr", "model.depth", "dataset.samples", "dataset.noise"):
+            declared = declare.limit(control.path)
+            assert (control.label, control.help) == (declared.label, declared.help), control.path
+    activation = next(c for c in explore.CONTROLS if c.path == "model.activation")
+    assert activation.options() == list(declare.limit("model.activation").choices)  # the declared choices
 
 
 @pytest.mark.parametrize("value", [{"a": 1}, [1, 2], ("a", "b"), None, object()])

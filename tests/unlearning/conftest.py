@@ -6,8 +6,10 @@ import pytest
 import torch
 
 from explorer.engine.device import torch_threads
-from explorer.engine.models import ModelConfig, build_model
-from explorer.engine.training import TrainConfig, train
+from explorer.engine.models import build_model
+from explorer.config.model import ModelConfig
+from explorer.engine.training import train
+from explorer.config.training import TrainConfig
 from toy_data import Dataset
 
 CENTRES = np.array([[-3.0, 0.0], [3.0, 0.0], [0.0, 4.0]], dtype=np.float32)

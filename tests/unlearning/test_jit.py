@@ -1,15 +1,20 @@
 """The JiT engine: loss equal to a plain loop, every published-code switch, recording, rollback."""
+import copy
+import re
 from dataclasses import replace
 
 import numpy as np
+
 import pytest
 import torch
 from torch import nn
 
 from explorer.bench import reference_loop_loss
-from explorer.engine.models import ModelConfig, build_model
+from explorer.engine.models import build_model
+from explorer.config.model import ModelConfig
 from explorer.unlearning import RunContext, run_method
-from explorer.unlearning.jit import JiTConfig, guarded_step, jit_loss
+from explorer.unlearning.jit import guarded_step, jit_loss
+from explorer.config.jit import JiTConfig
 from explorer.unlearning.jit import outputs as probabilities
 from toy_data import default_spec, load_dataset
 
@@ -119,8 +124,17 @@ def _run(model, data, ids, cfg, **ctx):
     return run_method("jit", model, data, ids, cfg, RunContext(device=CPU, **ctx))
 
 
+def past_the_limits(config, **values):
+    """``config`` with ``values`` past their declared limits: set after it was built and checked (a config refuses
+    them when it is built), to see what the engine alone does at the extreme."""
+    out = copy.copy(config)
+    for name, value in values.items():
+        object.__setattr__(out, name, value)
+    return out
+
+
 def _run_past_the_limits(model, data, ids, cfg):
-    """The engine alone, past the declared limits (η ≤ 10, explorer/config/limits.py, which every entrance checks):
+    """The engine alone, past the declared limits (η ≤ 10, explorer/config/jit.py, which every entrance checks):
     its rollback must hold whatever the step."""
     import copy
     from types import SimpleNamespace
@@ -181,9 +195,10 @@ def test_trajectory_records_every_kth_step_with_metrics_and_probs(moons):
 
 def test_divergence_stops_the_run_and_keeps_the_last_good_weights(moons):
     model = build_model(ModelConfig(width=16), 2, 2, seed=0)
-    with pytest.raises(ValueError, match="jit.eta"):  # every entrance refuses it
-        _run(model, moons, [0, 1, 2], JiTConfig(eta=1e38, passes=5, output_space="logits"))
-    result = _run_past_the_limits(model, moons, [0, 1, 2], JiTConfig(eta=1e38, passes=5, output_space="logits"))
+    with pytest.raises(ValueError, match="jit.eta"):  # every entrance refuses it: the config itself, as it is built
+        JiTConfig(eta=1e38, passes=5, output_space="logits")
+    cfg = past_the_limits(JiTConfig(passes=5, output_space="logits"), eta=1e38)
+    result = _run_past_the_limits(model, moons, [0, 1, 2], cfg)
     assert result.trajectory.stopped and "diverged" in result.trajectory.stopped
     assert all(torch.isfinite(p).all() for p in result.model.parameters())
     assert len(result.trajectory) <= 3
@@ -200,14 +215,16 @@ def test_same_seed_same_result_other_seed_other_result(moons):
 
 
 @pytest.mark.parametrize("bad, message", [
-    (dict(sigma=0), "sigma"), (dict(eta=0), "eta"), (dict(perturbations=0), "perturbations"),
-    (dict(passes=0), "passes"), (dict(output_space="bits"), "output space"), (dict(reduction="max"), "reduction"),
-    (dict(max_step_change=-0.1), "max step change"), (dict(max_step_change=1e3), "max step change"),
-    (dict(max_step_change=float("nan")), "max step change"),
+    (dict(sigma=0), "jit.sigma must be > 0 and <= 10, got 0"), (dict(eta=0), "jit.eta must be > 0"),
+    (dict(perturbations=0), "jit.perturbations must be between 1 and 1000"), (dict(passes=0), "jit.passes"),
+    (dict(output_space="bits"), "jit.output_space must be one of logits, probs, got 'bits'"),
+    (dict(reduction="max"), "jit.reduction"), (dict(max_step_change=-0.1), "jit.max_step_change must be between 0"),
+    (dict(max_step_change=1e3), "jit.max_step_change"),
+    (dict(max_step_change=float("nan")), "jit.max_step_change must be a finite number, got nan"),
 ])
-def test_bad_configs_are_refused(bad, message):
-    with pytest.raises(ValueError, match=message):
-        JiTConfig(**bad).validate()
+def test_bad_configs_are_refused_as_they_are_built(bad, message):
+    with pytest.raises(ValueError, match=re.escape(message)):
+        JiTConfig(**bad)
 
 
 def test_presets_load_and_published_turns_every_switch_on():
@@ -286,7 +303,8 @@ def test_the_guard_is_off_by_default_in_the_published_presets():
 def test_a_guarded_step_changes_no_watched_probability_by_more_than_the_limit(moons):
     """One step on a steep, overfit model: unguarded it moves the watched probabilities far; guarded, by at
     most the limit (and by more than nothing: the guard shortens the step, it does not cancel it)."""
-    from explorer.engine.training import TrainConfig, train
+    from explorer.engine.training import train
+    from explorer.config.training import TrainConfig
     from explorer.unlearning.jit import outputs as probabilities
     initial = build_model(ModelConfig(width=32), 2, 2, seed=0)
     model, _ = train(initial, moons.x_train, moons.y_train, TrainConfig(epochs=600, lr=0.01), CPU)
@@ -363,7 +381,7 @@ def test_a_step_the_guard_cannot_shorten_enough_stops_the_run_with_a_message(moo
     from explorer.config.selection import boundary_point
     _, trained = moons_trained
     ids = boundary_point(trained.data, predict_proba(trained.model, trained.data.x_train))
-    cfg = JiTConfig(output_space="logits", eta=1e30, passes=3, max_step_change=0.05)
+    cfg = past_the_limits(JiTConfig(output_space="logits", passes=3, max_step_change=0.05), eta=1e30)
     result = _run_past_the_limits(trained.model, trained.data, ids, cfg)
     assert result.trajectory.stopped is not None and "step guard" in result.trajectory.stopped
     assert all(torch.isfinite(p).all() for p in result.model.parameters())

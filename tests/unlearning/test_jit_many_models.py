@@ -10,7 +10,7 @@ import torch
 
 from explorer.unlearning.jit_stack import jit_many
 from explorer.unlearning import RunContext, run_method
-from explorer.unlearning.jit import JiTConfig
+from explorer.config.jit import JiTConfig
 
 
 def _models(trained, k: int):

@@ -10,11 +10,12 @@ import torch
 
 from explorer import pipeline
 from explorer.engine.device import torch_threads
-from explorer.engine.models import ModelConfig, build_model, logits
+from explorer.engine.models import build_model, logits
+from explorer.config.model import ModelConfig
 from explorer.measures.many import measure_many
 from explorer.stages import ProbeEvaluator, seed_scenario
 from explorer.unlearning import RunContext, run_method
-from explorer.unlearning.jit import JiTConfig
+from explorer.config.jit import JiTConfig
 from explorer.unlearning.jit_stack import batchable, jit_many
 
 

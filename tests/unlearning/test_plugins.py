@@ -9,7 +9,7 @@ import textwrap
 import pytest
 
 from explorer.cli import main
-from explorer.config import limits
+from explorer.config import declare
 from explorer.unlearning import METHODS, get_method, method_names, plugins
 from explorer.unlearning.base import BUILT_IN, ORIGIN
 
@@ -106,10 +106,10 @@ def fake_plugins(tmp_path, monkeypatch):
     (info / "METADATA").write_text("Metadata-Version: 2.1\nName: fake-plugins\nVersion: 0.1\n")
     (info / "entry_points.txt").write_text(f"[{plugins.GROUP}]\n" + "".join(f"{k} = {v}\n" for k, v in ENTRY_POINTS.items()))
     monkeypatch.syspath_prepend(str(tmp_path))
-    saved = (dict(METHODS), dict(limits.METHOD), dict(plugins.ERRORS), set(plugins.LOADED))
+    saved = (dict(METHODS), dict(declare.SECTIONS), dict(plugins.ERRORS), set(plugins.LOADED))
     added = plugins.load_plugins()
     yield added
-    for registry, old in zip((METHODS, limits.METHOD, plugins.ERRORS), saved):
+    for registry, old in zip((METHODS, declare.SECTIONS, plugins.ERRORS), saved):
         registry.clear()
         registry.update(old)
     plugins.LOADED.clear()

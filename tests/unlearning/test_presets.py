@@ -228,7 +228,8 @@ def test_stale_noise_grads_collect_the_weight_gradient_of_every_noise_step(blobs
 
 
 def test_noise_train_mode_learns_the_noise_with_dropout_active():
-    from explorer.engine.models import ModelConfig, build_model
+    from explorer.engine.models import build_model
+    from explorer.config.model import ModelConfig
 
     model = build_model(ModelConfig(width=16, dropout=0.5), 2, 3, seed=0).eval()
     args = dict(maximise=True, steps=5, lr=0.1, reg=0.1, device=CPU)
@@ -244,7 +245,8 @@ def test_noise_train_mode_learns_the_noise_with_dropout_active():
 @pytest.fixture(scope="module")
 def digits(single_thread):
     from explorer import pipeline
-    from explorer.config.scenario import ForgetSpec, default_scenario
+    from explorer.config.scenario import ForgetSpec
+    from explorer.scenarios import default_scenario
 
     with single_thread(1):
         base = default_scenario("digits")

@@ -14,7 +14,8 @@ import pytest
 
 from explorer import pipeline
 from explorer.measures.comparison import comparison_rows
-from explorer.config.scenario import ForgetSpec, default_scenario
+from explorer.config.scenario import ForgetSpec
+from explorer.scenarios import default_scenario
 
 FIGURE_2_METHODS = ("jit", "greedy", "neggrad")
 CLOSE = 0.15  # "close to retrain": within 2 of the 15 forgotten moons points (1 point = 0.067)

@@ -1,7 +1,8 @@
 """What the pages let a user download: a scenario file the CLI runs with exactly the chosen forget set."""
 import json
 
-from explorer.config.scenario import Scenario, default_scenario
+from explorer.config.scenario import Scenario
+from explorer.scenarios import default_scenario
 from explorer.views.exports import scenario_export, scenario_json
 
 

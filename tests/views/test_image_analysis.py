@@ -8,7 +8,7 @@ import pytest
 
 from explorer.views import image_analysis as A
 from explorer import pipeline
-from explorer.config.scenario import default_scenario
+from explorer.scenarios import default_scenario
 
 
 @pytest.fixture(scope="module")

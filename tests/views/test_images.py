@@ -11,7 +11,8 @@ from explorer import pipeline
 
 from explorer.figures import images as image_figures
 from explorer.engine.models import predict_proba
-from explorer.config.scenario import ForgetSpec, default_scenario
+from explorer.config.scenario import ForgetSpec
+from explorer.scenarios import default_scenario
 from explorer.unlearning import get_method
 from explorer.views import images
 from explorer.views.images import SHOWN, plane_probe

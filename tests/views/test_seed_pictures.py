@@ -10,7 +10,8 @@ import pytest
 import torch
 
 from explorer import pipeline
-from explorer.config.scenario import ForgetSpec, default_scenario
+from explorer.config.scenario import ForgetSpec
+from explorer.scenarios import default_scenario
 from explorer.engine.device import torch_threads
 from explorer.measures import scores as S
 from explorer.views import images, one_d, two_d

@@ -14,8 +14,9 @@ from explorer import pipeline
 from explorer.figures import common
 from explorer.figures.common import MAX_FRAMES
 from explorer.pipeline import train_original
-from explorer.config.scenario import Scenario, ScenarioError, default_scenario
+from explorer.config.scenario import Scenario, ScenarioError
 from explorer.figures import two_d as figures
+from explorer.scenarios import default_scenario
 from explorer.views import exports, two_d
 from explorer.views.two_d import GRID
 
