@@ -1,7 +1,8 @@
 """Shrink: multiply every weight by a factor, a few times. A toy, not a real method: the whole of what adding a method
 takes (README, "Adding a method"). Copied into explorer/unlearning/ it is found there and appears in
 ``python -m explorer methods``, ``--method``/``--compare``/``--set``, both pages' pickers and settings, the
-comparison table and the work budget, with nothing else edited."""
+comparison table, the sweep (both pages' sweep panels and ``python -m explorer sweep --method shrink``, over
+``factor`` × ``steps``) and the work budget, with nothing else edited."""
 from __future__ import annotations
 
 from dataclasses import dataclass

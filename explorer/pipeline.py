@@ -15,17 +15,39 @@ from dataclasses import dataclass, field
 import numpy as np
 from torch import nn
 
+from explorer import seeds as seeds_module
 from explorer.config.scenario import Scenario, ScenarioError
-from explorer.measures.comparison import avg_gap, gaps
+from explorer.measures.comparison import avg_gap, gaps, metrics_csv
 from explorer.measures.evaluation import Evaluator
 from explorer.measures.verdict import judge, method_label
-from explorer.stages import (EVAL_INPUTS, MethodOutcome, ProbeEvaluator, Progress, Trained, _clean,  # noqa: F401
-                             build_initial, check_lipschitz_probe, check_work, grid_points, load_data, make_evaluator,
-                             method_config, one_line, probe_size, resolve_device, resolve_forget, retrain_reference,
-                             train_original, unlearn, validate, with_compare, work)
-from explorer import seeds as seeds_module
 from explorer.seeds import SeedRun
+from explorer.stages import (  # noqa: F401
+    EVAL_INPUTS,
+    MethodOutcome,
+    ProbeEvaluator,
+    Progress,
+    Trained,
+    _clean,
+    build_initial,
+    check_lipschitz_probe,
+    check_work,
+    grid_points,
+    load_data,
+    make_evaluator,
+    method_config,
+    one_line,
+    probe_size,
+    resolve_device,
+    resolve_forget,
+    retrain_reference,
+    train_original,
+    unlearn,
+    validate,
+    with_compare,
+    work,
+)
 from explorer.unlearning.base import refusal
+
 
 @dataclass
 class RunOutcome:
@@ -148,7 +170,6 @@ class RunOutcome:
 
     def csv(self) -> str:
         """Every metric of every method at every recorded step, then each model's final row."""
-        from explorer.measures.comparison import metrics_csv
         return metrics_csv(self.models(), self.trajectories())
 
 

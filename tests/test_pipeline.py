@@ -129,7 +129,7 @@ def test_a_registered_metric_reaches_the_report_the_table_and_the_csv(small):
         assert "forget_margin" in report["models"]["jit"]["trajectory"][-1]["metrics"]
         assert "forget_margin" in comparison_frame(out.models()).columns
         assert "forget_margin" in out.csv().splitlines()[0].split(",")
-        from explorer.cli.run import summary
+        from explorer.commands.run import summary
         assert "forget_margin" in summary(report).splitlines()[0]
     assert "forget_margin" not in comparison_frame(out.models()).columns
 

@@ -9,11 +9,22 @@ from __future__ import annotations
 
 import os
 import time
+from dataclasses import replace
 
 import numpy as np
 import torch
 
+from explorer import pipeline
+from explorer.config.scenario import ForgetSpec
+from explorer.engine.batched import train_each, train_many
 from explorer.engine.device import torch_threads
+from explorer.engine.models import logits
+from explorer.scenarios import default_scenario
+from explorer.studies import runner
+from explorer.studies.atlas import compute_atlas
+from explorer.studies.sweep import sweep_jit
+from explorer.unlearning import RunContext, run_method
+from explorer.unlearning.jit_stack import jit_many
 
 
 def mlp_flops_per_epoch(widths: list[int], samples: int) -> float:
@@ -38,14 +49,6 @@ def matmul_rate(seconds: float = 1.0) -> float:
 
 def atlas_benchmark(points: int | None = None, serial: bool = True, ray: bool = True) -> dict:
     """``points``: the first that many training points (default: all 300 of the default moons)."""
-    from explorer import pipeline
-    from explorer.studies.atlas import compute_atlas
-    from explorer.engine.batched import train_each, train_many
-    from explorer.unlearning.jit_stack import jit_many
-    from explorer.engine.models import logits
-    from explorer.scenarios import default_scenario
-    from explorer.unlearning import RunContext, run_method
-
     scenario = default_scenario("moons")
     out: dict = {"dataset": "moons", "device": "cpu"}
     with torch_threads(1):
@@ -102,15 +105,6 @@ def atlas_benchmark(points: int | None = None, serial: bool = True, ray: bool = 
 def ray_vs_pool() -> dict:
     """One σ×η sweep (moons, 5 % forgotten, 4×4 cells) on the process pool and on a local 2-CPU Ray, both
     warm (each started and used once before the timed run); identical metrics are required."""
-    from dataclasses import replace
-
-    from explorer import pipeline
-
-    from explorer.studies import runner
-    from explorer.config.scenario import ForgetSpec
-    from explorer.scenarios import default_scenario
-    from explorer.studies.sweep import sweep_jit
-
     scenario = replace(default_scenario("moons"), forget=ForgetSpec(random_fraction=0.05))
     with torch_threads(1):
         trained = pipeline.train_original(scenario, device=torch.device("cpu"))

@@ -11,13 +11,23 @@ from dataclasses import replace
 import torch
 from torch import nn
 
-from explorer.engine.device import device_label, pick_device, torch_threads
-from explorer.engine.models import build_model
+from explorer import pipeline
+from explorer.bench.app import click_to_animation
+from explorer.bench.atlas import atlas_benchmark
+from explorer.bench.atlas import format_rows as atlas_rows
+from explorer.bench.audit import audit_benchmark
+from explorer.bench.audit import format_rows as audit_rows
+from explorer.bench.images import image_benchmark
+from explorer.bench.seeds import format_rows as seeds_rows
+from explorer.bench.seeds import seeds_benchmark
+from explorer.config.jit import JiTConfig
 from explorer.config.model import ModelConfig
 from explorer.config.scenario import ForgetSpec
+from explorer.engine.device import device_label, pick_device, torch_threads
+from explorer.engine.models import build_model
 from explorer.scenarios import default_scenario
+from explorer.unlearning import METHODS
 from explorer.unlearning.jit import jit_loss, perturb
-from explorer.config.jit import JiTConfig
 from toy_data import default_spec, load_dataset
 
 FORGET_SIZE = 128
@@ -120,7 +130,6 @@ METHOD_CASES = {
 
 def method_scenario(case: str):
     """The timing scenario of ``case``: every applicable method compared on its forget set."""
-    from explorer.unlearning import METHODS
 
     forget = METHOD_CASES[case]
     methods = [m for m in METHODS if m != "retrain"
@@ -135,7 +144,6 @@ def method_times(device: str = "auto") -> dict:
 
     One torch thread, as the app runs these tiny models (two threads were 10x slower or worse when
     anything else shared the 2-core machine)."""
-    from explorer import pipeline
 
     out = {}
     with torch_threads(1):
@@ -155,21 +163,16 @@ def run_all(repeats: int = 7, device: str = "auto", include_app: bool = True, in
         "method_seconds": method_times(device),
     }
     if include_app:
-        from explorer.bench.app import click_to_animation
-        from explorer.bench.images import image_benchmark
 
         result["app"] = click_to_animation()
         result["images"] = image_benchmark()
     if include_atlas:
-        from explorer.bench.atlas import atlas_benchmark
 
         result["atlas"] = atlas_benchmark()
     if include_seeds:
-        from explorer.bench.seeds import seeds_benchmark
 
         result["seeds"] = seeds_benchmark()
     if include_audit:
-        from explorer.bench.audit import audit_benchmark
 
         result["audit"] = audit_benchmark()
     return result
@@ -184,14 +187,8 @@ def format_table(result: dict) -> str:
                      f"{r['max_abs_weight_diff']:>11.1e}")
     for case, times in result.get("method_seconds", {}).items():
         lines.append(f"methods on {case}: " + ", ".join(f"{m} {t:.2f}s" for m, t in times.items()))
-    from explorer.bench.atlas import format_rows
-
-    lines += format_rows(result.get("atlas", {}))
-    from explorer.bench.seeds import format_rows as seeds_rows
-
+    lines += atlas_rows(result.get("atlas", {}))
     lines += seeds_rows(result.get("seeds", {}))
-    from explorer.bench.audit import format_rows as audit_rows
-
     lines += audit_rows(result.get("audit", {}))
     for section in ("app", "images"):
         for key, value in result.get(section, {}).items():

@@ -5,10 +5,19 @@ Targets on a 2-core CPU: training ≤ 5 s; unlearn + retrain + figures ≤ 3 s.
 """
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import replace
 
 import numpy as np
+import torch
+
+from explorer import pipeline
+from explorer.engine.device import torch_threads
+from explorer.figures import images as image_figures
+from explorer.scenarios import default_scenario
+from explorer.views import image_analysis
+from explorer.views import images as views
 
 TRAIN_TARGET_S = 5.0
 UNLEARN_TARGET_S = 3.0
@@ -17,12 +26,6 @@ UNLEARN_TARGET_S = 3.0
 def image_benchmark(forget: int = 100, seed: int = 0) -> dict:
     """Seconds for each stage (wall clock, this process, whatever device ``auto`` picks), on one torch thread
     as the page computes, with the machine's load average while it ran (a busy machine is slower)."""
-    import os
-
-    import torch
-
-    from explorer.engine.device import torch_threads
-
     load_before = os.getloadavg()[0]
     with torch_threads():
         out = _stages(forget, seed)
@@ -33,12 +36,6 @@ def image_benchmark(forget: int = 100, seed: int = 0) -> dict:
 
 
 def _stages(forget: int, seed: int) -> dict:
-    from explorer import pipeline
-    from explorer.views import image_analysis
-    from explorer.figures import images as image_figures
-    from explorer.scenarios import default_scenario
-    from explorer.views import images as views
-
     scenario = replace(default_scenario("digits"), presets={"jit": "digits-class"}, seed=seed)
     start = time.perf_counter()
     trained = pipeline.train_original(scenario)

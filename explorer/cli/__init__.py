@@ -1,18 +1,25 @@
-"""Headless command line: ``python -m explorer COMMAND``, one module per command (``run``, ``methods``,
-``calibrate``, ``atlas``, ``audit``, ``bench``), each with ``add_parser`` and ``command``.
+"""Headless command line: ``python -m explorer COMMAND`` (``run``, ``methods``, ``calibrate``, ``atlas``, ``audit``,
+``sweep``, ``bench``).
+
+The layering decides what loads when. This package is the light layer: argparse, the settings' declarations and
+their checker (explorer/config/limits.py), one module per command with its parser; it imports neither torch nor
+scikit-learn, so ``--help`` and a refused value answer at once. Once the command line has parsed and passed its
+checks, :func:`main` imports the command's engine side, :mod:`explorer.commands` (``explorer.commands.run`` for
+``run``), whose imports are at its top like every engine module's.
 
 Bad input exits with status 2 and one line on stderr, never a traceback.
 """
 from __future__ import annotations
 
 import sys
+from importlib import import_module
 
-from explorer.cli import atlas, audit, bench, calibrate, methods, run
+from explorer.cli import atlas, audit, bench, calibrate, methods, run, sweep
 from explorer.cli.common import Parser, UsageError
 from explorer.config.echo import for_terminal
 from explorer.config.errors import ScenarioError
 
-COMMANDS = {module.NAME: module for module in (run, methods, calibrate, atlas, audit, bench)}
+COMMANDS = {module.NAME: module for module in (run, methods, calibrate, atlas, audit, sweep, bench)}
 
 
 def build_parser() -> Parser:
@@ -23,6 +30,7 @@ def build_parser() -> Parser:
     calibrate.add_parser(sub)
     atlas.add_parser(sub, run_parser)
     audit.add_parser(sub, run_parser)
+    sweep.add_parser(sub, run_parser)
     bench.add_parser(sub)
     return parser
 
@@ -51,7 +59,10 @@ def main(argv: list[str] | None = None) -> int:
         if args.command is None:
             parser.print_help()
             return 2
-        return COMMANDS[args.command].command(args)
+        light = COMMANDS[args.command]
+        if hasattr(light, "check"):
+            light.check(args)  # what the light layer can check before the engine loads
+        return import_module(f"explorer.commands.{args.command}").command(args)
     except (UsageError, ScenarioError) as err:
         print(f"error: {for_terminal(err)}", file=sys.stderr)
         return 2

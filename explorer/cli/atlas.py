@@ -1,11 +1,7 @@
 """``python -m explorer atlas``: the atlas of a 2D scenario (every scenario flag of ``run`` applies)."""
 from __future__ import annotations
 
-import json
-
-from explorer.cli import run as run_command
-from explorer.cli.common import checked_out, checked_runner, emit, runner_flags, stage_bar
-from explorer.config.cost import STUDY_BUDGET
+from explorer.cli.common import runner_flags
 
 NAME = "atlas"
 
@@ -25,23 +21,3 @@ def add_parser(sub, run):
                             "floor (two seeds' maps compared) is computed either way")
 
     return atlas
-
-
-def command(args) -> int:
-    from explorer.pipeline import load_data
-    from explorer.studies.atlas import check, compute_atlas, summary as atlas_summary
-    from explorer.studies.budget import atlas_cost, checked
-
-    args.threads = None
-    scenario = run_command.scenario_from_args(args)
-    method = args.method or scenario.method
-    check(scenario, method, args.loo_seeds)
-    data = load_data(scenario)
-    checked(atlas_cost(scenario, data, method, len(data.x_train), args.loo_seeds), STUDY_BUDGET,
-            f"this atlas of {len(data.x_train):,} points" + (f" over {args.loo_seeds} training seeds"
-                                                              if args.loo_seeds > 1 else ""))
-    out = checked_out(args.out) if args.out else None
-    checked_runner(args)
-    atlas = compute_atlas(scenario, progress=stage_bar(), method=method, backend=args.backend,
-                          workers=args.workers, address=args.address, loo_seeds=args.loo_seeds)
-    return emit(json.dumps(atlas.to_dict(), indent=1), out, args.out, lambda: atlas_summary(atlas))

@@ -1,4 +1,5 @@
-"""The σ×η sweep as heatmaps (rows η, columns σ), one panel per metric."""
+"""A sweep as heatmaps (rows: the second setting's values, columns: the first's; σ×η for JiT), one panel per
+metric."""
 from __future__ import annotations
 
 from typing import Sequence
@@ -10,24 +11,31 @@ from plotly.subplots import make_subplots
 from explorer.measures.metrics import METRICS
 
 SWEEP_LABELS = {"avg_gap": "avg gap to retrain"}  # sweep values that are not metrics of explorer.measures.metrics
+SETTING_SYMBOLS = {"sigma": "σ", "eta": "η"}  # JiT's settings as the paper writes them
+
+
+def setting_label(name: str) -> str:
+    """A swept setting as the axes name it: σ and η for JiT's, the field's name otherwise."""
+    return SETTING_SYMBOLS.get(name, name)
 
 
 def sweep_figure(sweep, metrics: Sequence[str] = ("retain_acc", "forget_acc"), title: str = "",
                  height: int = 340) -> go.Figure:
-    """Side-by-side heatmaps of a :class:`explorer.studies.sweep.SweepResult` (rows η, columns σ), each
-    cell annotated; a usable window is high retain accuracy AND low forget accuracy."""
+    """Side-by-side heatmaps of a :class:`explorer.studies.sweep.SweepResult` (rows its ``y`` setting, columns its
+    ``x``; η and σ for JiT), each cell annotated; a usable window is high retain accuracy AND low forget accuracy."""
     fig = make_subplots(rows=1, cols=len(metrics), subplot_titles=[METRICS[m].label if m in METRICS
                                                                    else SWEEP_LABELS.get(m, m) for m in metrics], horizontal_spacing=0.12)
-    xs = [f"{s:g}" for s in sweep.sigmas]
-    ys = [f"{e:g}" for e in sweep.etas]
+    xs = [f"{s:g}" for s in sweep.xs]
+    ys = [f"{e:g}" for e in sweep.ys]
+    x_label, y_label = setting_label(sweep.x), setting_label(sweep.y)
     for k, m in enumerate(metrics):
         z = np.asarray(sweep.metrics[m], float)
         fig.add_trace(go.Heatmap(z=z, x=xs, y=ys, zmin=0, zmax=1, colorscale="Viridis", showscale=k == 0,
                                  text=np.round(z, 2), texttemplate="%{text}",
-                                 hovertemplate=f"σ %{{x}}, η %{{y}}: {m} %{{z:.3f}}<extra></extra>"),
+                                 hovertemplate=f"{x_label} %{{x}}, {y_label} %{{y}}: {m} %{{z:.3f}}<extra></extra>"),
                       row=1, col=k + 1)
-        fig.update_xaxes(title="σ", type="category", dtick=1, row=1, col=k + 1)
-        fig.update_yaxes(title="η", type="category", dtick=1, row=1, col=k + 1)
+        fig.update_xaxes(title=x_label, type="category", dtick=1, row=1, col=k + 1)
+        fig.update_yaxes(title=y_label, type="category", dtick=1, row=1, col=k + 1)
     fig.update_layout(title=title, height=height, margin=dict(l=10, r=10, t=60, b=10))
     return fig
 

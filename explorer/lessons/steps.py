@@ -8,29 +8,28 @@ does not do what the paper's figures suggest.
 """
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, replace
 from typing import Any, Callable
 
 import numpy as np
 
 from explorer import pipeline
-
-from explorer.figures import two_d as figures
-
-from explorer.figures import one_d as figures_1d
-from explorer.figures.sweep import sweep_figure
-
 from explorer.config import selection
-from explorer.engine.models import predict_proba
-from explorer.config.scenario import Scenario
-from explorer.scenarios import default_scenario
-from explorer.measures.verdict import guard_label
 from explorer.config.audit import AuditConfig
+from explorer.config.scenario import ForgetSpec, Scenario
+from explorer.engine.models import predict_proba
+from explorer.figures import one_d as figures_1d
+from explorer.figures import two_d as figures
+from explorer.figures.sweep import sweep_figure
+from explorer.lessons.model import Outcome, Step
+from explorer.measures.metrics import METRICS
+from explorer.measures.verdict import guard_label
+from explorer.scenarios import default_scenario
+from explorer.studies.sweep import sweep_jit
 from explorer.views import one_d as V1
 from explorer.views import privacy as VP
 from explorer.views import two_d as V2
-from explorer.lessons.model import Outcome, Step
-
 
 # ----------------------------------------------------------------------------------------------
 # scenarios: small and fast (a lesson step should take seconds), one per key
@@ -41,7 +40,6 @@ def _moons() -> Scenario:
 
 
 def _moons_random() -> Scenario:
-    from explorer.config.scenario import ForgetSpec
     return replace(_moons(), forget=ForgetSpec(random_fraction=0.1))
 
 
@@ -77,8 +75,6 @@ class Engine:
 
 def local_engine(scale: float = 1.0) -> Engine:
     """An engine with its own in-memory cache (no Streamlit)."""
-    import json
-
     store: dict = {}
 
     def trained_for(sc, progress=None):
@@ -335,8 +331,6 @@ def view_jit_run(step: Step, engine: Engine) -> Outcome:
 
 
 def view_sweep(step: Step, engine: Engine) -> Outcome:
-    from explorer.studies.sweep import sweep_jit
-
     sc = scenario(step.scenario)
     trained = engine.trained(sc)
     ids = next(iter(forget_ids(step, trained).values()))
@@ -372,8 +366,6 @@ def _mia_run(step: Step, engine: Engine):
 
 
 def _bars(out, metric: str, engine: Engine):
-    from explorer.measures.metrics import METRICS
-
     values = {"original": out.references["original"][metric], "retrained": out.references["retrain"][metric],
               "JiT": out.main.final_metrics[metric]}
     return figures_1d.bars_figure(["original", "retrained", out.label()], list(values.values()), METRICS[metric].label,

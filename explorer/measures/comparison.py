@@ -19,6 +19,7 @@ import numbers
 from typing import Any, Mapping
 
 from explorer.measures.metrics import metric_names as registered_names
+from explorer.unlearning import METHODS
 
 AVG_GAP_METRICS = ("retain_acc", "forget_acc", "test_acc", "mia_efficacy")
 REFERENCE = "retrain"
@@ -54,8 +55,6 @@ def avg_gap(metrics: Mapping[str, Any], reference: Mapping[str, Any],
 
 
 def _access(name: str):
-    from explorer.unlearning import METHODS  # late import: keeps this module importable on its own
-
     spec = METHODS.get(name)
     return None if spec is None else spec.access
 

@@ -8,8 +8,9 @@ import numpy as np
 import torch
 from torch import nn
 
-from explorer.measures import metrics as M
+from explorer.config.scenario import SUBCLASS_CLUSTERS, ScenarioError, subclass_ids
 from explorer.engine.models import logits as model_logits
+from explorer.measures import metrics as M
 from toy_data import Dataset
 
 
@@ -102,7 +103,6 @@ def paper_split(data: Dataset, forget_ids, seed: int = 0) -> PaperSplit:
     of_class = data.y_test == cls
     if len(members) == len(ids):
         return PaperSplit("class", of_class, ~of_class)
-    from explorer.config.scenario import SUBCLASS_CLUSTERS, ScenarioError, subclass_ids
 
     try:
         clusters = [np.asarray(subclass_ids(data, cls, k, seed=seed)) for k in range(SUBCLASS_CLUSTERS)]

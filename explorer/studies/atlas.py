@@ -46,11 +46,17 @@ from typing import Callable
 
 import numpy as np
 import torch
+from scipy.stats import spearmanr
 
+from explorer import pipeline
 from explorer.config.scenario import Scenario, ScenarioError
+from explorer.measures.evaluation import local_lipschitz
+from explorer.measures.functions import default_radius, information_score
 from explorer.measures.verdict import judge_movement
 from explorer.stages import _clean, seed_scenario
+from explorer.studies import job
 from explorer.studies.study import Cell, Measures, run_cells
+from explorer.unlearning.base import get_method
 
 FIELDS = ("id", "x", "label", "alpha", "lipschitz", "loo_boundary_change", "method_boundary_change",
           "method_agreement_with_loo", "method_test_drop")
@@ -119,8 +125,6 @@ class Atlas:
 
 def spearman(a, b) -> dict[str, float | None]:
     """Spearman's ρ and its two-sided p-value; None for both where it is undefined (a constant column)."""
-    from scipy.stats import spearmanr
-
     a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
     ok = np.isfinite(a) & np.isfinite(b)
     if ok.sum() < 3 or np.ptp(a[ok]) == 0 or np.ptp(b[ok]) == 0:
@@ -136,9 +140,6 @@ def spearman_table(points: list[dict]) -> dict[str, dict]:
 def check(scenario: Scenario, method: str, loo_seeds: int = 1) -> None:
     """Cheap checks before any work: a 2D dataset, a known method that can forget one point, 1..MAX_LOO_SEEDS
     leave-one-out seeds."""
-    from explorer import pipeline
-    from explorer.unlearning.base import get_method
-
     pipeline.validate(replace(scenario, method=method, compare=()))
     data = pipeline.load_data(scenario)
     if not data.is_2d:
@@ -175,11 +176,6 @@ def compute_atlas(scenario: Scenario, trained=None, progress: Progress | None = 
     the same data; ``trained``, when given, is that seed's original. ``loo_seeds`` K: every seeded column the
     mean over training seeds ``offset .. offset + K − 1``; ``floor``: also the noise floor (a second seed's
     atlas when K = 1)."""
-    from explorer import pipeline
-    from explorer.measures.evaluation import local_lipschitz
-    from explorer.measures.functions import default_radius, information_score
-    from explorer.studies import job
-
     method = method or scenario.method
     check(scenario, method, loo_seeds)
     start = time.perf_counter()

@@ -16,6 +16,8 @@ from explorer.config import limits
 from explorer.config.cost import PARAM_STEP_SECONDS, Cost, check
 from explorer.config.scenario import Scenario, ScenarioError
 from explorer.scenarios import default_scenario
+from explorer.studies.atlas import CHUNK, computed_seeds
+from explorer.studies.calibration import NEIGHBOURS
 from toy_data import Dataset
 
 
@@ -36,11 +38,13 @@ def _method(name: str, config, m, n: int, n_forget: int, classes: int) -> float:
     return m.work_seconds(forwards, steps, method=True)
 
 
-def sweep_cost(scenario: Scenario, data: Dataset, n_forget: int, cells: int, with_retrain: bool = True) -> Cost:
-    """The σ×η sweep: ``cells`` JiT runs at the scenario's JiT settings, each evaluated once."""
+def sweep_cost(scenario: Scenario, data: Dataset, n_forget: int, cells: int, with_retrain: bool = True,
+               method: str = "jit", configs=None) -> Cost:
+    """A sweep: ``cells`` runs of ``method``, each evaluated once; each at its own config of ``configs`` (the
+    sweep's grid) when given, else at the scenario's settings."""
     m, n, evaluation = _sizes(scenario, data)
-    jit = _method("jit", pipeline.method_config(scenario, "jit"), m, n, n_forget, data.n_classes)
-    parts = {"cells": cells * (jit + evaluation)}
+    configs = list(configs) if configs is not None else [pipeline.method_config(scenario, method)] * cells
+    parts = {"cells": sum(_method(method, config, m, n, n_forget, data.n_classes) + evaluation for config in configs)}
     if with_retrain:
         parts["retraining"] = _training(scenario, m, n - n_forget)
     return Cost(parts)
@@ -52,8 +56,6 @@ def atlas_cost(scenario: Scenario, data: Dataset, method: str, points: int, loo_
     leave-one-out models train in stacks of :data:`explorer.studies.atlas.CHUNK` (full batch): a stack's step
     costs one optimiser step's overhead, shared, and each model's own forwards and parameters. All of it once
     per training seed computed (``loo_seeds``, at least two with the noise floor)."""
-    from explorer.studies.atlas import CHUNK, computed_seeds
-
     m, n, _ = _sizes(scenario, data)
     batches = limits.batches(n - 1, scenario.train.batch_size)
     loo = scenario.train.epochs * (m.work_seconds(3 * (n - 1), 0) + batches * (m.step_seconds / CHUNK
@@ -67,8 +69,6 @@ def atlas_cost(scenario: Scenario, data: Dataset, method: str, points: int, loo_
 def study_cost(grid) -> Cost:
     """The calibration study of ``grid`` (a StudyGrid), from the lengths of its axes: never the settings'
     product itself, which may be millions long."""
-    from explorer.studies.calibration import NEIGHBOURS
-
     settings = len(grid.sigmas) * len(grid.etas) * len(grid.max_step_changes)
     jobs = len(grid.weight_decays) * len(grid.seeds)
     total = Cost()

@@ -23,9 +23,19 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from explorer.config.echo import shown
+from explorer import pipeline
+from explorer.config import selection
 from explorer.config.declare import check
+from explorer.config.echo import shown
+from explorer.config.scenario import ForgetSpec
+from explorer.engine.models import predict_proba
 from explorer.measures import verdict as V
+from explorer.pipeline import _clean
+from explorer.scenarios import default_scenario
+from explorer.studies.runner import default_workers, run_jobs
+from explorer.studies.study import Cell as RunCell
+from explorer.studies.study import Measures, run_cells
+from toy_data import INFO
 
 FORGET_KINDS = ("boundary", "interior", "most_informative", "neighbours", "random_5pct", "class")
 STUDY_DATASETS = ("moons", "circles", "xor", "spiral", "blobs", "two_blobs")
@@ -50,8 +60,6 @@ class StudyGrid:
     def validate(self) -> None:
         """Every value of every axis against its declared range (explorer/config/declare.py), one axis at a time:
         never the product of the axes, which may be millions of settings (the budget refuses those first)."""
-        from toy_data import INFO
-
         for name in ("sigmas", "etas", "passes", "max_step_changes", "weight_decays", "datasets", "seeds", "kinds"):
             if not getattr(self, name):
                 raise ValueError(f"the study needs at least one value for {name.replace('_', ' ')}")
@@ -124,8 +132,6 @@ def measure_run(boundary_change: Sequence[float], final: dict, original: dict, r
 
 def forget_ids(kind: str, data, train_probs: np.ndarray, seed: int) -> list[int]:
     """The forget set of one kind, chosen as the app's presets choose it (seeded)."""
-    from explorer.config import selection
-
     if kind == "boundary":
         return selection.boundary_point(data, train_probs)
     if kind == "interior":
@@ -149,12 +155,6 @@ def study_job(dataset: str, seed: int, weight_decay: float, kinds: Sequence[str]
     trained first (the kinds' forget sets are chosen from its predictions), then every (kind, setting) is a cell
     of the study primitive (:func:`explorer.studies.study.run_cells`): each kind retrained once, the boundary
     change recorded at every step, every metric measured at the end."""
-    from explorer import pipeline  # the engine loads with the first job, not with the command's flags
-    from explorer.config.scenario import ForgetSpec
-    from explorer.scenarios import default_scenario
-    from explorer.engine.models import predict_proba
-    from explorer.studies.study import Cell as RunCell, Measures, run_cells  # not the summary's Cell below
-
     base = default_scenario(dataset, seed=seed)
     # the method seed is the study's seed (the evaluator's probe seed with it; no row reads the probe)
     base = replace(base, train=replace(base.train, weight_decay=float(weight_decay)), device="cpu", seed=seed)
@@ -295,7 +295,6 @@ class StudyResult:
 
     def to_dict(self) -> dict:
         best, best_informative = recommend(self.cells), recommend(self.cells, informative_only=True)
-        from explorer.pipeline import _clean  # NaN (a run that never moved) -> null: strict JSON
 
         return _clean({"grid": asdict(self.grid), "seconds": self.seconds, "workers": self.workers,
                        "backend": self.backend, "thresholds": V.thresholds(), "movement_share": MOVEMENT_SHARE,
@@ -307,8 +306,6 @@ class StudyResult:
 def run_study(grid: StudyGrid, backend: str = "auto", workers: int | None = None,
               progress: Callable[[int, int], None] | None = None, address: str | None = None) -> StudyResult:
     """Every job of ``grid`` on :mod:`explorer.studies.runner`'s ``backend`` (``address``: a Ray cluster)."""
-    from explorer.studies.runner import default_workers, run_jobs
-
     grid.validate()
     settings = grid.settings()
     jobs = [(d, s, w, grid.kinds, settings) for w in grid.weight_decays for d in grid.datasets for s in grid.seeds]

@@ -43,6 +43,7 @@ import torch
 
 from explorer.config.echo import clip, shown
 from explorer.config.errors import BACKENDS
+from explorer.engine.device import torch_threads
 
 JobProgress = Callable[[int, int], None]  # (jobs done, total jobs)
 # Until a pool has been started and timed in this process: a 2-worker spawn pool's cold start on the
@@ -144,8 +145,6 @@ def _run_threads(fn, jobs, results, workers: int, progress) -> None:
 
 
 def _one_thread():
-    from explorer.engine.device import torch_threads
-
     return torch_threads(1)
 
 

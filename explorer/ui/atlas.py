@@ -4,25 +4,27 @@ explorer with that point as its forget set."""
 from __future__ import annotations
 
 import json
-from urllib.parse import urlencode
 from dataclasses import replace
+from urllib.parse import urlencode
 
 import streamlit as st
 from streamlit.errors import StreamlitPageNotFoundError
 
 from explorer.config import urlstate
 from explorer.config.cost import PAGE_STUDY_BUDGET
-from explorer.pipeline import load_data
-from explorer.studies.budget import atlas_cost, checked
-from explorer.studies.atlas import MAX_LOO_SEEDS, QUANTITIES, Atlas, check, compute_atlas, floor_text, which_loo
-from explorer.figures.atlas import atlas_map, atlas_scatter, rho_text
-from explorer.engine.device import torch_threads
 from explorer.config.scenario import Scenario, ScenarioError
+from explorer.engine.device import torch_threads
+from explorer.figures.atlas import atlas_map, atlas_scatter, rho_text
+from explorer.pipeline import load_data
 from explorer.scenarios import default_scenario
+from explorer.studies.atlas import MAX_LOO_SEEDS, QUANTITIES, Atlas, check, compute_atlas, floor_text, which_loo
+from explorer.studies.budget import atlas_cost, checked
 from explorer.ui import text
 from explorer.ui.cache import trained_for
 from explorer.ui.feedback import progress, reported
 from explorer.ui.state import AtlasState, page_state, set_widget, widget_key
+from explorer.unlearning import METHODS as REGISTRY
+from explorer.unlearning.base import BUILT_IN
 from toy_data import INFO, dataset_names, image_dataset_names
 
 PAGE = "atlas"
@@ -31,8 +33,6 @@ METHODS = ("jit", "neggrad", "greedy", "finetune", "random_labels")
 
 def methods() -> list[str]:
     """The built-in methods the atlas offers, then every plugin method that can forget a single point."""
-    from explorer.unlearning import METHODS as REGISTRY
-    from explorer.unlearning.base import BUILT_IN
     return [*METHODS, *(n for n, s in REGISTRY.items() if s.origin != BUILT_IN and not s.access.class_level_only)]
 
 

@@ -19,7 +19,7 @@ from explorer.config import urlstate
 from explorer.engine.device import torch_threads
 from explorer.measures.metrics import METRICS
 from explorer.engine.models import predict_proba
-from explorer.pipeline import Trained
+from explorer.pipeline import Trained, method_config
 from explorer.config.scenario import Scenario, ScenarioError
 from explorer.scenarios import default_scenario
 from explorer.ui import cache, edit, lessons, links, pool, privacy, settings, shared
@@ -359,33 +359,35 @@ def comparison(out) -> None:
 
 
 def sweep(shown_run: Shown) -> None:
-    """σ×η sweep of JiT on this result's scenario and forget set (cached per scenario + forget set + grid)."""
-    from explorer.pipeline import method_config
+    """A sweep of any registered method over two of its settings (JiT's σ×η unless another is picked) on this
+    result's scenario and forget set (cached per scenario + forget set + grid)."""
     s = state()
     out, scenario = shown_run.outcome, shown_run.scenario
-    with st.expander("σ×η sweep: where does JiT work, and where does it collapse?", expanded=False):
+    with st.expander("σ×η sweep: where does JiT work, and where does it collapse? (or any method over two settings)",
+                     expanded=False):
         st.markdown(PANEL_HELP["sweep"])
         try:
             cfg = method_config(scenario, "jit")
         except ScenarioError as err:
             notice(error_line("", err), "caption")
             return
-        c1, c2 = st.columns(2)
-        sigmas = c1.text_input("σ values", ", ".join(f"{v:g}" for v in V.log_grid(cfg.sigma, span=100)),
-                               key=key(f"ui.sweep.sigmas.{cfg.sigma:g}"), help=HELP["sweep_sigmas"])
         # η reaches 100x the current value: the interesting part of the map is where JiT starts to collapse.
-        etas = c2.text_input("η values", ", ".join(f"{v:g}" for v in V.log_grid(3 * cfg.eta, span=1000)),
-                             key=key(f"ui.sweep.etas.{cfg.eta:g}"), help=HELP["sweep_etas"])
-        guard = shared.guard_switch(key("ui.sweep.guard"), cfg, HELP["sweep_guard"])
+        jit_values = {"sigma": ", ".join(f"{v:g}" for v in V.log_grid(cfg.sigma, span=100)),
+                      "eta": ", ".join(f"{v:g}" for v in V.log_grid(3 * cfg.eta, span=1000))}
+        picked = shared.sweep_axes(key, scenario, jit_values, lambda setting, config: f".{getattr(config, setting):g}")
+        if picked is None:
+            return
+        method, _, (x, xs), (y, ys) = picked
+        guard = shared.guard_switch(key("ui.sweep.guard"), cfg, HELP["sweep_guard"]) if method == "jit" else None
         try:  # say a typo at once, not after a press of Run sweep
-            sweep_key = json.dumps([shown_run.key, shared.parse_floats(sigmas), shared.parse_floats(etas), guard])
+            sweep_key = json.dumps([shown_run.key, method, x, shared.parse_floats(xs), y, shared.parse_floats(ys), guard])
         except ValueError as err:
             notice(error_line("", err), "error")
             return
         if st.button("Run sweep", key=key("ui.sweep.run"), help=HELP["sweep_run"]):
             with reported("Sweep"), progress("sweeping") as report:
-                s.sweeps[sweep_key] = shared.run_sweep(scenario, out.trained, out.forget_ids, sigmas, etas,
-                                                       out.retrain, report, max_step_change=guard)
+                s.sweeps[sweep_key] = shared.run_sweep(scenario, out.trained, out.forget_ids, xs, ys, out.retrain,
+                                                       report, max_step_change=guard, method=method, axes=(x, y))
         result = s.sweeps.get(sweep_key)
         if result is None:
             st.caption("Press **Run sweep** to fill the grid.")

@@ -340,25 +340,32 @@ def results(trained: Trained, scenario: Scenario) -> None:
 
 
 def sweep_panel(scenario: Scenario, run: V.ImageRun) -> None:
-    """JiT over σ×η on the shown run: its scenario, its forget set and its retrained reference."""
+    """A method over two of its settings (JiT over σ×η unless another is picked) on the shown run: its scenario,
+    its forget set and its retrained reference."""
     s = state()
-    with st.expander("σ×η sweep: where does JiT have a usable window?"):
+    with st.expander("σ×η sweep: where does JiT have a usable window? (or any method over two settings)"):
         st.caption("JiT once per (σ, η) on this forget set, with the other settings of the chosen preset; compare "
-                   "raw logits with softmax probabilities. A window = high retain accuracy and low forget accuracy.")
-        c1, c2, c3 = st.columns(3)
-        space = c1.radio("output space", ["probs", "logits"], key=key("ui.sweep.space"), horizontal=True,
+                   "raw logits with softmax probabilities. A window = high retain accuracy and low forget accuracy. "
+                   "Pick another method to sweep two of its settings instead.")
+        space = st.radio("output space (JiT)", ["probs", "logits"], key=key("ui.sweep.space"), horizontal=True,
                          help="Where JiT measures output change: softmax probabilities or raw logits.")
-        sigmas = c2.text_input("σ values", "0.3, 0.7, 1.0", key=key("ui.sweep.sigmas"), help="Comma-separated noise stds.")
-        etas = c3.text_input("η values", "0.05, 0.1, 0.2, 0.3" if space == "probs" else "0.001, 0.003, 0.01",
-                             key=key(f"ui.sweep.etas.{space}"), help="Comma-separated JiT learning rates.")
-        guard = shared.guard_switch(key("ui.sweep.guard"), pipeline.method_config(scenario, "jit"), HELP["sweep_guard"])
+        jit_values = {"sigma": "0.3, 0.7, 1.0", "eta": "0.05, 0.1, 0.2, 0.3" if space == "probs" else "0.001, 0.003, 0.01"}
+        picked = shared.sweep_axes(key, scenario, jit_values, lambda setting, _: f".{space}" if setting == "eta" else "")
+        if picked is None:
+            return
+        method, _, (x, xs), (y, ys) = picked
+        jit = method == "jit"
+        guard = (shared.guard_switch(key("ui.sweep.guard"), pipeline.method_config(scenario, "jit"), HELP["sweep_guard"])
+                 if jit else None)
         if st.button("Run sweep", key=key("ui.sweep.run"), help="Runs every cell (a few seconds each on a laptop CPU)."):
-            sc = replace(scenario, configs={**scenario.configs,
-                                            "jit": {**scenario.configs.get("jit", {}), "output_space": space}})
+            sc = replace(scenario, configs={**scenario.configs, "jit": {**scenario.configs.get("jit", {}),
+                                                                       "output_space": space}}) if jit else scenario
             with reported("Sweep"), progress("sweeping") as report:
-                s.sweep = (space, shared.run_sweep(sc, run.outcome.trained, run.outcome.forget_ids, sigmas, etas,
-                                                   run.outcome.retrain, report, max_step_change=guard))
+                s.sweep = (space if jit else None,
+                           shared.run_sweep(sc, run.outcome.trained, run.outcome.forget_ids, xs, ys, run.outcome.retrain,
+                                            report, max_step_change=guard, method=method, axes=(x, y)))
         if s.sweep:
             space, result = s.sweep
+            where = f" in {space} space" if space else f" over {result.x}×{result.y}"
             shared.sweep_chart(result, key("ui.sweep.chart"),
-                               title=f"{shared.sweep_label(result)} in {space} space ({result.seconds:.1f} s)")
+                               title=f"{shared.sweep_label(result)}{where} ({result.seconds:.1f} s)")

@@ -19,7 +19,9 @@ import threading
 
 import streamlit as st
 import streamlit.components.v1 as components
+from streamlit.runtime import app_session
 from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
+from streamlit.runtime.state import query_params
 
 from explorer.config.longlinks import MAX_CHARS, MAX_FIELDS, trim_query_string
 from explorer.config.urlstate import key_rank
@@ -36,8 +38,6 @@ def install() -> bool:
         if _STATE["installed"]:
             return True
         try:  # Streamlit's internals, imported here: if they move, the app still runs
-            from streamlit.runtime import app_session
-            from streamlit.runtime.state import query_params
 
             trim = functools.partial(trim_query_string, rank=key_rank)
             query_params.sanitize_query_string = trim

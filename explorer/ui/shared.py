@@ -1,4 +1,5 @@
-"""Pieces both pages use: the method comparison table, refusals, the verdict, the σ×η sweep."""
+"""Pieces both pages use: the method comparison table, refusals, the verdict, the sweep of any method over two
+of its settings (σ×η for JiT)."""
 from __future__ import annotations
 
 from typing import Any, Mapping
@@ -6,8 +7,21 @@ from typing import Any, Mapping
 import pandas as pd
 import streamlit as st
 
-from explorer.measures.metrics import metric_names
-from explorer.ui.feedback import notice
+from explorer import pipeline
+from explorer.config import selection, urlstate
+from explorer.config.cost import PAGE_STUDY_BUDGET
+from explorer.config.jit import JiTConfig
+from explorer.engine.device import torch_threads
+from explorer.figures.sweep import setting_label, sweep_figure
+from explorer.measures.comparison import comparison_rows
+from explorer.measures.metrics import METRICS, metric_names
+from explorer.measures.verdict import guard_label, method_label
+from explorer.studies.budget import checked, sweep_cost
+from explorer.studies.sweep import default_axes, default_values, numeric_settings, sweep, sweep_grid, sweepable_methods
+from explorer.ui import cache, pool
+from explorer.ui.feedback import error_line, notice, progress
+from explorer.ui.state import widget_key
+from explorer.ui.text import HELP
 
 ZERO_SHOT = {True: "yes", False: "no", None: "—"}
 
@@ -17,7 +31,6 @@ def comparison_frame(models: Mapping[str, Mapping[str, Any]], shown=None, gaps: 
     included): whether the method is zero-shot, SalUn's average gap to retrain and seconds first (they
     stay in view on a narrow page), then each metric shown in tables (the metric registry's choice unless
     ``shown`` says otherwise) with its signed gap to retrain (``<metric> gap``), then what data the method sees."""
-    from explorer.measures.comparison import comparison_rows
     shown = list(shown or metric_names("table"))
     out = []
     for r in comparison_rows(models, shown):
@@ -35,8 +48,6 @@ def comparison_frame(models: Mapping[str, Mapping[str, Any]], shown=None, gaps: 
 def comparison_table(models: Mapping[str, Mapping[str, Any]], page: str, name: str, shown=None) -> None:
     """The table as a Streamlit dataframe (metric labels as headers, what each means on hover, the gaps to
     retrain behind a toggle so the table fits the page), then one warning per method that was rolled back."""
-    from explorer.measures.metrics import METRICS
-    from explorer.ui.state import widget_key
     gaps = st.toggle("gaps to retrain", key=widget_key(page, f"{name}.gaps"),
                      help="Add each metric's signed gap to the retrained model (0 = indistinguishable on that number).")
     table = comparison_frame(models, shown, gaps)
@@ -76,36 +87,68 @@ def show_verdict(verdict) -> None:
     box(f"**Verdict:** {verdict.sentence}")
 
 
-def run_sweep(scenario, trained, forget_ids, sigmas: str, etas: str, retrain, report, max_step_change=None):
-    """JiT once per (σ, η) cell, σ and η as the user typed them (comma-separated), within the work budget; the
-    cells in the worker pool the sessions share (explorer/ui/pool.py) when it is on, else in this thread.
-    ``max_step_change`` overrides the step guard (0 = off)."""
-    from explorer.config.cost import PAGE_STUDY_BUDGET
-    from explorer.engine.device import torch_threads
-    from explorer.studies.budget import checked, sweep_cost
-    from explorer.studies.sweep import sweep_jit
-    from explorer.ui import pool
-    grid = parse_floats(sigmas), parse_floats(etas)
-    cells = len(grid[0]) * len(grid[1])
-    checked(sweep_cost(scenario, trained.data, len(forget_ids), cells, with_retrain=retrain is None),
-            PAGE_STUDY_BUDGET, f"this sweep of {cells:,} cells")
+def sweep_axes(key, scenario, jit_values: Mapping[str, str], suffix=lambda setting, config: ""):
+    """The sweep panel's pickers: the method (every registered method but the retrained reference, JiT first
+    chosen), the two settings it varies (σ×η for JiT) and their values, as typed; ``jit_values`` are the page's
+    default values of JiT's settings, ``suffix(setting, config)`` ends a value box's widget key (a new default when
+    the sidebar's value changes). Returns (method, config, (x, x text), (y, y text)), or None after a one-line
+    notice when the method cannot be swept here."""
+    methods = sweepable_methods()
+    method = st.selectbox("method", methods, index=methods.index("jit"), key=key("ui.sweep.method"),
+                          help=HELP["sweep_method"])
+    try:
+        config = pipeline.method_config(scenario, method)
+        default_x, default_y = default_axes(method)
+    except ValueError as err:
+        notice(error_line("", err), "caption")
+        return None
+    numeric = numeric_settings(method)
+    c1, c2 = st.columns(2)
+    x = c1.selectbox("columns: setting", numeric, index=numeric.index(default_x), key=key(f"ui.sweep.{method}.x"))
+    rows = [n for n in numeric if n != x]
+    y = c2.selectbox("rows: setting", rows, index=rows.index(default_y) if default_y in rows else 0,
+                     key=key(f"ui.sweep.{method}.y"))
+    texts, beside = [], None
+    for column, setting in ((c1, x), (c2, y)):
+        jit = method == "jit" and setting in jit_values
+        values = None if jit else default_values(scenario, method, setting, beside)
+        default = jit_values[setting] if jit else ", ".join(f"{v:g}" for v in values)
+        beside = (setting, values if values is not None else parse_floats(default))  # the rows' values pair with these
+        name = f"ui.sweep.{setting}s" if method == "jit" else f"ui.sweep.{method}.{setting}s"
+        texts.append(column.text_input(f"{setting_label(setting)} values", default,
+                                       key=key(name + suffix(setting, config)),
+                                       help=HELP.get(f"sweep_{setting}s") if jit else HELP["sweep_values"]))
+    return method, config, (x, texts[0]), (y, texts[1])
+
+
+def run_sweep(scenario, trained, forget_ids, xs: str, ys: str, retrain, report, max_step_change=None,
+              method: str = "jit", axes: tuple[str, str] = ("sigma", "eta")):
+    """``method`` once per cell of its two settings ``axes`` (σ×η for JiT), their values as the user typed them
+    (comma-separated), within the work budget; the cells in the worker pool the sessions share
+    (explorer/ui/pool.py) when it is on, else in this thread. ``max_step_change`` overrides JiT's step guard
+    (0 = off)."""
+    x, y = (axes[0], parse_floats(xs)), (axes[1], parse_floats(ys))
+    overrides = None if max_step_change is None else {"max_step_change": float(max_step_change)}
+    configs = sweep_grid(scenario, method, x, y, overrides)
+    checked(sweep_cost(scenario, trained.data, len(forget_ids), len(configs), with_retrain=retrain is None,
+                       method=method, configs=configs.values()),
+            PAGE_STUDY_BUDGET, f"this sweep of {len(configs):,} cells")
     with torch_threads():
-        return sweep_jit(scenario, trained, forget_ids, grid[0], grid[1], retrain=retrain,
-                         backend="processes" if pool.enabled(trained.device) else "auto",
-                         progress=lambda done, total: report(f"{done}/{total} cells", done / max(total, 1)),
-                         max_step_change=max_step_change)
+        return sweep(scenario, trained, forget_ids, method, x, y, retrain=retrain,
+                     backend="processes" if pool.enabled(trained.device) else "auto",
+                     progress=lambda done, total: report(f"{done}/{total} cells", done / max(total, 1)),
+                     overrides=overrides)
 
 
 def sweep_label(result) -> str:
-    """Which JiT a sweep ran: "JiT with step guard 0.05" or "JiT without the step guard" (plain published steps)."""
-    from explorer.measures.verdict import guard_label
-    return guard_label(result.max_step_change)
+    """Which method a sweep ran; for JiT which JiT: "JiT with step guard 0.05" or "JiT without the step guard"
+    (plain published steps)."""
+    return guard_label(result.max_step_change) if result.method == "jit" else method_label(result.method)
 
 
 def guard_switch(key: str, config, help_text: str) -> float:
     """A toggle for the explorer's step guard (on: the config's guard, or the default 0.05 when it has none);
     returns the max_step_change to run with (0 = off)."""
-    from explorer.config.jit import JiTConfig
     on_value = config.max_step_change if config.max_step_change > 0 else JiTConfig().max_step_change
     on = st.toggle(f"step guard {on_value:g} (the explorer's, not the paper's)", value=config.max_step_change > 0,
                    key=key, help=help_text)
@@ -113,23 +156,22 @@ def guard_switch(key: str, config, help_text: str) -> float:
 
 
 def sweep_chart(result, key: str, metrics=("retain_acc", "forget_acc"), title: str | None = None) -> None:
-    from explorer.figures.sweep import sweep_figure
     fig = sweep_figure(result, metrics=metrics, height=400, title=title or (
-        f"{sweep_label(result)} over σ×η ({len(result.sigmas)}×{len(result.etas)} cells, {result.seconds:.1f} s)"))
-    fig.update_layout(margin=dict(l=70, r=10, t=70, b=50))  # room for the first panel's η and every σ tick
+        f"{sweep_label(result)} over {setting_label(result.x)}×{setting_label(result.y)} "
+        f"({len(result.xs)}×{len(result.ys)} cells, {result.seconds:.1f} s)"))
+    fig.update_layout(margin=dict(l=70, r=10, t=70, b=50))  # room for the first panel's y label and every x tick
     st.plotly_chart(fig, key=key, theme=None, config={"displaylogo": False})
     if result.retrain_metrics:
         r = result.retrain_metrics
         st.caption(f"Retrained model for reference: forget {r.get('forget_acc', float('nan')):.2f}, retain "
                    f"{r.get('retain_acc', float('nan')):.2f}, test {r.get('test_acc', float('nan')):.2f}. "
-                   "avg gap = mean |JiT − retrain| over retain/forget/test accuracy and SalUn's MIA-Efficacy.")
+                   f"avg gap = mean |{method_label(result.method)} − retrain| over retain/forget/test accuracy and "
+                   "SalUn's MIA-Efficacy.")
 
 
 def trained_or_stop(scenario):
     """The trained original from the shared cache, trained here with a progress bar when it is new; a
     failure (bad settings, a diverging run) is one line and stops the page's run."""
-    from explorer.ui import cache
-    from explorer.ui.feedback import error_line, progress
     try:
         if cache.is_trained(scenario):
             return cache.trained_for(scenario)
@@ -142,8 +184,6 @@ def trained_or_stop(scenario):
 
 def keep_existing_ids(page_state, n: int, noun: str) -> None:
     """Drop the forget ids a training set of ``n`` items does not have, saying which (Undo restores them)."""
-    from explorer.config import selection
-    from explorer.config import urlstate
     kept, dropped = selection.clip_to_range(page_state.forget.ids, n)
     if dropped:
         page_state.forget = page_state.forget.set(kept)

@@ -101,7 +101,7 @@ class ImagesState:
     map_last: tuple | None = None  # the last map selection applied (a rerun repeats the event)
     maps: Bounded = field(default_factory=lambda: Bounded(2))
     result: Shown | None = None
-    sweep: tuple | None = None  # (output space, SweepResult)
+    sweep: tuple | None = None  # (JiT's output space or None for another method, SweepResult)
     upload: Any = None  # the .npz of images uploaded on this page (the dataset "file"), a DataFile
     upload_error: str | None = None  # why the last upload was refused, one line
 

@@ -22,6 +22,11 @@ HELP = {
     "anim_method": "Which method's trajectory the animation above shows (the main method or a compared one).",
     "sweep_sigmas": "σ values (comma-separated, > 0): columns of the heatmaps. Default: 4 log-spaced values from σ/10 to 10·σ, σ from the sidebar.",
     "sweep_etas": "η values (comma-separated, > 0): rows of the heatmaps. Default: 4 log-spaced values from η/10 to 10·η, η from the sidebar.",
+    "sweep_method": ("The method the sweep runs: every registered method (a method module added to "
+                     "explorer/unlearning/ appears here too). JiT sweeps σ × η by default; another method its first two "
+                     "numeric settings, each pickable."),
+    "sweep_values": ("Values of this setting (comma-separated), each within the range the method declares for it; "
+                     "the other settings as in the sidebar. Default: a quarter to four times the current value."),
     "sweep_guard": ("On: every cell runs with the explorer's own step guard (max_step_change, not in the paper or its "
                     "code), which shortens any step that would move an output at the forget points by more than it "
                     "allows, so large η mostly takes the same bounded steps. Off: plain JiT steps, as published, where "

@@ -11,8 +11,8 @@ import numpy as np
 import torch
 from torch import nn
 
-from explorer.config.limits import MAX_RECORDED_BYTES, MAX_RECORDED_POINTS, recording_stride
 from explorer.config.declare import SECTIONS, Settings, check_fields, undeclared
+from explorer.config.limits import MAX_RECORDED_BYTES, MAX_RECORDED_POINTS, recording_stride
 from explorer.engine.trajectory import Trajectory, TrajectoryPoint
 from toy_data import Dataset
 

@@ -8,6 +8,9 @@ from typing import Sequence
 
 import numpy as np
 import torch
+from scipy.stats import wilcoxon
+from sklearn.decomposition import PCA
+from sklearn.manifold import TSNE
 from torch import nn
 
 from explorer.measures import metrics as M
@@ -34,10 +37,8 @@ def embed_2d(x: np.ndarray, method: str = "pca", seed: int = 0) -> np.ndarray:
     if len(x) < 3:
         raise ValueError("a map needs at least 3 images")
     if method == "pca":
-        from sklearn.decomposition import PCA
         return PCA(n_components=2, random_state=seed).fit_transform(x).astype(np.float32)
     if method == "tsne":
-        from sklearn.manifold import TSNE
         perplexity = float(min(30, max(2, (len(x) - 1) // 3)))
         return TSNE(n_components=2, init="pca", perplexity=perplexity, random_state=seed,
                     max_iter=500).fit_transform(x).astype(np.float32)
@@ -134,7 +135,6 @@ def confusion(y_true: np.ndarray, y_pred: np.ndarray, n_classes: int) -> np.ndar
 def wilcoxon_p(a: np.ndarray, b: np.ndarray) -> float:
     """Paired Wilcoxon signed-rank p-value (scipy); NaN when it is undefined (too few pairs, or
     every pair equal)."""
-    from scipy.stats import wilcoxon
     a, b = np.asarray(a, float), np.asarray(b, float)
     if len(a) != len(b) or len(a) < 2 or np.allclose(a, b, rtol=0, atol=1e-12):
         return float("nan")

@@ -9,16 +9,16 @@ from torch import nn
 
 from explorer import pipeline
 from explorer import seeds as seeds_module
-
+from explorer.config.scenario import Scenario
+from explorer.engine.models import predict_proba
 from explorer.figures import two_d as figures
 from explorer.figures.cloud import Cloud
 from explorer.figures.common import MAX_FRAMES, specs_only
 from explorer.measures.evaluation import Grid, local_lipschitz
 from explorer.measures.functions import default_radius, information_score
-from explorer.engine.models import predict_proba
 from explorer.pipeline import RunOutcome, Trained
-from explorer.config.scenario import Scenario
 from explorer.scenarios import default_scenario
+from explorer.unlearning import get_method
 from explorer.views import one_d
 
 GRID = "grid"  # the probe every 2D view draws: class probabilities on the scenario's grid
@@ -171,7 +171,6 @@ def figure2_scenario(output_space: str | None = None, eta: float | None = None,
     """two_blobs with JiT in ``output_space`` (default: the registry's JiT default), using the
     registry's matching explorer preset when there is one (``eta`` overrides its η, ``max_step_change`` its step
     guard: 0 = plain JiT steps), and greedy mislabelling to compare."""
-    from explorer.unlearning import get_method
     spec = get_method("jit")
     output_space = output_space or spec.default_config().output_space
     presets = spec.presets

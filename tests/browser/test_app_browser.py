@@ -168,3 +168,31 @@ def test_reload_from_url_gives_the_same_forget_set(page, server, page_errors):
     wait_idle(fresh)
     assert fresh.url == url  # the app rewrote nothing: same scenario, same forget set
     fresh.close()
+
+
+def test_the_sweep_panel_sweeps_another_method_over_its_own_settings(page, server, page_errors):
+    """The sweep panel's method picker in a real browser: neggrad over its first two settings, epochs × lr, 2×2 cells,
+    drawn as heatmaps."""
+    open_app(page, server, FAST + "&f=3,10")
+    unlearn(page)
+    panel = page.locator('[data-testid="stExpander"]').filter(has_text="σ×η sweep")
+    panel.locator("summary").first.click()
+    picker = panel.locator('[data-testid="stSelectbox"]').first  # the sweep's method
+    picker.wait_for()
+    picker.scroll_into_view_if_needed()
+    picker.click()
+    page.get_by_role("option", name="neggrad", exact=True).click()
+    panel.get_by_role("textbox", name="lr values", exact=True).wait_for()
+    wait_idle(page)
+    for label, values in (("lr values", "0.01, 0.02"), ("epochs values", "1, 2")):
+        box = panel.get_by_role("textbox", name=label, exact=True)
+        box.fill(values)
+        box.press("Enter")
+        wait_idle(page)
+    panel.get_by_role("button", name="Run sweep").click()
+    panel.locator("text.gtitle").first.wait_for(timeout=120_000)
+    wait_idle(page)
+    assert "neggrad over epochs×lr (2×2 cells" in panel.locator("text.gtitle").first.text_content()
+    assert panel.locator("g.hm").count() == 4  # heatmaps of forget, retain, test accuracy and the gap to retrain
+    assert not page.get_by_text("Traceback").count()
+    assert not page_errors, page_errors

@@ -256,7 +256,7 @@ def test_a_main_method_that_cannot_take_the_forget_set_exits_2_before_training(c
 def test_set_parses_what_the_field_declares_and_reads_lists_from_scenario_files():
     from dataclasses import replace
 
-    from explorer.cli.run import apply_sets
+    from explorer.commands.run import apply_sets
     from explorer.scenarios import default_scenario
     ssd = replace(default_scenario("moons"), method="ssd", presets={"ssd": "resnet18"})  # preset writes alpha=10
     assert apply_sets(ssd, ["ssd.alpha=0.5"]).configs["ssd"]["alpha"] == 0.5

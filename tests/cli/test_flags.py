@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from explorer.cli import build_parser, flags, main
-from explorer.cli.run import apply_sets
+from explorer.commands.run import apply_sets
 from explorer.config import declare
 from explorer.config.scenario import Scenario, ScenarioError
 from explorer.scenarios import default_scenario

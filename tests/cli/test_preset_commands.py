@@ -9,7 +9,8 @@ import pytest
 
 from explorer import pipeline
 from explorer.cli import main
-from explorer.cli.run import add_parser, scenario_from_args
+from explorer.cli.run import add_parser
+from explorer.commands.run import scenario_from_args
 from explorer.config import limits
 from explorer.unlearning import METHODS
 

@@ -9,7 +9,7 @@ from dataclasses import fields
 import pytest
 
 from explorer.cli import flags, main
-from explorer.cli.run import apply_sets
+from explorer.commands.run import apply_sets
 from explorer.config import declare, urlstate
 from explorer.config.dataset import DatasetSpec
 from explorer.config.jit import JiTConfig

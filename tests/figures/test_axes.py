@@ -57,7 +57,7 @@ def information():
 
 def sweep():
     m = {k: RNG.uniform(0, 1, (3, 4)) for k in ("retain_acc", "forget_acc", "test_acc", "avg_gap")}
-    return sweep_figure(SweepResult(sigmas=[0.01, 0.1, 1.0, 10.0], etas=[1e-4, 1e-3, 1e-2], metrics=m, seconds=1.0),
+    return sweep_figure(SweepResult(xs=[0.01, 0.1, 1.0, 10.0], ys=[1e-4, 1e-3, 1e-2], metrics=m, seconds=1.0),
                           metrics=tuple(m), title="sweep")
 
 

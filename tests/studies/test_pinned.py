@@ -28,7 +28,7 @@ def sweep_case():
     trained = pipeline.train_original(scenario, device=torch.device("cpu"))
     ids = scenario.forget.resolve(trained.data, scenario.seed)
     result = sweep_jit(scenario, trained, ids, [0.1, 0.4], [0.002, 0.05], backend="serial")
-    return {"ids": ids, "sigmas": result.sigmas, "etas": result.etas,
+    return {"ids": ids, "sigmas": result.xs, "etas": result.ys,
             "metrics": {k: v.tolist() for k, v in result.metrics.items()},
             "stopped": result.stopped.tolist(), "retrain_metrics": result.retrain_metrics}
 

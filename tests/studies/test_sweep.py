@@ -11,8 +11,10 @@ import torch
 from explorer import pipeline
 from explorer.config.scenario import ForgetSpec
 from explorer.scenarios import default_scenario
-from explorer.studies.sweep import SweepResult, sweep_jit
-from explorer.unlearning import RunContext, run_method
+from explorer.config.errors import ScenarioError
+from explorer.studies.sweep import (SweepResult, default_axes, default_values, numeric_settings, sweep, sweep_grid,
+                                    sweep_jit, sweepable_methods)
+from explorer.unlearning import METHODS, RunContext, run_method
 
 SIGMAS = [0.05, 0.2, 0.8]
 ETAS = [1e-3, 0.05]
@@ -43,7 +45,7 @@ def swept(moons):
 def test_grid_shape_and_axes(swept):
     result, _ = swept
     assert isinstance(result, SweepResult)
-    assert result.sigmas == SIGMAS and result.etas == ETAS
+    assert result.xs == SIGMAS and result.ys == ETAS and (result.method, result.x, result.y) == ("jit", "sigma", "eta")
     for name in ("retain_acc", "forget_acc", "test_acc", "agreement_with_retrain", "avg_gap", "mia"):
         assert result.metrics[name].shape == (len(ETAS), len(SIGMAS)), name
     assert result.seconds > 0 and result.stopped.shape == (len(ETAS), len(SIGMAS))
@@ -166,3 +168,45 @@ def test_processes_give_the_same_grid_without_rerunning_the_callers_main_script(
     assert (result.workers, result.backend) == (2, "processes")
     for name in ("retain_acc", "test_acc", "agreement_with_retrain"):
         np.testing.assert_allclose(result.metrics[name], swept[0].metrics[name][:1, :2])
+
+
+def test_any_method_sweeps_over_two_of_its_own_settings(moons):
+    """Not only JiT: neggrad over lr × epochs through the same cells; an int setting stays an int."""
+    scenario, trained, ids = moons
+    result = sweep(scenario, trained, ids, "neggrad", ("lr", [0.001, 0.01]), ("epochs", [1, 2]), backend="serial")
+    assert (result.method, result.x, result.y, result.xs, result.ys) == ("neggrad", "lr", "epochs", [0.001, 0.01], [1, 2])
+    assert result.metrics["forget_acc"].shape == (2, 2) and np.isfinite(result.metrics["avg_gap"]).all()
+    configs = sweep_grid(scenario, "neggrad", ("lr", [0.01]), ("epochs", [2.0]))
+    assert type(configs[0, 0].epochs) is int and configs[0, 0].lr == 0.01
+
+
+def test_the_grid_is_checked_by_the_methods_own_checker_before_any_cell(moons):
+    scenario, _, _ = moons
+    with pytest.raises(ScenarioError, match=r"^jit.sigma must be > 0"):
+        sweep_grid(scenario, "jit", ("sigma", [0.1, -1.0]), ("eta", [0.1]))
+    with pytest.raises(ValueError, match="no numeric setting 'output_space'"):
+        sweep_grid(scenario, "jit", ("output_space", [1.0]), ("eta", [0.1]))
+    with pytest.raises(ValueError, match="must differ"):
+        sweep_grid(scenario, "jit", ("eta", [0.1]), ("eta", [0.1]))
+    with pytest.raises(ValueError, match="a sweep runs one of"):
+        sweep_grid(scenario, "retrain", ("lr", [0.1]), ("epochs", [1]))
+
+
+def test_pickers_list_every_method_and_their_numeric_settings(moons):
+    scenario, _, _ = moons
+    assert sweepable_methods() == [m for m in METHODS if m != "retrain"]
+    assert default_axes("jit") == ("sigma", "eta")
+    assert "output_space" not in numeric_settings("jit") and "detach_perturbed" not in numeric_settings("jit")
+    for method in sweepable_methods():
+        x, y = default_axes(method)
+        xs = default_values(scenario, method, x)
+        ys = default_values(scenario, method, y, beside=(x, xs))  # every pair accepted (scrub: msteps <= epochs)
+        assert xs and ys and len(sweep_grid(scenario, method, (x, xs), (y, ys))) == len(xs) * len(ys), method
+
+
+def test_a_class_level_method_on_a_few_points_is_refused_before_any_cell(moons):
+    scenario, trained, ids = moons
+    x, y = default_axes("unsir")
+    with pytest.raises(ScenarioError, match="unsir only forgets whole classes"):
+        sweep(scenario, trained, ids, "unsir", (x, default_values(scenario, "unsir", x)),
+              (y, default_values(scenario, "unsir", y)), progress=lambda *a: pytest.fail("a cell ran"))
