@@ -28,7 +28,7 @@ import plotly.tools
 from explorer import pipeline
 from explorer.scenarios import default_scenario
 from explorer.engine.device import torch_threads
-from explorer.figures.common import from_spec
+from explorer.figures.common import from_spec, specs_only
 from explorer.views import two_d
 
 STAGES = ("retrain", "method", "metrics", "figures", "serialisation")
@@ -67,9 +67,10 @@ def one_click(scenario, trained, point: int) -> tuple[dict, int, str | None]:
         stages["metrics"] = _TimedProbes.cpu
         stages["method"] = cpu() - t - _TimedProbes.cpu
         t = cpu()
-        figs = {out.method: two_d.animation(out), "side": two_d.side_by_side(out),
-                "info": two_d.information(trained, scenario, out, True, False)}
-        specs = {name: fig.to_dict() for name, fig in figs.items()}
+        with specs_only():  # as page_run builds them
+            figs = {out.method: two_d.animation(out), "side": two_d.side_by_side(out),
+                    "info": two_d.information(trained, scenario, out, True, False)}
+            specs = {name: fig.to_dict() for name, fig in figs.items()}
         stages["figures"] = cpu() - t
         t = cpu()
         pickle.dumps((out, specs))  # what the pool's worker sends the session (its receiving side is not timed)

@@ -1,9 +1,10 @@
 """A classroom's load: N students open one link at once, each clicks a point and presses Unlearn.
 
 ``python -m explorer bench --load 1,10,30 [--distinct-points] [--client protocol|browser] [--pin]`` starts a
-real ``streamlit run app.py`` server (headless, a free port, no file watcher) for each N, warms it with one
-session (it opens the link, which trains the original model, and unlearns a point no measured session picks,
-which starts the worker pool), then runs N concurrent sessions. Each opens the link, waits for the forget-set
+real ``streamlit run app.py`` server (headless, a free port, no file watcher) for each N, warms it with two
+sessions one after the other (each opens the link, the first training the original model, and unlearns a point
+no measured session picks; the first starts the worker pool) and waits until it is quiet, then runs N concurrent
+sessions. Each opens the link, waits for the forget-set
 editor, clicks its training point (the same one for all, or with ``--distinct-points`` a different one each,
 so no two sessions share a run), presses Unlearn and waits until the animation is there and playable.
 
@@ -32,13 +33,14 @@ from datetime import date
 from pathlib import Path
 
 from explorer.bench.browser import CHROMIUM, serve_app
-from explorer.bench.procs import Sampler, rss_mb
+from explorer.bench.procs import Sampler, rss_mb, settle
 from explorer.bench.sessions import POINT, Pick, client_main, session_point, warmup_point  # noqa: F401 (the API)
 from explorer.studies.runner import hidden_main
 
 LINK = ""  # the default scenario (moons, 400 samples, the calibrated JiT): what a teacher shares first
 TARGETS = {1: 0.7, 10: 10.0, 30: 30.0}  # seconds, click to animation (p50 for one session, p95 otherwise)
 MEMORY_TARGET_MB = 2048
+WARMUPS = 2  # warm-up sessions before the measured ones, each forgetting a point no measured session picks
 CLIENTS = ("protocol", "browser")
 
 
@@ -83,8 +85,9 @@ def arrangement(pin: bool) -> tuple[set[int] | None, set[int] | None]:
 
 
 def load_run(n: int, query: str = LINK, distinct: bool = False, kind: str = "protocol", pin: bool = False,
-             timeout_s: float = 600.0, log_dir: Path | None = None) -> dict:
-    """N concurrent sessions against a fresh, warmed server; the summary of that run."""
+             timeout_s: float = 600.0, log_dir: Path | None = None, think: float = 0.0) -> dict:
+    """N concurrent sessions against a fresh, warmed server (its worker pool started and quiet), each pressing
+    Unlearn ``think`` seconds after its click; the summary of that run."""
     if kind not in CLIENTS:
         raise ValueError(f"unknown client {kind!r}; choose one of {', '.join(CLIENTS)}")
     if kind == "browser" and not Path(CHROMIUM).exists():
@@ -93,9 +96,15 @@ def load_run(n: int, query: str = LINK, distinct: bool = False, kind: str = "pro
     log_dir = log_dir or Path("/tmp/explorer-load")
     with serve_app(log_dir / f"streamlit-{n}.log", cores=server_cores) as (url, proc):
         with Sampler(proc.pid) as warm:
-            warmup = run_clients("protocol", url, query, [Pick(0, distinct, warmup_of=n)], timeout_s, client_cores)[0]
+            # Twice: the pool warms its workers in the background, so the first warm-up's Unlearn runs in the server's
+            # own thread, and the first Unlearn through the pool pays first-use costs there (about 0.2 CPU-s).
+            warmups = []
+            for k in range(WARMUPS):
+                warmups += run_clients("protocol", url, query, [Pick(k, distinct, warmup_of=n)], timeout_s, client_cores)
+                settle(proc.pid)
+            warmup = {"ok": all(w["ok"] for w in warmups), "errors": [e for w in warmups for e in w["errors"]]}
         load_before = os.getloadavg()[0]
-        picks = [Pick(i, distinct) for i in range(n)]
+        picks = [Pick(i, distinct, think=think) for i in range(n)]
         with Sampler(proc.pid, os.getpid()) as sampler:
             started = time.perf_counter()
             results = run_clients(kind, url, query, picks, timeout_s, client_cores)
@@ -107,6 +116,7 @@ def load_run(n: int, query: str = LINK, distinct: bool = False, kind: str = "pro
     errors = [e for r in results for e in r["errors"]]
     server_cpu = sampler.server_cpu.total
     return {"sessions": n, "client": kind, "pinned": server_cores is not None, "distinct_points": distinct,
+            "think_seconds": think,
             "points": sorted({r["point"] for r in results if "point" in r}),
             "ok": len(ok), "errors": len(results) - len(ok), "error_samples": errors[:5] + warmup["errors"][:1],
             "click_p50": percentile(clicks, 50), "click_p95": percentile(clicks, 95),
@@ -122,17 +132,18 @@ def load_run(n: int, query: str = LINK, distinct: bool = False, kind: str = "pro
 
 
 def run_load(counts, query: str = LINK, distinct: bool = False, kind: str = "protocol", pin: bool = False,
-             timeout_s: float = 600.0, progress=None) -> dict:
+             timeout_s: float = 600.0, progress=None, think: float = 0.0) -> dict:
     rows = []
     for n in counts:
         if progress:
             progress(f"{n} session(s)…")
-        rows.append(load_run(n, query, distinct, kind, pin, timeout_s))
+        rows.append(load_run(n, query, distinct, kind, pin, timeout_s, think=think))
         if progress:
             progress(format_row(rows[-1]) + "  " + json.dumps({k: v for k, v in rows[-1].items()
                                                                if k not in ("error_samples", "points")}))
     return {"machine": machine(), "date": date.today().isoformat(), "link": f"/?{query}" if query else "/",
-            "point": POINT, "distinct_points": distinct, "client": kind, "pinned": pin, "rows": rows}
+            "point": POINT, "distinct_points": distinct, "client": kind, "pinned": pin, "think_seconds": think,
+            "rows": rows}
 
 
 def machine() -> str:
@@ -170,6 +181,8 @@ def format_table(result: dict) -> str:
                          f"{r['load_average_before']:.1f} before, {r['load_average_after']:.1f} after.")
     pinned = "server pinned to one core, clients to the others" if result.get("pinned") else "nothing pinned"
     points = "each session a different point" if result.get("distinct_points") else f"training point {result['point']}"
+    if result.get("think_seconds"):
+        points += f", Unlearn pressed {result['think_seconds']:g} s after the click"
     lines.append(f"\n{result['machine']}; {result['date']}; link {result['link']}, {points}; clients: "
                  f"{result.get('client', 'browser')} at nice 19{' and SCHED_IDLE' if result.get('client') == 'browser' else ''}, "
                  f"{pinned}.")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 
 
 def parents() -> dict[int, int]:
@@ -54,6 +55,20 @@ def cpu_seconds(pids, children_too: bool = True) -> float:
         except (OSError, IndexError, ValueError):
             continue
     return total
+
+
+def settle(pid: int, busy: float = 0.05, window: float = 0.5, timeout: float = 120.0) -> float:
+    """Wait until the process tree of ``pid`` works less than ``busy`` of a core over ``window`` seconds (a server
+    still starting its worker pool, say, would otherwise bill the next measurement); the seconds waited."""
+    start = time.perf_counter()
+    before = cpu_seconds(tree(pid), children_too=False)
+    while time.perf_counter() - start < timeout:
+        time.sleep(window)
+        now = cpu_seconds(tree(pid), children_too=False)
+        if now - before < busy * window:
+            break
+        before = now
+    return time.perf_counter() - start
 
 
 def rss_mb(pid: int, pids: list[int] | None = None) -> float:

@@ -24,10 +24,10 @@ def session_point(i: int, n_points: int, distinct: bool) -> int:
     return (POINT + 1 + STRIDE * i) % n_points if distinct else POINT % n_points
 
 
-def warmup_point(n_sessions: int, n_points: int, distinct: bool) -> int:
-    """A point no measured session clicks: the warm-up's run is shared with none of theirs."""
+def warmup_point(n_sessions: int, n_points: int, distinct: bool, nth: int = 0) -> int:
+    """The ``nth`` point no measured session clicks: the warm-up's runs are shared with none of theirs."""
     used = {session_point(i, n_points, distinct) for i in range(n_sessions)}
-    return next(p for p in range(n_points) if p not in used)
+    return [p for p in range(n_points) if p not in used][nth]
 
 
 # ----------------------------------------------------------------------------------------------
@@ -48,6 +48,7 @@ async def protocol_session(url: str, query: str, pick, timeout_s: float) -> dict
         out["point"] = point = pick(n_points)
         clicked = await session.rerun([protocol.select_points(editor, [point])], timeout_s)
         errors += clicked.errors()
+        await asyncio.sleep(pick.think)  # a student's way from the point to the button
         button = clicked.button("Unlearn")
         if button is None or not any(re.search(r"Forget set: 1 point\b", e.markdown.body)
                                      for e in clicked.of_type("markdown")):
@@ -95,6 +96,7 @@ async def browser_session(browser, url: str, query: str, pick, timeout_s: float)
         await page.mouse.click(x, y)
         await page.get_by_text(re.compile(r"^Forget set: 1 points?$")).wait_for(timeout=ms)
         await _idle(page, ms)
+        await asyncio.sleep(pick.think)
         pressed = time.perf_counter()
         await page.get_by_role("button", name="Unlearn").click(timeout=ms)
         await page.get_by_text("How the boundary moves under").wait_for(timeout=ms)
@@ -136,14 +138,15 @@ async def _sessions(kind: str, url: str, query: str, picks, timeout_s: float) ->
 
 
 class Pick:
-    """Session i's point, picklable for the client process."""
+    """Session i's point (warm-up session i's, with ``warmup_of`` the number of measured sessions), and the seconds
+    it waits between the click on it and the press of Unlearn (none: at once), picklable for the client process."""
 
-    def __init__(self, i: int, distinct: bool, warmup_of: int | None = None):
-        self.i, self.distinct, self.warmup_of = i, distinct, warmup_of
+    def __init__(self, i: int, distinct: bool, warmup_of: int | None = None, think: float = 0.0):
+        self.i, self.distinct, self.warmup_of, self.think = i, distinct, warmup_of, think
 
     def __call__(self, n_points: int) -> int:
         if self.warmup_of is not None:
-            return warmup_point(self.warmup_of, n_points, self.distinct)
+            return warmup_point(self.warmup_of, n_points, self.distinct, self.i)
         return session_point(self.i, n_points, self.distinct)
 
 

@@ -30,6 +30,9 @@ def add_parser(sub):
     bench.add_argument("--client", choices=("protocol", "browser"), default="protocol",
                        help="with --load: drive the sessions by Streamlit's websocket protocol (default) or in "
                             "headless Chromium; either way at the lowest CPU priority")
+    bench.add_argument("--think", type=float, default=0.0, metavar="SECONDS",
+                       help="with --load: each session presses Unlearn this long after its click (a student's way "
+                            f"to the button; default 0: at once), 0 to {MAX_THINK:g}")
     bench.add_argument("--pin", action="store_true",
                        help="with --load: pin the server to the first core and the clients to the others")
     bench.add_argument("--only", choices=["audit", "fairness"],
@@ -39,6 +42,7 @@ def add_parser(sub):
 
 
 MAX_REPEATS = 50  # a repetition of the whole engine bench takes about a minute here
+MAX_THINK = 60.0  # seconds a load session may wait between its click and Unlearn
 
 
 MAX_LOAD_SESSIONS = 100
@@ -54,3 +58,5 @@ def check(args) -> None:
             raise UsageError(f"--load takes session counts between 1 and {MAX_LOAD_SESSIONS}, got {quoted(args.load)}")
         if not (math.isfinite(args.load_timeout) and 1 <= args.load_timeout <= 3600):
             raise UsageError(f"--load-timeout must be between 1 and 3600 seconds, got {args.load_timeout}")
+        if not (math.isfinite(args.think) and 0 <= args.think <= MAX_THINK):
+            raise UsageError(f"--think must be between 0 and {MAX_THINK:g} seconds, got {number(args.think)}")

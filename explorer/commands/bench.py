@@ -53,7 +53,8 @@ def load_command(args) -> int:
     out = checked_out(args.out)
     try:
         result = run_load(ints(args.load, "--load"), distinct=args.distinct_points, kind=args.client, pin=args.pin,
-                          timeout_s=args.load_timeout, progress=lambda m: print(m, file=sys.stderr))
+                          timeout_s=args.load_timeout, progress=lambda m: print(m, file=sys.stderr),
+                          think=args.think)
     except RuntimeError as err:  # no Chromium, no playwright, a server that never started
         raise ScenarioError(one_line_text(err)) from None
     print(load_table(result))

@@ -55,11 +55,11 @@ def _chain(segments: np.ndarray) -> list[np.ndarray]:
     if not len(segments):
         return []
     ends: dict[tuple, list[int]] = {}
-    keys = [(tuple(s[0]), tuple(s[1])) for s in segments]
+    keys = [(tuple(a), tuple(b)) for a, b in segments.tolist()]  # Python floats: hashed far faster than numpy's
     for i, (a, b) in enumerate(keys):
         ends.setdefault(a, []).append(i)
         ends.setdefault(b, []).append(i)
-    used = np.zeros(len(segments), dtype=bool)
+    used = [False] * len(segments)
     lines = []
 
     def walk(start_point, seg):

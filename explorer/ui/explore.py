@@ -3,6 +3,7 @@ explorer/views/two_d.py, models from the shared cache, prose from explorer/ui/te
 from __future__ import annotations
 
 import json
+from contextlib import nullcontext
 from dataclasses import replace
 
 import streamlit as st
@@ -10,7 +11,7 @@ import streamlit as st
 from explorer import pipeline
 
 from explorer.figures import two_d as figures
-from explorer.figures.common import figure_html, from_spec
+from explorer.figures.common import figure_html, from_spec, specs_only
 
 from explorer.config import selection
 
@@ -198,8 +199,10 @@ def editor(trained: Trained) -> None:
                         theme=None, config={"displaylogo": False})
         return
     grid_probs, _ = _original_probs(s.trained_key, trained)
-    fig = edit.figure(figures.editor_figure(d.x_train, d.y_train, g.xs, g.ys, grid_probs, d.n_classes, s.forget.ids,
-                                            alpha=_alpha(s.trained_key, trained)), trained)
+    with nullcontext() if edit.editing() else specs_only():  # drawn as built (every rerun): straight into its spec
+        base = figures.editor_figure(d.x_train, d.y_train, g.xs, g.ys, grid_probs, d.n_classes, s.forget.ids,
+                                     alpha=_alpha(s.trained_key, trained))
+    fig = edit.figure(base, trained)
     st.markdown(PANEL_HELP["editor"])
     st.plotly_chart(fig, key=key("ui.editor"), on_select=edit.on_select if edit.editing() else _on_select,
                     selection_mode=("points", "box", "lasso"),

@@ -13,7 +13,7 @@ from explorer.config.scenario import Scenario
 from explorer.engine.models import predict_proba
 from explorer.figures import two_d as figures
 from explorer.figures.cloud import Cloud
-from explorer.figures.common import MAX_FRAMES
+from explorer.figures.common import MAX_FRAMES, specs_only
 from explorer.measures.evaluation import Grid, local_lipschitz
 from explorer.measures.functions import default_radius, information_score
 from explorer.pipeline import RunOutcome, Trained
@@ -36,15 +36,18 @@ def page_run(scenario: Scenario, trained: Trained, forget_ids, retrain: tuple[nn
     """What pressing Unlearn on the explorer page computes: the run and the figures every session shows for it —
     the main method's animation, the side-by-side panels and the information view's default (α(x), no
     Lipschitz heatmap) — as plain figure specs (``fig.to_dict()``), which pass between processes cheaply
-    (:func:`explorer.figures.two_d.from_spec` makes them figures again). A 1-D dataset has its curve animation."""
+    (:func:`explorer.figures.two_d.from_spec` makes them figures again), the 2D ones built as specs directly
+    (:func:`explorer.figures.common.specs_only`). A 1-D dataset has its curve animation."""
     if trained.data.is_1d:
         out = one_d.run(scenario, trained, forget_ids, retrain=retrain, progress=progress)
         return out, {out.method: one_d.animation(out).to_dict()}
     out = run(scenario, trained, forget_ids, retrain=retrain, progress=progress)
     if progress:
         progress("Building the animation", 1.0)
-    figs = {out.method: animation(out), "side": side_by_side(out), "info": information(trained, scenario, out, True, False)}
-    return out, {name: fig.to_dict() for name, fig in figs.items()}
+    with specs_only():
+        figs = {out.method: animation(out), "side": side_by_side(out),
+                "info": information(trained, scenario, out, True, False)}
+        return out, {name: fig.to_dict() for name, fig in figs.items()}
 
 
 def animation(out: RunOutcome, method: str | None = None, height: int = 720):

@@ -1,5 +1,7 @@
 """The classroom load benchmark: its statistics, its points, its CLI's bad input, and real sessions end to end."""
 import os
+import threading
+import time
 
 import pytest
 
@@ -16,11 +18,12 @@ def test_percentiles_interpolate_and_handle_no_values():
     assert load.percentile(list(range(1, 101)), 95) == pytest.approx(95.05)
 
 
-def test_distinct_sessions_click_different_points_and_the_warm_up_none_of_theirs():
+def test_distinct_sessions_click_different_points_and_the_warm_ups_none_of_theirs():
     for n_points, sessions in ((300, 100), (120, 30), (7, 5)):
         points = [load.session_point(i, n_points, True) for i in range(sessions)]
         assert len(set(points)) == len(points) and all(0 <= p < n_points for p in points)
-        assert load.warmup_point(sessions, n_points, True) not in points
+        warmups = [load.warmup_point(sessions, n_points, True, k) for k in range(load.WARMUPS)]
+        assert len(set(warmups)) == load.WARMUPS and not set(warmups) & set(points)
     assert {load.session_point(i, 300, False) for i in range(30)} == {load.POINT}
     assert load.warmup_point(30, 300, False) != load.POINT
 
@@ -54,8 +57,22 @@ def test_pinning_puts_the_server_and_the_clients_on_different_cores():
     assert load.arrangement(False) == (None, None)
 
 
+def test_settling_waits_until_a_busy_process_tree_is_quiet():
+    def burn(until):
+        while time.time() < until:
+            pass
+    busy = threading.Thread(target=burn, args=(time.time() + 1.0,))
+    busy.start()
+    waited = procs.settle(os.getpid(), window=0.2)
+    busy.join()
+    assert waited >= 0.8
+    assert procs.settle(os.getpid(), window=0.2) < 0.5
+
+
 @pytest.mark.parametrize("args", [["--load", "0"], ["--load", "abc"], ["--load", "1000"],
-                                  ["--load", "1", "--load-timeout", "nan"], ["--load", "1", "--client", "telnet"]])
+                                  ["--load", "1", "--load-timeout", "nan"], ["--load", "1", "--client", "telnet"],
+                                  ["--load", "1", "--think", "-1"], ["--load", "1", "--think", "nan"],
+                                  ["--load", "1", "--think", "1e9"]])
 def test_bad_load_arguments_exit_2_with_one_line(args, tmp_path, capsys):
     assert main(["bench", *args, "--out", str(tmp_path / "load.json")]) == 2
     err = capsys.readouterr().err.strip().splitlines()
@@ -64,10 +81,11 @@ def test_bad_load_arguments_exit_2_with_one_line(args, tmp_path, capsys):
 
 @pytest.mark.timeout(400)
 def test_protocol_sessions_each_forgetting_their_own_point_reach_the_animation(tmp_path):
-    """Two sessions by Streamlit's protocol against a real server, each forgetting a different point."""
-    row = load.load_run(2, query=FAST, distinct=True, timeout_s=300, log_dir=tmp_path)
+    """Two sessions by Streamlit's protocol against a real server, each forgetting a different point and pressing
+    Unlearn half a second after its click."""
+    row = load.load_run(2, query=FAST, distinct=True, timeout_s=300, log_dir=tmp_path, think=0.5)
     assert row["errors"] == 0, row["error_samples"]
-    assert row["ok"] == 2 and len(row["points"]) == 2 and row["distinct_points"]
+    assert row["ok"] == 2 and len(row["points"]) == 2 and row["distinct_points"] and row["think_seconds"] == 0.5
     assert row["click_p50"] > 0 and row["open_p95"] > 0 and row["server_peak_mb"] > 100
     assert row["server_cpu_seconds"] > 0 and row["server_cpu_seconds_per_session"] == pytest.approx(
         row["server_cpu_seconds"] / 2, abs=0.01)

@@ -1,5 +1,8 @@
 """The worker pool the sessions share: a run computed there is the run computed in the session's thread."""
 import os
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 
 import numpy as np
@@ -91,3 +94,68 @@ def test_a_prefetched_retrain_reference_is_the_one_unlearn_uses(started, small, 
     assert all(torch.equal(a, b) for a, b in zip(model.state_dict().values(), here.state_dict().values()))
     assert not cache.prefetch_retrain(scenario, trained, [7, 9])  # cached
     assert not cache.prefetch_retrain(scenario, trained, [11])  # the pool is off
+
+
+def test_a_long_job_yields_the_cpu_and_a_short_one_keeps_its_priority(started, monkeypatch):
+    """Past DEMOTE_AFTER a job's thread runs at LOW_PRIORITY; the worker's next job starts at the normal one."""
+    if not sys.platform.startswith("linux"):
+        pytest.skip("nice values per thread are Linux's")
+    monkeypatch.setattr(pool, "DEMOTE_AFTER", 0.3)
+    worker, nice = pool.run(pool.job_priority, 1.0)
+    assert worker != os.getpid() and nice >= pool.LOW_PRIORITY
+    assert [pool.run(pool.job_priority)[1] for _ in range(2 * pool.workers())] == [0] * (2 * pool.workers())
+    with pytest.raises(ScenarioError, match="out of range"):  # a failure still reaches the session as itself
+        pool.demoting(lambda: pipeline.resolve_forget(default_scenario("moons"), pipeline.load_data(
+            default_scenario("moons")), [10_000]), 0.1)
+
+
+def test_a_job_runs_in_the_sessions_thread_when_every_worker_holds_a_long_one(started, monkeypatch):
+    monkeypatch.setattr(pool, "DEMOTE_AFTER", 0.3)
+    with ThreadPoolExecutor(pool.workers()) as sessions:
+        long = [sessions.submit(pool.run, pool.job_priority, 2.5) for _ in range(pool.workers())]
+        deadline = time.time() + 60
+        while pool.long_jobs() < pool.workers() and time.time() < deadline:
+            time.sleep(0.05)
+        assert pool.long_jobs() == pool.workers()
+        assert pool.run(pool.job_process) == os.getpid()  # not queued behind them
+        assert all(job.result()[0] != os.getpid() for job in long)
+    assert pool.long_jobs() == 0 and pool.run(pool.job_process) != os.getpid()
+
+
+def test_a_started_pool_counts_as_ready_only_once_every_worker_is_warm(started):
+    runner.shutdown_pool()
+    pool.start()
+    assert not pool.ready() and pool.run(pool.job_process) == os.getpid()  # meanwhile: the session's thread
+    deadline = time.time() + 300
+    while not pool.ready() and time.time() < deadline:
+        time.sleep(0.1)
+    assert pool.ready() and pool.run(pool.job_process) != os.getpid()
+
+
+def test_jobs_waiting_in_the_queue_do_not_count_as_long_ones(started, monkeypatch):
+    """A class's short jobs queue behind each other for longer than DEMOTE_AFTER; none of them is a long job, so
+    they stay in the pool (and at the normal priority)."""
+    monkeypatch.setattr(pool, "DEMOTE_AFTER", 1.5)
+    with ThreadPoolExecutor(3 * pool.workers()) as sessions:
+        jobs = [sessions.submit(pool.run, pool.job_priority, 1.2) for _ in range(3 * pool.workers())]
+        seen = []
+        while not all(job.done() for job in jobs):
+            seen.append(pool.long_jobs())
+            time.sleep(0.05)
+    assert max(seen) == 0
+    assert all(job.result()[0] != os.getpid() and job.result()[1] == 0 for job in jobs)
+
+
+def test_a_job_thread_that_may_not_get_its_priority_back_is_replaced(monkeypatch):
+    """Raising a nice value again needs privileges a server may lack: the demoted job thread then ends and the next
+    job runs in a new one at the normal priority."""
+    if not sys.platform.startswith("linux"):
+        pytest.skip("nice values per thread are Linux's")
+    monkeypatch.setattr(pool.JobThread, "restore", lambda self: False)
+    first = pool.JobThread.current()
+    demoted = []
+    _, nice = pool.demoting(lambda: pool.job_priority(0.4), 0.1, lambda: demoted.append(True))
+    assert nice >= pool.LOW_PRIORITY and demoted == [True]
+    assert pool.JobThread.current() is not first and pool.demoting(pool.job_priority, 0.1)[1] == 0
+    first.thread.join(5)
+    assert not first.thread.is_alive()

@@ -11,9 +11,11 @@ import pytest
 
 from explorer import pipeline
 
+from explorer.figures import common
 from explorer.figures.common import MAX_FRAMES
 from explorer.pipeline import train_original
 from explorer.config.scenario import Scenario, ScenarioError
+from explorer.figures import two_d as figures
 from explorer.scenarios import default_scenario
 from explorer.views import exports, two_d
 from explorer.views.two_d import GRID
@@ -122,3 +124,32 @@ def test_a_guarded_jit_is_named_with_its_step_guard_wherever_it_is_shown(tiny, t
     plain = two_d.run(replace(s, configs={"jit": {"passes": 5, "max_step_change": 0.0}}), trained, [0, 1, 2])
     assert plain.label() == "JiT" and plain.verdict().sentence.startswith("JiT ")
     assert "step guard" not in plain.verdict().sentence
+
+
+@pytest.mark.parametrize("template", ["plotly", "plotly_white"])
+def test_the_pages_figures_built_as_specs_equal_the_figures_made_into_dicts(tiny, template, monkeypatch):
+    """page_run builds its figures straight into specs (figures.common.specs_only): the same data, layout, frames
+    and template as building plotly's figure and calling to_dict, with compared methods and a second seed too."""
+    monkeypatch.setattr(pio.templates, "default", template)
+    s, trained = tiny
+    runs = [two_d.run(s, trained, [0, 1, 2]),
+            two_d.run(pipeline.with_compare(s, ["neggrad"]), trained, [4]),
+            two_d.run(replace(s, seeds=2), trained, [5])]
+    for out in runs:
+        builders = {"animation": lambda: two_d.animation(out), "side": lambda: two_d.side_by_side(out),
+                    "info": lambda: two_d.information(trained, s, out, True, False)}
+        for name, build in builders.items():
+            made = build().to_dict()
+            with common.specs_only():
+                fig = build()
+            assert isinstance(fig, common.SpecFigure), name
+            assert fig.to_dict() == made, name
+            assert made["layout"]["template"]["layout"] == pio.templates[template].layout.to_plotly_json()
+    assert not isinstance(two_d.animation(runs[0]), common.SpecFigure)  # outside, figures are plotly's again
+    d, g = trained.data, trained.grid
+    probs, alpha = runs[0].reference_probes["original"][GRID], two_d.alpha_scores(trained)
+    editor = lambda: figures.editor_figure(d.x_train, d.y_train, g.xs, g.ys, probs, d.n_classes, [0, 1, 2],  # noqa: E731
+                                           alpha=alpha)
+    made = editor().to_dict()
+    with common.specs_only():
+        assert editor().to_dict() == made  # the page's editor, built straight into its spec on every rerun
