@@ -65,10 +65,15 @@ WorkFn = Callable[[Any, int, int, int], tuple[float, int]]
 WORK: dict[str, WorkFn] = {}
 
 
+def passes(n: int, epochs: int, batch_size: int, per_sample: float = 3) -> tuple[float, int]:
+    """(sample forwards, optimiser steps) of ``epochs`` passes over ``n`` samples in batches of ``batch_size``, each
+    sample costing ``per_sample`` forwards (3: a forward and a backward)."""
+    return epochs * n * per_sample, epochs * batches(int(n), batch_size)
+
+
 def default_work(cfg, n_train: int, n_forget: int, n_classes: int) -> tuple[float, int]:
     """A method without its own estimate: ``epochs`` (or ``steps``) passes over the whole training set."""
-    epochs = getattr(cfg, "epochs", getattr(cfg, "steps", 1))
-    return epochs * n_train * 3, epochs * batches(n_train, getattr(cfg, "batch_size", 0))
+    return passes(n_train, getattr(cfg, "epochs", getattr(cfg, "steps", 1)), getattr(cfg, "batch_size", 0))
 
 
 def method_work(name: str, cfg, n_train: int, n_forget: int, n_classes: int) -> tuple[float, int]:

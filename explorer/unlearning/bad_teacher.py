@@ -19,7 +19,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from explorer.config.limits import batches
+from explorer.config.limits import passes
 from explorer.config.declare import Settings
 from explorer.engine.trajectory import Trajectory
 from explorer.unlearning._common import (as_x, batch_indices, cpu_generator, frozen_copy,
@@ -54,8 +54,7 @@ PRESETS = {
 def bad_teacher_work(cfg: BadTeacherConfig, n_train: int, n_forget: int, n_classes: int) -> tuple[float, int]:
     """Two teachers' forwards and the student's forward and backward over the forget set and a share of the retain
     set, ``epochs`` times."""
-    n = n_forget + cfg.retain_fraction * max(n_train - n_forget, 0)
-    return cfg.epochs * n * 5, cfg.epochs * batches(int(n), cfg.batch_size)
+    return passes(n_forget + cfg.retain_fraction * max(n_train - n_forget, 0), cfg.epochs, cfg.batch_size, per_sample=5)
 
 
 @register("bad_teacher", config=BadTeacherConfig, presets=PRESETS,
@@ -86,9 +85,7 @@ def bad_teacher(model: nn.Module, data: UnlearnData, config: BadTeacherConfig, c
                 loss = F.kl_div(log_p, target[idx], reduction="none").mean()
             else:
                 loss = F.kl_div(log_p, target[idx], reduction="batchmean")
-            loss.backward()
-            opt.step()
             step += 1
-            if not recorder.step(step, epoch, float(loss.detach())):
+            if not recorder.descend(loss, opt, step, epoch):
                 return recorder.trajectory
     return recorder.finish(step, config.epochs)

@@ -172,6 +172,12 @@ class Recorder:
         """Whether ``step`` is recorded: every ``record_every``-th step, times the thinning stride, and the last."""
         return step % (self.ctx.record_every * self.stride) == 0 or step == self.total
 
+    def descend(self, loss: torch.Tensor, optimizer: torch.optim.Optimizer, step: int, epoch: int) -> bool:
+        """One optimiser step on ``loss`` (backward, step), then :meth:`step`'s record and check."""
+        loss.backward()
+        optimizer.step()
+        return self.step(step, epoch, float(loss.detach()))
+
     def step(self, step: int, epoch: int, loss: float | None) -> bool:
         finite = loss is None or np.isfinite(loss)
         finite = finite and all(bool(torch.isfinite(p).all()) for p in self.model.parameters())

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from torch import nn
 
-from explorer.config.limits import batches
+from explorer.config.limits import passes
 from explorer.config.declare import Settings
 from explorer.engine.trajectory import Trajectory
 from explorer.unlearning._common import as_x, as_y, train_ce
@@ -73,8 +73,7 @@ PRESETS = {
 
 def finetune_work(cfg: FinetuneConfig, n_train: int, n_forget: int, n_classes: int) -> tuple[float, int]:
     """Forward and backward over the retain set, ``epochs`` times."""
-    n_retain = max(n_train - n_forget, 0)
-    return cfg.epochs * n_retain * 3, cfg.epochs * batches(n_retain, cfg.batch_size)
+    return passes(max(n_train - n_forget, 0), cfg.epochs, cfg.batch_size)
 
 
 @register("finetune", config=FinetuneConfig, access=DataAccess(forget_inputs=False, retain=True), presets=PRESETS,

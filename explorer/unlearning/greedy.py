@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from explorer.config.limits import batches
+from explorer.config.limits import passes
 from explorer.config.declare import Settings, setting
 from explorer.engine.trajectory import Trajectory
 from explorer.unlearning._common import as_x, as_y, train_ce
@@ -51,7 +51,7 @@ def wrong_targets(model: nn.Module, x: torch.Tensor, y: torch.Tensor, n_classes:
 
 def greedy_work(cfg: GreedyConfig, n_train: int, n_forget: int, n_classes: int) -> tuple[float, int]:
     """Forward and backward over the forget set, ``steps`` times."""
-    return cfg.steps * n_forget * 3, cfg.steps * batches(n_forget, cfg.batch_size)
+    return passes(n_forget, cfg.steps, cfg.batch_size)
 
 
 @register("greedy", config=GreedyConfig, access=DataAccess(forget_inputs=True, forget_labels=True), presets=PRESETS,

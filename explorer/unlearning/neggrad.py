@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from torch import nn
 from torch.nn import functional as F
 
-from explorer.config.limits import batches
+from explorer.config.limits import passes
 from explorer.config.declare import Settings, setting
 from explorer.engine.trajectory import Trajectory
 from explorer.unlearning._common import (as_x, as_y, batch_indices, cpu_generator, drift,
@@ -55,7 +55,7 @@ NEGGRAD_PRESETS = {
 
 def neggrad_work(cfg: NegGradConfig, n_train: int, n_forget: int, n_classes: int) -> tuple[float, int]:
     """Forward and backward over the forget set, ``epochs`` times."""
-    return cfg.epochs * n_forget * 3, cfg.epochs * batches(n_forget, cfg.batch_size)
+    return passes(n_forget, cfg.epochs, cfg.batch_size)
 
 
 @register("neggrad", config=NegGradConfig, access=DataAccess(forget_inputs=True, forget_labels=True),
@@ -98,8 +98,7 @@ NEGGRAD_PLUS_PRESETS = {
 
 def neggrad_plus_work(cfg: NegGradPlusConfig, n_train: int, n_forget: int, n_classes: int) -> tuple[float, int]:
     """Forward and backward over the retain set and a forget batch beside each retain batch, ``epochs`` times."""
-    n_retain = max(n_train - n_forget, 0)
-    return cfg.epochs * n_retain * 6, cfg.epochs * batches(n_retain, cfg.batch_size)
+    return passes(max(n_train - n_forget, 0), cfg.epochs, cfg.batch_size, per_sample=6)
 
 
 @register("neggrad_plus", config=NegGradPlusConfig,
@@ -124,9 +123,7 @@ def neggrad_plus(model: nn.Module, data: UnlearnData, config: NegGradPlusConfig,
             retain_loss = F.cross_entropy(model(rx[idx]), ry[idx]) + 0.5 * config.weight_decay * drift(model, theta0)
             forget_loss = F.cross_entropy(model(fx[fidx]), fy[fidx])
             loss = config.alpha * retain_loss - (1 - config.alpha) * forget_loss
-            loss.backward()
-            opt.step()
             step += 1
-            if not recorder.step(step, epoch, float(loss.detach())):
+            if not recorder.descend(loss, opt, step, epoch):
                 return recorder.trajectory
     return recorder.finish(step, config.epochs)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 from torch import nn
 
-from explorer.config.limits import batches
+from explorer.config.limits import passes
 from explorer.config.declare import Settings
 from explorer.engine.trajectory import Trajectory
 from explorer.unlearning._common import as_x, as_y, cpu_generator, random_wrong_labels, train_ce
@@ -45,7 +45,7 @@ PRESETS = {
 
 def random_labels_work(cfg: RandomLabelsConfig, n_train: int, n_forget: int, n_classes: int) -> tuple[float, int]:
     """Forward and backward over the relabelled forget set, ``epochs`` times."""
-    return cfg.epochs * n_forget * 3, cfg.epochs * batches(n_forget, cfg.batch_size)
+    return passes(n_forget, cfg.epochs, cfg.batch_size)
 
 
 @register("random_labels", config=RandomLabelsConfig,
