@@ -9,6 +9,7 @@ import json
 import os
 import re
 import time
+from contextlib import asynccontextmanager
 
 from explorer.bench import client as protocol
 from explorer.bench.browser import CHROMIUM, CHROMIUM_ARGS, IDLE
@@ -33,10 +34,24 @@ def warmup_point(n_sessions: int, n_points: int, distinct: bool, nth: int = 0) -
 # ----------------------------------------------------------------------------------------------
 # one session, by protocol or in a browser
 
+@asynccontextmanager
+async def outcome(out: dict, errors: list, close):
+    """A session's record: ``ok`` when its steps ran without an error, any failure kept as one line (a finding,
+    counted), its errors, and its connection or browser closed whatever happened."""
+    try:
+        yield
+        out["ok"] = not errors
+    except Exception as err:  # noqa: BLE001 - a session's failure is a finding, counted and kept
+        errors.append(failure_line(err))
+    finally:
+        out["errors"] = errors
+        await close()
+
+
 async def protocol_session(url: str, query: str, pick, timeout_s: float) -> dict:
     """One student without a browser: open the link, click a point, press Unlearn, wait for the animation."""
     session, out, errors = protocol.Session(url, query), {"ok": False}, []
-    try:
+    async with outcome(out, errors, session.close):
         start = time.perf_counter()
         opened = await session.open(timeout_s)
         errors += opened.errors()
@@ -58,12 +73,6 @@ async def protocol_session(url: str, query: str, pick, timeout_s: float) -> dict
         if done.animation() is None:
             raise RuntimeError("no playable animation after Unlearn")
         out.update(click_seconds=done.seconds, point_to_animation_seconds=clicked.seconds + done.seconds)
-        out["ok"] = not errors
-    except Exception as err:  # noqa: BLE001 - a session's failure is a finding, counted and kept
-        errors.append(failure_line(err))
-    finally:
-        out["errors"] = errors
-        await session.close()
     return out
 
 
@@ -79,7 +88,7 @@ async def browser_session(browser, url: str, query: str, pick, timeout_s: float)
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(f"page error: {e}"))
     out: dict = {"ok": False}
-    try:
+    async with outcome(out, errors, context.close):
         start = time.perf_counter()
         await page.goto(f"{url}/?{query}", timeout=ms)
         await page.get_by_text(re.compile(r"Forget set: \d+ points?")).wait_for(timeout=ms)
@@ -109,12 +118,6 @@ async def browser_session(browser, url: str, query: str, pick, timeout_s: float)
         alerts = await page.locator('[data-testid="stAlertContentError"]').all_text_contents()
         if alerts:
             errors.append("error on the page: " + alerts[0][:200])
-        out["ok"] = not errors
-    except Exception as err:  # noqa: BLE001 - a session's failure is a finding, counted and kept
-        errors.append(failure_line(err))
-    finally:
-        out["errors"] = errors
-        await context.close()
     return out
 
 
