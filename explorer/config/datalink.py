@@ -2,7 +2,7 @@
 
 Keys: ``ea`` added points (``x1:x2:label`` or ``x:label``, comma-separated, in the order added), ``er`` removed ids
 (ranges as in ``f``: ``3-5,9``), ``ef`` relabelled points (``id:label``), all naming ids of the unedited training
-set (toy_data/edits.py); ``data`` the SHA-256 of a data file this server holds, with ``ds=file``. Together the
+set (explorer/config/edits.py); ``data`` the SHA-256 of a data file this server holds, with ``ds=file``. Together the
 edit keys hold at most :data:`~explorer.config.limits.MAX_EDIT_LINK_CHARS` characters; more edits than that do
 not travel in a link (the scenario file carries them). A bad part is dropped with a one-line notice, as every
 other parameter is.

@@ -212,7 +212,7 @@ class Scenario(Settings, section=""):
 
 
 def _dataset(values) -> DatasetSpec:
-    """The dataset part: its hand edits and its data file are objects of their own (toy_data/edits.py,
+    """The dataset part: its hand edits and its data file are objects of their own (explorer/config/edits.py,
     explorer/config/datafile.py), built and type-checked before the rest."""
     if not isinstance(values, dict):
         raise ScenarioError("DatasetSpec must be an object")

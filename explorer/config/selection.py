@@ -194,7 +194,7 @@ def clip_to_range(ids: Iterable[int], n: int) -> tuple[list[int], list[int]]:
 
 @dataclass(frozen=True)
 class ForgetState:
-    """The forget set, the training set's hand edits it refers to (the 2D page's data edits, toy_data/edits.py;
+    """The forget set, the training set's hand edits it refers to (the 2D page's data edits, explorer/config/edits.py;
     None elsewhere) and the states before each change (for undo: Undo covers edits as it covers forget sets).
     Immutable: methods return new states."""
 

@@ -1,6 +1,6 @@
 """The "one odd point" lesson's scenario and views (registered into :mod:`explorer.lessons.steps`' tables).
 
-The scenario is the lessons' small moons with one hand edit (toy_data/edits.py): a point of class 0 added deep
+The scenario is the lessons' small moons with one hand edit (explorer/config/edits.py): a point of class 0 added deep
 inside class 1 by the "add an outlier" preset. Its id is the training set's last. The views compare the model
 trained with it against the model retrained without it (same initial weights and recipe: the retrain reference),
 count the grid cells the odd point bent (the *bend*: cells whose label the two models disagree on), and measure how

@@ -3,7 +3,7 @@
 In edit mode a click on empty plane adds a training point of the chosen class there, a click on a training point
 removes it or gives it the next label, and two presets add an outlier or relabel k random points. Every edit is
 a step of the page's one history (Undo covers edits as it covers forget sets) and renumbers the forget set the way
-the edited data renumbers its ids (toy_data/edits.py). The edits live in the scenario's dataset, so the original
+the edited data renumbers its ids (explorer/config/edits.py). The edits live in the scenario's dataset, so the original
 retrains on the edited data (with progress) and every view, the link and the scenario file see it.
 """
 from __future__ import annotations
