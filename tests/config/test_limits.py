@@ -17,7 +17,7 @@ from explorer.config.dataset import DatasetSpec
 @pytest.mark.parametrize("prefix, cls", [("dataset", DatasetSpec), ("model", ModelConfig), ("train", TrainConfig),
                                          *[(name, spec.config_cls) for name, spec in METHODS.items()]])
 def test_every_setting_of_every_config_is_declared(prefix, cls):
-    # a dataset's edits and data file are objects with checks of their own (explorer/config/edits.py, config/datafile.py)
+    # a dataset's edits and data file are objects with checks of their own (config/edits.py, config/datafile.py)
     skip = {"name", "edits", "file"} if prefix == "dataset" else set()
     assert [f for f in declare.undeclared(prefix, cls) if f not in skip] == []
 
