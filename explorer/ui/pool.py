@@ -59,6 +59,7 @@ DEMOTED = "\x00demoted"  # the report a worker sends when it lowers a job's prio
 # every job, demotes none of the short ones (an Unlearn of the default page takes 0.3-0.6 CPU-s; training its
 # original about 2). Past it a job is long.
 DEMOTE_AFTER = 1.0
+PER_THREAD_NICE = sys.platform.startswith("linux")  # Linux sets a nice value per thread; elsewhere jobs keep theirs
 LOW_PRIORITY = 10  # the nice value of a job's thread after DEMOTE_AFTER: short jobs first, the long one the rest
 CHECK_EVERY = 0.05  # seconds between two looks at a job's CPU time
 
@@ -319,7 +320,7 @@ class JobThread:
 
     def restore(self) -> bool:
         """The normal priority again; False where this process may not raise a priority."""
-        if not sys.platform.startswith("linux"):
+        if not PER_THREAD_NICE:
             return True
         try:
             os.setpriority(os.PRIO_PROCESS, self.native_id, self.nice)
@@ -337,7 +338,7 @@ class JobThread:
 
 def lower_priority(thread_id: int | None) -> bool:
     """Put one thread of this process at :data:`LOW_PRIORITY` (never raising it); False where that cannot be done."""
-    if thread_id is None or not sys.platform.startswith("linux"):
+    if thread_id is None or not PER_THREAD_NICE:
         return False
     try:
         os.setpriority(os.PRIO_PROCESS, thread_id, max(LOW_PRIORITY, os.getpriority(os.PRIO_PROCESS, thread_id)))
@@ -348,7 +349,7 @@ def lower_priority(thread_id: int | None) -> bool:
 
 def priority() -> int:
     """The nice value of the thread calling it (a job's, in a worker: what the tests read)."""
-    return os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) if sys.platform.startswith("linux") else 0
+    return os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) if PER_THREAD_NICE else 0
 
 
 WARM_TOGETHER = 1.0  # seconds each warm-up job lasts at least, so that every worker takes one
