@@ -155,7 +155,7 @@ def load_dataset(spec: DatasetSpec | None = None, **params) -> Dataset:
     validate_spec(spec)
     if isinstance(spec.noise, float) and spec.noise == 0:
         spec = replace(spec, noise=0.0)  # -0.0 as 0.0: NumPy refuses a scale whose sign bit is set
-    data = spec.edits.apply(DATASETS[spec.name](spec))  # edits after generation: toy_data/edits.py says how
+    data = spec.edits.apply(DATASETS[spec.name](spec))  # edits after generation: explorer/config/edits.py says how
     data.spec = spec
     return data
 

@@ -2,7 +2,7 @@
 ``sweep``, ``bench``).
 
 The layering decides what loads when. This package is the light layer: argparse, the settings' declarations and
-their checker (explorer/config/limits.py), one module per command with its parser; it imports neither torch nor
+their checker (explorer/config/declare.py), one module per command with its parser; it imports neither torch nor
 scikit-learn, so ``--help`` and a refused value answer at once. Once the command line has parsed and passed its
 checks, :func:`main` imports the command's engine side, :mod:`explorer.commands` (``explorer.commands.run`` for
 ``run``), whose imports are at its top like every engine module's.

@@ -31,9 +31,11 @@ def add_parser(sub) -> argparse.ArgumentParser:
     method = run.add_argument_group("unlearning")
     method.add_argument("--compare", help="more methods to run on the same forget set, comma-separated")
     method.add_argument("--preset", help="a preset of --method (see `python -m explorer methods`)")
-    method.add_argument("--set", action="append", metavar="METHOD.FIELD=VALUE",
-                        help="any setting of any method run, e.g. --set scrub.alpha=0.5 (repeatable; "
-                             "a tuple is comma-separated; `python -m explorer methods` lists each method's settings)")
+    method.add_argument("--set", action="append", metavar="PATH=VALUE",
+                        help="any setting of any method run, e.g. --set scrub.alpha=0.5, or of the data, model, "
+                             "training or run, e.g. --set train.epochs=50 (sets that one field; --seed and --dataset "
+                             "also set the seeds and defaults that follow them); repeatable; a tuple is "
+                             "comma-separated; `python -m explorer methods` lists each method's settings")
     flags.add(method, flags.JIT_FLAGS, lead="JiT: ")
     flags.add(run.add_argument_group("the run"), flags.section(""))
     run.add_argument("--threads", type=int, help="torch CPU threads (default: torch's; 1 is fastest for the 2D toys)")

@@ -14,9 +14,8 @@ from explorer.studies.budget import atlas_cost, checked
 
 
 def command(args) -> int:
-    args.threads = None
     scenario = scenario_from_args(args)
-    method = args.method or scenario.method
+    method = scenario.method
     check(scenario, method, args.loo_seeds)
     data = load_data(scenario)
     checked(atlas_cost(scenario, data, method, len(data.x_train), args.loo_seeds), STUDY_BUDGET,

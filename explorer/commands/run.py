@@ -108,7 +108,10 @@ def apply_sets(scenario: Scenario, items) -> Scenario:
             raise UsageError(f"--set takes METHOD.FIELD=VALUE, got {quoted(item)}")
         if name == "retrain":
             raise ScenarioError(f"--set {key}: the retrained reference uses the training recipe; "
-                                "set it with --epochs, --lr, --weight-decay or --batch-size")
+                                "set it with --set train.FIELD=VALUE (or --epochs, --lr, --weight-decay, --batch-size)")
+        if name in ("dataset", "model", "train"):
+            settings = [f for f, lim in declare.declared(declare.SECTIONS[name], name).items() if lim is not None]
+            raise ScenarioError(f"--set {key}: {name} has no setting {quoted(field)}; it has {', '.join(settings)}")
         if name not in scenario.methods:
             raise ScenarioError(f"--set {key}: {name} is not run; add --method {name} or --compare {name}")
         current = pipeline.method_config(scenario, name)
@@ -143,8 +146,9 @@ def _set_setting(scenario: Scenario, path: str, text: str) -> Scenario:
     like = getattr(part, field)
     try:
         value = parse_value(text, like)
-    except (ValueError, OverflowError) as err:
-        raise ScenarioError(f"--set {clip(path, 60)}: {err}") from None
+    except (ValueError, OverflowError):
+        value = text  # the one checker names the type it wanted, as for the setting's flag
+    declare.check(path, value)
     changed = replace(part, **{field: value})  # built, so checked
     return replace(scenario, **{head: changed}) if head else changed
 

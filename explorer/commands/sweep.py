@@ -12,15 +12,14 @@ from explorer.commands.common import checked_runner
 from explorer.commands.run import scenario_from_args
 from explorer.config.cost import STUDY_BUDGET
 from explorer.config.errors import ScenarioError
-from explorer.measures.verdict import guard_label, method_label
 from explorer.studies.budget import checked, sweep_cost
+from explorer.unlearning.base import refusal
 from explorer.studies.sweep import default_axes, default_values, sweep, sweep_grid
 
 SHOWN = ("forget_acc", "retain_acc", "test_acc", "avg_gap")  # the table on stdout; the JSON has every metric
 
 
 def command(args) -> int:
-    args.threads = None
     scenario = scenario_from_args(args)
     method = scenario.method
     try:
@@ -35,6 +34,9 @@ def command(args) -> int:
     pipeline.validate(scenario)
     data = pipeline.load_data(scenario)
     ids = scenario.forget.resolve(data, scenario.seed)
+    why = refusal(method, data, ids)  # before the original trains: a refusal comes before any work
+    if why:
+        raise ScenarioError(why)
     checked(sweep_cost(scenario, data, len(ids), len(configs), method=method, configs=configs.values()),
             STUDY_BUDGET, f"this sweep of {len(configs):,} cells")
     out = checked_out(args.out) if args.out else None
@@ -42,18 +44,13 @@ def command(args) -> int:
     trained = pipeline.train_original(scenario)
     result = sweep(scenario, trained, ids, method, x, y, progress=progress_bar("cells"), workers=args.workers,
                    backend=args.backend, address=args.address)
-    report = pipeline._clean({"method": result.method, "x": result.x, "y": result.y, "xs": result.xs, "ys": result.ys,
-              "max_step_change": result.max_step_change, "seconds": result.seconds, "backend": result.backend,
-              "metrics": {name: values.tolist() for name, values in result.metrics.items()},
-              "stopped": result.stopped.tolist(), "retrain_metrics": result.retrain_metrics,
-              "scenario": scenario.to_dict()})
+    report = {**result.to_dict(), "scenario": scenario.to_dict()}
     return emit(json.dumps(report, indent=1), out, args.out, lambda: table(result))
 
 
 def table(result) -> str:
     """One line per cell: the two settings' values and the headline metrics."""
-    label = guard_label(result.max_step_change) if result.method == "jit" else method_label(result.method)
-    lines = [f"{label} over {result.x} × {result.y}: {len(result.xs) * len(result.ys)} cells in {result.seconds:.1f} s",
+    lines = [f"{result.label} over {result.x} × {result.y}: {len(result.xs) * len(result.ys)} cells in {result.seconds:.1f} s",
              f"{result.x:>12}{result.y:>12}" + "".join(f"{m:>12}" for m in SHOWN)]
     for i, yv in enumerate(result.ys):
         for j, xv in enumerate(result.xs):

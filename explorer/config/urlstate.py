@@ -3,7 +3,7 @@
 Keys: ``ds`` dataset name, ``d.<field>`` other dataset fields, ``m.<field>`` model, ``t.<field>``
 training, ``method``, ``p.<method>`` preset, ``c.<method>.<field>`` method settings, ``seed``, ``seeds``
 (training seeds K), ``device``, ``grid``, ``cmp`` methods to compare (comma-separated), ``f`` forget ids as ranges (``3-5,9``).
-Decoding never fails and never blows up: a number outside its declared range (explorer/config/limits.py) is clamped
+Decoding never fails and never blows up: a number outside its declared range (explorer/config/declare.py) is clamped
 to the limit with a notice naming the value and the limit; any other bad parameter is dropped alone (its
 default is used) with a one-line notice; forget ids beyond the training set are dropped without being
 expanded, with a notice.
@@ -21,7 +21,7 @@ from explorer.config.longlinks import TRIMMED, trimmed_notice
 from explorer.config.limits import MAX_SAMPLES
 from explorer.config.scenario import Scenario, ScenarioError
 from explorer.scenarios import default_scenario
-from explorer.config.selection import encode_ids, expand, parse_id_ranges  # noqa: F401  (encode_ids: the links' id ranges)
+from explorer.config.selection import encode_ids, expand, parse_id_ranges
 from explorer.unlearning import get_method, method_names
 from explorer.engine.device import page_devices, pick_device
 from explorer.pipeline import check_lipschitz_probe

@@ -1,6 +1,6 @@
 """What a study would cost, estimated before any of it runs, for the one budget check (explorer/config/cost.py).
 
-Each estimate composes the run model of explorer/config/limits.py: a σ×η sweep is its cells' JiT runs (no
+Each estimate composes the run model of explorer/config/limits.py: a sweep is its cells' method runs (no
 per-step measuring, one evaluation each) plus the retrain reference unless given; an atlas is one retraining
 and one method run per point; the calibration study is, per dataset × seed × weight decay, one original, one
 retraining per forget kind and every setting on every kind (the boundary measured at each step). Training is

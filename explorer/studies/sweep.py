@@ -5,7 +5,7 @@ every metric and the gap to retrain. Each cell's config is built and checked by 
 or the sweep is refused in one line before any cell runs.
 
 Every cell is a cell of the study primitive (:func:`explorer.studies.study.run_cells`): the retrain reference
-is built once (or passed in), the evaluator once per process; every cell runs JiT without per-step
+is built once (or passed in), the evaluator once per process; every cell runs the method without per-step
 measurement and is evaluated once at the end, with one torch intra-op thread on the CPU.
 ``workers`` (default: the usable cores) and ``backend`` choose how cells run:
 
@@ -44,6 +44,7 @@ from explorer import stages
 from explorer.config.errors import BACKENDS, ScenarioError
 from explorer.measures.comparison import avg_gap
 from explorer.measures.metrics import METRIC_NAMES
+from explorer.measures.verdict import guard_label, method_label
 from explorer.studies.runner import default_workers, shutdown_pool  # noqa: F401  (shutdown_pool re-exported)
 from explorer.studies.study import Cell, Measures, run_cells
 from explorer.unlearning import METHODS, get_method
@@ -70,6 +71,21 @@ class SweepResult:
     method: str = "jit"
     x: str = "sigma"
     y: str = "eta"
+
+    @property
+    def label(self) -> str:
+        """Which method the sweep ran; for JiT which JiT: "JiT with step guard 0.05" or "JiT without the step
+        guard" (plain published steps)."""
+        return guard_label(self.max_step_change) if self.method == "jit" else method_label(self.method)
+
+    def to_dict(self) -> dict:
+        """The sweep as plain JSON values (NaN as null), its cells' metrics as (len(ys), len(xs)) lists."""
+        return stages._clean({"method": self.method, "x": self.x, "y": self.y, "xs": self.xs, "ys": self.ys,
+                              "max_step_change": self.max_step_change, "seconds": self.seconds,
+                              "backend": self.backend,
+                              "metrics": {name: values.tolist() for name, values in self.metrics.items()},
+                              "stopped": None if self.stopped is None else self.stopped.tolist(),
+                              "retrain_metrics": self.retrain_metrics})
 
 
 def sweepable_methods() -> list[str]:

@@ -369,4 +369,4 @@ def sweep_panel(scenario: Scenario, run: V.ImageRun) -> None:
             space, result = s.sweep
             where = f" in {space} space" if space else f" over {result.x}×{result.y}"
             shared.sweep_chart(result, key("ui.sweep.chart"),
-                               title=f"{shared.sweep_label(result)}{where} ({result.seconds:.1f} s)")
+                               title=f"{result.label}{where} ({result.seconds:.1f} s)")

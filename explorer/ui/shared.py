@@ -8,14 +8,14 @@ import pandas as pd
 import streamlit as st
 
 from explorer import pipeline
-from explorer.config import selection, urlstate
+from explorer.config import selection
 from explorer.config.cost import PAGE_STUDY_BUDGET
 from explorer.config.jit import JiTConfig
 from explorer.engine.device import torch_threads
 from explorer.figures.sweep import setting_label, sweep_figure
 from explorer.measures.comparison import comparison_rows
 from explorer.measures.metrics import METRICS, metric_names
-from explorer.measures.verdict import guard_label, method_label
+from explorer.measures.verdict import method_label
 from explorer.studies.budget import checked, sweep_cost
 from explorer.studies.sweep import default_axes, default_values, numeric_settings, sweep, sweep_grid, sweepable_methods
 from explorer.ui import cache, pool
@@ -140,12 +140,6 @@ def run_sweep(scenario, trained, forget_ids, xs: str, ys: str, retrain, report, 
                      overrides=overrides)
 
 
-def sweep_label(result) -> str:
-    """Which method a sweep ran; for JiT which JiT: "JiT with step guard 0.05" or "JiT without the step guard"
-    (plain published steps)."""
-    return guard_label(result.max_step_change) if result.method == "jit" else method_label(result.method)
-
-
 def guard_switch(key: str, config, help_text: str) -> float:
     """A toggle for the explorer's step guard (on: the config's guard, or the default 0.05 when it has none);
     returns the max_step_change to run with (0 = off)."""
@@ -157,7 +151,7 @@ def guard_switch(key: str, config, help_text: str) -> float:
 
 def sweep_chart(result, key: str, metrics=("retain_acc", "forget_acc"), title: str | None = None) -> None:
     fig = sweep_figure(result, metrics=metrics, height=400, title=title or (
-        f"{sweep_label(result)} over {setting_label(result.x)}×{setting_label(result.y)} "
+        f"{result.label} over {setting_label(result.x)}×{setting_label(result.y)} "
         f"({len(result.xs)}×{len(result.ys)} cells, {result.seconds:.1f} s)"))
     fig.update_layout(margin=dict(l=70, r=10, t=70, b=50))  # room for the first panel's y label and every x tick
     st.plotly_chart(fig, key=key, theme=None, config={"displaylogo": False})
@@ -188,4 +182,4 @@ def keep_existing_ids(page_state, n: int, noun: str) -> None:
     if dropped:
         page_state.forget = page_state.forget.set(kept)
         notice(f"The training set now has {n} {noun}s: kept {len(kept)} forget {noun}(s), dropped "
-                   f"{len(dropped)} whose id no longer exists ({urlstate.encode_ids(dropped)}). Undo restores them.")
+                   f"{len(dropped)} whose id no longer exists ({selection.encode_ids(dropped)}). Undo restores them.")

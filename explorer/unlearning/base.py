@@ -265,6 +265,8 @@ class MethodSpec:
 
 
 METHODS: dict[str, MethodSpec] = {}
+# Settings sections that are not methods (explorer/config/*.py): a method of that name would take their paths over.
+NOT_METHOD_SECTIONS = ("dataset", "model", "train", "audit")
 ORIGIN = {"now": BUILT_IN}  # who is registering: explorer/unlearning/plugins.py names each plugin while it loads
 
 
@@ -301,6 +303,8 @@ def check_registration(spec: MethodSpec) -> None:
         raise ValueError(f"{name}: register(...) needs a function, access=DataAccess(...) and a summary text")
     if not (isinstance(spec.config_cls, type) and is_dataclass(spec.config_cls)):
         raise ValueError(f"{name}: config must be a dataclass, got {spec.config_cls!r}")
+    if name in NOT_METHOD_SECTIONS:
+        raise ValueError(f"{name!r} already names the {name} settings (paths {name}.FIELD): choose another name")
     missing = undeclared(name, spec.config_cls)
     if missing:
         raise ValueError(f"{name}: setting(s) {', '.join(missing)} have no declared range; declare each with "

@@ -270,6 +270,22 @@ def test_set_refuses_the_retrain_reference_and_names_the_training_flags(capsys):
     assert "--epochs" in capsys.readouterr().err
 
 
+def test_set_of_a_data_model_or_training_field_names_that_part_and_reads_like_its_flag(capsys):
+    assert main(["run", "--forget-ids", "3", "--set", "model.nosuch=1"]) == 2
+    assert "model has no setting 'nosuch'; it has kind, depth, width" in capsys.readouterr().err
+    assert main(["run", "--forget-ids", "3", "--set", "train.lr=abc"]) == 2
+    via_set = capsys.readouterr().err
+    assert main(["run", "--forget-ids", "3", "--lr", "abc"]) == 2
+    assert via_set == capsys.readouterr().err == "error: train.lr must be a number, got 'abc'\n"
+
+
+def test_the_sweep_refuses_a_method_the_forget_set_does_not_suit_before_training(capsys, monkeypatch):
+    from explorer import pipeline as P
+    monkeypatch.setattr(P, "train_original", lambda *a, **k: pytest.fail("trained before refusing"))
+    assert main(["sweep", "--method", "emmn", "--forget-random", "0.05"]) == 2
+    assert "emmn only forgets whole classes" in capsys.readouterr().err
+
+
 def test_run_checks_out_before_the_run(capsys, monkeypatch):
     import explorer.pipeline as P
     monkeypatch.setattr(P, "run", lambda *a, **k: pytest.fail("ran before checking --out"))

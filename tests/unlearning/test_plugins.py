@@ -1,6 +1,7 @@
 """Methods from outside the package: the example plugin (installed by the test set-up, `make test`) everywhere a
 built-in method is, and misbehaving plugins, loaded through a real entry point, each refused in one line while
 the rest of the run is kept."""
+from dataclasses import dataclass
 import importlib.metadata
 import json
 import sys
@@ -10,7 +11,7 @@ import pytest
 
 from explorer.cli import main
 from explorer.config import declare
-from explorer.unlearning import METHODS, get_method, method_names, plugins
+from explorer.unlearning import METHODS, DataAccess, get_method, method_names, plugins, register
 from explorer.unlearning.base import BUILT_IN, ORIGIN
 
 QUICK = ["--samples", "160", "--epochs", "200", "--forget-ids", "3,17", "--passes", "3"]
@@ -168,3 +169,15 @@ def test_the_example_plugin_is_on_both_pages_with_its_settings_and_in_the_table(
     images = open_page(page="pages/images.py", fast=False)
     assert any("uniform_forget" in str(o) for o in images.selectbox(key=widget_key("img", "method")).options)
     assert "uniform_forget" in images.multiselect(key=widget_key("img", "compare")).options
+
+
+@pytest.mark.parametrize("name", ["audit", "model"])
+def test_a_method_may_not_take_the_name_of_a_settings_section(name):
+    """``audit.references`` and ``model.width`` keep meaning the audit's and the model's settings."""
+    @dataclass(frozen=True)
+    class Taker:
+        epochs: int = 1
+
+    with pytest.raises(ValueError, match=f"'{name}' already names the {name} settings"):
+        register(name, config=Taker, access=DataAccess(forget_inputs=True), summary="a taker")(lambda *a: None)
+    assert name not in METHODS
