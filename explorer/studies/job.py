@@ -198,9 +198,9 @@ def _run_alone(cell, trained: Trained, ref: dict, measures, stages) -> dict:
             raise ScenarioError(why)
         config = cell.config if cell.config is not None else method_config(scenario, cell.method)
         result = run_method(cell.method, trained.model, trained.data, list(cell.forget_ids), config, ctx)
+        return _finish(result.model, result.trajectory, result.seconds, ref, measures)  # may find outputs overflow
     except Exception as err:  # noqa: BLE001 - a cell's failure is its result; the caller decides what it means
         return _failure(err)
-    return _finish(result.model, result.trajectory, result.seconds, ref, measures)
 
 
 def _run_stacked(group, trained: dict, refs: dict, measures, stages) -> dict:

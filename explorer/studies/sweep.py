@@ -43,6 +43,7 @@ import torch
 from explorer import stages
 from explorer.config.errors import BACKENDS, ScenarioError
 from explorer.measures.comparison import avg_gap
+from explorer.measures.evaluation import NonFiniteOutputs
 from explorer.measures.metrics import METRIC_NAMES
 from explorer.measures.verdict import guard_label, method_label
 from explorer.studies.runner import default_workers, shutdown_pool  # noqa: F401  (shutdown_pool re-exported)
@@ -74,9 +75,13 @@ class SweepResult:
 
     @property
     def label(self) -> str:
-        """Which method the sweep ran; for JiT which JiT: "JiT with step guard 0.05" or "JiT without the step
-        guard" (plain published steps)."""
-        return guard_label(self.max_step_change) if self.method == "jit" else method_label(self.method)
+        """Which method the sweep ran; for JiT which JiT: "JiT with step guard 0.05", "JiT without the step
+        guard" (plain published steps), or "JiT (the step guard swept)" when the guard is an axis."""
+        if self.method != "jit":
+            return method_label(self.method)
+        if "max_step_change" in (self.x, self.y):
+            return f"{method_label('jit')} (the step guard swept)"
+        return guard_label(self.max_step_change)
 
     def to_dict(self) -> dict:
         """The sweep as plain JSON values (NaN as null), its cells' metrics as (len(ys), len(xs)) lists."""
@@ -240,6 +245,9 @@ def _sweep(scenario, trained, forget_ids, method, x, y, configs, progress, worke
     stopped = np.zeros(shape, dtype=bool)
     retrain_metrics = results[0].retrain
     for result in results:
+        if result.error and isinstance(result.exception, NonFiniteOutputs):
+            stopped[result.cell.key] = True  # the cell diverged past measuring: its metrics stay NaN, as not measurable
+            continue
         if result.error:
             raise result.exception
         i, j = result.cell.key
@@ -247,7 +255,7 @@ def _sweep(scenario, trained, forget_ids, method, x, y, configs, progress, worke
         for name, value in values.items():
             metrics.setdefault(name, np.full(shape, np.nan))[i, j] = float("nan") if value is None else float(value)
         stopped[i, j] = result.stopped is not None
-    guard = getattr(cells[0].config, "max_step_change", 0.0)
+    guard = getattr(cells[0].config, "max_step_change", 0.0)  # the same in every cell unless it is an axis
     return SweepResult(x[1], y[1], metrics, time.perf_counter() - start, workers, backend, dict(retrain_metrics),
                        stopped, guard, method, x[0], y[0])
 

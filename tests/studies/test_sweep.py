@@ -2,6 +2,7 @@
 and it runs from inside a Streamlit script."""
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 
 import numpy as np
@@ -9,6 +10,7 @@ import pytest
 import torch
 
 from explorer import pipeline
+from explorer.cli import main
 from explorer.config.scenario import ForgetSpec
 from explorer.scenarios import default_scenario
 from explorer.config.errors import ScenarioError
@@ -210,3 +212,22 @@ def test_a_class_level_method_on_a_few_points_is_refused_before_any_cell(moons):
     with pytest.raises(ScenarioError, match="unsir only forgets whole classes"):
         sweep(scenario, trained, ids, "unsir", (x, default_values(scenario, "unsir", x)),
               (y, default_values(scenario, "unsir", y)), progress=lambda *a: pytest.fail("a cell ran"))
+
+
+def test_a_cell_whose_outputs_overflow_is_marked_stopped_and_the_others_are_kept(tmp_path):
+    """NegGrad at lr 0.01 for 30 epochs drives the digits CNN's outputs past float32 (measured: the final evaluation
+    finds them not finite); that cell is stopped with its metrics not measurable, the sweep goes on."""
+    out = tmp_path / "sweep.json"
+    assert main(["sweep", "--dataset", "digits", "--model", "cnn", "--forget-random", "0.05", "--method", "neggrad",
+                 "--x", "epochs=5,30", "--y", "lr=0.001,0.01", "--out", str(out)]) == 0
+    report = json.loads(out.read_text())
+    assert report["stopped"] == [[False, False], [False, True]]
+    assert report["metrics"]["forget_acc"][1][1] is None  # NaN: not measurable
+    assert all(v is not None for row in report["metrics"]["forget_acc"][:1] for v in row)
+
+
+def test_a_sweep_of_the_step_guard_says_so_in_its_label():
+    base = dict(xs=[1.0], ys=[1.0], metrics={}, seconds=0.0, method="jit")
+    assert SweepResult(**base, x="sigma", y="eta", max_step_change=0.05).label == "JiT with step guard 0.05"
+    assert SweepResult(**base, x="passes", y="max_step_change", max_step_change=0.0125).label == (
+        "JiT (the step guard swept)")
