@@ -8,15 +8,20 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from explorer.config import declare
 from explorer.measures.metrics import METRICS
 
 SWEEP_LABELS = {"avg_gap": "avg gap to retrain"}  # sweep values that are not metrics of explorer.measures.metrics
 SETTING_SYMBOLS = {"sigma": "σ", "eta": "η"}  # JiT's settings as the paper writes them
 
 
-def setting_label(name: str) -> str:
-    """A swept setting as the axes name it: σ and η for JiT's, the field's name otherwise."""
-    return SETTING_SYMBOLS.get(name, name)
+def setting_label(name: str, method: str = "jit") -> str:
+    """A swept setting as the axes name it: σ and η for JiT's, else its declared label (the sidebar's words), else
+    its name in words."""
+    if method == "jit" and name in SETTING_SYMBOLS:
+        return SETTING_SYMBOLS[name]
+    declared = declare.limit(f"{method}.{name}")
+    return (declared.label if declared is not None and declared.label else name.replace("_", " "))
 
 
 def sweep_figure(sweep, metrics: Sequence[str] = ("retain_acc", "forget_acc"), title: str = "",
@@ -27,7 +32,7 @@ def sweep_figure(sweep, metrics: Sequence[str] = ("retain_acc", "forget_acc"), t
                                                                    else SWEEP_LABELS.get(m, m) for m in metrics], horizontal_spacing=0.12)
     xs = [f"{s:g}" for s in sweep.xs]
     ys = [f"{e:g}" for e in sweep.ys]
-    x_label, y_label = setting_label(sweep.x), setting_label(sweep.y)
+    x_label, y_label = setting_label(sweep.x, sweep.method), setting_label(sweep.y, sweep.method)
     for k, m in enumerate(metrics):
         z = np.asarray(sweep.metrics[m], float)
         fig.add_trace(go.Heatmap(z=z, x=xs, y=ys, zmin=0, zmax=1, colorscale="Viridis", showscale=k == 0,

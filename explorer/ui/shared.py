@@ -104,10 +104,12 @@ def sweep_axes(key, scenario, jit_values: Mapping[str, str], suffix=lambda setti
         return None
     numeric = numeric_settings(method)
     c1, c2 = st.columns(2)
-    x = c1.selectbox("columns: setting", numeric, index=numeric.index(default_x), key=key(f"ui.sweep.{method}.x"))
+    named = {"format_func": lambda setting: setting_label(setting, method)}
+    x = c1.selectbox("columns: setting", numeric, index=numeric.index(default_x), key=key(f"ui.sweep.{method}.x"),
+                     **named)
     rows = [n for n in numeric if n != x]
     y = c2.selectbox("rows: setting", rows, index=rows.index(default_y) if default_y in rows else 0,
-                     key=key(f"ui.sweep.{method}.y"))
+                     key=key(f"ui.sweep.{method}.y"), **named)
     texts, beside = [], None
     for column, setting in ((c1, x), (c2, y)):
         jit = method == "jit" and setting in jit_values
@@ -115,7 +117,7 @@ def sweep_axes(key, scenario, jit_values: Mapping[str, str], suffix=lambda setti
         default = jit_values[setting] if jit else ", ".join(f"{v:g}" for v in values)
         beside = (setting, values if values is not None else parse_floats(default))  # the rows' values pair with these
         name = f"ui.sweep.{setting}s" if method == "jit" else f"ui.sweep.{method}.{setting}s"
-        texts.append(column.text_input(f"{setting_label(setting)} values", default,
+        texts.append(column.text_input(f"{setting_label(setting, method)} values", default,
                                        key=key(name + suffix(setting, config)),
                                        help=HELP.get(f"sweep_{setting}s") if jit else HELP["sweep_values"]))
     return method, config, (x, texts[0]), (y, texts[1])
@@ -151,7 +153,7 @@ def guard_switch(key: str, config, help_text: str) -> float:
 
 def sweep_chart(result, key: str, metrics=("retain_acc", "forget_acc"), title: str | None = None) -> None:
     fig = sweep_figure(result, metrics=metrics, height=400, title=title or (
-        f"{result.label} over {setting_label(result.x)}×{setting_label(result.y)} "
+        f"{result.label} over {setting_label(result.x, result.method)}×{setting_label(result.y, result.method)} "
         f"({len(result.xs)}×{len(result.ys)} cells, {result.seconds:.1f} s)"))
     fig.update_layout(margin=dict(l=70, r=10, t=70, b=50))  # room for the first panel's y label and every x tick
     st.plotly_chart(fig, key=key, theme=None, config={"displaylogo": False})
