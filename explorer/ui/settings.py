@@ -248,7 +248,8 @@ def compare_options(main: str, zero_shot_only: bool = False) -> list[str]:
 
 def compare_widget(page: str, main: str) -> list[str]:
     """The "Compare with" multiselect and its zero-shot filter (choices drop what the filter hides)."""
-    zero_shot = st.checkbox("zero-shot only", key=widget_key(page, "ui.zero_shot"), help=HELP["zero_shot"])
+    zero_shot = st.checkbox("zero-shot only", key=widget_key(page, "ui.zero_shot"),
+                            help=f"{HELP['zero_shot']} Here: {', '.join(method_names(zero_shot_only=True))}.")
     options = compare_options(main, zero_shot)
     set_widget(page, "compare", [m for m in widget_value(page, "compare", []) if m in options])
     st.multiselect("Compare with", options, key=widget_key(page, "compare"), help=HELP["compare"])

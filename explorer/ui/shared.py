@@ -102,6 +102,9 @@ def sweep_axes(key, scenario, jit_values: Mapping[str, str], suffix=lambda setti
     except ValueError as err:
         notice(error_line("", err), "caption")
         return None
+    if method != "jit":  # the panel's words above are JiT's σ×η map
+        st.caption(f"{method_label(method)}: one run per cell of the two settings below, its other settings as in the "
+                   "sidebar; what the text above says of σ, η, the step guard and the output space is JiT's.")
     numeric = numeric_settings(method)
     c1, c2 = st.columns(2)
     named = {"format_func": lambda setting: setting_label(setting, method)}

@@ -18,7 +18,7 @@ HELP = {
                 "Each adds its own time; the main method's animation is unchanged. Methods that only forget whole "
                 "classes (unsir, emmn) say so instead of running when the forget set is not one class."),
     "zero_shot": ("Only offer zero-shot methods: those that never see the retain data or training-set statistics "
-                  "(by the registry's data-access declarations: jit, neggrad, greedy, emmn)."),
+                  "(by the registry's data-access declarations)."),
     "anim_method": "Which method's trajectory the animation above shows (the main method or a compared one).",
     "sweep_sigmas": "σ values (comma-separated, > 0): columns of the heatmaps. Default: 4 log-spaced values from σ/10 to 10·σ, σ from the sidebar.",
     "sweep_etas": "η values (comma-separated, > 0): rows of the heatmaps. Default: 4 log-spaced values from η/10 to 10·η, η from the sidebar.",
